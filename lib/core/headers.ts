@@ -1,0 +1,60 @@
+/**
+ * Validation of the extra HTTP headers a caller may add.
+ *
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { invalidRequest, type YqcloudError } from './error.js';
+
+/** Header names and values, as sent. */
+export type Headers = Readonly<Record<string, string>>;
+
+const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// eslint-disable-next-line no-control-regex
+const badValue = /[\r\n\0]/;
+
+/**
+ * Checks a header record: names are HTTP tokens, values are strings without CR, LF or NUL
+ * (which would let a value smuggle another header or request).
+ *
+ * @example
+ * ```ts
+ * validateHeaders({ 'x-trace': 'abc' });        // right({ 'x-trace': 'abc' })
+ * validateHeaders({ 'x-a': 'v\r\nx-b: evil' }); // left(InvalidRequest)
+ * ```
+ */
+export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudError, Headers> => {
+  if (typeof u !== 'object' || u === null || Array.isArray(u))
+    return E.left(invalidRequest(path, 'expected an object of header names to string values'));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(u)) {
+    if (!token.test(name)) return E.left(invalidRequest(`${path}.${name}`, 'not a valid header name'));
+    if (typeof value !== 'string') return E.left(invalidRequest(`${path}.${name}`, 'a header value must be a string'));
+    if (badValue.test(value))
+      return E.left(invalidRequest(`${path}.${name}`, 'a header value must not contain CR, LF or NUL'));
+    out[name] = value;
+  }
+  return E.right(out);
+};
+
+/**
+ * Merges header records, later ones winning, names compared without case.
+ *
+ * @example
+ * ```ts
+ * mergeHeaders({ Accept: 'a' }, { accept: 'b' }); // { accept: 'b' }
+ * ```
+ */
+export const mergeHeaders = (...records: ReadonlyArray<Headers>): Headers => {
+  const out: Record<string, string> = {};
+  const names = new Map<string, string>();
+  for (const record of records)
+    for (const [name, value] of Object.entries(record)) {
+      const lower = name.toLowerCase();
+      const previous = names.get(lower);
+      if (previous !== undefined) delete out[previous];
+      names.set(lower, name);
+      out[name] = value;
+    }
+  return out;
+};

@@ -1,0 +1,77 @@
+/**
+ * How a history becomes the service's `system` and `prompt` fields.
+ *
+ * @module
+ */
+import * as O from 'fp-ts/lib/Option.js';
+import * as RA from 'fp-ts/lib/ReadonlyArray.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { messageText, type Message, type Role } from './message.js';
+
+/** A history split into its leading system message and the rest. */
+export interface SplitHistory {
+  /** The first message's text when its role is `system`. */
+  readonly system: O.Option<string>;
+  /** The messages that go into the prompt. */
+  readonly messages: ReadonlyArray<Message>;
+}
+
+/**
+ * Splits off the system message: only the *first* message counts, and only when its role
+ * is `system`; a system message later in the history stays in the prompt.
+ *
+ * @example
+ * ```ts
+ * extractSystem([{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Hi' }]);
+ * // { system: some('Be brief'), messages: [{ role: 'user', content: 'Hi' }] }
+ * ```
+ */
+export const extractSystem = (history: ReadonlyArray<Message>): SplitHistory =>
+  pipe(
+    RA.head(history),
+    O.filter((first) => first.role === 'system'),
+    O.match(
+      (): SplitHistory => ({ system: O.none, messages: history }),
+      (first): SplitHistory => ({ system: O.some(messageText(first)), messages: history.slice(1) }),
+    ),
+  );
+
+/**
+ * The role as the prompt writes it: `user` → `User`.
+ *
+ * @example
+ * ```ts
+ * roleLabel('assistant'); // 'Assistant'
+ * ```
+ */
+export const roleLabel = (role: Role): string => role.charAt(0).toUpperCase() + role.slice(1);
+
+const isBlank = (text: string): boolean => text.trim() === '';
+
+/**
+ * The prompt text for a list of messages: one message → its content alone; several →
+ * `Role: content` lines (blank messages left out) joined by `\n`, then `\nAssistant:`.
+ *
+ * @example
+ * ```ts
+ * formatPrompt([{ role: 'user', content: 'Hi' }]); // 'Hi'
+ * formatPrompt([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Bye' }]);
+ * // 'User: Hi\nAssistant: Hello\nUser: Bye\nAssistant:'
+ * ```
+ */
+export const formatPrompt = (messages: ReadonlyArray<Message>): string =>
+  pipe(
+    messages,
+    RA.match(
+      () => '',
+      (all) =>
+        all.length === 1
+          ? messageText(all[0])
+          : pipe(
+              all,
+              RA.filter((m) => !isBlank(messageText(m))),
+              RA.map((m) => `${roleLabel(m.role)}: ${messageText(m)}`),
+              (lines) => `${lines.join('\n')}\nAssistant:`,
+            ),
+    ),
+  );

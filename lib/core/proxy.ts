@@ -1,0 +1,87 @@
+/**
+ * Proxy URLs: parsing, the schemes we support, and a form safe to print.
+ *
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { invalidRequest, type YqcloudError } from './error.js';
+
+/** The proxy schemes the HTTP layer can tunnel through. */
+export type ProxyProtocol = 'http' | 'https' | 'socks4' | 'socks4a' | 'socks5' | 'socks5h';
+
+const protocols: ReadonlyArray<ProxyProtocol> = ['http', 'https', 'socks4', 'socks4a', 'socks5', 'socks5h'];
+
+/** A parsed proxy URL. `url` holds the credentials; print `redacted` instead. */
+export interface ProxyConfig {
+  readonly protocol: ProxyProtocol;
+  /** The URL as given, credentials included: hand it to an agent, never to a log. */
+  readonly url: string;
+  /** The URL with any user and password replaced by `***`. */
+  readonly redacted: string;
+  readonly host: string;
+  readonly port: number;
+  /** The `user:password` of the URL, decoded, when it has one. */
+  readonly credentials: readonly [string, string] | undefined;
+}
+
+const defaultPorts: Readonly<Record<ProxyProtocol, number>> = {
+  http: 80,
+  https: 443,
+  socks4: 1080,
+  socks4a: 1080,
+  socks5: 1080,
+  socks5h: 1080,
+};
+
+const isProtocol = (s: string): s is ProxyProtocol => (protocols as ReadonlyArray<string>).includes(s);
+
+const decode = (s: string): string => E.getOrElse(() => s)(E.tryCatch(() => decodeURIComponent(s), () => s));
+
+/**
+ * Replaces the `user:password@` of every URL in a text with `***@`.
+ *
+ * @example
+ * ```ts
+ * redactCredentials('via http://bob:s3cret@proxy:8080'); // 'via http://***@proxy:8080'
+ * ```
+ */
+export const redactCredentials = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@');
+
+/**
+ * Parses a proxy URL such as `http://user:pass@host:3128` or `socks5://host:1080`.
+ *
+ * @example
+ * ```ts
+ * parseProxy('http://bob:pw@127.0.0.1:3128'); // right({ protocol: 'http', host: '127.0.0.1', port: 3128, … })
+ * parseProxy('ftp://host');                  // left(YqcloudError InvalidRequest)
+ * ```
+ */
+export const parseProxy = (input: string): E.Either<YqcloudError, ProxyConfig> =>
+  pipe(
+    E.tryCatch(
+      () => new URL(input),
+      () => invalidRequest('proxy', `not a URL: ${JSON.stringify(redactCredentials(input))}`),
+    ),
+    E.chain((url) => {
+      const scheme = url.protocol.replace(/:$/, '');
+      const redacted = redactCredentials(input);
+      if (!isProtocol(scheme))
+        return E.left(
+          invalidRequest('proxy', `unsupported proxy scheme "${scheme}" in ${redacted}; use one of ${protocols.join(', ')}`),
+        );
+      if (url.hostname === '') return E.left(invalidRequest('proxy', `no host in ${redacted}`));
+      if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
+        return E.left(invalidRequest('proxy', `a proxy URL has no path, query or fragment: ${redacted}`));
+      const credentials: readonly [string, string] | undefined =
+        url.username === '' && url.password === '' ? undefined : [decode(url.username), decode(url.password)];
+      return E.right({
+        protocol: scheme,
+        url: input,
+        redacted,
+        host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: url.port === '' ? defaultPorts[scheme] : Number(url.port),
+        credentials,
+      });
+    }),
+  );

@@ -1,0 +1,167 @@
+/**
+ * The request a caller passes to `create`, and its validation into a {@link ValidRequest}.
+ *
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import * as O from 'fp-ts/lib/Option.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as t from 'io-ts';
+import { ConversationCodec, type Conversation } from './conversation.js';
+import { describeErrors, errorPath } from './decodeErrors.js';
+import { invalidRequest, type YqcloudError } from './error.js';
+import { MessageCodec, normalise, type Message } from './message.js';
+import { parseProxy, type ProxyConfig } from './proxy.js';
+
+/**
+ * What `create` and `createAsyncGenerator` take.
+ *
+ * @example
+ * ```ts
+ * const request: ChatRequest = { messages: [{ role: 'user', content: 'Hello' }], returnConversation: true };
+ * ```
+ */
+export interface ChatRequest {
+  /** The messages; with `conversation`, only the last one is appended to its history. */
+  readonly messages: ReadonlyArray<Message>;
+  /** `''` or absent → the provider's default model; an unknown model is an error. */
+  readonly model?: string | undefined;
+  /** Sent as the body's `stream` flag; default `true`. */
+  readonly stream?: boolean | undefined;
+  /** `http://user:pass@host:port`, `https://…`, `socks5://…` or `socks4://…`. */
+  readonly proxy?: string | undefined;
+  /** A conversation to continue. */
+  readonly conversation?: Conversation | undefined;
+  /** Emit the updated conversation before `finish`; default `false`. */
+  readonly returnConversation?: boolean | undefined;
+  /** Aborting it has the same effect as unsubscribing. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** A request that passed validation: defaults filled, content normalised to strings. */
+export interface ValidRequest {
+  readonly messages: ReadonlyArray<Message>;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly proxy: O.Option<ProxyConfig>;
+  readonly conversation: O.Option<Conversation>;
+  readonly returnConversation: boolean;
+  readonly signal: O.Option<AbortSignal>;
+}
+
+/** The models a provider accepts, and the one used when none is given. */
+export interface ModelSet {
+  readonly defaultModel: string;
+  readonly models: ReadonlyArray<string>;
+}
+
+/** Yqcloud's models: `gpt-4` only. */
+export const yqcloudModels: ModelSet = { defaultModel: 'gpt-4', models: ['gpt-4'] };
+
+const isAbortSignal = (u: unknown): u is AbortSignal =>
+  typeof u === 'object' &&
+  u !== null &&
+  typeof (u as { aborted?: unknown }).aborted === 'boolean' &&
+  typeof (u as { addEventListener?: unknown }).addEventListener === 'function' &&
+  typeof (u as { removeEventListener?: unknown }).removeEventListener === 'function';
+
+/** The io-ts codec of an `AbortSignal` (recognised by shape, so any realm's signal passes). */
+export const AbortSignalCodec = new t.Type<AbortSignal, AbortSignal, unknown>(
+  'AbortSignal',
+  isAbortSignal,
+  (u, c) => (isAbortSignal(u) ? t.success(u) : t.failure(u, c)),
+  (a) => a,
+);
+
+const optional = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined]);
+
+/** The io-ts codec of {@link ChatRequest}. */
+export const ChatRequestCodec = t.intersection(
+  [
+    t.type({ messages: t.readonlyArray(MessageCodec, 'Messages') }),
+    t.partial({
+      model: optional(t.string),
+      stream: optional(t.boolean),
+      proxy: optional(t.string),
+      conversation: optional(ConversationCodec),
+      returnConversation: optional(t.boolean),
+      signal: optional(AbortSignalCodec),
+    }),
+  ],
+  'ChatRequest',
+);
+
+const requestKeys: ReadonlySet<string> = new Set([
+  'messages',
+  'model',
+  'stream',
+  'proxy',
+  'conversation',
+  'returnConversation',
+  'signal',
+]);
+
+const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
+  if (typeof u !== 'object' || u === null || Array.isArray(u))
+    return E.left(invalidRequest('', 'the request must be an object with `messages`'));
+  const unknownKey = Object.keys(u).find((key) => !requestKeys.has(key));
+  if (unknownKey !== undefined)
+    return E.left(
+      invalidRequest(unknownKey, `unknown option; the options are ${[...requestKeys].join(', ')}`),
+    );
+  return pipe(
+    ChatRequestCodec.decode(u),
+    E.mapLeft((errors) => invalidRequest(errors[0] === undefined ? '' : errorPath(errors[0]), describeErrors(errors))),
+  );
+};
+
+const checkModel =
+  (set: ModelSet) =>
+  (request: ChatRequest): E.Either<YqcloudError, string> => {
+    const asked = request.model === undefined || request.model === '' ? undefined : request.model;
+    const model = asked ?? set.defaultModel;
+    return set.models.includes(model)
+      ? E.right(model)
+      : E.left(invalidRequest('model', `unknown model "${model}"; this provider serves ${set.models.join(', ')}`));
+  };
+
+/**
+ * Validates anything a caller passed as a request, without throwing: a {@link ValidRequest}
+ * with defaults filled, or an `InvalidRequest` error naming the first problem.
+ *
+ * @example
+ * ```ts
+ * validateRequest({ messages: [{ role: 'user', content: 'Hi' }] });  // right({ model: 'gpt-4', stream: true, … })
+ * validateRequest({ messages: [] });                                 // left(InvalidRequest 'messages: …')
+ * ```
+ */
+export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E.Either<YqcloudError, ValidRequest> =>
+  pipe(
+    E.tryCatch(
+      () => checkShape(u),
+      (): YqcloudError => invalidRequest('', 'the request could not be read'),
+    ),
+    E.flatten,
+    E.filterOrElse(
+      (request) => request.messages.length > 0,
+      () => invalidRequest('messages', 'at least one message is required'),
+    ),
+    E.bindTo('request'),
+    E.bind('model', ({ request }) => checkModel(models)(request)),
+    E.bind('proxy', ({ request }) =>
+      request.proxy === undefined || request.proxy === ''
+        ? E.right(O.none)
+        : pipe(parseProxy(request.proxy), E.map(O.some)),
+    ),
+    E.map(
+      ({ request, model, proxy }): ValidRequest => ({
+        messages: request.messages.map(normalise),
+        model,
+        stream: request.stream ?? true,
+        proxy,
+        conversation: O.fromNullable(request.conversation),
+        returnConversation: request.returnConversation ?? false,
+        signal: O.fromNullable(request.signal),
+      }),
+    ),
+  );

@@ -1,0 +1,107 @@
+/**
+ * The Node transport: axios with `responseType: 'stream'`, one `AbortController` per
+ * subscription, redirects never followed, pooled keep-alive connections.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import * as O from 'fp-ts/lib/Option.js';
+import { Observable } from 'rxjs';
+import { networkError } from '../core/error.js';
+import { redactCredentials } from '../core/proxy.js';
+import { toNetworkError } from './toNetworkError.js';
+import type { AgentPool } from './agents.js';
+import type { ResponseEvent, Transport } from './transport.js';
+
+/** What the axios transport needs. */
+export interface AxiosTransportOptions {
+  /** The axios instance to send with (its interceptors and defaults apply). */
+  readonly axios?: AxiosInstance | undefined;
+  /** Where connections come from. */
+  readonly agents: AgentPool;
+}
+
+const lowerCaseHeaders = (headers: AxiosResponse['headers']): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>))
+    if (value !== undefined && value !== null) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  return out;
+};
+
+/**
+ * A transport that sends with axios and streams the body as it arrives.
+ *
+ * @example
+ * ```ts
+ * const transport = axiosTransport({ agents: createAgentPool({ keepAlive: true }) });
+ * transport(request).subscribe((event) => console.log(event.type));
+ * ```
+ */
+export const axiosTransport =
+  (options: AxiosTransportOptions): Transport =>
+  (request) =>
+    new Observable<ResponseEvent>((subscriber) => {
+      const controller = new AbortController();
+      const client = options.axios ?? axios;
+      let body: IncomingMessage | undefined;
+      let ended = false;
+      let target: URL;
+      try {
+        target = new URL(request.url);
+      } catch {
+        subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactCredentials(request.url)}`));
+        return;
+      }
+      const agent = options.agents.agentFor(target, O.toUndefined(request.proxy));
+
+      client
+        .request<IncomingMessage>({
+          url: request.url,
+          method: 'POST',
+          headers: { ...request.headers },
+          data: request.body,
+          responseType: 'stream',
+          signal: controller.signal,
+          maxRedirects: 0,
+          validateStatus: () => true,
+          proxy: false,
+          httpAgent: agent,
+          httpsAgent: agent,
+          maxContentLength: -1,
+          maxBodyLength: -1,
+          transformRequest: [(data: unknown) => data],
+        })
+        .then(
+          (response) => {
+            if (subscriber.closed) {
+              response.data.destroy();
+              return;
+            }
+            body = response.data;
+            subscriber.next({ type: 'head', status: response.status, headers: lowerCaseHeaders(response.headers) });
+            body.on('data', (data: Uint8Array) => subscriber.next({ type: 'body', data }));
+            body.once('end', () => {
+              ended = true;
+              subscriber.complete();
+            });
+            body.once('error', (e: unknown) => subscriber.error(toNetworkError(e)));
+            body.once('close', () => {
+              if (!ended)
+                subscriber.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
+            });
+          },
+          (e: unknown) => {
+            if (!subscriber.closed) subscriber.error(toNetworkError(e));
+          },
+        );
+
+      return () => {
+        if (ended) return;
+        controller.abort();
+        if (body !== undefined && !body.destroyed) {
+          body.removeAllListeners('data');
+          body.destroy();
+        }
+      };
+    });

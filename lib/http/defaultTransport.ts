@@ -1,0 +1,38 @@
+/**
+ * The transport a provider uses unless told otherwise: axios over pooled Node agents.
+ *
+ * @module
+ */
+import type { AxiosInstance } from 'axios';
+import { createAgentPool } from './agents.js';
+import { axiosTransport } from './axiosTransport.js';
+import type { Transport } from './transport.js';
+
+/** A transport with its connection pool, and a way to close the pool. */
+export interface OwnedTransport {
+  readonly transport: Transport;
+  /** Closes the pooled idle connections. */
+  readonly destroy: () => void;
+  /** Whether requests go out from a browser (where some headers are the browser's to set). */
+  readonly inBrowser: boolean;
+}
+
+/** What the default transport is built from. */
+export interface DefaultTransportOptions {
+  readonly axios: AxiosInstance | undefined;
+  readonly ca: string | Uint8Array | undefined;
+  readonly keepAlive: boolean;
+}
+
+/**
+ * The Node transport: axios with `responseType: 'stream'` over keep-alive agents.
+ *
+ * @example
+ * ```ts
+ * const { transport, destroy } = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true });
+ * ```
+ */
+export const createDefaultTransport = (options: DefaultTransportOptions): OwnedTransport => {
+  const agents = createAgentPool({ keepAlive: options.keepAlive, ca: options.ca });
+  return { transport: axiosTransport({ axios: options.axios, agents }), destroy: agents.destroy, inBrowser: false };
+};

@@ -1,0 +1,41 @@
+/**
+ * Failures below the provider (sockets, DNS, TLS, proxies) as `Network` errors.
+ *
+ * @module
+ */
+import { networkError, YqcloudError } from '../core/error.js';
+import { redactCredentials } from '../core/proxy.js';
+
+const rootCause = (e: unknown): unknown => {
+  let current = e;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause !== undefined; depth++)
+    current = current.cause;
+  return current;
+};
+
+const codeOf = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code !== '' ? code : undefined;
+};
+
+/**
+ * Any failure below the provider, as a `Network` error whose message and `cause` hold no
+ * credentials (axios errors carry their config, agents included, so they are not kept).
+ *
+ * @example
+ * ```ts
+ * toNetworkError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })).code;
+ * // 'ECONNREFUSED'
+ * ```
+ */
+export const toNetworkError = (e: unknown): YqcloudError => {
+  if (e instanceof YqcloudError) return e;
+  const root = rootCause(e);
+  const code = codeOf(root) ?? codeOf(e) ?? 'ERR_NETWORK';
+  const text = redactCredentials(
+    root instanceof Error && root.message !== '' ? root.message : e instanceof Error ? e.message : String(e),
+  );
+  const cause = Object.assign(new Error(text), { name: root instanceof Error ? root.name : 'Error', code });
+  return networkError(code, text, cause);
+};
+

@@ -1,0 +1,49 @@
+/**
+ * The seam between the provider and the network: a transport turns one HTTP request into
+ * an observable of response events. The provider owns everything above it (status mapping,
+ * decoding, in-band detection); a transport only moves bytes.
+ *
+ * @module
+ */
+import type { Observable } from 'rxjs';
+import type { Option } from 'fp-ts/lib/Option.js';
+import type { Headers } from '../core/headers.js';
+import type { ProxyConfig } from '../core/proxy.js';
+
+/** One POST the provider wants sent. */
+export interface HttpRequest {
+  readonly url: string;
+  readonly method: 'POST';
+  readonly headers: Headers;
+  /** The JSON body, already serialised. */
+  readonly body: string;
+  readonly proxy: Option<ProxyConfig>;
+}
+
+/** The status line and headers of a response (header names in lower case). */
+export interface ResponseHead {
+  readonly type: 'head';
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A piece of the response body, as it came off the wire. */
+export interface ResponseBody {
+  readonly type: 'body';
+  readonly data: Uint8Array | string;
+}
+
+/** What a transport emits: one head, then body pieces, then completion. */
+export type ResponseEvent = ResponseHead | ResponseBody;
+
+/**
+ * Sends a request when subscribed; unsubscribing aborts it and releases its socket.
+ * Errors should be `YqcloudError`s of kind `Network`; anything else is wrapped as one.
+ *
+ * @example
+ * ```ts
+ * const echo: Transport = (request) =>
+ *   of({ type: 'head', status: 200, headers: {} }, { type: 'body', data: request.body });
+ * ```
+ */
+export type Transport = (request: HttpRequest) => Observable<ResponseEvent>;

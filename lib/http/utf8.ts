@@ -1,0 +1,74 @@
+/**
+ * Incremental UTF-8 decoding that never assumes a piece ends on a character boundary.
+ *
+ * @module
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+
+/** A stateful decoder: feed it pieces, then end it. */
+export interface Utf8Decoder {
+  /** The text completed by this piece; a character split at its end is kept for the next. */
+  readonly push: (piece: Uint8Array | string) => string;
+  /** The text still held (an incomplete sequence at the very end becomes U+FFFD). */
+  readonly end: () => string;
+}
+
+/**
+ * A new incremental decoder (`TextDecoder` with `stream: true`). Strings pass through as they are.
+ *
+ * @example
+ * ```ts
+ * const d = createUtf8Decoder();
+ * d.push(new Uint8Array([0xe4, 0xbd])); // ''
+ * d.push(new Uint8Array([0xa0]));       // '你'
+ * ```
+ */
+export const createUtf8Decoder = (): Utf8Decoder => {
+  const decoder = new TextDecoder('utf-8');
+  let pending = false;
+  return {
+    push: (piece) => {
+      if (typeof piece === 'string') return pending ? decoder.decode() + piece : piece;
+      pending = true;
+      return decoder.decode(piece, { stream: true });
+    },
+    end: () => {
+      if (!pending) return '';
+      pending = false;
+      return decoder.decode();
+    },
+  };
+};
+
+/**
+ * Decodes a stream of UTF-8 pieces into text, emitting as soon as characters are complete and
+ * never emitting an empty string.
+ *
+ * ```
+ * source:  --[e4 bd]--[a0 41]--|
+ * result:  -----------'你A'----|
+ * ```
+ *
+ * @example
+ * ```ts
+ * bytes$.pipe(decodeUtf8()).subscribe((text) => process.stdout.write(text));
+ * ```
+ */
+export const decodeUtf8 =
+  (): OperatorFunction<Uint8Array | string, string> =>
+  (source) =>
+    new Observable<string>((subscriber) => {
+      const decoder = createUtf8Decoder();
+      return source.subscribe({
+        next: (piece) => {
+          const text = decoder.push(piece);
+          if (text !== '') subscriber.next(text);
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => {
+          const rest = decoder.end();
+          if (rest !== '') subscriber.next(rest);
+          subscriber.complete();
+        },
+      });
+    });

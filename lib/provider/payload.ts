@@ -1,0 +1,102 @@
+/**
+ * Building the service's request from a validated request: the conversation turn, the JSON
+ * body and the headers. Pure functions.
+ *
+ * @module
+ */
+import * as O from 'fp-ts/lib/Option.js';
+import * as RA from 'fp-ts/lib/ReadonlyArray.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { appendHistory, make, withHistory, type Conversation } from '../core/conversation.js';
+import { mergeHeaders, type Headers } from '../core/headers.js';
+import { formatPrompt, extractSystem } from '../core/prompt.js';
+import type { ValidRequest } from '../core/request.js';
+
+/** The JSON body the service expects, with exactly these keys. */
+export interface Payload {
+  readonly prompt: string;
+  readonly userId: string;
+  readonly network: true;
+  readonly system: string;
+  readonly withoutContext: false;
+  readonly stream: boolean;
+}
+
+/** A desktop browser's user agent, as the service's web page sends. */
+export const desktopUserAgent =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** The headers of the wire protocol, before any the caller adds. */
+export const defaultHeaders = (site: string): Headers => ({
+  accept: 'application/json, text/plain, */*',
+  'accept-language': 'en-US,en;q=0.9',
+  'content-type': 'application/json',
+  origin: site,
+  referer: `${site}/`,
+  'user-agent': desktopUserAgent,
+});
+
+/** Headers a browser forbids scripts to set; left to the browser there. */
+export const browserForbiddenHeaders: ReadonlyArray<string> = ['origin', 'referer', 'user-agent'];
+
+/**
+ * The conversation this turn runs in: a new one holding the given messages, or the given
+ * conversation with only the last message appended.
+ *
+ * @example
+ * ```ts
+ * turnConversation(valid, () => 1700000000000).userId; // '#/chat/1700000000000' for a new conversation
+ * ```
+ */
+export const turnConversation = (request: ValidRequest, now: () => number): Conversation =>
+  pipe(
+    request.conversation,
+    O.match(
+      () => pipe(make(request.model, now), withHistory(request.messages)),
+      (conversation) =>
+        pipe(
+          RA.last(request.messages),
+          O.match(
+            () => conversation,
+            (last) => pipe(conversation, appendHistory(last)),
+          ),
+        ),
+    ),
+  );
+
+/**
+ * The body for a conversation's turn: the system message split off, the rest formatted.
+ *
+ * @example
+ * ```ts
+ * buildPayload(conversation, true); // { prompt: 'Hi', userId: '#/chat/…', network: true, system: '', withoutContext: false, stream: true }
+ * ```
+ */
+export const buildPayload = (conversation: Conversation, stream: boolean): Payload => {
+  const split = extractSystem(conversation.messageHistory);
+  return {
+    prompt: formatPrompt(split.messages),
+    userId: conversation.userId,
+    network: true,
+    system: O.getOrElse(() => '')(split.system),
+    withoutContext: false,
+    stream,
+  };
+};
+
+/**
+ * The request headers: the protocol's, then the provider's extra ones, browser-forbidden ones
+ * dropped when `inBrowser`.
+ *
+ * @example
+ * ```ts
+ * requestHeaders('https://chat9.yqcloud.top', { 'x-trace': '1' }, false)['x-trace']; // '1'
+ * ```
+ */
+export const requestHeaders = (site: string, extra: Headers, inBrowser: boolean): Headers => {
+  const merged = mergeHeaders(defaultHeaders(site), extra);
+  if (!inBrowser) return merged;
+  return Object.fromEntries(
+    Object.entries(merged).filter(([name]) => !browserForbiddenHeaders.includes(name.toLowerCase())),
+  );
+};

@@ -1,0 +1,147 @@
+/**
+ * The heart of the provider: one transport exchange turned into the reply's chunks, with the
+ * status mapped to errors, the body decoded as it arrives, in-band refusals caught before any of
+ * their text leaks, the size bounded, and `partialText` on every error.
+ *
+ * @module
+ */
+import { Observable } from 'rxjs';
+import { appendHistory, type Conversation } from '../core/conversation.js';
+import {
+  blocked,
+  emptyResponse,
+  httpError,
+  responseTooLarge,
+  withPartialText,
+  YqcloudError,
+} from '../core/error.js';
+import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
+import { createUtf8Decoder } from '../http/utf8.js';
+import { toNetworkError } from '../http/toNetworkError.js';
+import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
+import { classifyStart } from './inBand.js';
+import { parseRetryAfter } from './retryAfter.js';
+import * as O from 'fp-ts/lib/Option.js';
+
+/** Everything one reply needs besides the transport. */
+export interface ReplyPlan {
+  readonly request: HttpRequest;
+  /** The conversation of this turn, before the reply. */
+  readonly conversation: Conversation;
+  readonly returnConversation: boolean;
+  readonly maxResponseBytes: number;
+  readonly now: () => number;
+}
+
+/** The longest body excerpt an error keeps, in characters. */
+export const excerptChars = 1024;
+
+const utf8Length = (piece: Uint8Array | string): number => {
+  if (typeof piece !== 'string') return piece.byteLength;
+  let bytes = 0;
+  for (let i = 0; i < piece.length; i++) {
+    const unit = piece.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < piece.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+};
+
+/**
+ * The reply's chunks for one exchange over `transport`; subscribing sends the request,
+ * unsubscribing aborts it.
+ *
+ * @example
+ * ```ts
+ * replyStream(transport, plan).subscribe((chunk) => console.log(chunk));
+ * ```
+ */
+export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
+  new Observable<Chunk>((subscriber) => {
+    const delivered: Array<string> = [];
+    const decoder = createUtf8Decoder();
+    let status = 0;
+    let ok = false;
+    let head: Readonly<Record<string, string>> = {};
+    let bytes = 0;
+    let held: string | undefined = '';
+    let errorBody = '';
+
+    const deliveredText = (): string => delivered.join('');
+
+    const fail = (e: unknown): void => {
+      const error = e instanceof YqcloudError ? e : toNetworkError(e);
+      subscriber.error(withPartialText(deliveredText())(error));
+    };
+
+    const emit = (piece: string): void => {
+      if (piece === '') return;
+      delivered.push(piece);
+      subscriber.next(text(piece));
+    };
+
+    const onText = (piece: string): void => {
+      if (held === undefined) return emit(piece);
+      held += piece;
+      const verdict = classifyStart(held);
+      if (verdict._tag === 'Undecided') return;
+      if (verdict._tag === 'Blocked') return fail(blocked(verdict.reason, held.slice(0, excerptChars)));
+      const start = held;
+      held = undefined;
+      emit(start);
+    };
+
+    const httpFailure = (): YqcloudError =>
+      httpError(
+        status,
+        errorBody.slice(0, excerptChars),
+        O.toUndefined(parseRetryAfter(head['retry-after'], plan.now())),
+        status >= 300 && status < 400
+          ? `redirect${head['location'] === undefined ? '' : ` to ${head['location']}`} not followed`
+          : undefined,
+      );
+
+    const onEvent = (event: ResponseEvent): void => {
+      if (event.type === 'head') {
+        status = event.status;
+        head = event.headers;
+        ok = status >= 200 && status < 300;
+        if (status >= 300 && status < 400) fail(httpFailure());
+        return;
+      }
+      bytes += utf8Length(event.data);
+      if (bytes > plan.maxResponseBytes) return fail(responseTooLarge(plan.maxResponseBytes));
+      const piece = decoder.push(event.data);
+      if (ok) return onText(piece);
+      errorBody += piece;
+      if (errorBody.length >= excerptChars) fail(httpFailure());
+    };
+
+    const onComplete = (): void => {
+      const rest = decoder.end();
+      if (!ok) {
+        errorBody += rest;
+        return fail(status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure());
+      }
+      onText(rest);
+      if (subscriber.closed) return;
+      if (held !== undefined) {
+        const start = held;
+        held = undefined;
+        emit(start);
+      }
+      if (delivered.length === 0) return fail(emptyResponse(status));
+      if (plan.returnConversation)
+        subscriber.next(
+          conversationChunk(appendHistory({ role: 'assistant', content: deliveredText() })(plan.conversation)),
+        );
+      subscriber.next(finish);
+      subscriber.complete();
+    };
+
+    return transport(plan.request).subscribe({ next: onEvent, error: fail, complete: onComplete });
+  });

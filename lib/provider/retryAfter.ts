@@ -1,0 +1,25 @@
+/**
+ * Reading a `Retry-After` header.
+ *
+ * @module
+ */
+import * as O from 'fp-ts/lib/Option.js';
+
+/**
+ * The wait a `Retry-After` value asks for, in milliseconds: delay-seconds or an HTTP date
+ * (measured from `nowMs`); never negative.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('2', 0);                                   // some(2000)
+ * parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.now()); // some(0) — long past
+ * parseRetryAfter('soon', 0);                                // none
+ * ```
+ */
+export const parseRetryAfter = (value: string | undefined, nowMs: number): O.Option<number> => {
+  if (value === undefined) return O.none;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return O.some(Math.round(Number(trimmed) * 1000));
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? O.none : O.some(Math.max(0, date - nowMs));
+};

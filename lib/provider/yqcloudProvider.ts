@@ -1,0 +1,174 @@
+/**
+ * The Yqcloud provider: a request in, an `Observable<Chunk>` out.
+ *
+ * @module
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import * as O from 'fp-ts/lib/Option.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 'rxjs';
+import { eachValueFrom } from 'rxjs-for-await';
+import type { Chunk } from '../core/chunk.js';
+import type { YqcloudError } from '../core/error.js';
+import { validateRequest, type ChatRequest, type ModelSet } from '../core/request.js';
+import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
+import {
+  validateProviderOptions,
+  yqcloudUrl,
+  type ProviderConfig,
+  type YqcloudProviderOptions,
+} from './options.js';
+import { buildPayload, requestHeaders, turnConversation } from './payload.js';
+import { replyStream } from './replyStream.js';
+
+/**
+ * A Yqcloud provider: sends chat requests to an endpoint and streams the replies.
+ *
+ * `create` is lazy and cold: nothing is sent until subscription, each subscription is one
+ * request, and unsubscribing aborts it and closes its socket.
+ *
+ * @example
+ * ```ts
+ * const provider = new YqcloudProvider({ apiEndpoint: 'http://127.0.0.1:8080/api/generateStream' });
+ * provider.create({ messages: [{ role: 'user', content: 'Hello' }] }).subscribe((chunk) => {
+ *   if (chunk.type === 'text') process.stdout.write(chunk.text);
+ * });
+ * ```
+ */
+export class YqcloudProvider {
+  /** The service's web site. */
+  readonly url: string = yqcloudUrl;
+  /** Where requests are sent. */
+  readonly apiEndpoint: string;
+  /** The service is believed to be up. */
+  readonly working = true;
+  /** Replies stream. */
+  readonly supportsStream = true;
+  /** A leading system message is sent as `system`. */
+  readonly supportsSystemMessage = true;
+  /** Conversations keep their history. */
+  readonly supportsMessageHistory = true;
+  /** The model used when none is asked for. */
+  readonly defaultModel: string = 'gpt-4';
+  /** The models the service serves. */
+  readonly models: ReadonlyArray<string> = ['gpt-4'];
+
+  readonly #config: E.Either<YqcloudError, ProviderConfig>;
+  #owned: OwnedTransport | undefined;
+
+  /**
+   * A provider with the given options. Invalid options do not throw: every request made with
+   * this provider then fails with the `InvalidRequest` error that names them.
+   */
+  constructor(options?: YqcloudProviderOptions) {
+    this.#config = validateProviderOptions(options);
+    this.apiEndpoint = E.isRight(this.#config) ? this.#config.right.apiEndpoint : String(options?.apiEndpoint);
+  }
+
+  /**
+   * A provider, or the error its options would cause.
+   *
+   * @example
+   * ```ts
+   * const provider = YqcloudProvider.fromOptions(options); // Either<YqcloudError, YqcloudProvider>
+   * ```
+   */
+  static fromOptions(options: unknown): E.Either<YqcloudError, YqcloudProvider> {
+    return pipe(
+      validateProviderOptions(options),
+      E.map(() => new YqcloudProvider(options as YqcloudProviderOptions)),
+    );
+  }
+
+  /**
+   * The reply to a request, as chunks: text as it arrives, the conversation when
+   * `returnConversation` is set, then `finish`. Every failure is a `YqcloudError`.
+   *
+   * @example
+   * ```ts
+   * const subscription = provider.create({ messages: [{ role: 'user', content: 'Hi' }] }).subscribe({
+   *   next: (chunk) => chunk.type === 'text' && process.stdout.write(chunk.text),
+   *   error: (e: YqcloudError) => console.error(e.kind, e.message),
+   * });
+   * subscription.unsubscribe(); // aborts the request
+   * ```
+   */
+  create(request: ChatRequest): Observable<Chunk> {
+    return defer(() => {
+      const planned = pipe(
+        this.#config,
+        E.bindTo('config'),
+        E.bind('valid', () => validateRequest(request, this.#modelSet)),
+      );
+      if (E.isLeft(planned)) return throwError(() => planned.left);
+      const { config, valid } = planned.right;
+      const signal = O.toUndefined(valid.signal);
+      if (signal?.aborted === true) return EMPTY;
+      const owned = this.#transport(config);
+      const conversation = turnConversation(valid, config.now);
+      const reply$ = replyStream(owned.transport, {
+        request: {
+          url: config.apiEndpoint,
+          method: 'POST',
+          headers: requestHeaders(this.url, config.headers, owned.inBrowser),
+          body: JSON.stringify(buildPayload(conversation, valid.stream)),
+          proxy: valid.proxy,
+        },
+        conversation,
+        returnConversation: valid.returnConversation,
+        maxResponseBytes: config.maxResponseBytes,
+        now: config.now,
+      });
+      return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
+    });
+  }
+
+  /**
+   * The same chunks for `for await`; leaving the loop early aborts the request.
+   *
+   * @example
+   * ```ts
+   * for await (const chunk of provider.createAsyncGenerator({ messages })) {
+   *   if (chunk.type === 'text') process.stdout.write(chunk.text);
+   * }
+   * ```
+   */
+  async *createAsyncGenerator(request: ChatRequest): AsyncGenerator<Chunk, void, undefined> {
+    yield* eachValueFrom(this.create(request));
+  }
+
+  /**
+   * Closes the pooled idle connections (a later request opens new ones).
+   *
+   * @example
+   * ```ts
+   * provider.destroy();
+   * ```
+   */
+  destroy(): void {
+    this.#owned?.destroy();
+    this.#owned = undefined;
+  }
+
+  get #modelSet(): ModelSet {
+    return { defaultModel: this.defaultModel, models: this.models };
+  }
+
+  #transport(config: ProviderConfig): OwnedTransport {
+    if (config.transport !== undefined) return { transport: config.transport, destroy: () => {}, inBrowser: false };
+    this.#owned ??= createDefaultTransport({ axios: config.axios, ca: config.ca, keepAlive: config.keepAlive });
+    return this.#owned;
+  }
+}
+
+/**
+ * The Yqcloud provider with its defaults: the real service at `https://api.binjie.fun`.
+ *
+ * @example
+ * ```ts
+ * Yqcloud.url;          // 'https://chat9.yqcloud.top'
+ * Yqcloud.defaultModel; // 'gpt-4'
+ * Yqcloud.create({ messages: [{ role: 'user', content: 'Hello' }] }).subscribe(console.log);
+ * ```
+ */
+export const Yqcloud: YqcloudProvider = new YqcloudProvider();
