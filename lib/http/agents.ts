@@ -12,6 +12,23 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 import type { ProxyConfig } from '../core/proxy.js';
 
+/**
+ * An `HttpsProxyAgent` whose TLS session with the *target* (inside the CONNECT tunnel) also
+ * trusts the extra CA: the package applies its options to the proxy connection only.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  readonly #targetTls: tls.ConnectionOptions;
+
+  constructor(proxy: string, options: ConstructorParameters<typeof HttpsProxyAgent<string>>[1], targetTls: tls.ConnectionOptions) {
+    super(proxy, options);
+    this.#targetTls = targetTls;
+  }
+
+  override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgent<string>['connect']>[1]): ReturnType<HttpsProxyAgent<string>['connect']> {
+    return super.connect(req, { ...opts, ...this.#targetTls } as typeof opts);
+  }
+}
+
 /** How the pools are built. */
 export interface AgentPoolOptions {
   /** Keep idle connections open for the next request (default `true`). */
@@ -54,7 +71,7 @@ export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
     const agent = proxy.protocol.startsWith('socks')
       ? new SocksProxyAgent(proxy.url, { ...common, ...tlsOptions })
       : secureTarget
-        ? new HttpsProxyAgent(proxy.url, { ...common, ...tlsOptions })
+        ? new TunnelAgent(proxy.url, { ...common, ...tlsOptions }, tlsOptions)
         : new HttpProxyAgent(proxy.url, { ...common, ...tlsOptions });
     proxied.set(key, agent);
     return agent;

@@ -83,12 +83,14 @@ export const axiosTransport =
             body.on('data', (data: Uint8Array) => subscriber.next({ type: 'body', data }));
             body.once('end', () => {
               ended = true;
-              subscriber.complete();
             });
-            body.once('error', (e: unknown) => subscriber.error(toNetworkError(e)));
+            body.on('error', (e: unknown) => subscriber.error(toNetworkError(e)));
+            // Completing on 'close' rather than 'end': Node hands a kept-alive socket back to its
+            // agent on the tick after 'end', so a request the subscriber starts on completion
+            // (`concatMap`, `repeat`) then finds the socket free instead of opening another.
             body.once('close', () => {
-              if (!ended)
-                subscriber.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
+              if (ended) subscriber.complete();
+              else subscriber.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
             });
           },
           (e: unknown) => {

@@ -1,0 +1,157 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { createProxy } from 'proxy';
+import { lastValueFrom, toArray } from 'rxjs';
+import { YqcloudError } from '../../lib/core/error.js';
+import type { Chunk } from '../../lib/core/chunk.js';
+import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
+import { collect } from '../support/collect.js';
+import { startLoopbackServer, writePieces, type LoopbackServer } from '../support/loopbackServer.js';
+import { selfSignedCert } from '../support/selfSignedCert.js';
+
+const hello = [{ role: 'user', content: 'Hello' }] as const;
+const joined = (chunks: ReadonlyArray<Chunk>): string =>
+  chunks.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('');
+
+const password = 's3cr3t-pw';
+
+interface ForwardProxy {
+  readonly url: (user: string, pass: string) => string;
+  /** Absolute-URI requests (`POST http://…`) the proxy received. */
+  readonly forwarded: Array<string>;
+  /** CONNECT tunnels the proxy was asked for. */
+  readonly tunnels: Array<string>;
+  readonly close: () => Promise<void>;
+}
+
+/** A real forward proxy (the `proxy` package) that wants `user:${password}` as basic auth. */
+const startForwardProxy = async (): Promise<ForwardProxy> => {
+  const forwarded: Array<string> = [];
+  const tunnels: Array<string> = [];
+  const server = createProxy(http.createServer());
+  server.authenticate = (req) =>
+    req.headers['proxy-authorization'] === `Basic ${Buffer.from(`user:${password}`).toString('base64')}`;
+  server.prependListener('request', (req: http.IncomingMessage) => forwarded.push(`${req.method} ${req.url}`));
+  server.prependListener('connect', (req: http.IncomingMessage) => tunnels.push(req.url ?? ''));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (user, pass) => `http://${user}:${pass}@127.0.0.1:${port}`,
+    forwarded,
+    tunnels,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+describe('provider/YqcloudProvider through a forward proxy and over TLS', () => {
+  let proxy: ForwardProxy;
+  let cert: string;
+  let key: string;
+  const servers: Array<LoopbackServer> = [];
+  const providers: Array<YqcloudProvider> = [];
+
+  before(async () => {
+    ({ cert, key } = await selfSignedCert());
+  });
+  beforeEach(async () => {
+    proxy = await startForwardProxy();
+  });
+  afterEach(async () => {
+    for (const provider of providers.splice(0)) provider.destroy();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    await proxy.close();
+  });
+
+  const serve = async (tls: boolean): Promise<LoopbackServer> => {
+    const server = await startLoopbackServer((_req, res) => writePieces(res, ['Hi ', 'there']), tls ? { tls: { key, cert } } : {});
+    servers.push(server);
+    return server;
+  };
+  const providerFor = (server: LoopbackServer, options: ConstructorParameters<typeof YqcloudProvider>[0] = {}) => {
+    const provider = new YqcloudProvider({ apiEndpoint: server.endpoint, ...options });
+    providers.push(provider);
+    return provider;
+  };
+
+  describe('an http target', () => {
+    it('goes through the proxy as an absolute-URI request with the credentials', async () => {
+      const server = await serve(false);
+      const chunks = await lastValueFrom(
+        providerFor(server).create({ messages: hello, proxy: proxy.url('user', password) }).pipe(toArray()),
+      );
+      expect(joined(chunks)).to.equal('Hi there');
+      expect(proxy.forwarded).to.deep.equal([`POST ${server.endpoint}`]);
+      expect(server.requests).to.have.length(1);
+      expect(server.requests[0]?.headers['proxy-authorization']).to.equal(undefined);
+    });
+
+    it('wrong credentials are an Http 407 error whose message and JSON hold no password', async () => {
+      const server = await serve(false);
+      const wrong = 'wr0ng-pw';
+      const { values, error } = await collect(
+        providerFor(server).create({ messages: hello, proxy: proxy.url('user', wrong) }),
+      );
+      expect(values).to.deep.equal([]);
+      expect(error).to.include({ kind: 'Http', status: 407 });
+      const exposed = [String(error), (error as Error).message, JSON.stringify(error), (error as Error).stack ?? ''];
+      for (const text of exposed) expect(text).to.not.include(wrong);
+      expect(server.requests).to.have.length(0);
+    });
+  });
+
+  describe('an https target', () => {
+    it('goes through a CONNECT tunnel, trusting the `ca` option', async () => {
+      const server = await serve(true);
+      const chunks = await lastValueFrom(
+        providerFor(server, { ca: cert }).create({ messages: hello, proxy: proxy.url('user', password) }).pipe(toArray()),
+      );
+      expect(joined(chunks)).to.equal('Hi there');
+      expect(proxy.tunnels).to.deep.equal([`127.0.0.1:${server.port}`]);
+      expect(proxy.forwarded).to.deep.equal([]);
+      expect(server.requests).to.have.length(1);
+    });
+
+    it('a refused CONNECT is an Http 407 error whose message and JSON hold no password', async () => {
+      const server = await serve(true);
+      const wrong = 'wr0ng-tunnel-pw';
+      const { error } = await collect(
+        providerFor(server, { ca: cert }).create({ messages: hello, proxy: proxy.url('user', wrong) }),
+      );
+      expect(error).to.include({ kind: 'Http', status: 407 });
+      const exposed = [String(error), JSON.stringify(error), (error as Error).stack ?? ''];
+      for (const text of exposed) expect(text).to.not.include(wrong);
+      expect(server.requests).to.have.length(0);
+    });
+  });
+
+  describe('a self-signed certificate', () => {
+    it('is rejected without `ca`: a Network error with a TLS code, nothing delivered', async () => {
+      const server = await serve(true);
+      const { values, error } = await collect(providerFor(server).create({ messages: hello }));
+      expect(values).to.deep.equal([]);
+      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      expect((error as YqcloudError).code).to.match(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
+      expect(server.requests).to.have.length(0);
+    });
+
+    it('is accepted with `ca`', async () => {
+      const server = await serve(true);
+      const chunks = await lastValueFrom(providerFor(server, { ca: cert }).create({ messages: hello }).pipe(toArray()));
+      expect(joined(chunks)).to.equal('Hi there');
+      expect(server.requests).to.have.length(1);
+    });
+
+    it('`ca` given as bytes works too', async () => {
+      const server = await serve(true);
+      const chunks = await lastValueFrom(
+        providerFor(server, { ca: new TextEncoder().encode(cert) }).create({ messages: hello }).pipe(toArray()),
+      );
+      expect(joined(chunks)).to.equal('Hi there');
+    });
+  });
+});
