@@ -42,13 +42,14 @@ export interface ConversationDecodeError {
 export const ConversationJsonCodec: t.Type<ConversationJson> = t.readonly(
   t.type(
     { model: t.string, userId: t.string, message_history: t.readonlyArray(MessageCodec) },
-    'ConversationJson',
   ),
+  'ConversationJson',
 );
 
 /** The io-ts codec of a {@link Conversation} value as the library passes it around. */
 export const ConversationCodec: t.Type<Conversation> = t.readonly(
-  t.type({ model: t.string, userId: t.string, messageHistory: t.readonlyArray(MessageCodec) }, 'Conversation'),
+  t.type({ model: t.string, userId: t.string, messageHistory: t.readonlyArray(MessageCodec) }),
+  'Conversation',
 );
 
 /**

@@ -5,8 +5,14 @@
  */
 import type * as t from 'io-ts';
 
-const isUnion = (type: t.Decoder<unknown, unknown> | undefined): boolean =>
-  type !== undefined && (type as { readonly _tag?: string })._tag === 'UnionType';
+const tagOf = (type: t.Decoder<unknown, unknown> | undefined): string | undefined =>
+  (type as { readonly _tag?: string } | undefined)?._tag;
+
+/** Keys io-ts adds for a union's or an intersection's members, which are not places in the value. */
+const isCombinator = (type: t.Decoder<unknown, unknown> | undefined): boolean => {
+  const tag = tagOf(type);
+  return tag === 'UnionType' || tag === 'IntersectionType';
+};
 
 const show = (u: unknown): string => {
   if (typeof u === 'string') return JSON.stringify(u.length > 40 ? `${u.slice(0, 40)}…` : u);
@@ -28,7 +34,7 @@ const show = (u: unknown): string => {
  */
 export const errorPath = (error: t.ValidationError): string =>
   error.context
-    .filter((entry, i) => entry.key !== '' && !isUnion(error.context[i - 1]?.type))
+    .filter((entry, i) => entry.key !== '' && !isCombinator(error.context[i - 1]?.type))
     .map((entry) => entry.key)
     .join('.');
 
@@ -37,7 +43,7 @@ export const errorPath = (error: t.ValidationError): string =>
  *
  * @example
  * ```ts
- * describeError(error); // 'messages.0.role: expected Role, got "bot"'
+ * describeError(error); // 'messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"'
  * ```
  */
 export const describeError = (error: t.ValidationError): string => {
@@ -48,14 +54,31 @@ export const describeError = (error: t.ValidationError): string => {
 };
 
 /**
- * All failures, one per line, the first few only.
+ * The failures worth reading: when a union's members fail at different depths (content given
+ * as an array whose part is wrong also fails "expected string"), only the deepest are kept.
  *
  * @example
  * ```ts
- * describeErrors(errors); // 'messages.0.role: expected Role, got "bot"'
+ * relevantErrors(errors).map(errorPath); // ['messages.0.content.0.type']
+ * ```
+ */
+export const relevantErrors = (errors: t.Errors): t.Errors => {
+  const paths = errors.map(errorPath);
+  return errors.filter((_, i) => {
+    const path = paths[i] ?? '';
+    return !paths.some((other) => other !== path && (path === '' || other.startsWith(`${path}.`)));
+  });
+};
+
+/**
+ * All failures, separated by `; `, the first few only.
+ *
+ * @example
+ * ```ts
+ * describeErrors(errors); // 'messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"'
  * ```
  */
 export const describeErrors = (errors: t.Errors): string => {
-  const lines = [...new Set(errors.map(describeError))];
+  const lines = [...new Set(relevantErrors(errors).map(describeError))];
   return lines.length <= 3 ? lines.join('; ') : `${lines.slice(0, 3).join('; ')}; and ${lines.length - 3} more`;
 };

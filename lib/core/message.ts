@@ -32,11 +32,12 @@ export interface Message {
 }
 
 /** The io-ts codec of {@link Role}. */
-export const RoleCodec: t.Type<Role> = t.keyof({ system: null, developer: null, user: null, assistant: null }, 'Role');
+export const RoleCodec: t.Type<Role> = t.keyof({ system: null, developer: null, user: null, assistant: null });
 
 /** The io-ts codec of {@link TextPart}. */
 export const TextPartCodec: t.Type<TextPart> = t.readonly(
-  t.type({ type: t.literal('text'), text: t.string }, 'TextPart'),
+  t.type({ type: t.literal('text'), text: t.string }),
+  'TextPart',
 );
 
 /** The io-ts codec of {@link Content}. */
@@ -50,7 +51,7 @@ export const ContentCodec: t.Type<Content> = t.union([t.string, t.readonlyArray(
  * isRight(MessageCodec.decode({ role: 'user', content: 'hi' })); // true
  * ```
  */
-export const MessageCodec: t.Type<Message> = t.readonly(t.type({ role: RoleCodec, content: ContentCodec }, 'Message'));
+export const MessageCodec: t.Type<Message> = t.readonly(t.type({ role: RoleCodec, content: ContentCodec }), 'Message');
 
 /**
  * The text of a content: the string itself, or the parts' texts joined with no separator.

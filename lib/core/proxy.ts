@@ -17,7 +17,7 @@ export interface ProxyConfig {
   readonly protocol: ProxyProtocol;
   /** The URL as given, credentials included: hand it to an agent, never to a log. */
   readonly url: string;
-  /** The URL with any user and password replaced by `***`. */
+  /** `scheme://host:port`, with `***@` where the URL had credentials: safe to print. */
   readonly redacted: string;
   readonly host: string;
   readonly port: number;
@@ -39,14 +39,20 @@ const isProtocol = (s: string): s is ProxyProtocol => (protocols as ReadonlyArra
 const decode = (s: string): string => E.getOrElse(() => s)(E.tryCatch(() => decodeURIComponent(s), () => s));
 
 /**
- * Replaces the `user:password@` of every URL in a text with `***@`.
+ * Replaces the `user:password@` of every URL in a text with `***@` (up to the authority's last
+ * `@`, as URL parsers read it, so a password holding `@` is hidden whole).
  *
  * @example
  * ```ts
  * redactCredentials('via http://bob:s3cret@proxy:8080'); // 'via http://***@proxy:8080'
+ * redactCredentials('http://bob:p@ss@proxy:8080');       // 'http://***@proxy:8080'
  * ```
  */
-export const redactCredentials = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@');
+export const redactCredentials = (text: string): string =>
+  text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\\\s]*@/gi, '$1***@');
+
+const printable = (url: URL): string =>
+  `${url.protocol}//${url.username === '' && url.password === '' ? '' : '***@'}${url.host}`;
 
 /**
  * Parses a proxy URL such as `http://user:pass@host:3128` or `socks5://host:1080`.
@@ -61,11 +67,12 @@ export const parseProxy = (input: string): E.Either<YqcloudError, ProxyConfig> =
   pipe(
     E.tryCatch(
       () => new URL(input),
-      () => invalidRequest('proxy', `not a URL: ${JSON.stringify(redactCredentials(input))}`),
+      // The input is not echoed: where its credentials end cannot be known for sure.
+      () => invalidRequest('proxy', 'not a URL; expected scheme://[user:password@]host:port'),
     ),
     E.chain((url) => {
       const scheme = url.protocol.replace(/:$/, '');
-      const redacted = redactCredentials(input);
+      const redacted = printable(url);
       if (!isProtocol(scheme))
         return E.left(
           invalidRequest('proxy', `unsupported proxy scheme "${scheme}" in ${redacted}; use one of ${protocols.join(', ')}`),

@@ -8,8 +8,8 @@ import * as O from 'fp-ts/lib/Option.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
 import { ConversationCodec, type Conversation } from './conversation.js';
-import { describeErrors, errorPath } from './decodeErrors.js';
-import { invalidRequest, type YqcloudError } from './error.js';
+import { describeErrors, errorPath, relevantErrors } from './decodeErrors.js';
+import { invalidRequest, YqcloudError } from './error.js';
 import { MessageCodec, normalise, type Message } from './message.js';
 import { parseProxy, type ProxyConfig } from './proxy.js';
 
@@ -73,19 +73,17 @@ export const AbortSignalCodec = new t.Type<AbortSignal, AbortSignal, unknown>(
   (a) => a,
 );
 
-const optional = <C extends t.Mixed>(codec: C) => t.union([codec, t.undefined]);
-
-/** The io-ts codec of {@link ChatRequest}. */
+/** The io-ts codec of {@link ChatRequest} (`t.partial` also accepts `undefined` values). */
 export const ChatRequestCodec = t.intersection(
   [
-    t.type({ messages: t.readonlyArray(MessageCodec, 'Messages') }),
+    t.type({ messages: t.readonlyArray(MessageCodec) }),
     t.partial({
-      model: optional(t.string),
-      stream: optional(t.boolean),
-      proxy: optional(t.string),
-      conversation: optional(ConversationCodec),
-      returnConversation: optional(t.boolean),
-      signal: optional(AbortSignalCodec),
+      model: t.string,
+      stream: t.boolean,
+      proxy: t.string,
+      conversation: ConversationCodec,
+      returnConversation: t.boolean,
+      signal: AbortSignalCodec,
     }),
   ],
   'ChatRequest',
@@ -111,7 +109,11 @@ const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
     );
   return pipe(
     ChatRequestCodec.decode(u),
-    E.mapLeft((errors) => invalidRequest(errors[0] === undefined ? '' : errorPath(errors[0]), describeErrors(errors))),
+    E.mapLeft((errors) => {
+      const first = relevantErrors(errors)[0];
+      // describeErrors names each place itself, so the message is not prefixed with the path again.
+      return new YqcloudError('InvalidRequest', describeErrors(errors), { path: first === undefined ? '' : errorPath(first) });
+    }),
   );
 };
 

@@ -16,6 +16,7 @@ import {
   YqcloudError,
 } from '../core/error.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
+import { redactCredentials } from '../core/proxy.js';
 import { createUtf8Decoder } from '../http/utf8.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
@@ -101,7 +102,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         errorBody.slice(0, excerptChars),
         O.toUndefined(parseRetryAfter(head['retry-after'], plan.now())),
         status >= 300 && status < 400
-          ? `redirect${head['location'] === undefined ? '' : ` to ${head['location']}`} not followed`
+          ? `redirect${head['location'] === undefined ? '' : ` to ${redactCredentials(head['location'])}`} not followed`
           : undefined,
       );
 
