@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import { mergeHeaders, validateHeaders } from '../../lib/core/headers.js';
+
+const tokenArb = fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/);
+const safeValueArb = fc.string({ unit: 'binary', maxLength: 30 }).filter((v) => !/[\r\n\0]/.test(v));
+
+describe('core/headers', () => {
+  describe('validateHeaders', () => {
+    it('accepts token names with values free of CR, LF and NUL', () => {
+      fc.assert(
+        fc.property(fc.dictionary(tokenArb, safeValueArb), (headers) => {
+          expect(validateHeaders(headers)).to.deep.equal(E.right(headers));
+        }),
+      );
+    });
+
+    it('rejects any value holding CR or LF (header smuggling), naming the header', () => {
+      fc.assert(
+        fc.property(tokenArb, safeValueArb, fc.constantFrom('\r', '\n', '\r\n', '\0'), safeValueArb, (name, before, bad, after) => {
+          const result = validateHeaders({ [name]: `${before}${bad}${after}` });
+          expect(E.isLeft(result) && result.left).to.include({ kind: 'InvalidRequest', path: `headers.${name}` });
+        }),
+      );
+    });
+
+    it('rejects names that are not HTTP tokens, CR/LF included', () => {
+      for (const name of ['x a', 'x\r\ny', 'x:y', '', 'é'])
+        expect(E.isLeft(validateHeaders({ [name]: 'v' })), JSON.stringify(name)).to.equal(true);
+    });
+
+    it('rejects non-string values and non-objects', () => {
+      expect(E.isLeft(validateHeaders({ 'x-a': 1 }))).to.equal(true);
+      expect(E.isLeft(validateHeaders(['x']))).to.equal(true);
+      expect(E.isLeft(validateHeaders(null))).to.equal(true);
+    });
+  });
+
+  describe('mergeHeaders', () => {
+    it('lets later records win, comparing names without case', () => {
+      expect(mergeHeaders({ Accept: 'a', 'x-a': '1' }, { accept: 'b' })).to.deep.equal({ 'x-a': '1', accept: 'b' });
+    });
+
+    it('keeps exactly one entry per name, whatever the case', () => {
+      fc.assert(
+        fc.property(fc.array(fc.dictionary(tokenArb, safeValueArb), { maxLength: 4 }), (records) => {
+          const names = Object.keys(mergeHeaders(...records)).map((n) => n.toLowerCase());
+          expect(new Set(names).size).to.equal(names.length);
+        }),
+      );
+    });
+  });
+});
