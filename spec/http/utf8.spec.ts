@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { createUtf8Decoder, decodeUtf8 } from '../../lib/http/utf8.js';
+
+const encoder = new TextEncoder();
+
+/** Any string (no lone surrogates, no U+FFFD of its own, no leading BOM, which decoders drop). */
+const stringArb = fc
+  .string({ unit: 'binary', maxLength: 60 })
+  .filter((s) => !s.includes('\uFFFD') && !s.startsWith('\uFEFF'));
+
+/** The bytes of a string cut at arbitrary places (empty pieces included). */
+const splitArb = stringArb.chain((s) => {
+  const bytes = encoder.encode(s);
+  return fc
+    .uniqueArray(fc.integer({ min: 0, max: bytes.length }), { maxLength: Math.min(bytes.length + 1, 12) })
+    .map((cuts) => {
+      const at = [0, ...cuts.sort((a, b) => a - b), bytes.length];
+      return { s, pieces: at.slice(1).map((end, i) => bytes.subarray(at[i], end)) };
+    });
+});
+
+describe('http/utf8', () => {
+  describe('createUtf8Decoder', () => {
+    it('holds a character split across pieces until it is complete', () => {
+      const d = createUtf8Decoder();
+      expect(d.push(Uint8Array.of(0xe4, 0xbd))).to.equal('');
+      expect(d.push(Uint8Array.of(0xa0, 0x41))).to.equal('你A');
+      expect(d.end()).to.equal('');
+    });
+
+    it('any split of any string’s bytes decodes to the same string, never with U+FFFD', () => {
+      fc.assert(
+        fc.property(splitArb, ({ s, pieces }) => {
+          const d = createUtf8Decoder();
+          const out = pieces.map((p) => d.push(p));
+          out.push(d.end());
+          expect(out.join('')).to.equal(s);
+          expect(out.some((t) => t.includes('\uFFFD'))).to.equal(false);
+        }),
+      );
+    });
+
+    it('passes strings through, flushing held bytes first', () => {
+      const d = createUtf8Decoder();
+      expect(d.push('abc')).to.equal('abc');
+      expect(d.push(Uint8Array.of(0xe4))).to.equal('');
+      expect(d.push('x')).to.equal('\uFFFDx');
+    });
+
+    it('ends an incomplete sequence as U+FFFD, once', () => {
+      const d = createUtf8Decoder();
+      d.push(Uint8Array.of(0xf0, 0x9f));
+      expect(d.end()).to.equal('\uFFFD');
+      expect(d.end()).to.equal('');
+    });
+
+    it('drops a leading byte-order mark, as text decoders do', () => {
+      const d = createUtf8Decoder();
+      expect(d.push(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41))).to.equal('A');
+    });
+  });
+
+  describe('decodeUtf8', () => {
+    it('never emits empty text and loses nothing, for any split', async () => {
+      await fc.assert(
+        fc.asyncProperty(splitArb, async ({ s, pieces }) => {
+          const out = await lastValueFrom(from(pieces).pipe(decodeUtf8(), toArray()));
+          expect(out.join('')).to.equal(s);
+          expect(out.every((t) => t !== '')).to.equal(true);
+        }),
+      );
+    });
+
+    it('emits as soon as a character completes (marbles)', () => {
+      new TestScheduler((a, b) => expect(a).to.deep.equal(b)).run(({ cold, expectObservable }) => {
+        const source = cold('-a-b-c-|', {
+          a: Uint8Array.of(0xe4, 0xbd),
+          b: Uint8Array.of(0xa0, 0x41),
+          c: Uint8Array.of(0xf0, 0x9f, 0x98),
+        });
+        expectObservable(source.pipe(decodeUtf8())).toBe('---b---(c|)', { b: '你A', c: '\uFFFD' });
+      });
+    });
+
+    it('passes errors on', () => {
+      new TestScheduler((a, b) => expect(a).to.deep.equal(b)).run(({ cold, expectObservable }) => {
+        expectObservable(cold('-a-#', { a: encoder.encode('hi') }, 'boom').pipe(decodeUtf8())).toBe('-a-#', { a: 'hi' }, 'boom');
+      });
+    });
+  });
+});
