@@ -75,7 +75,9 @@ describe('http/utf8', () => {
     });
 
     it('emits as soon as a character completes (marbles)', () => {
-      new TestScheduler((a, b) => expect(a).to.deep.equal(b)).run(({ cold, expectObservable }) => {
+      new TestScheduler((a, b) => {
+        expect(a).to.deep.equal(b);
+      }).run(({ cold, expectObservable }) => {
         const source = cold('-a-b-c-|', {
           a: Uint8Array.of(0xe4, 0xbd),
           b: Uint8Array.of(0xa0, 0x41),
@@ -86,7 +88,9 @@ describe('http/utf8', () => {
     });
 
     it('passes errors on', () => {
-      new TestScheduler((a, b) => expect(a).to.deep.equal(b)).run(({ cold, expectObservable }) => {
+      new TestScheduler((a, b) => {
+        expect(a).to.deep.equal(b);
+      }).run(({ cold, expectObservable }) => {
         expectObservable(cold('-a-#', { a: encoder.encode('hi') }, 'boom').pipe(decodeUtf8())).toBe('-a-#', { a: 'hi' }, 'boom');
       });
     });
