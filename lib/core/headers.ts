@@ -26,15 +26,16 @@ const badValue = /[\r\n\0]/;
 export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudError, Headers> => {
   if (typeof u !== 'object' || u === null || Array.isArray(u))
     return E.left(invalidRequest(path, 'expected an object of header names to string values'));
-  const out: Record<string, string> = {};
+  const out: Array<readonly [string, string]> = [];
   for (const [name, value] of Object.entries(u)) {
     if (!token.test(name)) return E.left(invalidRequest(`${path}.${name}`, 'not a valid header name'));
     if (typeof value !== 'string') return E.left(invalidRequest(`${path}.${name}`, 'a header value must be a string'));
     if (badValue.test(value))
       return E.left(invalidRequest(`${path}.${name}`, 'a header value must not contain CR, LF or NUL'));
-    out[name] = value;
+    out.push([name, value]);
   }
-  return E.right(out);
+  // fromEntries defines own properties, so a header named `__proto__` is kept, not swallowed.
+  return E.right(Object.fromEntries(out));
 };
 
 /**
@@ -46,15 +47,12 @@ export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudE
  * ```
  */
 export const mergeHeaders = (...records: ReadonlyArray<Headers>): Headers => {
-  const out: Record<string, string> = {};
-  const names = new Map<string, string>();
+  const byLowerName = new Map<string, readonly [string, string]>();
   for (const record of records)
     for (const [name, value] of Object.entries(record)) {
       const lower = name.toLowerCase();
-      const previous = names.get(lower);
-      if (previous !== undefined) delete out[previous];
-      names.set(lower, name);
-      out[name] = value;
+      byLowerName.delete(lower);
+      byLowerName.set(lower, [name, value]);
     }
-  return out;
+  return Object.fromEntries(byLowerName.values());
 };

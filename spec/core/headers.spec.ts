@@ -25,6 +25,13 @@ describe('core/headers', () => {
       );
     });
 
+    it('keeps a header named like an Object.prototype member', () => {
+      const headers = JSON.parse('{"__proto__":"a","constructor":"b"}') as Record<string, string>;
+      const result = validateHeaders(headers);
+      expect(E.isRight(result) && Object.entries(result.right)).to.deep.equal([['__proto__', 'a'], ['constructor', 'b']]);
+      expect(Object.entries(mergeHeaders({ accept: 'x' }, headers))).to.deep.equal([['accept', 'x'], ['__proto__', 'a'], ['constructor', 'b']]);
+    });
+
     it('rejects names that are not HTTP tokens, CR/LF included', () => {
       for (const name of ['x a', 'x\r\ny', 'x:y', '', 'é'])
         expect(E.isLeft(validateHeaders({ [name]: 'v' })), JSON.stringify(name)).to.equal(true);
@@ -39,7 +46,7 @@ describe('core/headers', () => {
 
   describe('mergeHeaders', () => {
     it('lets later records win, comparing names without case', () => {
-      expect(mergeHeaders({ Accept: 'a', 'x-a': '1' }, { accept: 'b' })).to.deep.equal({ 'x-a': '1', accept: 'b' });
+      expect(Object.entries(mergeHeaders({ Accept: 'a', 'x-a': '1' }, { accept: 'b' }))).to.deep.equal([['x-a', '1'], ['accept', 'b']]);
     });
 
     it('keeps exactly one entry per name, whatever the case', () => {
