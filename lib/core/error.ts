@@ -74,23 +74,23 @@ export class YqcloudError extends Error {
   /** The text delivered to the subscriber before this failure. */
   readonly partialText: string;
   /** HTTP status (`Http`, `EmptyResponse`). */
-  readonly status?: number;
+  declare readonly status?: number;
   /** An excerpt of the response body (`Http`, `Blocked`), at most 1 KiB of text. */
-  readonly body?: string;
+  declare readonly body?: string;
   /** How long the server asked to wait before retrying (`Http` with `Retry-After`). */
-  readonly retryAfterMs?: number;
+  declare readonly retryAfterMs?: number;
   /** Which deadline was missed (`Timeout`). */
-  readonly phase?: TimeoutPhase;
+  declare readonly phase?: TimeoutPhase;
   /** The deadline that was missed, in milliseconds (`Timeout`). */
-  readonly timeoutMs?: number;
+  declare readonly timeoutMs?: number;
   /** The system error code, such as `ECONNREFUSED` (`Network`). */
-  readonly code?: string;
+  declare readonly code?: string;
   /** Where in the request the problem is, such as `messages.0.role` (`InvalidRequest`). */
-  readonly path?: string;
+  declare readonly path?: string;
   /** Which in-band refusal was recognised (`Blocked`). */
-  readonly reason?: BlockReason;
+  declare readonly reason?: BlockReason;
   /** The byte limit that was passed (`ResponseTooLarge`). */
-  readonly limitBytes?: number;
+  declare readonly limitBytes?: number;
 
   /**
    * Prefer the constructors of this module ({@link invalidRequest}, {@link httpError}, …),

@@ -50,6 +50,11 @@ describe('core/error YqcloudError', () => {
         expect(json).to.deep.include({ name: 'YqcloudError', kind, message: error.message, partialText: 'abc', ...fields });
       });
 
+      it('has only its own kind’s fields as properties', () => {
+        const own = Object.keys(error).filter((key) => !['name', 'kind', 'partialText'].includes(key));
+        expect(own.sort()).to.deep.equal(Object.keys(fields).sort());
+      });
+
       it('toString names the class and says the message', () => {
         expect(String(error)).to.equal(`YqcloudError: ${error.message}`);
       });

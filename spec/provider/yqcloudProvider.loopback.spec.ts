@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { expect } from 'chai';
 import { concatMap, firstValueFrom, lastValueFrom, range, take, toArray } from 'rxjs';
 import { Conversation } from '../../lib/core/conversation.js';
@@ -135,6 +136,37 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       expect(chunks).to.deep.equal([
         { type: 'text', text: 'Hello' },
         { type: 'text', text: ', world' },
+        { type: 'finish', reason: 'stop' },
+      ]);
+    });
+
+    it('streams a gzip-encoded body too: the first piece arrives before the second is written', async () => {
+      const second = gate();
+      const server = await serve(async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+        const gzip = zlib.createGzip();
+        gzip.pipe(res);
+        gzip.write('你好');
+        gzip.flush();
+        await second.promise;
+        gzip.end('，世界');
+      });
+      const chunks: Array<Chunk> = [];
+      await new Promise<void>((resolve, reject) =>
+        providerFor(server)
+          .create({ messages: hello })
+          .subscribe({
+            next: (chunk) => {
+              chunks.push(chunk);
+              second.open();
+            },
+            error: reject,
+            complete: resolve,
+          }),
+      );
+      expect(chunks).to.deep.equal([
+        { type: 'text', text: '你好' },
+        { type: 'text', text: '，世界' },
         { type: 'finish', reason: 'stop' },
       ]);
     });
