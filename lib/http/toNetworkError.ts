@@ -18,6 +18,10 @@ const codeOf = (e: unknown): string | undefined => {
   return typeof code === 'string' && code !== '' ? code : undefined;
 };
 
+/** A system error code named in a message, for errors that lost their `code` (SOCKS ones do). */
+const codeInMessage = (e: unknown): string | undefined =>
+  e instanceof Error ? /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(e.message)?.[1] : undefined;
+
 /**
  * Any failure below the provider, as a `Network` error whose message and `cause` hold no
  * credentials (axios errors carry their config, agents included, so they are not kept).
@@ -31,7 +35,7 @@ const codeOf = (e: unknown): string | undefined => {
 export const toNetworkError = (e: unknown): YqcloudError => {
   if (e instanceof YqcloudError) return e;
   const root = rootCause(e);
-  const code = codeOf(root) ?? codeOf(e) ?? 'ERR_NETWORK';
+  const code = codeOf(root) ?? codeInMessage(root) ?? codeOf(e) ?? 'ERR_NETWORK';
   const text = redactCredentials(
     root instanceof Error && root.message !== '' ? root.message : e instanceof Error ? e.message : String(e),
   );

@@ -108,6 +108,8 @@ describe('core/error YqcloudError', () => {
       expect(toNetworkError(e)).to.equal(e);
       expect(toNetworkError('weird')).to.include({ kind: 'Network', code: 'ERR_NETWORK' });
       expect(toNetworkError(Object.assign(new Error('outer'), { code: 'ERR_X' }))).to.include({ code: 'ERR_X' });
+      expect(toNetworkError(new Error('connect ECONNREFUSED 127.0.0.1:9'))).to.include({ code: 'ECONNREFUSED' });
+      expect(toNetworkError(new Error('Socks5 proxy rejected connection - Failure'))).to.include({ code: 'ERR_NETWORK' });
     });
   });
 });

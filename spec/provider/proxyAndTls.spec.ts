@@ -1,8 +1,10 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createProxy } from 'proxy';
-import { lastValueFrom, toArray } from 'rxjs';
+import { concatMap, lastValueFrom, range, toArray } from 'rxjs';
 import { YqcloudError } from '../../lib/core/error.js';
 import type { Chunk } from '../../lib/core/chunk.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
@@ -26,10 +28,16 @@ interface ForwardProxy {
 }
 
 /** A real forward proxy (the `proxy` package) that wants `user:${password}` as basic auth. */
-const startForwardProxy = async (): Promise<ForwardProxy> => {
+const startForwardProxy = async (tls?: { readonly key: string; readonly cert: string }): Promise<ForwardProxy> => {
   const forwarded: Array<string> = [];
   const tunnels: Array<string> = [];
-  const server = createProxy(http.createServer());
+  const server = createProxy(tls === undefined ? http.createServer() : https.createServer({ ...tls }));
+  // CONNECT tunnels leave the HTTP server's bookkeeping, so close() destroys every socket itself.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.authenticate = (req) =>
     req.headers['proxy-authorization'] === `Basic ${Buffer.from(`user:${password}`).toString('base64')}`;
   server.prependListener('request', (req: http.IncomingMessage) => forwarded.push(`${req.method} ${req.url}`));
@@ -37,12 +45,12 @@ const startForwardProxy = async (): Promise<ForwardProxy> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: (user, pass) => `http://${user}:${pass}@127.0.0.1:${port}`,
+    url: (user, pass) => `${tls === undefined ? 'http' : 'https'}://${user}:${pass}@127.0.0.1:${port}`,
     forwarded,
     tunnels,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };
@@ -125,6 +133,87 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
       expect(error).to.include({ kind: 'Http', status: 407 });
       const exposed = [String(error), JSON.stringify(error), (error as Error).stack ?? ''];
       for (const text of exposed) expect(text).to.not.include(wrong);
+      expect(server.requests).to.have.length(0);
+    });
+  });
+
+  describe('connection reuse through the proxy', () => {
+    it('sequential requests to an https target share one CONNECT tunnel', async () => {
+      const server = await serve(true);
+      const provider = providerFor(server, { ca: cert });
+      const chunks = await lastValueFrom(
+        range(0, 5).pipe(
+          concatMap(() => provider.create({ messages: hello, proxy: proxy.url('user', password) })),
+          toArray(),
+        ),
+      );
+      expect(chunks.filter((c) => c.type === 'finish')).to.have.length(5);
+      expect(proxy.tunnels).to.have.length(1);
+      expect(server.connections).to.equal(1);
+    });
+  });
+
+  describe('an https proxy (TLS to the proxy itself)', () => {
+    let tlsProxy: ForwardProxy;
+    beforeEach(async () => {
+      tlsProxy = await startForwardProxy({ key, cert });
+    });
+    afterEach(() => tlsProxy.close());
+
+    it('carries an http target, trusting the proxy’s certificate through `ca`', async () => {
+      const server = await serve(false);
+      const chunks = await lastValueFrom(
+        providerFor(server, { ca: cert }).create({ messages: hello, proxy: tlsProxy.url('user', password) }).pipe(toArray()),
+      );
+      expect(joined(chunks)).to.equal('Hi there');
+      expect(tlsProxy.forwarded).to.deep.equal([`POST ${server.endpoint}`]);
+    });
+
+    it('tunnels to an https target', async () => {
+      const server = await serve(true);
+      const chunks = await lastValueFrom(
+        providerFor(server, { ca: cert }).create({ messages: hello, proxy: tlsProxy.url('user', password) }).pipe(toArray()),
+      );
+      expect(joined(chunks)).to.equal('Hi there');
+      expect(tlsProxy.tunnels).to.deep.equal([`127.0.0.1:${server.port}`]);
+    });
+
+    it('an untrusted proxy certificate is a Network error with no password in it', async () => {
+      const server = await serve(false);
+      const { error } = await collect(providerFor(server).create({ messages: hello, proxy: tlsProxy.url('user', password) }));
+      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? '']) expect(text).to.not.include(password);
+      expect(server.requests).to.have.length(0);
+    });
+  });
+
+  // No SOCKS server is available among the installed packages (`socks` is a client only), so the
+  // SOCKS path is checked up to the proxy: the agent is used, and its failures are clean.
+  describe('a socks5 proxy URL', () => {
+    it('a refused socks proxy is a Network error with no password in it', async () => {
+      const server = await serve(false);
+      const closed = await startLoopbackServer(() => {});
+      const port = closed.port;
+      await closed.close();
+      const { error } = await collect(
+        providerFor(server).create({ messages: hello, proxy: `socks5://user:${password}@127.0.0.1:${port}` }),
+      );
+      expect(error).to.include({ kind: 'Network', code: 'ECONNREFUSED' });
+      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? '']) expect(text).to.not.include(password);
+      expect(server.requests).to.have.length(0);
+    });
+
+    it('a server that does not speak SOCKS is a Network error, and the target sees nothing', async () => {
+      const server = await serve(false);
+      const notSocks = net.createServer((socket) => socket.resume().end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+      await new Promise<void>((resolve) => notSocks.listen(0, '127.0.0.1', resolve));
+      const { port } = notSocks.address() as AddressInfo;
+      const { error } = await collect(
+        providerFor(server).create({ messages: hello, proxy: `socks5://user:${password}@127.0.0.1:${port}` }),
+      );
+      await new Promise<void>((resolve) => notSocks.close(() => resolve()));
+      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      for (const text of [String(error), JSON.stringify(error)]) expect(text).to.not.include(password);
       expect(server.requests).to.have.length(0);
     });
   });
