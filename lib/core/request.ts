@@ -34,7 +34,10 @@ export interface ChatRequest {
   readonly conversation?: Conversation | undefined;
   /** Emit the updated conversation before `finish`; default `false`. */
   readonly returnConversation?: boolean | undefined;
-  /** Aborting it has the same effect as unsubscribing. */
+  /**
+   * Aborting it aborts the request and closes its socket, as unsubscribing does; the stream then
+   * completes without `finish` (so a `for await` loop ends). Already aborted: nothing is sent.
+   */
   readonly signal?: AbortSignal | undefined;
 }
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import * as zlib from 'node:zlib';
 import { expect } from 'chai';
 import { concatMap, firstValueFrom, lastValueFrom, range, take, toArray } from 'rxjs';
@@ -273,6 +274,16 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       await completed;
       expect(await within(closed, 500)).to.not.equal('deadline');
       expect(chunks).to.deep.equal([{ type: 'text', text: 'partial' }]);
+    });
+
+    it('no abort listener outlives the stream', async () => {
+      const server = await serve((_req, res) => res.end('ok'));
+      const controller = new AbortController();
+      const reply$ = providerFor(server).create({ messages: hello, signal: controller.signal });
+      await lastValueFrom(reply$);
+      expect(getEventListeners(controller.signal, 'abort')).to.have.length(0);
+      await collect(providerFor(server, { maxResponseBytes: 1 }).create({ messages: hello, signal: controller.signal }));
+      expect(getEventListeners(controller.signal, 'abort')).to.have.length(0);
     });
 
     it('an already aborted `signal` sends nothing', async () => {
