@@ -133,7 +133,8 @@ describe('provider/YqcloudProvider on a loopback server', () => {
             complete: resolve,
           }),
       );
-      await done;
+      // Without streaming the first chunk would wait for the second piece, which waits for it.
+      expect(await within(done, 5000)).to.not.equal('deadline');
       expect(chunks).to.deep.equal([
         { type: 'text', text: 'Hello' },
         { type: 'text', text: ', world' },
