@@ -1,3 +1,5 @@
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import axios from 'axios';
 import * as O from 'fp-ts/lib/Option.js';
@@ -20,7 +22,7 @@ const bodyText = (events: ReadonlyArray<ResponseEvent>): string =>
   events.flatMap((e) => (e.type === 'body' ? [Buffer.from(e.data).toString('utf8')] : [])).join('');
 
 describe('http/axiosTransport', () => {
-  let server: LoopbackServer;
+  let server: LoopbackServer | undefined;
   let pool: AgentPool;
 
   beforeEach(() => {
@@ -29,6 +31,7 @@ describe('http/axiosTransport', () => {
   afterEach(async () => {
     pool.destroy();
     await server?.close();
+    server = undefined;
   });
 
   it('POSTs the body and headers as given, then emits the head and the body pieces', async () => {
@@ -96,6 +99,19 @@ describe('http/axiosTransport', () => {
     const closed = server.socketClosed();
     pool.destroy();
     expect(await within(closed, 500)).to.not.equal('deadline');
+  });
+
+  it('a body delimited by the connection closing (no length, no chunks) completes normally', async () => {
+    const raw = net.createServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nuntil close'));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const { port } = raw.address() as AddressInfo;
+    const { values, error, completed } = await collect(axiosTransport({ agents: pool })(request(`http://127.0.0.1:${port}/`)));
+    await new Promise<void>((resolve) => raw.close(() => resolve()));
+    expect(error).to.equal(undefined);
+    expect(completed).to.equal(true);
+    expect(bodyText(values)).to.equal('until close');
   });
 
   it('a connection closed before the body ended is ECONNRESET', async () => {
