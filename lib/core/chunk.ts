@@ -5,19 +5,40 @@
  */
 import type { Conversation } from './conversation.js';
 
-/** A piece of the reply's text, decoded as it arrived; never empty. */
+/**
+ * A piece of the reply's text, decoded as it arrived; never empty.
+ *
+ * @example
+ * ```ts
+ * if (chunk.type === 'text') process.stdout.write(chunk.text);
+ * ```
+ */
 export interface TextChunk {
   readonly type: 'text';
   readonly text: string;
 }
 
-/** The conversation with the reply appended; only with `returnConversation`. */
+/**
+ * The conversation with the reply appended; only with `returnConversation`.
+ *
+ * @example
+ * ```ts
+ * if (chunk.type === 'conversation') localStorage.setItem('chat', JSON.stringify(Conversation.toJson(chunk.conversation)));
+ * ```
+ */
 export interface ConversationChunk {
   readonly type: 'conversation';
   readonly conversation: Conversation;
 }
 
-/** The end of a reply: always the last chunk, then the stream completes. */
+/**
+ * The end of a reply: always the last chunk, then the stream completes.
+ *
+ * @example
+ * ```ts
+ * if (chunk.type === 'finish') console.log('\n(done:', chunk.reason, ')');
+ * ```
+ */
 export interface FinishChunk {
   readonly type: 'finish';
   readonly reason: 'stop';

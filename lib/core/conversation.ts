@@ -24,21 +24,42 @@ export interface Conversation {
   readonly messageHistory: ReadonlyArray<Message>;
 }
 
-/** The JSON shape of a conversation, with gpt4free's field names. */
+/**
+ * The JSON shape of a conversation, with gpt4free's field names.
+ *
+ * @example
+ * ```ts
+ * const json: ConversationJson = Conversation.toJson(conversation); // { model, userId, message_history }
+ * ```
+ */
 export interface ConversationJson {
   readonly model: string;
   readonly userId: string;
   readonly message_history: ReadonlyArray<Message>;
 }
 
-/** Why `Conversation.fromJson` refused its input. */
+/**
+ * Why `Conversation.fromJson` refused its input.
+ *
+ * @example
+ * ```ts
+ * pipe(Conversation.fromJson(u), E.mapLeft((e: ConversationDecodeError) => console.error(e.message)));
+ * ```
+ */
 export interface ConversationDecodeError {
   readonly _tag: 'ConversationDecodeError';
   /** A readable account of every problem found, one per line. */
   readonly message: string;
 }
 
-/** The io-ts codec of {@link ConversationJson}. */
+/**
+ * The io-ts codec of {@link ConversationJson}.
+ *
+ * @example
+ * ```ts
+ * ConversationJsonCodec.is({ model: 'gpt-4', userId: '#/chat/1', message_history: [] }); // true
+ * ```
+ */
 export const ConversationJsonCodec: t.Type<ConversationJson> = t.readonly(
   t.type(
     { model: t.string, userId: t.string, message_history: t.readonlyArray(MessageCodec) },
@@ -46,7 +67,14 @@ export const ConversationJsonCodec: t.Type<ConversationJson> = t.readonly(
   'ConversationJson',
 );
 
-/** The io-ts codec of a {@link Conversation} value as the library passes it around. */
+/**
+ * The io-ts codec of a {@link Conversation} value as the library passes it around.
+ *
+ * @example
+ * ```ts
+ * ConversationCodec.is({ model: 'gpt-4', userId: '#/chat/1', messageHistory: [] }); // true
+ * ```
+ */
 export const ConversationCodec: t.Type<Conversation> = t.readonly(
   t.type({ model: t.string, userId: t.string, messageHistory: t.readonlyArray(MessageCodec) }),
   'Conversation',

@@ -5,7 +5,14 @@
  * @module
  */
 
-/** Every way a reply can fail. */
+/**
+ * Every way a reply can fail.
+ *
+ * @example
+ * ```ts
+ * const retryable = (kind: ErrorKind): boolean => kind === 'Network' || kind === 'Timeout';
+ * ```
+ */
 export type ErrorKind =
   | 'InvalidRequest'
   | 'Http'
@@ -15,10 +22,24 @@ export type ErrorKind =
   | 'EmptyResponse'
   | 'ResponseTooLarge';
 
-/** Which deadline of `withTimeouts` was missed. */
+/**
+ * Which deadline of `withTimeouts` was missed.
+ *
+ * @example
+ * ```ts
+ * if (YqcloudError.is(e, 'Timeout') && e.phase === 'first-chunk') console.log('no answer yet');
+ * ```
+ */
 export type TimeoutPhase = 'first-chunk' | 'idle' | 'total';
 
-/** The fields each kind carries besides `kind`, `message` and `partialText`. */
+/**
+ * The fields each kind carries besides `kind`, `message` and `partialText`.
+ *
+ * @example
+ * ```ts
+ * type HttpFields = ErrorFields['Http']; // { status: number; body: string; retryAfterMs?: number }
+ * ```
+ */
 export interface ErrorFields {
   readonly InvalidRequest: { readonly path: string };
   readonly Http: { readonly status: number; readonly body: string; readonly retryAfterMs?: number };
@@ -29,10 +50,24 @@ export interface ErrorFields {
   readonly ResponseTooLarge: { readonly limitBytes: number };
 }
 
-/** Why the service refused to answer, as recognised from its in-band reply. */
+/**
+ * Why the service refused to answer, as recognised from its in-band reply.
+ *
+ * @example
+ * ```ts
+ * if (YqcloudError.is(e, 'Blocked') && e.reason === 'ip-banned') console.log('use a proxy');
+ * ```
+ */
 export type BlockReason = 'ip-banned' | 'abnormal-traffic' | 'html-page';
 
-/** A `YqcloudError` narrowed to one kind, with that kind's fields present. */
+/**
+ * A `YqcloudError` narrowed to one kind, with that kind's fields present.
+ *
+ * @example
+ * ```ts
+ * const onHttp = (e: YqcloudErrorOf<'Http'>): number => e.status;
+ * ```
+ */
 export type YqcloudErrorOf<K extends ErrorKind> = YqcloudError & { readonly kind: K } & ErrorFields[K];
 
 interface Init {

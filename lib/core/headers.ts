@@ -6,7 +6,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { invalidRequest, type YqcloudError } from './error.js';
 
-/** Header names and values, as sent. */
+/**
+ * Header names and values, as sent.
+ *
+ * @example
+ * ```ts
+ * const extra: Headers = { 'x-trace-id': 'abc' };
+ * ```
+ */
 export type Headers = Readonly<Record<string, string>>;
 
 const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -6,16 +6,37 @@
  */
 import * as t from 'io-ts';
 
-/** Who wrote a message. */
+/**
+ * Who wrote a message.
+ *
+ * @example
+ * ```ts
+ * const role: Role = 'assistant';
+ * ```
+ */
 export type Role = 'system' | 'developer' | 'user' | 'assistant';
 
-/** One part of a multi-part content: only text parts are accepted. */
+/**
+ * One part of a multi-part content: only text parts are accepted.
+ *
+ * @example
+ * ```ts
+ * const part: TextPart = { type: 'text', text: 'Hello' };
+ * ```
+ */
 export interface TextPart {
   readonly type: 'text';
   readonly text: string;
 }
 
-/** What a message says: a string, or text parts that are joined. */
+/**
+ * What a message says: a string, or text parts that are joined.
+ *
+ * @example
+ * ```ts
+ * const content: Content = [{ type: 'text', text: 'Hello, ' }, { type: 'text', text: 'world' }];
+ * ```
+ */
 export type Content = string | ReadonlyArray<TextPart>;
 
 /**
@@ -31,16 +52,37 @@ export interface Message {
   readonly content: Content;
 }
 
-/** The io-ts codec of {@link Role}. */
+/**
+ * The io-ts codec of {@link Role}.
+ *
+ * @example
+ * ```ts
+ * RoleCodec.is('user'); // true
+ * ```
+ */
 export const RoleCodec: t.Type<Role> = t.keyof({ system: null, developer: null, user: null, assistant: null });
 
-/** The io-ts codec of {@link TextPart}. */
+/**
+ * The io-ts codec of {@link TextPart}.
+ *
+ * @example
+ * ```ts
+ * TextPartCodec.is({ type: 'image_url', image_url: 'x' }); // false
+ * ```
+ */
 export const TextPartCodec: t.Type<TextPart> = t.readonly(
   t.type({ type: t.literal('text'), text: t.string }),
   'TextPart',
 );
 
-/** The io-ts codec of {@link Content}. */
+/**
+ * The io-ts codec of {@link Content}.
+ *
+ * @example
+ * ```ts
+ * ContentCodec.is([{ type: 'text', text: 'hi' }]); // true
+ * ```
+ */
 export const ContentCodec: t.Type<Content> = t.union([t.string, t.readonlyArray(TextPartCodec)], 'Content');
 
 /**

@@ -8,7 +8,14 @@ import * as RA from 'fp-ts/lib/ReadonlyArray.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { messageText, type Message, type Role } from './message.js';
 
-/** A history split into its leading system message and the rest. */
+/**
+ * A history split into its leading system message and the rest.
+ *
+ * @example
+ * ```ts
+ * const { system, messages }: SplitHistory = extractSystem(history);
+ * ```
+ */
 export interface SplitHistory {
   /** The first message's text when its role is `system`. */
   readonly system: O.Option<string>;

@@ -7,12 +7,26 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { invalidRequest, type YqcloudError } from './error.js';
 
-/** The proxy schemes the HTTP layer can tunnel through. */
+/**
+ * The proxy schemes the HTTP layer can tunnel through.
+ *
+ * @example
+ * ```ts
+ * const protocol: ProxyProtocol = 'socks5';
+ * ```
+ */
 export type ProxyProtocol = 'http' | 'https' | 'socks4' | 'socks4a' | 'socks5' | 'socks5h';
 
 const protocols: ReadonlyArray<ProxyProtocol> = ['http', 'https', 'socks4', 'socks4a', 'socks5', 'socks5h'];
 
-/** A parsed proxy URL. `url` holds the credentials; print `redacted` instead. */
+/**
+ * A parsed proxy URL. `url` holds the credentials; print `redacted` instead.
+ *
+ * @example
+ * ```ts
+ * pipe(parseProxy('http://bob:pw@127.0.0.1:3128'), E.map((p: ProxyConfig) => p.redacted)); // right('http://***@127.0.0.1:3128')
+ * ```
+ */
 export interface ProxyConfig {
   readonly protocol: ProxyProtocol;
   /** The URL as given, credentials included: hand it to an agent, never to a log. */

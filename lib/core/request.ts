@@ -41,7 +41,14 @@ export interface ChatRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** A request that passed validation: defaults filled, content normalised to strings. */
+/**
+ * A request that passed validation: defaults filled, content normalised to strings.
+ *
+ * @example
+ * ```ts
+ * pipe(validateRequest(request), E.map((valid: ValidRequest) => valid.model)); // right('gpt-4')
+ * ```
+ */
 export interface ValidRequest {
   readonly messages: ReadonlyArray<Message>;
   readonly model: string;
@@ -52,13 +59,27 @@ export interface ValidRequest {
   readonly signal: O.Option<AbortSignal>;
 }
 
-/** The models a provider accepts, and the one used when none is given. */
+/**
+ * The models a provider accepts, and the one used when none is given.
+ *
+ * @example
+ * ```ts
+ * validateRequest(request, { defaultModel: 'a', models: ['a', 'b'] });
+ * ```
+ */
 export interface ModelSet {
   readonly defaultModel: string;
   readonly models: ReadonlyArray<string>;
 }
 
-/** Yqcloud's models: `gpt-4` only. */
+/**
+ * Yqcloud's models: `gpt-4` only.
+ *
+ * @example
+ * ```ts
+ * yqcloudModels.models.includes('gpt-4'); // true
+ * ```
+ */
 export const yqcloudModels: ModelSet = { defaultModel: 'gpt-4', models: ['gpt-4'] };
 
 const isAbortSignal = (u: unknown): u is AbortSignal =>
@@ -68,7 +89,14 @@ const isAbortSignal = (u: unknown): u is AbortSignal =>
   typeof (u as { addEventListener?: unknown }).addEventListener === 'function' &&
   typeof (u as { removeEventListener?: unknown }).removeEventListener === 'function';
 
-/** The io-ts codec of an `AbortSignal` (recognised by shape, so any realm's signal passes). */
+/**
+ * The io-ts codec of an `AbortSignal` (recognised by shape, so any realm's signal passes).
+ *
+ * @example
+ * ```ts
+ * AbortSignalCodec.is(new AbortController().signal); // true
+ * ```
+ */
 export const AbortSignalCodec = new t.Type<AbortSignal, AbortSignal, unknown>(
   'AbortSignal',
   isAbortSignal,
@@ -76,7 +104,14 @@ export const AbortSignalCodec = new t.Type<AbortSignal, AbortSignal, unknown>(
   (a) => a,
 );
 
-/** The io-ts codec of {@link ChatRequest} (`t.partial` also accepts `undefined` values). */
+/**
+ * The io-ts codec of {@link ChatRequest} (`t.partial` also accepts `undefined` values).
+ *
+ * @example
+ * ```ts
+ * ChatRequestCodec.is({ messages: [{ role: 'user', content: 'Hi' }], stream: false }); // true
+ * ```
+ */
 export const ChatRequestCodec = t.intersection(
   [
     t.type({ messages: t.readonlyArray(MessageCodec) }),

@@ -29,7 +29,14 @@ class TunnelAgent extends HttpsProxyAgent<string> {
   }
 }
 
-/** How the pools are built. */
+/**
+ * How the pools are built.
+ *
+ * @example
+ * ```ts
+ * const options: AgentPoolOptions = { keepAlive: true, ca: fs.readFileSync('ca.pem', 'utf8') };
+ * ```
+ */
 export interface AgentPoolOptions {
   /** Keep idle connections open for the next request (default `true`). */
   readonly keepAlive: boolean;
@@ -37,7 +44,14 @@ export interface AgentPoolOptions {
   readonly ca?: string | Uint8Array | undefined;
 }
 
-/** The agents to hand to a request, and a way to close every pooled socket. */
+/**
+ * The agents to hand to a request, and a way to close every pooled socket.
+ *
+ * @example
+ * ```ts
+ * const agent = pool.agentFor(new URL('http://127.0.0.1:8080/'), undefined); pool.destroy();
+ * ```
+ */
 export interface AgentPool {
   /** The agent for a target URL, through `proxy` when given. */
   readonly agentFor: (target: URL, proxy: ProxyConfig | undefined) => http.Agent;

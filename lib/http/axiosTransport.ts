@@ -14,7 +14,14 @@ import { toNetworkError } from './toNetworkError.js';
 import type { AgentPool } from './agents.js';
 import type { ResponseEvent, Transport } from './transport.js';
 
-/** What the axios transport needs. */
+/**
+ * What the axios transport needs.
+ *
+ * @example
+ * ```ts
+ * axiosTransport({ axios: axios.create({ timeout: 0 }), agents: createAgentPool({ keepAlive: true }) });
+ * ```
+ */
 export interface AxiosTransportOptions {
   /** The axios instance to send with (its interceptors and defaults apply). */
   readonly axios?: AxiosInstance | undefined;

@@ -8,7 +8,14 @@ import { createAgentPool } from './agents.js';
 import { axiosTransport } from './axiosTransport.js';
 import type { Transport } from './transport.js';
 
-/** A transport with its connection pool, and a way to close the pool. */
+/**
+ * A transport with its connection pool, and a way to close the pool.
+ *
+ * @example
+ * ```ts
+ * const owned: OwnedTransport = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true }); owned.destroy();
+ * ```
+ */
 export interface OwnedTransport {
   readonly transport: Transport;
   /** Closes the pooled idle connections. */
@@ -17,7 +24,14 @@ export interface OwnedTransport {
   readonly inBrowser: boolean;
 }
 
-/** What the default transport is built from. */
+/**
+ * What the default transport is built from.
+ *
+ * @example
+ * ```ts
+ * const options: DefaultTransportOptions = { axios: undefined, ca: undefined, keepAlive: false };
+ * ```
+ */
 export interface DefaultTransportOptions {
   readonly axios: AxiosInstance | undefined;
   readonly ca: string | Uint8Array | undefined;

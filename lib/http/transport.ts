@@ -10,7 +10,14 @@ import type { Option } from 'fp-ts/lib/Option.js';
 import type { Headers } from '../core/headers.js';
 import type { ProxyConfig } from '../core/proxy.js';
 
-/** One POST the provider wants sent. */
+/**
+ * One POST the provider wants sent.
+ *
+ * @example
+ * ```ts
+ * const request: HttpRequest = { url, method: 'POST', headers: {}, body: '{}', proxy: O.none };
+ * ```
+ */
 export interface HttpRequest {
   readonly url: string;
   readonly method: 'POST';
@@ -20,20 +27,41 @@ export interface HttpRequest {
   readonly proxy: Option<ProxyConfig>;
 }
 
-/** The status line and headers of a response (header names in lower case). */
+/**
+ * The status line and headers of a response (header names in lower case).
+ *
+ * @example
+ * ```ts
+ * const head: ResponseHead = { type: 'head', status: 200, headers: { 'content-type': 'text/plain' } };
+ * ```
+ */
 export interface ResponseHead {
   readonly type: 'head';
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** A piece of the response body, as it came off the wire. */
+/**
+ * A piece of the response body, as it came off the wire.
+ *
+ * @example
+ * ```ts
+ * const piece: ResponseBody = { type: 'body', data: new TextEncoder().encode('Hel') };
+ * ```
+ */
 export interface ResponseBody {
   readonly type: 'body';
   readonly data: Uint8Array | string;
 }
 
-/** What a transport emits: one head, then body pieces, then completion. */
+/**
+ * What a transport emits: one head, then body pieces, then completion.
+ *
+ * @example
+ * ```ts
+ * const events: ReadonlyArray<ResponseEvent> = [{ type: 'head', status: 200, headers: {} }, { type: 'body', data: 'Hi' }];
+ * ```
+ */
 export type ResponseEvent = ResponseHead | ResponseBody;
 
 /**

@@ -5,7 +5,14 @@
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 
-/** A stateful decoder: feed it pieces, then end it. */
+/**
+ * A stateful decoder: feed it pieces, then end it.
+ *
+ * @example
+ * ```ts
+ * const d: Utf8Decoder = createUtf8Decoder(); d.push(bytes); d.end();
+ * ```
+ */
 export interface Utf8Decoder {
   /** The text completed by this piece; a character split at its end is kept for the next. */
   readonly push: (piece: Uint8Array | string) => string;

@@ -6,9 +6,23 @@
  */
 import type { BlockReason } from '../core/error.js';
 
-/** The ban text: "sorry, your IP was banned by abuse detection". */
+/**
+ * The ban text: "sorry, your IP was banned by abuse detection".
+ *
+ * @example
+ * ```ts
+ * classifyStart(banPrefix); // { _tag: 'Blocked', reason: 'ip-banned' }
+ * ```
+ */
 export const banPrefix = 'sorry, 您的ip已由于触发防滥用检测而被封禁';
-/** The abnormal-traffic text: "abnormal traffic, change network". */
+/**
+ * The abnormal-traffic text: "abnormal traffic, change network".
+ *
+ * @example
+ * ```ts
+ * classifyStart(`${abnormalTrafficPrefix}，请更换网络`); // { _tag: 'Blocked', reason: 'abnormal-traffic' }
+ * ```
+ */
 export const abnormalTrafficPrefix = '流量异常';
 
 const textPatterns: ReadonlyArray<readonly [string, BlockReason]> = [
@@ -17,10 +31,24 @@ const textPatterns: ReadonlyArray<readonly [string, BlockReason]> = [
 ];
 const htmlPatterns: ReadonlyArray<string> = ['<!doctype html', '<html'];
 
-/** The most leading whitespace held back while waiting to see whether an HTML page follows. */
+/**
+ * The most leading whitespace held back while waiting to see whether an HTML page follows.
+ *
+ * @example
+ * ```ts
+ * classifyStart(' '.repeat(maxLeadingWhitespace + 1)); // { _tag: 'Text' }
+ * ```
+ */
 export const maxLeadingWhitespace = 1024;
 
-/** What the start of a body says so far. */
+/**
+ * What the start of a body says so far.
+ *
+ * @example
+ * ```ts
+ * const verdict: Verdict = classifyStart('Hello'); // { _tag: 'Text' }
+ * ```
+ */
 export type Verdict =
   | { readonly _tag: 'Undecided' }
   | { readonly _tag: 'Text' }

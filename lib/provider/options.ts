@@ -11,11 +11,32 @@ import { validateHeaders, type Headers } from '../core/headers.js';
 import { redactCredentials } from '../core/proxy.js';
 import type { Transport } from '../http/transport.js';
 
-/** Yqcloud's web site; requests carry it as `origin` and `referer`. */
+/**
+ * Yqcloud's web site; requests carry it as `origin` and `referer`.
+ *
+ * @example
+ * ```ts
+ * defaultHeaders(yqcloudUrl).origin; // 'https://chat9.yqcloud.top'
+ * ```
+ */
 export const yqcloudUrl = 'https://chat9.yqcloud.top';
-/** Yqcloud's streaming endpoint. */
+/**
+ * Yqcloud's streaming endpoint.
+ *
+ * @example
+ * ```ts
+ * new YqcloudProvider().apiEndpoint === yqcloudApiEndpoint; // true
+ * ```
+ */
 export const yqcloudApiEndpoint = 'https://api.binjie.fun/api/generateStream';
-/** The default bound on a response body: 8 MiB. */
+/**
+ * The default bound on a response body: 8 MiB.
+ *
+ * @example
+ * ```ts
+ * new YqcloudProvider({ maxResponseBytes: 4 * defaultMaxResponseBytes });
+ * ```
+ */
 export const defaultMaxResponseBytes = 8 * 1024 * 1024;
 
 /**
@@ -48,7 +69,14 @@ export interface YqcloudProviderOptions {
   readonly now?: (() => number) | undefined;
 }
 
-/** Options after validation, defaults filled. */
+/**
+ * Options after validation, defaults filled.
+ *
+ * @example
+ * ```ts
+ * pipe(validateProviderOptions({ keepAlive: false }), E.map((c: ProviderConfig) => c.maxResponseBytes)); // right(8388608)
+ * ```
+ */
 export interface ProviderConfig {
   readonly apiEndpoint: string;
   readonly headers: Headers;

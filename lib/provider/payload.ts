@@ -12,7 +12,14 @@ import { mergeHeaders, type Headers } from '../core/headers.js';
 import { formatPrompt, extractSystem } from '../core/prompt.js';
 import type { ValidRequest } from '../core/request.js';
 
-/** The JSON body the service expects, with exactly these keys. */
+/**
+ * The JSON body the service expects, with exactly these keys.
+ *
+ * @example
+ * ```ts
+ * const body: Payload = buildPayload(conversation, true);
+ * ```
+ */
 export interface Payload {
   readonly prompt: string;
   readonly userId: string;
@@ -22,11 +29,25 @@ export interface Payload {
   readonly stream: boolean;
 }
 
-/** A desktop browser's user agent, as the service's web page sends. */
+/**
+ * A desktop browser's user agent, as the service's web page sends.
+ *
+ * @example
+ * ```ts
+ * defaultHeaders(yqcloudUrl)['user-agent'] === desktopUserAgent; // true
+ * ```
+ */
 export const desktopUserAgent =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-/** The headers of the wire protocol, before any the caller adds. */
+/**
+ * The headers of the wire protocol, before any the caller adds.
+ *
+ * @example
+ * ```ts
+ * defaultHeaders('https://chat9.yqcloud.top').referer; // 'https://chat9.yqcloud.top/'
+ * ```
+ */
 export const defaultHeaders = (site: string): Headers => ({
   accept: 'application/json, text/plain, */*',
   'accept-language': 'en-US,en;q=0.9',
@@ -36,7 +57,14 @@ export const defaultHeaders = (site: string): Headers => ({
   'user-agent': desktopUserAgent,
 });
 
-/** Headers a browser forbids scripts to set; left to the browser there. */
+/**
+ * Headers a browser forbids scripts to set; left to the browser there.
+ *
+ * @example
+ * ```ts
+ * browserForbiddenHeaders.includes('user-agent'); // true
+ * ```
+ */
 export const browserForbiddenHeaders: ReadonlyArray<string> = ['origin', 'referer', 'user-agent'];
 
 /**

@@ -24,7 +24,14 @@ import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
 import * as O from 'fp-ts/lib/Option.js';
 
-/** Everything one reply needs besides the transport. */
+/**
+ * Everything one reply needs besides the transport.
+ *
+ * @example
+ * ```ts
+ * replyStream(transport, { request, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now });
+ * ```
+ */
 export interface ReplyPlan {
   readonly request: HttpRequest;
   /** The conversation of this turn, before the reply. */
@@ -34,7 +41,14 @@ export interface ReplyPlan {
   readonly now: () => number;
 }
 
-/** The longest body excerpt an error keeps, in characters. */
+/**
+ * The longest body excerpt an error keeps, in characters.
+ *
+ * @example
+ * ```ts
+ * (error.body ?? '').length <= excerptChars; // true
+ * ```
+ */
 export const excerptChars = 1024;
 
 const utf8Length = (piece: Uint8Array | string): number => {
