@@ -55,7 +55,10 @@ export interface AgentPoolOptions {
 export interface AgentPool {
   /** The agent for a target URL, through `proxy` when given. */
   readonly agentFor: (target: URL, proxy: ProxyConfig | undefined) => http.Agent;
-  /** Closes every idle socket of every agent; in-flight requests are not touched. */
+  /**
+   * Closes every socket of every agent, in-flight ones included (their requests fail with a
+   * `Network` error), so nothing outlives the pool.
+   */
   readonly destroy: () => void;
 }
 

@@ -18,7 +18,7 @@ import type { Transport } from './transport.js';
  */
 export interface OwnedTransport {
   readonly transport: Transport;
-  /** Closes the pooled idle connections. */
+  /** Closes the pool's connections, in-flight ones included. */
   readonly destroy: () => void;
   /** Whether requests go out from a browser (where some headers are the browser's to set). */
   readonly inBrowser: boolean;

@@ -138,7 +138,9 @@ export class YqcloudProvider {
   }
 
   /**
-   * Closes the pooled idle connections (a later request opens new ones).
+   * Closes the provider's connections, idle and in flight (a reply still streaming fails with a
+   * `Network` error); a later request opens new ones. Call it when the provider is no longer
+   * needed, so no kept-alive socket holds the process open.
    *
    * @example
    * ```ts

@@ -483,6 +483,30 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       expect(server.closedConnections).to.equal(0);
     });
 
+    it('destroy() closes idle and in-flight connections; a later request opens a new one', async () => {
+      const server = await serve(async (_req, res) => {
+        res.writeHead(200);
+        res.write('partial');
+        if (server.requests.length !== 2) res.end();
+      });
+      const provider = providerFor(server);
+      await lastValueFrom(provider.create({ messages: hello }));
+      const idleClosed = server.socketClosed();
+      provider.destroy();
+      expect(await within(idleClosed, 500)).to.not.equal('deadline');
+
+      const inFlight = collect(provider.create({ messages: hello }));
+      await server.requestReceived();
+      const flightClosed = server.socketClosed();
+      provider.destroy();
+      expect(await within(flightClosed, 500)).to.not.equal('deadline');
+      const { error } = await inFlight;
+      expect(error).to.include({ kind: 'Network' });
+
+      expect(joined(await lastValueFrom(provider.create({ messages: hello }).pipe(toArray())))).to.equal('partial');
+      expect(server.connections).to.equal(3);
+    });
+
     it('a cancelled reply’s connection is not reused', async () => {
       const server = await serve(async (_req, res) => {
         res.writeHead(200);
