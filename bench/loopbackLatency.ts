@@ -5,6 +5,8 @@
  * rest right after. For each client, 300 sequential requests (after 20 warm-up ones) measure the
  * time from starting the request to the first body text reaching the caller, and the server
  * counts the TCP connections each client opened (during the measured requests, and in all).
+ * A last row chains the requests with `concatMap` (no warm-up, no await between them), the
+ * path on which a reply that completed before its socket was back in the pool opened a new one.
  * Prints a table; asserts nothing.
  *
  *   npx tsx bench/loopbackLatency.ts [requests]
@@ -13,7 +15,7 @@
  */
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { firstValueFrom, lastValueFrom, filter, tap, toArray } from 'rxjs';
+import { concatMap, defer, firstValueFrom, lastValueFrom, filter, range, tap, toArray } from 'rxjs';
 import { YqcloudProvider } from '../lib/provider/yqcloudProvider.js';
 import { startLoopbackServer } from '../spec/support/loopbackServer.js';
 
@@ -76,6 +78,44 @@ const rxClient = (endpoint: string, keepAlive: boolean): Client => {
   };
 };
 
+/** Requests chained with `concatMap`, so each one starts synchronously as the last completes. */
+const rxChained = async (endpoint: string, n: number, connections: () => number): Promise<Record<string, string | number>> => {
+  const provider = new YqcloudProvider({ apiEndpoint: endpoint });
+  const before = connections();
+  const times: Array<number> = [];
+  await lastValueFrom(
+    range(0, n).pipe(
+      concatMap(() => {
+        let start = 0;
+        let first = true;
+        return defer(() => {
+          start = performance.now();
+          return provider.create({ messages });
+        }).pipe(
+          tap((chunk) => {
+            if (chunk.type === 'text' && first) {
+              first = false;
+              times.push(performance.now() - start);
+            }
+          }),
+        );
+      }),
+      toArray(),
+    ),
+  );
+  provider.destroy();
+  times.sort((a, b) => a - b);
+  return {
+    client: 'yqcloud-rx range → concatMap(create)',
+    requests: n,
+    'p50 ms': Number(percentile(times, 50).toFixed(3)),
+    'p99 ms': Number(percentile(times, 99).toFixed(3)),
+    'max ms': Number((times.at(-1) ?? Number.NaN).toFixed(3)),
+    'TCP conns (measured)': connections() - before,
+    [`TCP conns (all ${warmUp + requests})`]: connections() - before,
+  };
+};
+
 const server = await startLoopbackServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
   res.write('Hello');
@@ -116,6 +156,8 @@ for (const make of [
     [`TCP conns (all ${warmUp + requests})`]: allConnections,
   });
 }
+
+rows.push(await rxChained(server.endpoint, requests, () => server.connections));
 
 console.log(`first-chunk latency on loopback, ${requests} sequential requests each (after ${warmUp} warm-up), Node ${process.version}`);
 console.table(rows);
