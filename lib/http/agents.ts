@@ -12,6 +12,9 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksProxyAgent } from 'socks-proxy-agent';
 import type { ProxyConfig } from '../core/proxy.js';
 
+type TunnelAgentOptions = ConstructorParameters<typeof HttpsProxyAgent<string>>[1];
+type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
+
 /**
  * An `HttpsProxyAgent` whose TLS session with the *target* (inside the CONNECT tunnel) also
  * trusts the extra CA: the package applies its options to the proxy connection only.
@@ -19,13 +22,13 @@ import type { ProxyConfig } from '../core/proxy.js';
 class TunnelAgent extends HttpsProxyAgent<string> {
   readonly #targetTls: tls.ConnectionOptions;
 
-  constructor(proxy: string, options: ConstructorParameters<typeof HttpsProxyAgent<string>>[1], targetTls: tls.ConnectionOptions) {
+  constructor(proxy: string, options: TunnelAgentOptions, targetTls: tls.ConnectionOptions) {
     super(proxy, options);
     this.#targetTls = targetTls;
   }
 
-  override connect(req: http.ClientRequest, opts: Parameters<HttpsProxyAgent<string>['connect']>[1]): ReturnType<HttpsProxyAgent<string>['connect']> {
-    return super.connect(req, { ...opts, ...this.#targetTls } as typeof opts);
+  override connect(req: http.ClientRequest, opts: ConnectOptions): ReturnType<HttpsProxyAgent<string>['connect']> {
+    return super.connect(req, { ...opts, ...this.#targetTls } as ConnectOptions);
   }
 }
 
