@@ -1,0 +1,110 @@
+/**
+ * The browser transport: axios's `fetch` adapter with a streamed body (`ReadableStream`), one
+ * `AbortController` per subscription, redirects never followed. It runs wherever `fetch` does
+ * (browsers, Node 20), with no Node-only import.
+ *
+ * @module
+ */
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import * as O from 'fp-ts/lib/Option.js';
+import { Observable } from 'rxjs';
+import { httpError, invalidRequest } from '../core/error.js';
+import { toNetworkError } from './toNetworkError.js';
+import type { ResponseEvent, Transport } from './transport.js';
+
+/**
+ * What the fetch transport needs.
+ *
+ * @example
+ * ```ts
+ * const options: FetchTransportOptions = { axios: axios.create() };
+ * ```
+ */
+export interface FetchTransportOptions {
+  /** The axios instance to send with (its interceptors and defaults apply); its adapter is set to `fetch`. */
+  readonly axios?: AxiosInstance | undefined;
+}
+
+const lowerCaseHeaders = (headers: AxiosResponse['headers']): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>))
+    if (value !== undefined && value !== null) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  return out;
+};
+
+/**
+ * A transport over `fetch`: proxies cannot be chosen by a page, so a request with `proxy`
+ * fails with `InvalidRequest` before anything is sent.
+ *
+ * @example
+ * ```ts
+ * const provider = new YqcloudProvider({ transport: fetchTransport() });
+ * ```
+ */
+export const fetchTransport =
+  (options: FetchTransportOptions = {}): Transport =>
+  (request) =>
+    new Observable<ResponseEvent>((subscriber) => {
+      if (O.isSome(request.proxy)) {
+        subscriber.error(invalidRequest('proxy', 'a proxy cannot be used from a browser (fetch); the browser chooses its own'));
+        return;
+      }
+      const controller = new AbortController();
+      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      let ended = false;
+
+      const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
+        reader = stream.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (subscriber.closed) return;
+          if (done) {
+            ended = true;
+            subscriber.complete();
+            return;
+          }
+          if (value.byteLength > 0) subscriber.next({ type: 'body', data: value });
+        }
+      };
+
+      (options.axios ?? axios)
+        .request<ReadableStream<Uint8Array>>({
+          url: request.url,
+          method: 'POST',
+          headers: { ...request.headers },
+          data: request.body,
+          adapter: 'fetch',
+          responseType: 'stream',
+          signal: controller.signal,
+          maxRedirects: 0,
+          validateStatus: () => true,
+          maxContentLength: -1,
+          maxBodyLength: -1,
+          transformRequest: [(data: unknown) => data],
+        })
+        .then((response) => {
+          if (subscriber.closed) return;
+          if (response.status === 0) {
+            ended = true;
+            subscriber.error(httpError(0, '', undefined, 'redirect not followed'));
+            return;
+          }
+          subscriber.next({ type: 'head', status: response.status, headers: lowerCaseHeaders(response.headers) });
+          const body = response.data as ReadableStream<Uint8Array> | null | undefined;
+          if (body === null || body === undefined || typeof body.getReader !== 'function') {
+            ended = true;
+            subscriber.complete();
+            return;
+          }
+          return pump(body);
+        })
+        .catch((e: unknown) => {
+          if (!subscriber.closed) subscriber.error(toNetworkError(e));
+        });
+
+      return () => {
+        if (ended) return;
+        controller.abort();
+        reader?.cancel().catch(() => undefined);
+      };
+    });
