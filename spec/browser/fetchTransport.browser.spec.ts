@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import { gate, startLoopbackServer, within, type Gate, type LoopbackServer } from '../support/loopbackServer.js';
+import { bundleForBrowser, corsHeaders, launchChromium, servePage, type PageServer } from './support.js';
+
+const entry = fileURLToPath(new URL('./fixtures/streamPage.ts', import.meta.url));
+
+interface PageRun {
+  readonly chunks: ReadonlyArray<{ type: string; text?: string }>;
+  readonly error: { kind: string; message: string; partialText: string } | undefined;
+  readonly completed: boolean;
+}
+
+const pageRun = (page: Page): Promise<PageRun> =>
+  page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as { yq: { run: unknown } }).yq.run)) as PageRun);
+
+describe('in the browser (headless Chromium, bundled with esbuild)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let pageServer: PageServer;
+  let bundleInputs: ReadonlyArray<string>;
+  let api: LoopbackServer;
+  let release: Gate;
+  let page: Page;
+
+  before(async () => {
+    const bundle = await bundleForBrowser(entry);
+    bundleInputs = bundle.inputs;
+    pageServer = await servePage(bundle.code);
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await pageServer?.close();
+  });
+
+  beforeEach(async () => {
+    release = gate();
+    api = await startLoopbackServer(async (req, res) => {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, corsHeaders);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ...corsHeaders, 'content-type': 'text/plain; charset=utf-8' });
+      res.write('Hello, ');
+      await release.promise;
+      res.end('世界!');
+    });
+    page = await browser.newPage();
+    await page.goto(pageServer.origin);
+    await page.waitForFunction(() => 'yq' in globalThis);
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    await api?.close();
+  });
+
+  it('bundles no Node-only module: the fetch transport replaces the Node one', () => {
+    expect(bundleInputs.some((input) => input.endsWith('lib/http/defaultTransport.browser.ts'))).to.equal(true);
+    expect(bundleInputs.filter((input) => /agents\.ts|axiosTransport\.ts|proxy-agent|^node:/.test(input))).to.deep.equal([]);
+  });
+
+  it('streams the reply: the first piece is on the page before the server sends the rest', async () => {
+    await page.evaluate((endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint), api.endpoint);
+    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { chunks: unknown[] } } }).yq.run.chunks.length > 0);
+    const early = await pageRun(page);
+    expect(early.chunks).to.deep.equal([{ type: 'text', text: 'Hello, ' }]);
+    release.open();
+    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { completed: boolean } } }).yq.run.completed);
+    const done = await pageRun(page);
+    expect(done.chunks).to.deep.equal([
+      { type: 'text', text: 'Hello, ' },
+      { type: 'text', text: '世界!' },
+      { type: 'finish', reason: 'stop' },
+    ]);
+  });
+
+  it('leaves origin, referer and user-agent to the browser and sends the protocol body', async () => {
+    release.open();
+    await page.evaluate((endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint), api.endpoint);
+    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { completed: boolean } } }).yq.run.completed);
+    const post = api.requests.find((r) => r.method === 'POST');
+    expect(post?.headers.origin).to.equal(pageServer.origin);
+    expect(post?.headers['user-agent']).to.match(/Chrome/);
+    expect(post?.headers['content-type']).to.equal('application/json');
+    expect(Object.keys(JSON.parse(post?.body ?? '{}') as object)).to.deep.equal([
+      'prompt',
+      'userId',
+      'network',
+      'system',
+      'withoutContext',
+      'stream',
+    ]);
+  });
+
+  it('unsubscribing aborts the fetch: the server sees its socket close, the partial text stays on the page', async () => {
+    await page.evaluate((endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint), api.endpoint);
+    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { chunks: unknown[] } } }).yq.run.chunks.length > 0);
+    const closed = api.socketClosed();
+    await page.evaluate(() => (globalThis as unknown as { yq: { stop: () => void } }).yq.stop());
+    expect(await within(closed, 2000)).to.not.equal('deadline');
+    const run = await pageRun(page);
+    expect(run.completed).to.equal(false);
+    expect(run.chunks).to.deep.equal([{ type: 'text', text: 'Hello, ' }]);
+  });
+
+  it('refuses a proxy in the browser before sending anything', async () => {
+    await page.evaluate(
+      (endpoint) =>
+        (globalThis as unknown as { yq: { start: (e: string, r: object) => void } }).yq.start(endpoint, { proxy: 'http://u:p@127.0.0.1:3128' }),
+      api.endpoint,
+    );
+    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { error?: unknown } } }).yq.run.error !== undefined);
+    const run = await pageRun(page);
+    expect(run.error?.kind).to.equal('InvalidRequest');
+    expect(run.error?.message).to.not.include('u:p');
+    expect(api.requests).to.have.length(0);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * Headless Chromium for the browser specs: Debian's `/usr/bin/chromium` driven by
+ * playwright-core, and esbuild bundles of browser entries served from a loopback server.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Where Debian puts Chromium; `.ci/run` installs it with apt-get. */
+export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/** Launches headless Chromium with the flags this closed network needs. */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+
+/** Bundles a browser entry (TypeScript) into one ESM script, as a user's bundler would. */
+export const bundleForBrowser = async (entry: string): Promise<{ code: string; inputs: ReadonlyArray<string> }> => {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const file = result.outputFiles[0];
+  if (file === undefined) throw new Error(`esbuild produced nothing for ${entry}`);
+  return { code: file.text, inputs: Object.keys(result.metafile.inputs) };
+};
+
+/** A static page server: `/` is an HTML page loading `/app.js`. */
+export interface PageServer {
+  readonly origin: string;
+  readonly close: () => Promise<void>;
+}
+
+/** Serves a page that runs `script` as a module. */
+export const servePage = async (script: string, body = ''): Promise<PageServer> => {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/app.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      res.end(script);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><head><meta charset="utf-8"></head><body>${body}<script type="module" src="/app.js"></script></body></html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+/** CORS headers that let a page on another origin call a loopback API. */
+export const corsHeaders: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'content-type, accept, accept-language, x-emulator-fault',
+  'access-control-max-age': '600',
+};
