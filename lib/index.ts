@@ -22,7 +22,7 @@ export type { Payload } from './provider/payload.js';
 export { Conversation } from './core/conversation.js';
 export type { ConversationJson, ConversationDecodeError } from './core/conversation.js';
 export { YqcloudError } from './core/error.js';
-export type { ErrorKind, TimeoutPhase, BlockReason, YqcloudErrorOf, ErrorFields } from './core/error.js';
+export type { YqcloudErrorInit, ErrorKind, TimeoutPhase, BlockReason, YqcloudErrorOf, ErrorFields } from './core/error.js';
 export { text, conversation, finish, isText, isConversation, isFinish } from './core/chunk.js';
 export type { Chunk, TextChunk, ConversationChunk, FinishChunk } from './core/chunk.js';
 export { MessageCodec, messageText, contentText } from './core/message.js';

@@ -70,7 +70,16 @@ export type BlockReason = 'ip-banned' | 'abnormal-traffic' | 'html-page';
  */
 export type YqcloudErrorOf<K extends ErrorKind> = YqcloudError & { readonly kind: K } & ErrorFields[K];
 
-interface Init {
+/**
+ * The fields a {@link YqcloudError} is built with; each kind uses its own (see {@link ErrorFields}).
+ *
+ * @example
+ * ```ts
+ * const init: YqcloudErrorInit = { status: 503, body: 'busy', partialText: '' };
+ * new YqcloudError('Http', 'HTTP 503', init);
+ * ```
+ */
+export interface YqcloudErrorInit {
   readonly partialText?: string;
   readonly status?: number;
   readonly body?: string;
@@ -128,10 +137,10 @@ export class YqcloudError extends Error {
   declare readonly limitBytes?: number;
 
   /**
-   * Prefer the constructors of this module ({@link invalidRequest}, {@link httpError}, …),
+   * Prefer the constructors of this module (`invalidRequest`, `httpError`, …),
    * which fill the fields each kind needs.
    */
-  constructor(kind: ErrorKind, message: string, init: Init = {}) {
+  constructor(kind: ErrorKind, message: string, init: YqcloudErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = kind;
     this.partialText = init.partialText ?? '';
@@ -180,7 +189,7 @@ export class YqcloudError extends Error {
   }
 }
 
-const fieldsOf = (e: YqcloudError): Init => ({
+const fieldsOf = (e: YqcloudError): YqcloudErrorInit => ({
   partialText: e.partialText,
   ...(e.status === undefined ? {} : { status: e.status }),
   ...(e.body === undefined ? {} : { body: e.body }),
