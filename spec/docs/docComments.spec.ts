@@ -15,9 +15,14 @@ const sourceFiles = (dir: string): ReadonlyArray<string> =>
 const declaration = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/;
 
 /** Every top-level exported declaration, with the doc comment right above it (if any). */
-const exportedDeclarations = (file: string): ReadonlyArray<{ name: string; comment: string | undefined }> => {
+interface Declaration {
+  readonly name: string;
+  readonly comment: string | undefined;
+}
+
+const exportedDeclarations = (file: string): ReadonlyArray<Declaration> => {
   const lines = readFileSync(file, 'utf8').split('\n');
-  return lines.flatMap((line, index) => {
+  return lines.flatMap((line, index): ReadonlyArray<Declaration> => {
     const match = declaration.exec(line);
     if (match === null) return [];
     let end = index - 1;
