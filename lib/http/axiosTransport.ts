@@ -5,13 +5,14 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import * as O from 'fp-ts/lib/Option.js';
 import { Observable } from 'rxjs';
 import { networkError } from '../core/error.js';
 import { redactCredentials } from '../core/proxy.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { AgentPool } from './agents.js';
+import { lowerCaseHeaders } from './responseHeaders.js';
 import type { ResponseEvent, Transport } from './transport.js';
 
 /**
@@ -28,13 +29,6 @@ export interface AxiosTransportOptions {
   /** Where connections come from. */
   readonly agents: AgentPool;
 }
-
-const lowerCaseHeaders = (headers: AxiosResponse['headers']): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>))
-    if (value !== undefined && value !== null) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  return out;
-};
 
 /**
  * A transport that sends with axios and streams the body as it arrives.

@@ -5,11 +5,12 @@
  *
  * @module
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import * as O from 'fp-ts/lib/Option.js';
 import { Observable } from 'rxjs';
 import { httpError, invalidRequest } from '../core/error.js';
 import { toNetworkError } from './toNetworkError.js';
+import { lowerCaseHeaders } from './responseHeaders.js';
 import type { ResponseEvent, Transport } from './transport.js';
 
 /**
@@ -24,13 +25,6 @@ export interface FetchTransportOptions {
   /** The axios instance to send with (its interceptors and defaults apply); its adapter is set to `fetch`. */
   readonly axios?: AxiosInstance | undefined;
 }
-
-const lowerCaseHeaders = (headers: AxiosResponse['headers']): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>))
-    if (value !== undefined && value !== null) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-  return out;
-};
 
 /**
  * A transport over `fetch`: proxies cannot be chosen by a page, so a request with `proxy`
