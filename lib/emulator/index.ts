@@ -1,0 +1,22 @@
+/**
+ * `yqcloud-rx/emulator`: a loopback emulator of the Yqcloud service, for demos, tests and
+ * working without the network.
+ *
+ * @example
+ * ```ts
+ * import { startEmulator } from 'yqcloud-rx/emulator';
+ * const emulator = await startEmulator();
+ * // new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint })
+ * await emulator.close();
+ * ```
+ *
+ * @module
+ */
+export { startEmulator, validatePayload, apiPath } from './emulator.js';
+export type { Emulator, EmulatorOptions, EmulatorPayload, EmulatorRequest } from './emulator.js';
+export { parseFault, faultFromHeader } from './fault.js';
+export type { Fault, FaultKind, HangPhase } from './fault.js';
+export { defaultReply } from './reply.js';
+export type { ReplyFunction, ReplyContext } from './reply.js';
+export { createConversationStore } from './conversations.js';
+export type { ConversationStore, Turn } from './conversations.js';
