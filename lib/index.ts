@@ -37,3 +37,16 @@ export type { Headers } from './core/headers.js';
 export { decodeUtf8, createUtf8Decoder } from './http/utf8.js';
 export type { Utf8Decoder } from './http/utf8.js';
 export type { Transport, HttpRequest, ResponseEvent, ResponseHead, ResponseBody } from './http/transport.js';
+
+export {
+  textOnly,
+  accumulateText,
+  finalMessage,
+  bufferText,
+  cutAt,
+  withTimeouts,
+  retryTransient,
+  isTransient,
+  backoffDelay,
+} from './operators/index.js';
+export type { AssistantMessage, BufferTextOptions, TextBoundary, TimeoutOptions, RetryOptions } from './operators/index.js';

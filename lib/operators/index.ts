@@ -1,0 +1,21 @@
+/**
+ * The operators of yqcloud-rx, one per file.
+ *
+ * @example
+ * ```ts
+ * import { bufferText, retryTransient, withTimeouts } from 'yqcloud-rx';
+ * provider.create({ messages }).pipe(withTimeouts({ firstChunkMs: 10_000 }), retryTransient(), bufferText());
+ * ```
+ *
+ * @module
+ */
+export { textOnly } from './textOnly.js';
+export { accumulateText } from './accumulateText.js';
+export { finalMessage } from './finalMessage.js';
+export type { AssistantMessage } from './finalMessage.js';
+export { bufferText, cutAt } from './bufferText.js';
+export type { BufferTextOptions, TextBoundary } from './bufferText.js';
+export { withTimeouts } from './withTimeouts.js';
+export type { TimeoutOptions } from './withTimeouts.js';
+export { retryTransient, isTransient, backoffDelay } from './retryTransient.js';
+export type { RetryOptions } from './retryTransient.js';

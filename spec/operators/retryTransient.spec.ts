@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { defer, of, concat, throwError, type Observable } from 'rxjs';
+import { finish, text, type Chunk } from '../../lib/core/chunk.js';
+import {
+  blocked,
+  emptyResponse,
+  httpError,
+  invalidRequest,
+  networkError,
+  responseTooLarge,
+  timeoutError,
+  withPartialText,
+  YqcloudError,
+} from '../../lib/core/error.js';
+import { backoffDelay, isTransient, retryTransient } from '../../lib/operators/index.js';
+import { testScheduler } from '../support/marbles.js';
+
+const values = { a: text('Hel'), b: text('lo'), F: finish };
+const busy = httpError(503, 'busy');
+
+describe('operators/retryTransient', () => {
+  it('retries a 503 after the jittered backoff and delivers the second attempt', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('--#', undefined, busy);
+      const second = cold('a-F|', values);
+      let attempt = 0;
+      const reply$ = defer(() => (attempt++ === 0 ? source : second));
+      // attempt 1 waits random · base · 2^0 = 0.5 · 4 = 2 frames
+      expectObservable(reply$.pipe(retryTransient({ baseDelayMs: 4, random: () => 0.5 }))).toBe('----a-F|', values);
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+      expectSubscriptions(second.subscriptions).toBe('----^--!');
+    });
+  });
+
+  it('backs off exponentially and gives up after maxRetries with the last error', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('#', undefined, busy);
+      // waits: 1·2^0·… with random() = 0.999 → floor(0.999·2)=1, floor(0.999·4)=3, floor(0.999·8)=7
+      expectObservable(source.pipe(retryTransient({ maxRetries: 3, baseDelayMs: 2, random: () => 0.999 }))).toBe('-----------#', undefined, busy);
+      expectSubscriptions(source.subscriptions).toBe(['(^!)', '-(^!)', '----(^!)', '-----------(^!)']);
+    });
+  });
+
+  it('waits as long as Retry-After asks, capped by maxDelayMs', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const limited = httpError(429, 'slow down', 5);
+      const source = cold('#', undefined, limited);
+      expectObservable(source.pipe(retryTransient({ maxRetries: 1, maxDelayMs: 3, random: () => 0 }))).toBe('---#', undefined, limited);
+      expectSubscriptions(source.subscriptions).toBe(['(^!)', '---(^!)']);
+    });
+  });
+
+  it('never retries once text was delivered: the partial reply and its error go through', () => {
+    const reset = withPartialText('Hel')(networkError('ECONNRESET', 'reset'));
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a#', values, reset);
+      expectObservable(source.pipe(retryTransient({ baseDelayMs: 1 }))).toBe('-a#', values, reset);
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+    });
+  });
+
+  for (const [name, error] of [
+    ['Blocked', blocked('ip-banned', 'sorry')],
+    ['InvalidRequest', invalidRequest('messages', 'empty')],
+    ['ResponseTooLarge', responseTooLarge(10)],
+    ['EmptyResponse', emptyResponse(200)],
+    ['Http 404', httpError(404, 'no')],
+    ['Timeout idle', timeoutError('idle', 5)],
+  ] as const)
+    it(`never retries ${name}`, () => {
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('--#', undefined, error);
+        expectObservable(source.pipe(retryTransient({ baseDelayMs: 1 }))).toBe('--#', undefined, error);
+        expectSubscriptions(source.subscriptions).toBe('^-!');
+      });
+    });
+
+  it('classifies transient errors as DESIGN.md says', () => {
+    expect([408, 425, 429, 500, 502, 503, 504].every((s) => isTransient(httpError(s, '')))).to.equal(true);
+    expect([400, 401, 403, 404, 409, 413].some((s) => isTransient(httpError(s, '')))).to.equal(false);
+    expect(isTransient(networkError('ECONNREFUSED', 'refused'))).to.equal(true);
+    expect(isTransient(timeoutError('first-chunk', 5))).to.equal(true);
+    expect(isTransient(timeoutError('total', 5))).to.equal(false);
+    expect(isTransient(new Error('plain'))).to.equal(false);
+  });
+
+  it('computes full-jitter backoff within [0, min(max, base·2^(n-1)))', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (attempt, r) => {
+        const delay = backoffDelay(attempt, undefined, { baseDelayMs: 100, maxDelayMs: 5000, random: () => r });
+        return delay >= 0 && delay < Math.min(5000, 100 * 2 ** (attempt - 1));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: never resubscribes after text was delivered, whatever the error (500 runs)', () => {
+    const errors = [busy, networkError('ECONNRESET', 'x'), timeoutError('first-chunk', 1), blocked('html-page', '<html')];
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(...errors),
+        fc.integer({ min: 0, max: 5 }),
+        (pieces, error, maxRetries) => {
+          let subscriptions = 0;
+          const source: Observable<Chunk> = defer(() => {
+            subscriptions++;
+            return concat(of(...pieces.map(text)), throwError(() => error));
+          });
+          let failure: unknown;
+          source.pipe(retryTransient({ maxRetries, baseDelayMs: 0 })).subscribe({ error: (e: unknown) => (failure = e) });
+          return subscriptions === 1 && failure === error;
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses bad options with InvalidRequest when subscribed', () => {
+    for (const bad of [{ maxRetries: -1 }, { baseDelayMs: 'x' }, { random: 3 }, { scheduler: 1 }, 7]) {
+      let failure: unknown;
+      expect(() => of(values.a).pipe(retryTransient(bad as never)).subscribe({ error: (e: unknown) => (failure = e) })).to.not.throw();
+      expect(YqcloudError.is(failure, 'InvalidRequest'), JSON.stringify(bad)).to.equal(true);
+    }
+  });
+});
