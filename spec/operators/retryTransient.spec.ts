@@ -22,8 +22,8 @@ const busy = httpError(503, 'busy');
 describe('operators/retryTransient', () => {
   it('retries a 503 after the jittered backoff and delivers the second attempt', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('--#', undefined, busy);
-      const second = cold('a-F|', values);
+      const source = cold<Chunk>('--#', undefined, busy);
+      const second = cold<Chunk>('a-F|', values);
       let attempt = 0;
       const reply$ = defer(() => (attempt++ === 0 ? source : second));
       // attempt 1 waits random · base · 2^0 = 0.5 · 4 = 2 frames
@@ -35,7 +35,7 @@ describe('operators/retryTransient', () => {
 
   it('backs off exponentially and gives up after maxRetries with the last error', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('#', undefined, busy);
+      const source = cold<Chunk>('#', undefined, busy);
       // waits: 1·2^0·… with random() = 0.999 → floor(0.999·2)=1, floor(0.999·4)=3, floor(0.999·8)=7
       expectObservable(source.pipe(retryTransient({ maxRetries: 3, baseDelayMs: 2, random: () => 0.999 }))).toBe('-----------#', undefined, busy);
       expectSubscriptions(source.subscriptions).toBe(['(^!)', '-(^!)', '----(^!)', '-----------(^!)']);
@@ -45,7 +45,7 @@ describe('operators/retryTransient', () => {
   it('waits as long as Retry-After asks, capped by maxDelayMs', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const limited = httpError(429, 'slow down', 5);
-      const source = cold('#', undefined, limited);
+      const source = cold<Chunk>('#', undefined, limited);
       expectObservable(source.pipe(retryTransient({ maxRetries: 1, maxDelayMs: 3, random: () => 0 }))).toBe('---#', undefined, limited);
       expectSubscriptions(source.subscriptions).toBe(['(^!)', '---(^!)']);
     });
@@ -70,7 +70,7 @@ describe('operators/retryTransient', () => {
   ] as const)
     it(`never retries ${name}`, () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold('--#', undefined, error);
+        const source = cold<Chunk>('--#', undefined, error);
         expectObservable(source.pipe(retryTransient({ baseDelayMs: 1 }))).toBe('--#', undefined, error);
         expectSubscriptions(source.subscriptions).toBe('^-!');
       });
