@@ -36,7 +36,8 @@ const lastLine = (prompt: string): string => {
 
 /**
  * The default reply: it quotes the prompt's last line, counts the turn, recalls the first prompt
- * of the conversation, and mentions the system message, in a few sentences (with some Chinese and
+ * of the conversation (from its own memory of the `userId`, or from a prompt that carries the
+ * history as `User:` lines), and mentions the system message, in a few sentences (with some Chinese and
  * an emoji, so multi-byte characters cross piece boundaries).
  *
  * @example
@@ -46,12 +47,16 @@ const lastLine = (prompt: string): string => {
  * ```
  */
 export const defaultReply: ReplyFunction = (prompt, context) => {
-  const turn = context.history.length + 1;
-  const first = context.history[0];
+  const userLines = prompt
+    .split('\n')
+    .filter((line) => line.startsWith('User:'))
+    .map((line) => line.slice('User:'.length).trim());
+  const turn = Math.max(context.history.length + 1, userLines.length);
+  const first = context.history[0] === undefined ? (userLines.length > 1 ? userLines[0] : undefined) : lastLine(context.history[0].prompt);
   return [
     `You said: "${lastLine(prompt)}".`,
     `This is turn ${turn} of our conversation.`,
-    first === undefined ? '' : `Earlier you said: "${lastLine(first.prompt)}".`,
+    first === undefined ? '' : `Earlier you said: "${first}".`,
     context.system === '' ? '' : `I was told: "${context.system}".`,
     'The yqcloud-rx emulator streams this reply in small pieces, so you can watch it arrive — 你好，世界 🌏.',
   ]

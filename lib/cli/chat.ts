@@ -1,0 +1,250 @@
+/**
+ * The `chat` command: one prompt (from the arguments or stdin) or a REPL on a terminal, the reply
+ * streamed to stdout as it arrives.
+ *
+ * @module
+ */
+import * as readline from 'node:readline';
+import { identity, type OperatorFunction, type Subscription } from 'rxjs';
+import {
+  retryTransient,
+  withTimeouts,
+  YqcloudError,
+  YqcloudProvider,
+  Conversation,
+  type Chunk,
+  type Message,
+} from '../index.js';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { loadConversation, saveConversation } from './conversationFile.js';
+import { describeError } from './describeError.js';
+import { exitCodes } from './exitCodes.js';
+import { startSpinner } from './spinner.js';
+
+/** The options of `yqcloud-rx chat`, as parsed. */
+export interface ChatOptions {
+  readonly system?: string | undefined;
+  readonly model?: string | undefined;
+  readonly endpoint?: string | undefined;
+  readonly emulator?: boolean | undefined;
+  readonly proxy?: string | undefined;
+  readonly conversation?: string | undefined;
+  readonly json?: boolean | undefined;
+  /** Seconds. */
+  readonly firstChunkTimeout?: number | undefined;
+  /** Seconds. */
+  readonly idleTimeout?: number | undefined;
+  /** Seconds. */
+  readonly timeout?: number | undefined;
+  readonly retries?: number | undefined;
+  readonly color?: boolean | undefined;
+}
+
+/** Where the command reads and writes (the process's streams, or a test's). */
+export interface ChatIo {
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+interface Session {
+  readonly provider: YqcloudProvider;
+  readonly emulator: Emulator | undefined;
+  readonly pipeline: OperatorFunction<Chunk, Chunk>;
+  conversation: Conversation | undefined;
+}
+
+type TurnOutcome = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly error: unknown } | { readonly kind: 'cancelled' };
+
+const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : Math.round(s * 1000));
+
+const readAll = async (stream: NodeJS.ReadStream): Promise<string> => {
+  const pieces: Array<Buffer> = [];
+  for await (const piece of stream) pieces.push(Buffer.from(piece as Buffer));
+  return Buffer.concat(pieces).toString('utf8');
+};
+
+const red = (io: ChatIo, options: ChatOptions, line: string): string =>
+  options.color !== false && io.stderr.isTTY === true && process.env['NO_COLOR'] === undefined ? `\x1b[31m${line}\x1b[0m` : line;
+
+const exitCodeOf = (e: unknown): number => (e instanceof YqcloudError ? exitCodes[e.kind] : exitCodes.unexpected);
+
+const openSession = async (options: ChatOptions): Promise<Session> => {
+  const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
+  const endpoint = emulator?.apiEndpoint ?? options.endpoint;
+  const provider = new YqcloudProvider(endpoint === undefined ? {} : { apiEndpoint: endpoint });
+  const timeouts =
+    options.firstChunkTimeout === undefined && options.idleTimeout === undefined && options.timeout === undefined
+      ? identity
+      : withTimeouts({
+          firstChunkMs: seconds(options.firstChunkTimeout),
+          idleMs: seconds(options.idleTimeout),
+          totalMs: seconds(options.timeout),
+        });
+  const retries = options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
+  const conversation = options.conversation === undefined ? undefined : await loadConversation(options.conversation);
+  return {
+    provider,
+    emulator,
+    pipeline: (source) => source.pipe(timeouts, retries),
+    conversation,
+  };
+};
+
+const closeSession = async (session: Session): Promise<void> => {
+  session.provider.destroy();
+  await session.emulator?.close();
+};
+
+/**
+ * Sends one prompt and streams its reply; resolves with how the turn ended. `cancel` is set to a
+ * function that aborts the turn (for Ctrl-C).
+ */
+const runTurn = (
+  session: Session,
+  options: ChatOptions,
+  io: ChatIo,
+  prompt: string,
+  onCancel: (cancel: () => void) => void,
+): Promise<TurnOutcome> =>
+  new Promise<TurnOutcome>((resolve) => {
+    const messages: ReadonlyArray<Message> =
+      options.system !== undefined && session.conversation === undefined
+        ? [
+            { role: 'system', content: options.system },
+            { role: 'user', content: prompt },
+          ]
+        : [{ role: 'user', content: prompt }];
+    const spinner = options.json === true ? { stop: () => undefined } : startSpinner(io.stderr);
+    let wroteText = false;
+    let saving: Promise<void> = Promise.resolve();
+    let subscription: Subscription | undefined;
+
+    const finish = (outcome: TurnOutcome): void => {
+      spinner.stop();
+      if (wroteText && options.json !== true) io.stdout.write('\n');
+      saving.then(
+        () => resolve(outcome),
+        (e: unknown) => resolve({ kind: 'failed', error: e }),
+      );
+    };
+
+    onCancel(() => {
+      subscription?.unsubscribe();
+      finish({ kind: 'cancelled' });
+    });
+
+    subscription = session.provider
+      .create({
+        messages,
+        model: options.model,
+        proxy: options.proxy,
+        conversation: session.conversation,
+        returnConversation: true,
+      })
+      .pipe(session.pipeline)
+      .subscribe({
+        next: (chunk) => {
+          spinner.stop();
+          if (options.json === true) {
+            const line = chunk.type === 'conversation' ? { type: 'conversation', conversation: Conversation.toJson(chunk.conversation) } : chunk;
+            io.stdout.write(`${JSON.stringify(line)}\n`);
+          } else if (chunk.type === 'text') {
+            io.stdout.write(chunk.text);
+            wroteText = true;
+          }
+          if (chunk.type === 'conversation') {
+            session.conversation = chunk.conversation;
+            const file = options.conversation;
+            if (file !== undefined) saving = saving.then(() => saveConversation(file, chunk.conversation));
+          }
+        },
+        error: (error: unknown) => finish({ kind: 'failed', error }),
+        complete: () => finish({ kind: 'done' }),
+      });
+  });
+
+const report = (io: ChatIo, options: ChatOptions, outcome: TurnOutcome): number => {
+  if (outcome.kind === 'done') return exitCodes.ok;
+  if (outcome.kind === 'cancelled') {
+    io.stderr.write('cancelled\n');
+    return exitCodes.interrupted;
+  }
+  io.stderr.write(`${red(io, options, `yqcloud-rx: ${describeError(outcome.error)}`)}\n`);
+  return exitCodeOf(outcome.error);
+};
+
+const oneShot = async (session: Session, options: ChatOptions, io: ChatIo, prompt: string): Promise<number> => {
+  let cancel: (() => void) | undefined;
+  const onSigint = (): void => cancel?.();
+  process.on('SIGINT', onSigint);
+  try {
+    const outcome = await runTurn(session, options, io, prompt, (c) => (cancel = c));
+    return report(io, options, outcome);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+};
+
+const repl = (session: Session, options: ChatOptions, io: ChatIo): Promise<number> =>
+  new Promise<number>((resolve) => {
+    const rl = readline.createInterface({ input: io.stdin, output: io.stdout, prompt: 'you> ', terminal: true });
+    let cancel: (() => void) | undefined;
+    let last: number = exitCodes.ok;
+    io.stderr.write('yqcloud-rx chat — type a message; Ctrl-C cancels a reply, Ctrl-C again (or Ctrl-D) exits.\n');
+    rl.on('SIGINT', () => {
+      if (cancel !== undefined) {
+        cancel();
+        return;
+      }
+      rl.close();
+    });
+    rl.on('line', (line) => {
+      const prompt = line.trim();
+      if (prompt === '' || cancel !== undefined) {
+        if (cancel === undefined) rl.prompt();
+        return;
+      }
+      void runTurn(session, options, io, prompt, (c) => (cancel = c)).then((outcome) => {
+        cancel = undefined;
+        last = report(io, options, outcome);
+        rl.prompt();
+      });
+    });
+    rl.on('close', () => {
+      cancel?.();
+      io.stdout.write('\n');
+      resolve(last === exitCodes.interrupted ? exitCodes.ok : last);
+    });
+    rl.prompt();
+  });
+
+/**
+ * Runs `yqcloud-rx chat`: resolves with the process's exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runChat(['Hello'], { emulator: true }, process);
+ * ```
+ */
+export const runChat = async (promptWords: ReadonlyArray<string>, options: ChatOptions, io: ChatIo): Promise<number> => {
+  let session: Session;
+  try {
+    session = await openSession(options);
+  } catch (e: unknown) {
+    io.stderr.write(`${red(io, options, `yqcloud-rx: ${describeError(e)}`)}\n`);
+    return exitCodeOf(e);
+  }
+  try {
+    if (promptWords.length > 0) return await oneShot(session, options, io, promptWords.join(' '));
+    if (io.stdin.isTTY === true) return await repl(session, options, io);
+    const prompt = (await readAll(io.stdin)).trim();
+    if (prompt === '') {
+      io.stderr.write('yqcloud-rx: InvalidRequest: no prompt (give it as arguments or on stdin)\n');
+      return exitCodes.InvalidRequest;
+    }
+    return await oneShot(session, options, io, prompt);
+  } finally {
+    await closeSession(session);
+  }
+};

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * The `yqcloud-rx` command line: `chat` streams a reply to the terminal (from the real service,
+ * another endpoint, or the embedded emulator); `emulator` serves the emulator standalone.
+ *
+ * @example
+ * ```ts no-run
+ * // $ yqcloud-rx chat --emulator "Hello there"
+ * // $ echo "Hello" | yqcloud-rx chat --json
+ * // $ yqcloud-rx emulator --port 8080
+ * ```
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startEmulator } from '../emulator/index.js';
+import { runChat, type ChatOptions } from './chat.js';
+import { exitCodes, exitCodeTable } from './exitCodes.js';
+
+const positive = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+const count = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+};
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(exitCodes.ok);
+  throw e;
+});
+
+const program = new Command('yqcloud-rx')
+  .description('Chat with the Yqcloud service (or its embedded emulator), streaming the reply as it arrives.')
+  .exitOverride((e) => {
+    process.exit(e.exitCode === 0 ? 0 : exitCodes.InvalidRequest);
+  })
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+program
+  .command('chat')
+  .description('stream a reply to a prompt; with no prompt on a terminal, start a REPL that keeps the conversation')
+  .argument('[prompt...]', 'the prompt (read from stdin when it is piped and no prompt is given)')
+  .option('--system <text>', 'a system message for a new conversation')
+  .option('--model <name>', 'the model (default gpt-4, the only one the service serves)')
+  .option('--endpoint <url>', 'another endpoint (an emulator, a mirror)')
+  .option('--emulator', 'start the embedded emulator and talk to it (no network needed)')
+  .option('--proxy <url>', 'a proxy: http://user:pass@host:port, https://…, socks5://…, socks4://…')
+  .option('--conversation <file>', 'load the conversation from FILE if it exists, and save it after each reply')
+  .option('--json', 'print one JSON line per chunk (text, conversation, finish last) instead of plain text')
+  .addOption(new Option('--first-chunk-timeout <seconds>', 'fail if no chunk arrives within this time').argParser(positive('--first-chunk-timeout')))
+  .addOption(new Option('--idle-timeout <seconds>', 'fail if the reply stalls this long').argParser(positive('--idle-timeout')))
+  .addOption(new Option('--timeout <seconds>', 'fail if the whole reply takes longer').argParser(positive('--timeout')))
+  .addOption(new Option('--retries <n>', 'retry transient failures before any text (network, 408/425/429/5xx, first-chunk timeout)').argParser(count))
+  .option('--no-color', 'no colours in error messages (also when NO_COLOR is set)')
+  .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
+  .action(async (prompt: ReadonlyArray<string>, options: ChatOptions) => {
+    process.exitCode = await runChat(prompt, options, process);
+  });
+
+program
+  .command('emulator')
+  .description('serve the emulator of the service until Ctrl-C, printing its endpoint')
+  .option('--port <n>', 'port to listen on (default: any free port)', count, 0)
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .action(async (options: { readonly port: number; readonly host: string }) => {
+    const emulator = await startEmulator({ port: options.port, host: options.host });
+    process.stdout.write(`yqcloud-rx emulator listening on ${emulator.apiEndpoint}\n`);
+    const stop = (): void => {
+      void emulator.close().then(() => process.exit(exitCodes.ok));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program.addHelpText('after', `\nExit codes of chat:\n${exitCodeTable()}\n`);
+
+await program.parseAsync(process.argv);
