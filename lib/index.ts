@@ -50,3 +50,6 @@ export {
   backoffDelay,
 } from './operators/index.js';
 export type { AssistantMessage, BufferTextOptions, TextBoundary, TimeoutOptions, RetryOptions } from './operators/index.js';
+
+export { createChatSession } from './session/index.js';
+export type { ChatSession, ChatSessionOptions, ChatProvider, ChatState } from './session/index.js';

@@ -1,0 +1,15 @@
+/**
+ * The chat session: reactive state for chat UIs.
+ *
+ * @example
+ * ```ts
+ * import { createChatSession } from 'yqcloud-rx';
+ * const chat = createChatSession(provider);
+ * ```
+ *
+ * @module
+ */
+export { createChatSession } from './chatSession.js';
+export type { ChatSession, ChatSessionOptions, ChatProvider } from './chatSession.js';
+export { initialState, reduce, toChatState } from './chatState.js';
+export type { ChatState, SessionState, SessionEvent } from './chatState.js';
