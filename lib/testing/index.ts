@@ -1,0 +1,14 @@
+/**
+ * `yqcloud-rx/testing`: what a user needs to marble-test an app built on the provider without a
+ * network.
+ *
+ * @example
+ * ```ts
+ * import { createTestProvider, textChunks } from 'yqcloud-rx/testing';
+ * ```
+ *
+ * @module
+ */
+export { createTestProvider } from './testProvider.js';
+export type { TestProvider, TestProviderOptions, TestBody, RecordedRequest } from './testProvider.js';
+export { textChunks, replyValues, toMarble } from './marbles.js';
