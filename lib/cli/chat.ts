@@ -21,7 +21,14 @@ import { describeError } from './describeError.js';
 import { exitCodes } from './exitCodes.js';
 import { startSpinner } from './spinner.js';
 
-/** The options of `yqcloud-rx chat`, as parsed. */
+/**
+ * The options of `yqcloud-rx chat`, as parsed.
+ *
+ * @example
+ * ```ts
+ * const options: ChatOptions = { emulator: true, json: true, retries: 2 };
+ * ```
+ */
 export interface ChatOptions {
   readonly system?: string | undefined;
   readonly model?: string | undefined;
@@ -40,7 +47,14 @@ export interface ChatOptions {
   readonly color?: boolean | undefined;
 }
 
-/** Where the command reads and writes (the process's streams, or a test's). */
+/**
+ * Where the command reads and writes (the process's streams, or a test's).
+ *
+ * @example
+ * ```ts
+ * const io: ChatIo = process;
+ * ```
+ */
 export interface ChatIo {
   readonly stdin: NodeJS.ReadStream;
   readonly stdout: NodeJS.WriteStream;

@@ -4,7 +4,15 @@
  * @module
  */
 
-/** A running spinner. */
+/**
+ * A running spinner.
+ *
+ * @example
+ * ```ts
+ * const spinner: Spinner = startSpinner(process.stderr);
+ * spinner.stop();
+ * ```
+ */
 export interface Spinner {
   /** Stops and erases the spinner (idempotent). */
   readonly stop: () => void;

@@ -5,7 +5,14 @@
  * @module
  */
 
-/** One exchange the emulator answered. */
+/**
+ * One exchange the emulator answered.
+ *
+ * @example
+ * ```ts
+ * const turn: Turn = { prompt: 'Hi', reply: 'Hello' };
+ * ```
+ */
 export interface Turn {
   readonly prompt: string;
   readonly reply: string;

@@ -37,7 +37,14 @@ export interface EmulatorOptions {
   readonly maxConversations?: number;
 }
 
-/** The body the service expects. */
+/**
+ * The body the service expects.
+ *
+ * @example
+ * ```ts
+ * const body: EmulatorPayload = { prompt: 'Hi', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true };
+ * ```
+ */
 export interface EmulatorPayload {
   readonly prompt: string;
   readonly userId: string;
@@ -47,7 +54,15 @@ export interface EmulatorPayload {
   readonly stream: boolean;
 }
 
-/** A request the emulator received. */
+/**
+ * A request the emulator received.
+ *
+ * @example
+ * ```ts
+ * const last: EmulatorRequest | undefined = emulator.requests.at(-1);
+ * console.log(last?.payload?.prompt, last?.status);
+ * ```
+ */
 export interface EmulatorRequest {
   readonly method: string;
   readonly path: string;
@@ -89,7 +104,14 @@ export interface Emulator {
   readonly close: () => Promise<void>;
 }
 
-/** The path the service answers on. */
+/**
+ * The path the service answers on.
+ *
+ * @example
+ * ```ts
+ * new URL(apiPath, emulator.url).href === emulator.apiEndpoint; // true
+ * ```
+ */
 export const apiPath = '/api/generateStream';
 
 const corsHeaders: Readonly<Record<string, string>> = {

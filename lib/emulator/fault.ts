@@ -5,7 +5,14 @@
  * @module
  */
 
-/** Where a `hang` fault stops answering. */
+/**
+ * Where a `hang` fault stops answering.
+ *
+ * @example
+ * ```ts
+ * emulator.injectFault({ kind: 'hang', phase: 'before-body' satisfies HangPhase });
+ * ```
+ */
 export type HangPhase = 'before-headers' | 'before-body' | 'mid-body';
 
 /**
@@ -31,7 +38,14 @@ export type Fault =
   | { readonly kind: 'split-utf8' }
   | { readonly kind: 'slow'; readonly delayMs: number };
 
-/** The name of each fault kind. */
+/**
+ * The name of each fault kind.
+ *
+ * @example
+ * ```ts
+ * const kind: FaultKind = 'split-utf8';
+ * ```
+ */
 export type FaultKind = Fault['kind'];
 
 const hangPhases: ReadonlyArray<string> = ['before-headers', 'before-body', 'mid-body'];

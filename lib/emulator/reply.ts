@@ -6,7 +6,14 @@
  */
 import type { Turn } from './conversations.js';
 
-/** What a reply function is told about the request. */
+/**
+ * What a reply function is told about the request.
+ *
+ * @example
+ * ```ts
+ * const reply: ReplyFunction = (prompt, context: ReplyContext) => `${context.history.length + 1}: ${prompt}`;
+ * ```
+ */
 export interface ReplyContext {
   /** The body's `system` field. */
   readonly system: string;

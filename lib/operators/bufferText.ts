@@ -5,10 +5,24 @@ import { text, type Chunk } from '../core/chunk.js';
 import { invalidRequest } from '../core/error.js';
 import { nonNegative, optionsObject, schedulerOption } from './options.js';
 
-/** Where a coalesced piece of text may end. */
+/**
+ * Where a coalesced piece of text may end.
+ *
+ * @example
+ * ```ts
+ * const boundary: TextBoundary = 'sentence';
+ * ```
+ */
 export type TextBoundary = 'word' | 'sentence' | 'line';
 
-/** How `bufferText` coalesces. */
+/**
+ * How `bufferText` coalesces.
+ *
+ * @example
+ * ```ts
+ * const options: BufferTextOptions = { timeMs: 100, boundary: 'word' };
+ * ```
+ */
 export interface BufferTextOptions {
   /** Emit what is pending this long after the first of it arrived (default `50` when `maxChars` is not set). */
   readonly timeMs?: number | undefined;

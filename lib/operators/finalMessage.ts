@@ -2,7 +2,14 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import type { Message } from '../core/message.js';
 
-/** The assistant's whole reply, as a message. */
+/**
+ * The assistant's whole reply, as a message.
+ *
+ * @example
+ * ```ts
+ * const message: AssistantMessage = { role: 'assistant', content: 'Hello' };
+ * ```
+ */
 export interface AssistantMessage extends Message {
   readonly role: 'assistant';
   readonly content: string;

@@ -8,7 +8,14 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { SchedulerLike } from 'rxjs';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 
-/** An option value, or the error naming it. */
+/**
+ * An option value, or the error naming it.
+ *
+ * @example
+ * ```ts
+ * const checked: Checked<number | undefined> = nonNegative('bufferText.timeMs', 50);
+ * ```
+ */
 export type Checked<A> = E.Either<YqcloudError, A>;
 
 /**

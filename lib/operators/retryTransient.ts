@@ -5,7 +5,14 @@ import type { Chunk } from '../core/chunk.js';
 import { invalidRequest, YqcloudError } from '../core/error.js';
 import { nonNegative, optionsObject, schedulerOption } from './options.js';
 
-/** How `retryTransient` retries. */
+/**
+ * How `retryTransient` retries.
+ *
+ * @example
+ * ```ts
+ * const options: RetryOptions = { maxRetries: 3, baseDelayMs: 250, maxDelayMs: 5_000 };
+ * ```
+ */
 export interface RetryOptions {
   /** Retries after the first attempt (default `2`). */
   readonly maxRetries?: number | undefined;

@@ -5,7 +5,14 @@ import type { Chunk } from '../core/chunk.js';
 import { timeoutError, withPartialText, type TimeoutPhase } from '../core/error.js';
 import { nonNegative, optionsObject, schedulerOption } from './options.js';
 
-/** Deadlines for a reply, in milliseconds; each is optional. */
+/**
+ * Deadlines for a reply, in milliseconds; each is optional.
+ *
+ * @example
+ * ```ts
+ * const options: TimeoutOptions = { firstChunkMs: 10_000, idleMs: 5_000 };
+ * ```
+ */
 export interface TimeoutOptions {
   /** From subscription to the first chunk. */
   readonly firstChunkMs?: number | undefined;

@@ -27,13 +27,29 @@ import { YqcloudError } from '../core/error.js';
 import type { ChatRequest } from '../core/request.js';
 import { initialState, reduce, toChatState, type ChatState, type SessionEvent, type SessionState } from './chatState.js';
 
-/** What a session needs of a provider: `create`. */
+/**
+ * What a session needs of a provider: `create` (a `YqcloudProvider`, or a test provider).
+ *
+ * @example
+ * ```ts
+ * const provider: ChatProvider = new YqcloudProvider();
+ * ```
+ */
 export interface ChatProvider {
+  /** Streams the reply to a request (`YqcloudProvider.create`). */
   readonly create: (request: ChatRequest) => Observable<Chunk>;
+  /** The model of a new conversation (default `gpt-4`). */
   readonly defaultModel?: string;
 }
 
-/** How a session starts. */
+/**
+ * How a session starts.
+ *
+ * @example
+ * ```ts
+ * const options: ChatSessionOptions = { conversation: saved, pipe: bufferText({ boundary: 'word' }) };
+ * ```
+ */
 export interface ChatSessionOptions {
   /** A conversation to continue (for example restored with `Conversation.fromJson`). */
   readonly conversation?: Conversation | undefined;

@@ -26,7 +26,14 @@ export interface ChatState {
   readonly error?: YqcloudError;
 }
 
-/** The state the session keeps: what the UI sees, plus the conversation to continue. */
+/**
+ * The state the session keeps: what the UI sees, plus the conversation to continue.
+ *
+ * @example
+ * ```ts
+ * const state: SessionState = initialState(Conversation.make('gpt-4'));
+ * ```
+ */
 export interface SessionState extends ChatState {
   /** The conversation after the last finished (or stopped) turn. */
   readonly conversation: Conversation;
@@ -34,7 +41,14 @@ export interface SessionState extends ChatState {
   readonly turn: { readonly base: Conversation; readonly user: Message } | undefined;
 }
 
-/** What happens in a session. */
+/**
+ * What happens in a session.
+ *
+ * @example
+ * ```ts
+ * const event: SessionEvent = { type: 'send', content: 'Hi' };
+ * ```
+ */
 export type SessionEvent =
   | { readonly type: 'send'; readonly content: string }
   | { readonly type: 'stop' }

@@ -8,7 +8,15 @@
 import { concat, defer, isObservable, map, of, type Observable } from 'rxjs';
 import { YqcloudProvider, type HttpRequest, type Payload, type ResponseEvent, type Transport } from '../index.js';
 
-/** A request the test provider would have sent. */
+/**
+ * A request the test provider would have sent.
+ *
+ * @example
+ * ```ts
+ * const [first]: ReadonlyArray<RecordedRequest> = provider.requests;
+ * console.log(first?.body.prompt);
+ * ```
+ */
 export interface RecordedRequest {
   readonly url: string;
   /** Header names as sent. */
@@ -17,7 +25,14 @@ export interface RecordedRequest {
   readonly body: Payload;
 }
 
-/** The body of a reply: pieces as strings or bytes. */
+/**
+ * The body of a reply: pieces as strings or bytes.
+ *
+ * @example
+ * ```ts
+ * const body: TestBody = of('Hel', new TextEncoder().encode('lo'));
+ * ```
+ */
 export type TestBody = Observable<string | Uint8Array>;
 
 /**
