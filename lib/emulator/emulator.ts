@@ -383,11 +383,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A socket leaves the set on its 'close' event, so every one still in it has yet to emit it.
+      const open = [...sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
       for (const socket of sockets) socket.destroy();
-      await closed;
-      await Promise.all(
-        [...sockets].map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve())))),
-      );
+      await Promise.all([closed, ...open]);
     },
   };
 };
