@@ -1,0 +1,241 @@
+import { expect } from 'chai';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Conversation } from '../../lib/core/conversation.js';
+import { defaultReply, startEmulator, type Emulator } from '../../lib/emulator/index.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(root, 'dist/cli/main.js');
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const cli = (args: ReadonlyArray<string>, stdin?: string): Promise<Run> =>
+  new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, ...args], { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
+    );
+    if (stdin !== undefined) child.stdin?.end(stdin);
+    else child.stdin?.end();
+  });
+
+const until = async (check: () => boolean, ms: number, what: string): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+const expected = (prompt: string): string => defaultReply(prompt, { system: '', userId: '', history: [] });
+
+describe('command line (the built binary, as a user runs it)', function () {
+  this.timeout(60_000);
+  let emulator: Emulator;
+  let dir: string;
+
+  before(() => {
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], { cwd: root });
+  });
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ delayMs: 1 });
+    dir = mkdtempSync(join(tmpdir(), 'yqcloud-rx-cli-'));
+  });
+
+  afterEach(async () => {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('one-shot: streams the reply to stdout and exits 0', async () => {
+    const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, 'Hello', 'there']);
+    expect(run).to.deep.include({ code: 0, stdout: `${expected('Hello there')}\n` });
+  });
+
+  it('reads the prompt from stdin when it is piped', async () => {
+    const run = await cli(['chat', '--endpoint', emulator.apiEndpoint], 'From a pipe\n');
+    expect(run.code).to.equal(0);
+    expect(run.stdout).to.equal(`${expected('From a pipe')}\n`);
+  });
+
+  it('--system sends a system message with a new conversation', async () => {
+    await cli(['chat', '--endpoint', emulator.apiEndpoint, '--system', 'Be brief', 'Hi']);
+    expect(emulator.requests[0]?.payload).to.deep.include({ system: 'Be brief', prompt: 'Hi' });
+  });
+
+  it('--json: one JSON line per chunk, the conversation before finish, finish last', async () => {
+    const run = await cli(['chat', '--json', '--endpoint', emulator.apiEndpoint, 'Hi']);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; text?: string; conversation?: unknown });
+    expect(lines.at(-1)).to.deep.equal({ type: 'finish', reason: 'stop' });
+    expect(lines.at(-2)?.type).to.equal('conversation');
+    expect(Conversation.fromJson(lines.at(-2)?.conversation)._tag).to.equal('Right');
+    expect(lines.slice(0, -2).every((l) => l.type === 'text')).to.equal(true);
+    expect(lines.slice(0, -2).map((l) => l.text).join('')).to.equal(expected('Hi'));
+    expect(lines.length).to.be.greaterThan(10);
+  });
+
+  it('--conversation FILE: saved after a reply, loaded by the next run, which sees the first turn', async () => {
+    const file = join(dir, 'chat.json');
+    const withAnotherEmulator = async (prompt: string): Promise<Run> => {
+      const fresh = await startEmulator({ delayMs: 0 });
+      try {
+        return await cli(['chat', '--endpoint', fresh.apiEndpoint, '--conversation', file, prompt]);
+      } finally {
+        await fresh.close();
+      }
+    };
+    expect((await withAnotherEmulator('My name is Ada')).code).to.equal(0);
+    const saved = Conversation.fromJson(JSON.parse(readFileSync(file, 'utf8')));
+    expect(saved._tag).to.equal('Right');
+    const second = await withAnotherEmulator('What is my name?');
+    expect(second.stdout).to.include('This is turn 2').and.include('Earlier you said: "My name is Ada"');
+    const after = Conversation.fromJson(JSON.parse(readFileSync(file, 'utf8')));
+    expect(after._tag === 'Right' && after.right.messageHistory.length).to.equal(4);
+    expect(readdirSync(dir)).to.deep.equal(['chat.json']);
+  });
+
+  it('a broken --conversation file is an InvalidRequest (exit 2), and nothing is sent', async () => {
+    const file = join(dir, 'broken.json');
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, '{"model": 1}'));
+    const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--conversation', file, 'Hi']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/InvalidRequest/);
+    expect(emulator.requests).to.have.length(0);
+  });
+
+  describe('exit codes and messages per error kind', () => {
+    it('Blocked → 5, with a line saying the service refused this network and what to try', async () => {
+      emulator.injectFault({ kind: 'ban' });
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, 'Hi']);
+      expect(run.code).to.equal(5);
+      expect(run.stdout).to.equal('');
+      expect(run.stderr.trim().split('\n')).to.have.length(1);
+      expect(run.stderr).to.match(/^yqcloud-rx: Blocked: .*another network or --proxy/);
+    });
+
+    it('Http → 3', async () => {
+      emulator.injectFault({ kind: 'status', status: 503 });
+      expect((await cli(['chat', '--endpoint', emulator.apiEndpoint, 'Hi'])).code).to.equal(3);
+    });
+
+    it('Network → 4, with the partial text kept on stdout', async () => {
+      emulator.injectFault({ kind: 'reset', afterChars: 12 });
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, 'Hi']);
+      expect(run.code).to.equal(4);
+      expect(expected('Hi').startsWith(run.stdout.trim())).to.equal(true);
+      expect(run.stdout.trim().length).to.be.at.least(12);
+      expect(run.stderr).to.match(/Network/);
+    });
+
+    it('Timeout → 6 (--first-chunk-timeout)', async () => {
+      emulator.injectFault({ kind: 'hang', phase: 'before-headers' });
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--first-chunk-timeout', '0.3', 'Hi']);
+      expect(run.code).to.equal(6);
+      expect(run.stderr).to.match(/Timeout: .*first-chunk/);
+    });
+
+    it('EmptyResponse → 7', async () => {
+      const silent = await startEmulator({ reply: () => '' });
+      try {
+        expect((await cli(['chat', '--endpoint', silent.apiEndpoint, 'Hi'])).code).to.equal(7);
+      } finally {
+        await silent.close();
+      }
+    });
+
+    it('InvalidRequest → 2 for a bad proxy URL, and the password is not printed', async () => {
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--proxy', 'ftp://bob:s3cret@host', 'Hi']);
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.not.include('s3cret');
+      expect(emulator.requests).to.have.length(0);
+    });
+
+    it('--retries retries a transient failure before any text', async () => {
+      emulator.injectFault({ kind: 'status', status: 503 });
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--retries', '2', 'Hi']);
+      expect(run.code).to.equal(0);
+      expect(emulator.requests.map((r) => r.status)).to.deep.equal([503, 200]);
+    });
+
+    it('--help lists every exit code', async () => {
+      const run = await cli(['chat', '--help']);
+      for (const line of ['0  the reply finished', '5  Blocked', '6  Timeout', '130  interrupted']) expect(run.stdout).to.include(line);
+    });
+  });
+
+  it('SIGINT mid-reply aborts the request (the emulator sees the socket close) and exits promptly with 130', async () => {
+    const slow = await startEmulator({ delayMs: 200, pieceChars: 2 });
+    try {
+      const child = spawn(process.execPath, [bin, 'chat', '--endpoint', slow.apiEndpoint, 'Tell me a story'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await until(() => stdout.length > 0, 10_000, 'the first chunk');
+      expect(slow.openConnections()).to.equal(1);
+      child.kill('SIGINT');
+      await until(() => slow.openConnections() === 0, 2_000, 'the socket to close');
+      expect(await exited).to.equal(130);
+      expect(stdout.length).to.be.lessThan(expected('Tell me a story').length);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('the REPL keeps the conversation across turns, and Ctrl-C cancels a reply then exits (tmux)', async () => {
+    const socket = `yqcloud-rx-spec-${process.pid}`;
+    const tmux = (...args: ReadonlyArray<string>): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    const slow = await startEmulator({ delayMs: 30, pieceChars: 3 });
+    const screen = (): string => tmux('capture-pane', '-p', '-t', 'repl', '-S', '-100');
+    try {
+      tmux('new-session', '-d', '-s', 'repl', '-x', '200', '-y', '50', `${process.execPath} ${bin} chat --endpoint ${slow.apiEndpoint}; echo EXITED=$?; sleep 30`);
+      await until(() => screen().includes('you>'), 10_000, 'the prompt');
+      tmux('send-keys', '-t', 'repl', 'My name is Ada', 'Enter');
+      await until(() => /turn 1 of our conversation[\s\S]*🌏\.[\s\S]*you>/.test(screen()), 15_000, 'the first reply');
+      tmux('send-keys', '-t', 'repl', 'Tell me more', 'Enter');
+      await until(() => screen().includes('You said: "Tell me more"'), 10_000, 'the second reply to start');
+      tmux('send-keys', '-t', 'repl', 'C-c');
+      await until(() => /cancelled\s*\n\s*you>/.test(screen()), 5_000, 'the cancellation');
+      await until(() => slow.openConnections() === 0, 2_000, 'the cancelled request to close');
+      tmux('send-keys', '-t', 'repl', 'Who am I?', 'Enter');
+      await until(() => /You said: "Who am I\?"\. This is turn 2 of our conversation\. Earlier you said: "My name is Ada"/.test(screen()), 15_000, 'the third reply');
+      await until(() => /🌏\.\s*\n\s*you>\s*$/.test(screen().trimEnd() + ' '), 15_000, 'the prompt after the third reply');
+      tmux('send-keys', '-t', 'repl', 'C-c');
+      await until(() => screen().includes('EXITED=0'), 5_000, 'the REPL to exit with 0');
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+      await slow.close();
+    }
+  });
+
+  it('`yqcloud-rx emulator` serves the emulator and prints its endpoint', async () => {
+    const child = spawn(process.execPath, [bin, 'emulator', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+    try {
+      await until(() => /listening on (http:\S+)/.test(out), 10_000, 'the endpoint line');
+      const endpoint = /listening on (http:\S+)/.exec(out)?.[1] ?? '';
+      const run = await cli(['chat', '--endpoint', endpoint, 'Hi']);
+      expect(run.stdout).to.equal(`${expected('Hi')}\n`);
+    } finally {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('is installed as the package bin, executable with a node shebang', () => {
+    expect(existsSync(bin)).to.equal(true);
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).to.equal(true);
+  });
+});
