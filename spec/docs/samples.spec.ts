@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { asModule, markdownFiles, samplesOf, type Sample } from './samples.js';
-import { startLoopbackServer, type LoopbackServer } from '../support/loopbackServer.js';
+import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,9 +21,9 @@ const samples: ReadonlyArray<Sample> = markdownFiles(root).flatMap((file) => sam
 const fileOf = (index: number): string => `sample-${String(index).padStart(3, '0')}.ts`;
 const where = (sample: Sample): string => `${sample.file}:${sample.line}`;
 
-describe('code samples of the README and docs/', function () {
+describe('code samples of the README and docs/ (run against the emulator)', function () {
   this.timeout(120_000);
-  let endpoint: LoopbackServer;
+  let endpoint: Emulator;
 
   before(async () => {
     rmSync(workDir, { recursive: true, force: true });
@@ -39,11 +39,7 @@ describe('code samples of the README and docs/', function () {
         include: ['*.ts'],
       }),
     );
-    endpoint = await startLoopbackServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.write('Hello from ');
-      res.end('the test endpoint.');
-    });
+    endpoint = await startEmulator({ delayMs: 0 });
   });
 
   after(async () => {
@@ -72,7 +68,7 @@ describe('code samples of the README and docs/', function () {
     it(`runs ${where(sample)}`, async () => {
       const result = await run(process.execPath, ['--import', 'tsx', join(workDir, fileOf(index))], {
         cwd: root,
-        env: { ...process.env, YQ_ENDPOINT: endpoint.endpoint },
+        env: { ...process.env, YQ_ENDPOINT: endpoint.apiEndpoint },
         timeout: 30_000,
       }).then(
         () => undefined,
