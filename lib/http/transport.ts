@@ -42,7 +42,8 @@ export interface ResponseHead {
 }
 
 /**
- * A piece of the response body, as it came off the wire.
+ * A piece of the response body, as it came off the wire. The provider keeps the piece (for
+ * `partialText`), so a transport hands over a buffer it will not write to again.
  *
  * @example
  * ```ts

@@ -17,11 +17,11 @@ import {
 } from '../core/error.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
 import { redactCredentials } from '../core/proxy.js';
-import { createUtf8Decoder } from '../http/utf8.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
 import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
+import { createReplyText } from './replyText.js';
 import * as O from 'fp-ts/lib/Option.js';
 
 /**
@@ -77,8 +77,7 @@ const utf8Length = (piece: Uint8Array | string): number => {
  */
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
-    const delivered: Array<string> = [];
-    const decoder = createUtf8Decoder();
+    const reply = createReplyText();
     let status = 0;
     let ok = false;
     let head: Readonly<Record<string, string>> = {};
@@ -86,16 +85,14 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     let held: string | undefined = '';
     let errorBody = '';
 
-    const deliveredText = (): string => delivered.join('');
-
     const fail = (e: unknown): void => {
       const error = e instanceof YqcloudError ? e : toNetworkError(e);
-      subscriber.error(withPartialText(deliveredText())(error));
+      subscriber.error(withPartialText(reply.deliveredText())(error));
     };
 
     const emit = (piece: string): void => {
       if (piece === '') return;
-      delivered.push(piece);
+      reply.delivered(piece);
       subscriber.next(text(piece));
     };
 
@@ -130,14 +127,14 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       }
       bytes += utf8Length(event.data);
       if (bytes > plan.maxResponseBytes) return fail(responseTooLarge(plan.maxResponseBytes));
-      const piece = decoder.push(event.data);
+      const piece = reply.decode(event.data);
       if (ok) return onText(piece);
       errorBody += piece;
       if (errorBody.length >= excerptChars) fail(httpFailure());
     };
 
     const onComplete = (): void => {
-      const rest = decoder.end();
+      const rest = reply.end();
       if (!ok) {
         errorBody += rest;
         return fail(status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure());
@@ -149,10 +146,10 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         held = undefined;
         emit(start);
       }
-      if (delivered.length === 0) return fail(emptyResponse(status));
+      if (reply.nothingDelivered()) return fail(emptyResponse(status));
       if (plan.returnConversation)
         subscriber.next(
-          conversationChunk(appendHistory({ role: 'assistant', content: deliveredText() })(plan.conversation)),
+          conversationChunk(appendHistory({ role: 'assistant', content: reply.deliveredText() })(plan.conversation)),
         );
       subscriber.next(finish);
       subscriber.complete();

@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { createReplyText } from '../../lib/provider/replyText.js';
+
+/** Cuts `bytes` at the given points (any order, duplicates allowed). */
+const cut = (bytes: Uint8Array, points: ReadonlyArray<number>): ReadonlyArray<Uint8Array> => {
+  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
+  return [0, ...at].map((start, i) => bytes.subarray(start, at[i] ?? bytes.length));
+};
+
+describe('provider/replyText createReplyText', () => {
+  it('has delivered nothing at first', () => {
+    const reply = createReplyText();
+    reply.decode('Hello');
+    expect(reply.nothingDelivered()).to.equal(true);
+    expect(reply.deliveredText()).to.equal('');
+  });
+
+  it('gives back exactly the delivered prefix of the decoded pieces, however the bytes were cut', () => {
+    const body = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 60 }).map((s) => new TextEncoder().encode(s)),
+      fc.uint8Array({ maxLength: 60 }),
+    );
+    fc.assert(
+      fc.property(body, fc.array(fc.nat(), { maxLength: 12 }), fc.nat(), (bytes, points, k) => {
+        const reply = createReplyText();
+        const decoded = cut(bytes, points).map(reply.decode);
+        const shown = decoded.slice(0, k % (decoded.length + 1)).filter((t) => t !== '');
+        shown.forEach(reply.delivered);
+        expect(reply.deliveredText()).to.equal(shown.join(''));
+        expect(reply.nothingDelivered()).to.equal(shown.length === 0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('includes what the end of the body completes, once delivered', () => {
+    const reply = createReplyText();
+    const first = reply.decode(new Uint8Array([0x6f, 0x6b, 0xe2, 0x82]));
+    reply.delivered(first);
+    const rest = reply.end();
+    expect(rest).to.equal('\ufffd');
+    reply.delivered(rest);
+    expect(reply.deliveredText()).to.equal('ok\ufffd');
+  });
+
+  it('mixes string and byte pieces in order', () => {
+    const reply = createReplyText();
+    for (const piece of ['Grüß ', new TextEncoder().encode('Gott'), ' €']) reply.delivered(reply.decode(piece));
+    expect(reply.deliveredText()).to.equal('Grüß Gott €');
+  });
+});
