@@ -6,15 +6,32 @@
  */
 import { createUtf8Decoder } from '../http/utf8.js';
 
+/** Byte pieces at least this long are kept as bytes; shorter ones as their decoded text. */
+const keepBytesFrom = 2048;
+
+/**
+ * Whether a decoder that has read `bytes` (after a clean start) holds no incomplete sequence:
+ * the last lead byte has all the continuation bytes it announces. Errs towards `false`.
+ */
+const endsOnCharacter = (bytes: Uint8Array): boolean => {
+  const last = bytes.length - 1;
+  let lead = last;
+  while (lead >= 0 && lead > last - 3 && ((bytes[lead] ?? 0) & 0xc0) === 0x80) lead--;
+  const byte = bytes[lead];
+  if (byte === undefined) return false;
+  const announced = byte < 0x80 ? 1 : byte >= 0xc2 && byte <= 0xdf ? 2 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xf0 && byte <= 0xf4 ? 4 : 0;
+  return announced === last - lead + 1;
+};
+
 /**
  * Decodes the body's pieces and remembers how much of the decoded text was delivered.
  *
- * It keeps the pieces as they came (the transport's buffers, not copies, and not decoded
- * strings) and decodes them again only when the delivered text is asked for (an error's
- * `partialText`, the conversation chunk). Strings kept for every piece would make each
- * young-generation collection copy them all, and flattening them costs as much as decoding:
- * on a 32 MB reply either halves the throughput. Decoding is deterministic, so the second pass
- * yields the same characters the subscriber saw.
+ * Short pieces are kept as their decoded text. Long byte pieces that start on a character are
+ * kept as the transport's buffers (no copy) and decoded again only when the delivered text is
+ * asked for (an error's `partialText`, the conversation chunk): long strings kept alive are
+ * copied by every young-generation collection, which halved the throughput on a 32 MB reply,
+ * while a buffer per short piece would cost more memory than its text. Decoding is
+ * deterministic, so the second pass yields the characters the subscriber saw.
  *
  * @example
  * ```ts
@@ -50,21 +67,31 @@ export interface ReplyText {
  */
 export const createReplyText = (): ReplyText => {
   const decoder = createUtf8Decoder();
-  const pieces: Array<Uint8Array | string> = [];
+  const kept: Array<Uint8Array | string> = [];
+  let clean = true;
   let deliveredChars = 0;
   return {
     decode: (piece) => {
-      pieces.push(piece);
-      return decoder.push(piece);
+      const text = decoder.push(piece);
+      if (typeof piece !== 'string' && piece.byteLength >= keepBytesFrom && clean) kept.push(piece);
+      else kept.push(text);
+      clean = typeof piece === 'string' || endsOnCharacter(piece);
+      return text;
     },
-    end: () => decoder.end(),
+    end: () => {
+      const rest = decoder.end();
+      kept.push(rest);
+      return rest;
+    },
     delivered: (text) => {
       deliveredChars += text.length;
     },
     deliveredText: () => {
       if (deliveredChars === 0) return '';
-      const again = createUtf8Decoder();
-      return (pieces.map(again.push).join('') + again.end()).slice(0, deliveredChars);
+      const texts = kept.map((piece) =>
+        typeof piece === 'string' ? piece : new TextDecoder('utf-8').decode(piece, { stream: true }),
+      );
+      return texts.join('').slice(0, deliveredChars);
     },
     nothingDelivered: () => deliveredChars === 0,
   };

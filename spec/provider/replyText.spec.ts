@@ -34,6 +34,25 @@ describe('provider/replyText createReplyText', () => {
     );
   });
 
+  it('keeps long pieces as bytes and still gives back the same text, cut anywhere (2 KiB and up)', () => {
+    const body = fc.oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map((s) => new TextEncoder().encode(s.repeat(Math.ceil(9000 / (s.length + 1))))),
+      fc.uint8Array({ minLength: 5000, maxLength: 9000 }),
+    );
+    fc.assert(
+      fc.property(body, fc.array(fc.nat(), { maxLength: 6 }), fc.nat(), (bytes, points, k) => {
+        const reply = createReplyText();
+        const decoded = cut(bytes, points).map(reply.decode);
+        const rest = reply.end();
+        const all = [...decoded, rest];
+        const shown = all.slice(0, k % (all.length + 1)).filter((t) => t !== '');
+        shown.forEach(reply.delivered);
+        expect(reply.deliveredText()).to.equal(shown.join(''));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('includes what the end of the body completes, once delivered', () => {
     const reply = createReplyText();
     const first = reply.decode(new Uint8Array([0x6f, 0x6b, 0xe2, 0x82]));
