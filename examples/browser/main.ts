@@ -1,0 +1,105 @@
+/**
+ * The demo page: a prompt box, the reply streaming in on word boundaries, Stop, and a
+ * conversation that survives a reload. Everything the page shows is rendered from the chat
+ * session's `state$`.
+ */
+import { pipe } from 'rxjs';
+import {
+  bufferText,
+  createChatSession,
+  messageText,
+  withTimeouts,
+  yqcloudApiEndpoint,
+  YqcloudProvider,
+  type ChatSession,
+  type ChatState,
+} from '../../lib/index.js';
+import { describeError } from './describeError.js';
+import { loadConversation, saveConversation, storageKey } from './storage.js';
+
+const element = <T extends HTMLElement>(selector: string): T => {
+  const found = document.querySelector<T>(selector);
+  if (found === null) throw new Error(`the page has no ${selector}`);
+  return found;
+};
+
+const form = element<HTMLFormElement>('#ask');
+const promptBox = element<HTMLTextAreaElement>('#prompt');
+const stopButton = element<HTMLButtonElement>('#stop');
+const clearButton = element<HTMLButtonElement>('#clear');
+const transcript = element<HTMLOListElement>('#messages');
+const pending = element<HTMLDivElement>('#pending');
+const status = element<HTMLParagraphElement>('#status');
+const problem = element<HTMLParagraphElement>('#error');
+
+// The demo server writes the emulator's endpoint into the page; without it, the real service.
+const configured = document.querySelector<HTMLMetaElement>('meta[name="yq-endpoint"]')?.content ?? '';
+const endpoint = /^https?:\/\//.test(configured) ? configured : yqcloudApiEndpoint;
+const provider = new YqcloudProvider({ apiEndpoint: endpoint });
+
+const nearBottom = (): boolean => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 48;
+
+let shown: ChatState['messages'] | undefined;
+
+const render = (state: ChatState): void => {
+  const follow = nearBottom();
+  // Messages are immutable values: the transcript is redrawn only when the list changes.
+  if (state.messages !== shown) {
+    shown = state.messages;
+    transcript.replaceChildren(
+      ...state.messages.map((message) => {
+        const item = document.createElement('li');
+        item.className = `message ${message.role}`;
+        item.textContent = messageText(message);
+        return item;
+      }),
+    );
+  }
+  pending.textContent = state.pending;
+  pending.hidden = state.status !== 'streaming';
+  status.textContent = state.status === 'streaming' ? 'Replying…' : state.status === 'error' ? 'Failed.' : 'Ready.';
+  status.dataset['status'] = state.status;
+  stopButton.disabled = state.status !== 'streaming';
+  problem.textContent = state.status === 'error' && state.error !== undefined ? describeError(state.error) : '';
+  problem.hidden = problem.textContent === '';
+  if (follow) window.scrollTo({ top: document.documentElement.scrollHeight });
+};
+
+const open = (): ChatSession => {
+  const chat = createChatSession(provider, {
+    conversation: loadConversation(localStorage),
+    pipe: pipe(withTimeouts({ firstChunkMs: 20_000, idleMs: 20_000 }), bufferText({ boundary: 'word' })),
+  });
+  chat.state$.subscribe((state) => {
+    render(state);
+    if (state.status !== 'streaming') saveConversation(localStorage, chat.conversation());
+  });
+  return chat;
+};
+
+let chat = open();
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const content = promptBox.value.trim();
+  if (content === '') return;
+  promptBox.value = '';
+  chat.send(content);
+});
+
+promptBox.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+stopButton.addEventListener('click', () => chat.stop());
+
+clearButton.addEventListener('click', () => {
+  chat.close();
+  localStorage.removeItem(storageKey);
+  shown = undefined;
+  chat = open();
+  promptBox.focus();
+});

@@ -1,0 +1,45 @@
+/**
+ * `npx tsx examples/browser/screenshot.ts`: writes `docs/demo.png`, the demo mid-reply. It starts
+ * the demo, has a first turn answered in headless Chromium, asks a second question and takes the
+ * picture while that reply is still streaming in.
+ *
+ * `CHROMIUM_PATH` picks the browser (default Debian's `/usr/bin/chromium`).
+ */
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startDemo } from './server.js';
+
+const output = fileURLToPath(new URL('../../docs/demo.png', import.meta.url));
+
+const demo = await startDemo();
+const browser = await chromium.launch({
+  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 900, height: 640 }, deviceScaleFactor: 1 });
+  await page.goto(demo.url);
+
+  const ask = async (prompt: string): Promise<void> => {
+    await page.fill('#prompt', prompt);
+    await page.press('#prompt', 'Enter');
+  };
+
+  // A first turn, answered in full.
+  await ask('What does yqcloud-rx do?');
+  await page.waitForFunction(() => document.querySelectorAll('#messages .assistant').length === 1, undefined, { timeout: 15_000 });
+  await page.waitForSelector('#status[data-status="idle"]', { timeout: 15_000 });
+
+  // A second one, caught mid-reply: well into the reply, far from its end.
+  await ask('And why stream a reply?');
+  await page.waitForFunction(() => (document.querySelector('#pending')?.textContent ?? '').length >= 90, undefined, {
+    timeout: 15_000,
+    polling: 'raf',
+  });
+  await page.screenshot({ path: output, animations: 'disabled', caret: 'hide' });
+  console.log(`wrote ${output}`);
+} finally {
+  await browser.close();
+  await demo.close();
+}
