@@ -155,17 +155,31 @@ export const toJson = (conversation: Conversation): ConversationJson => ({
  */
 export const fromJson = (u: unknown): E.Either<ConversationDecodeError, Conversation> =>
   pipe(
-    ConversationJsonCodec.decode(u),
-    E.bimap(
-      (errors): ConversationDecodeError => ({
+    // A hostile value (a throwing getter, a Proxy) is refused like any other non-conversation.
+    E.tryCatch(
+      () =>
+        pipe(
+          ConversationJsonCodec.decode(u),
+          E.map(
+            (json): Conversation => ({
+              model: json.model,
+              userId: json.userId,
+              messageHistory: json.message_history.map(normalise),
+            }),
+          ),
+        ),
+      (e): ConversationDecodeError => ({
         _tag: 'ConversationDecodeError',
-        message: `not a conversation: ${describeErrors(errors)}`,
+        message: `not a conversation: reading it threw (${e instanceof Error ? e.message : 'a non-error'})`,
       }),
-      (json): Conversation => ({
-        model: json.model,
-        userId: json.userId,
-        messageHistory: json.message_history.map(normalise),
-      }),
+    ),
+    E.chainW(
+      E.mapLeft(
+        (errors): ConversationDecodeError => ({
+          _tag: 'ConversationDecodeError',
+          message: `not a conversation: ${describeErrors(errors)}`,
+        }),
+      ),
     ),
   );
 

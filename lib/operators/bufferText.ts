@@ -3,7 +3,7 @@ import { pipe as fpPipe } from 'fp-ts/lib/function.js';
 import { asyncScheduler, Observable, throwError, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { text, type Chunk } from '../core/chunk.js';
 import { invalidRequest } from '../core/error.js';
-import { nonNegative, optionsObject, schedulerOption } from './options.js';
+import { durationMs, nonNegative, optionsObject, schedulerOption } from './options.js';
 
 /**
  * Where a coalesced piece of text may end.
@@ -79,11 +79,11 @@ export const bufferText =
   (options?: BufferTextOptions): OperatorFunction<Chunk, Chunk> =>
   (source) => {
     const checked = fpPipe(
-      optionsObject('bufferText', options),
+      optionsObject('bufferText', options, ['timeMs', 'maxChars', 'boundary', 'scheduler']),
       E.chain((o) =>
         fpPipe(
           E.Do,
-          E.apS('timeMs', nonNegative('bufferText.timeMs', o['timeMs'])),
+          E.apS('timeMs', durationMs('bufferText.timeMs', o['timeMs'])),
           E.apS('maxChars', nonNegative('bufferText.maxChars', o['maxChars'])),
           E.apS(
             'boundary',

@@ -3,7 +3,7 @@ import { pipe as fpPipe } from 'fp-ts/lib/function.js';
 import { asyncScheduler, defer, retry, tap, throwError, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { invalidRequest, YqcloudError } from '../core/error.js';
-import { nonNegative, optionsObject, schedulerOption } from './options.js';
+import { durationMs, nonNegative, optionsObject, schedulerOption } from './options.js';
 
 /**
  * How `retryTransient` retries.
@@ -84,13 +84,13 @@ export const retryTransient =
   (options?: RetryOptions): OperatorFunction<Chunk, Chunk> =>
   (source) => {
     const checked = fpPipe(
-      optionsObject('retryTransient', options),
+      optionsObject('retryTransient', options, ['maxRetries', 'baseDelayMs', 'maxDelayMs', 'scheduler', 'random']),
       E.chain((o) =>
         fpPipe(
           E.Do,
           E.apS('maxRetries', nonNegative('retryTransient.maxRetries', o['maxRetries'])),
-          E.apS('baseDelayMs', nonNegative('retryTransient.baseDelayMs', o['baseDelayMs'])),
-          E.apS('maxDelayMs', nonNegative('retryTransient.maxDelayMs', o['maxDelayMs'])),
+          E.apS('baseDelayMs', durationMs('retryTransient.baseDelayMs', o['baseDelayMs'])),
+          E.apS('maxDelayMs', durationMs('retryTransient.maxDelayMs', o['maxDelayMs'])),
           E.apS('scheduler', schedulerOption('retryTransient.scheduler', o['scheduler'])),
           E.apS(
             'random',

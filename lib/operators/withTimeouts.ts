@@ -3,7 +3,7 @@ import { pipe as fpPipe } from 'fp-ts/lib/function.js';
 import { asyncScheduler, Observable, throwError, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { timeoutError, withPartialText, type TimeoutPhase } from '../core/error.js';
-import { nonNegative, optionsObject, schedulerOption } from './options.js';
+import { durationMs, optionsObject, schedulerOption } from './options.js';
 
 /**
  * Deadlines for a reply, in milliseconds; each is optional.
@@ -44,13 +44,13 @@ export const withTimeouts =
   (options?: TimeoutOptions): OperatorFunction<Chunk, Chunk> =>
   (source) => {
     const checked = fpPipe(
-      optionsObject('withTimeouts', options),
+      optionsObject('withTimeouts', options, ['firstChunkMs', 'idleMs', 'totalMs', 'scheduler']),
       E.chain((o) =>
         fpPipe(
           E.Do,
-          E.apS('firstChunkMs', nonNegative('withTimeouts.firstChunkMs', o['firstChunkMs'])),
-          E.apS('idleMs', nonNegative('withTimeouts.idleMs', o['idleMs'])),
-          E.apS('totalMs', nonNegative('withTimeouts.totalMs', o['totalMs'])),
+          E.apS('firstChunkMs', durationMs('withTimeouts.firstChunkMs', o['firstChunkMs'])),
+          E.apS('idleMs', durationMs('withTimeouts.idleMs', o['idleMs'])),
+          E.apS('totalMs', durationMs('withTimeouts.totalMs', o['totalMs'])),
           E.apS('scheduler', schedulerOption('withTimeouts.scheduler', o['scheduler'])),
         ),
       ),

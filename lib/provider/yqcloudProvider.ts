@@ -21,6 +21,16 @@ import {
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
 import { replyStream } from './replyStream.js';
 
+/** The endpoint as given, when it is a string that can be read without throwing. */
+const givenEndpoint = (options: unknown): string =>
+  pipe(
+    E.tryCatch(() => (options as { readonly apiEndpoint?: unknown } | undefined)?.apiEndpoint, () => undefined),
+    E.match(
+      () => '',
+      (endpoint) => (typeof endpoint === 'string' ? endpoint : ''),
+    ),
+  );
+
 /**
  * A Yqcloud provider: sends chat requests to an endpoint and streams the replies.
  *
@@ -58,11 +68,12 @@ export class YqcloudProvider {
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
-   * this provider then fails with the `InvalidRequest` error that names them.
+   * this provider then fails with the `InvalidRequest` error that names them (and `apiEndpoint`
+   * is `''` when the endpoint itself is not a string).
    */
   constructor(options?: YqcloudProviderOptions) {
     this.#config = validateProviderOptions(options);
-    this.apiEndpoint = E.isRight(this.#config) ? this.#config.right.apiEndpoint : String(options?.apiEndpoint);
+    this.apiEndpoint = E.isRight(this.#config) ? this.#config.right.apiEndpoint : givenEndpoint(options);
   }
 
   /**
