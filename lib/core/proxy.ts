@@ -65,8 +65,16 @@ const decode = (s: string): string => E.getOrElse(() => s)(E.tryCatch(() => deco
 export const redactCredentials = (text: string): string =>
   text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\\\s]*@/gi, '$1***@');
 
-const printable = (url: URL): string =>
-  `${url.protocol}//${url.username === '' && url.password === '' ? '' : '***@'}${url.host}`;
+/**
+ * The URL without its credentials. When the input has an `@` and the parser found a path, query
+ * or fragment, an unencoded `/`, `?` or `#` in the password may have cut it short, and what the
+ * parser calls the host may be the user and the start of the password: then nothing of the
+ * authority is shown.
+ */
+const printable = (input: string, url: URL): string =>
+  input.includes('@') && ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
+    ? `${url.protocol}//***`
+    : `${url.protocol}//${url.username === '' && url.password === '' ? '' : '***@'}${url.host}`;
 
 /**
  * Parses a proxy URL such as `http://user:pass@host:3128` or `socks5://host:1080`.
@@ -86,7 +94,7 @@ export const parseProxy = (input: string): E.Either<YqcloudError, ProxyConfig> =
     ),
     E.chain((url) => {
       const scheme = url.protocol.replace(/:$/, '');
-      const redacted = printable(url);
+      const redacted = printable(input, url);
       if (!isProtocol(scheme))
         return E.left(
           invalidRequest('proxy', `unsupported proxy scheme "${scheme}" in ${redacted}; use one of ${protocols.join(', ')}`),
