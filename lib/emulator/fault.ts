@@ -73,7 +73,7 @@ export const parseFault = (u: unknown): Fault | string => {
     case 'split-utf8':
       return { kind: f['kind'] };
     case 'status':
-      if (!isInteger(f['status'], 100, 599)) return 'a status fault needs `status`, an integer from 100 to 599';
+      if (!isInteger(f['status'], 200, 599)) return 'a status fault needs `status`, an integer from 200 to 599 (a 1xx is not a final answer)';
       if (f['retryAfterS'] !== undefined && !isInteger(f['retryAfterS'], 0, 86_400))
         return '`retryAfterS` must be a whole number of seconds';
       return f['retryAfterS'] === undefined
@@ -121,5 +121,5 @@ export const faultFromHeader = (header: string): Fault | string => {
     hang: { kind: 'hang', phase: 'mid-body' },
     slow: { kind: 'slow', delayMs: 200 },
   };
-  return shorthand[trimmed] ?? parseFault({ kind: trimmed });
+  return (Object.hasOwn(shorthand, trimmed) ? shorthand[trimmed] : undefined) ?? parseFault({ kind: trimmed });
 };
