@@ -17,12 +17,14 @@ import { invalidRequest, type YqcloudError } from './error.js';
 export type Headers = Readonly<Record<string, string>>;
 
 const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// What HTTP allows in a field value (RFC 9110: visible ASCII, space, tab, obs-text); CR and LF
+// would let a value smuggle another header or request, and Node refuses the rest at send time.
 // eslint-disable-next-line no-control-regex
-const badValue = /[\r\n\0]/;
+const badValue = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
- * Checks a header record: names are HTTP tokens, values are strings without CR, LF or NUL
- * (which would let a value smuggle another header or request).
+ * Checks a header record: names are HTTP tokens, values are strings of visible ASCII, spaces,
+ * tabs and Latin-1 characters (no CR, LF, NUL or other control character, nothing above U+00FF).
  *
  * @example
  * ```ts
@@ -38,7 +40,7 @@ export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudE
     if (!token.test(name)) return E.left(invalidRequest(`${path}.${name}`, 'not a valid header name'));
     if (typeof value !== 'string') return E.left(invalidRequest(`${path}.${name}`, 'a header value must be a string'));
     if (badValue.test(value))
-      return E.left(invalidRequest(`${path}.${name}`, 'a header value must not contain CR, LF or NUL'));
+      return E.left(invalidRequest(`${path}.${name}`, 'a header value holds visible ASCII, spaces, tabs and Latin-1 only (no CR, LF or other control character)'));
     out.push([name, value]);
   }
   // fromEntries defines own properties, so a header named `__proto__` is kept, not swallowed.
