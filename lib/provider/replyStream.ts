@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { isObservable, Observable } from 'rxjs';
 import { appendHistory, type Conversation } from '../core/conversation.js';
 import {
   blocked,
   emptyResponse,
   httpError,
+  invalidRequest,
   responseTooLarge,
   withPartialText,
   YqcloudError,
@@ -64,6 +65,18 @@ const utf8Length = (piece: Uint8Array | string): number => {
     } else bytes += 3;
   }
   return bytes;
+};
+
+/** The transport's events for `request`, or the error a transport that breaks its contract causes. */
+const exchange = (transport: Transport, request: HttpRequest): Observable<ResponseEvent> | YqcloudError => {
+  try {
+    const events: unknown = transport(request);
+    return isObservable(events)
+      ? (events as Observable<ResponseEvent>)
+      : invalidRequest('transport', 'a transport returns an Observable of response events');
+  } catch (e) {
+    return invalidRequest('transport', `the transport threw: ${e instanceof Error ? redactCredentials(e.message) : 'a non-error'}`);
+  }
 };
 
 /**
@@ -155,5 +168,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       subscriber.complete();
     };
 
-    return transport(plan.request).subscribe({ next: onEvent, error: fail, complete: onComplete });
+    const events = exchange(transport, plan.request);
+    if (events instanceof YqcloudError) return void fail(events);
+    return events.subscribe({ next: onEvent, error: fail, complete: onComplete });
   });
