@@ -32,7 +32,14 @@ export const nonNegative = (path: string, u: unknown): Checked<number | undefine
     ? E.right(u as number | undefined)
     : E.left(invalidRequest(path, 'expected a non-negative number'));
 
-/** The longest delay a JavaScript timer keeps (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+/**
+ * The longest delay a JavaScript timer keeps (2^31 − 1 ms, about 24.8 days); longer ones fire at once.
+ *
+ * @example
+ * ```ts
+ * withTimeouts({ totalMs: Math.min(wanted, maxTimerMs) });
+ * ```
+ */
 export const maxTimerMs = 2 ** 31 - 1;
 
 /**
