@@ -5,7 +5,6 @@
  * synchronously, and never sends a request for an invalid input (a real loopback server counts
  * requests and connections).
  */
-import * as net from 'node:net';
 import axios from 'axios';
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -21,6 +20,7 @@ import { withTimeouts } from '../../lib/operators/withTimeouts.js';
 import { validateProviderOptions, type YqcloudProviderOptions } from '../../lib/provider/options.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { contentArb, conversationArb, messageArb, roleArb, stringMessageArb } from '../support/arbitraries.js';
+import { closedPort } from '../support/closedPort.js';
 import { collect, type Collected } from '../support/collect.js';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopbackServer.js';
 import { checkCounted } from './runCount.js';
@@ -47,15 +47,6 @@ const expectInvalidRequest = (error: unknown): YqcloudError => {
   expect(e.partialText).to.equal('');
   return e;
 };
-
-const closedPort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 
 describe('bad input: arbitrary values at every client entry point', () => {
   let server: LoopbackServer;

@@ -5,12 +5,12 @@
  * `partialText`, `body` and `cause` hold neither the password nor `user:password` (nor its
  * Basic-auth base64).
  */
-import * as net from 'node:net';
 import * as util from 'node:util';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { YqcloudError } from '../../lib/core/error.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
+import { closedPort } from '../support/closedPort.js';
 import { collect } from '../support/collect.js';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopbackServer.js';
 import { checkCounted } from './runCount.js';
@@ -47,15 +47,6 @@ const secretsOf = (user: string, password: string): ReadonlyArray<string> => [
   decodeURIComponent(password),
   Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(password)}`).toString('base64'),
 ];
-
-const closedPort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 
 describe('bad input: proxy credentials never leak into errors', () => {
   let target: LoopbackServer;
