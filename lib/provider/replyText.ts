@@ -8,6 +8,8 @@ import { createUtf8Decoder } from '../http/utf8.js';
 
 /** Byte pieces at least this long are kept as bytes; shorter ones as their decoded text. */
 const keepBytesFrom = 2048;
+/** This many short pieces kept in a row are joined into one string. */
+const joinRun = 64;
 
 /**
  * Whether a decoder that has read `bytes` (after a clean start) holds no incomplete sequence:
@@ -26,7 +28,8 @@ const endsOnCharacter = (bytes: Uint8Array): boolean => {
 /**
  * Decodes the body's pieces and remembers how much of the decoded text was delivered.
  *
- * Short pieces are kept as their decoded text. Long byte pieces that start on a character are
+ * Short pieces are kept as their decoded text, each run of 64 joined into one string (a string
+ * per 32-byte piece costs half as much again in headers). Long byte pieces that start on a character are
  * kept as the transport's buffers (no copy) and decoded again only when the delivered text is
  * asked for (an error's `partialText`, the conversation chunk): long strings kept alive are
  * copied by every young-generation collection, which halved the throughput on a 32 MB reply,
@@ -69,18 +72,28 @@ export const createReplyText = (): ReplyText => {
   const decoder = createUtf8Decoder();
   const kept: Array<Uint8Array | string> = [];
   let clean = true;
+  let run = 0;
   let deliveredChars = 0;
+  const keepText = (text: string): void => {
+    if (text === '') return;
+    kept.push(text);
+    if (++run < joinRun) return;
+    kept.push(kept.splice(kept.length - run, run).join(''));
+    run = 0;
+  };
   return {
     decode: (piece) => {
       const text = decoder.push(piece);
-      if (typeof piece !== 'string' && piece.byteLength >= keepBytesFrom && clean) kept.push(piece);
-      else kept.push(text);
+      if (typeof piece !== 'string' && piece.byteLength >= keepBytesFrom && clean) {
+        kept.push(piece);
+        run = 0;
+      } else keepText(text);
       clean = typeof piece === 'string' || endsOnCharacter(piece);
       return text;
     },
     end: () => {
       const rest = decoder.end();
-      kept.push(rest);
+      keepText(rest);
       return rest;
     },
     delivered: (text) => {

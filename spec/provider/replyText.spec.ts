@@ -53,6 +53,25 @@ describe('provider/replyText createReplyText', () => {
     );
   });
 
+  it('gives back the same text from hundreds of short pieces, cut inside characters (runs are joined)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', minLength: 100, maxLength: 400 }),
+        fc.array(fc.nat(), { minLength: 100, maxLength: 300 }),
+        fc.nat(),
+        (s, points, k) => {
+          const reply = createReplyText();
+          const decoded = cut(new TextEncoder().encode(s), points).map(reply.decode);
+          const all = [...decoded, reply.end()];
+          const shown = all.slice(0, k % (all.length + 1)).filter((t) => t !== '');
+          shown.forEach(reply.delivered);
+          expect(reply.deliveredText()).to.equal(shown.join(''));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('includes what the end of the body completes, once delivered', () => {
     const reply = createReplyText();
     const first = reply.decode(new Uint8Array([0x6f, 0x6b, 0xe2, 0x82]));
