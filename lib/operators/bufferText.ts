@@ -66,8 +66,8 @@ export const cutAt =
  *
  * ```
  * bufferText({ timeMs: 3, boundary: 'word' })
- * source: -a-b-c--d-F-|       a = 'Hel', b = 'lo w', c = 'orld', d = '!', F = finish
- * result: ----x---y-F-|       x = 'Hello ' (after 3 frames, cut after the space), y = 'world!' (flushed before F)
+ * source: -a-b-c--d-F-----|    a = 'Hel', b = 'lo w', c = 'orld', d = '!', F = finish
+ * result: ----x-----(yF)--|    x = 'Hello ' (after 3 frames, cut after the space), y = 'world!' (flushed before F)
  * ```
  *
  * @example
@@ -120,7 +120,7 @@ export const bufferText =
         emitUpTo(pending.length);
       };
       const startTimer = (): void => {
-        if (timeMs === undefined || timer !== undefined || pending === '') return;
+        if (timeMs === undefined || timer !== undefined || pending === '' || subscriber.closed) return;
         timer = scheduler.schedule(() => {
           timer = undefined;
           emitUpTo(cut(pending));

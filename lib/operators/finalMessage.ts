@@ -21,7 +21,7 @@ export interface AssistantMessage extends Message {
  *
  * ```
  * source: --a--b--F--|     a = text('Hel'), b = text('lo'), F = finish
- * result: ---------(m|)    m = { role: 'assistant', content: 'Hello' }
+ * result: -----------(m|)  m = { role: 'assistant', content: 'Hello' }
  * ```
  *
  * @example

@@ -69,10 +69,11 @@ export const backoffDelay = (
  * would repeat the start of the reply.
  *
  * ```
- * retryTransient({ baseDelayMs: 2, random: () => 0.5 })
- * source: --#                 # = Http 503 (first attempt), then a--F| on the second
- * result: -----a--F|
- * source subscriptions: ^-!  then  ---^-----!
+ * retryTransient({ baseDelayMs: 4, random: () => 0.5 })
+ * first attempt:  --#             # = Http 503; wait 0.5 · 4 = 2 frames
+ * second attempt:     a-F|
+ * result:         ----a-F|
+ * subscriptions:  ^-!  then  ----^--!
  * ```
  *
  * @example

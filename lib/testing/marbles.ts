@@ -33,9 +33,20 @@ export const replyValues = (letters: string | Readonly<Record<string, string>>):
   F: finish,
 });
 
+const upper = 'ABDEGHIJKLMNOPQRSTUVWXYZ';
+
+/** The letter of the n-th text chunk: `a`…`z`, then capitals but `C` and `F`, then one character each beyond Latin-1 (no surrogates). */
+const textLetter = (n: number): string => {
+  if (n < 26) return String.fromCharCode(97 + n);
+  if (n < 26 + upper.length) return upper.charAt(n - 26);
+  const unit = 0x100 + n - 26 - upper.length;
+  return String.fromCharCode(unit < 0xd800 ? unit : unit + 0x800);
+};
+
 /**
  * The other way: a synchronous marble and its values for a list of chunks (text chunks get
- * letters `a`, `b`, …, finish `F`, a conversation `C`), for comparing or printing a recorded stream.
+ * letters `a`, `b`, … in order, each its own, finish `F`, a conversation `C`), for comparing or
+ * printing a recorded stream.
  *
  * @example
  * ```ts
@@ -43,11 +54,10 @@ export const replyValues = (letters: string | Readonly<Record<string, string>>):
  * ```
  */
 export const toMarble = (chunks: ReadonlyArray<Chunk>): { readonly marble: string; readonly values: Readonly<Record<string, Chunk>> } => {
-  const values: Record<string, Chunk> = {};
-  const letters = chunks.map((chunk, index) => {
-    const letter = chunk.type === 'finish' ? 'F' : chunk.type === 'conversation' ? 'C' : String.fromCharCode(97 + (index % 26));
-    values[letter] = chunk;
-    return letter;
+  let texts = 0;
+  const lettered = chunks.map((chunk) => {
+    const letter = chunk.type === 'finish' ? 'F' : chunk.type === 'conversation' ? 'C' : textLetter(texts++);
+    return [letter, chunk] as const;
   });
-  return { marble: `(${letters.join('')}|)`, values };
+  return { marble: `(${lettered.map(([letter]) => letter).join('')}|)`, values: Object.fromEntries(lettered) };
 };

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { from, of, Subject, VirtualTimeScheduler } from 'rxjs';
+import { concatMap, from, map, of, Subject, take, throwError, timer, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { conversation, finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { make } from '../../lib/core/conversation.js';
 import { networkError, YqcloudError } from '../../lib/core/error.js';
-import { bufferText, cutAt, type BufferTextOptions } from '../../lib/operators/index.js';
+import { bufferText, cutAt, type BufferTextOptions, type TextBoundary } from '../../lib/operators/index.js';
 import { testScheduler } from '../support/marbles.js';
 
 const c = conversation(make('gpt-4', () => 1));
@@ -66,6 +66,25 @@ describe('operators/bufferText', () => {
     expect(source.observed).to.equal(false);
   });
 
+  it('unsubscribes the source when the subscriber leaves (marbles), emitting nothing after', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b-----F|', { a: text('Hel'), b: text('lo'), F: finish });
+      expectObservable(source.pipe(bufferText({ timeMs: 4 })), '^--!').toBe('----');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('starts no timer when the subscriber leaves while it is handed a piece (take(1) after a maxChars cut)', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const source = new Subject<Chunk>();
+    const out: Array<Chunk> = [];
+    source.pipe(bufferText({ timeMs: 5, maxChars: 4, boundary: 'word', scheduler }), take(1)).subscribe((chunk) => out.push(chunk));
+    source.next(text('one two th'));
+    expect(out).to.deep.equal([text('one two ')]);
+    expect(source.observed).to.equal(false);
+    expect(scheduler.actions.filter((a) => !a.closed)).to.have.length(0);
+  });
+
   it('finds boundaries: words, sentences (also CJK), lines', () => {
     expect(cutAt('word')('Hello wor')).to.equal(6);
     expect(cutAt('word')('Hello')).to.equal(0);
@@ -84,66 +103,73 @@ describe('operators/bufferText', () => {
     }
   });
 
-  describe('properties (300 runs each)', () => {
+  describe('properties', () => {
+    const boundaryArb = fc.constantFrom('word', 'sentence', 'line') as fc.Arbitrary<TextBoundary>;
     const optionsArb: fc.Arbitrary<BufferTextOptions> = fc.record(
-      {
-        timeMs: fc.integer({ min: 0, max: 20 }),
-        maxChars: fc.integer({ min: 1, max: 30 }),
-        boundary: fc.constantFrom('word', 'sentence', 'line') as fc.Arbitrary<'word' | 'sentence' | 'line'>,
-      },
+      { timeMs: fc.integer({ min: 0, max: 20 }), maxChars: fc.integer({ min: 1, max: 30 }), boundary: boundaryArb },
       { requiredKeys: [] },
     );
-    const replyArb = fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(' ', '. ', '\n', '你好。', '🌏')), { maxLength: 25 });
+    const pieceArb = fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom(' ', '. ', '\n', '你好。', '🌏', 'a b', 'end.\n'));
+    /** Pieces of a reply, each arriving this many frames after the one before. */
+    const replyArb = fc.array(fc.tuple(pieceArb, fc.integer({ min: 0, max: 25 })), { maxLength: 25 });
+    const ending = new YqcloudError('Network', 'reset', { code: 'ECONNRESET' });
 
-    it('for any split of a reply and any options: the same text, non-text chunks in order, finish last', () => {
+    /** The chunks at their frames on a virtual clock, then `finish` and completion, or an error. */
+    const timed = (scheduler: VirtualTimeScheduler, chunks: ReadonlyArray<readonly [Chunk, number]>, fails: boolean): Observable<Chunk> =>
+      from(chunks).pipe(
+        concatMap(([chunk, gap]) => timer(gap, scheduler).pipe(map(() => chunk))),
+        (o) => (fails ? o.pipe(concatMap((chunk) => (chunk === finish ? throwError(() => ending) : of(chunk)))) : o),
+      );
+
+    const runs = 300;
+    it(`for any split, timing and options: the same text, non-text chunks in order, finish last, no timer left (${runs} runs)`, () => {
       fc.assert(
-        fc.property(replyArb, optionsArb, fc.integer({ min: 0, max: 25 }), (pieces, options, conversationAt) => {
-          const nonEmpty = pieces.filter((p) => p !== '');
-          const chunks: Array<Chunk> = nonEmpty.map(text);
-          chunks.splice(Math.min(conversationAt, chunks.length), 0, c);
-          chunks.push(finish);
+        fc.property(replyArb, optionsArb, fc.integer({ min: 0, max: 25 }), fc.boolean(), (pieces, options, conversationAt, fails) => {
+          const chunks: Array<readonly [Chunk, number]> = pieces.map(([piece, gap]) => [text(piece), gap] as const);
+          chunks.splice(Math.min(conversationAt, chunks.length), 0, [c, 1]);
+          chunks.push([finish, 1]);
           const scheduler = new VirtualTimeScheduler();
           const out: Array<Chunk> = [];
           let completed = false;
-          from(chunks)
+          let failure: unknown;
+          timed(scheduler, chunks, fails)
             .pipe(bufferText({ ...options, scheduler }))
-            .subscribe({ next: (chunk) => out.push(chunk), complete: () => (completed = true) });
+            .subscribe({ next: (chunk) => out.push(chunk), complete: () => (completed = true), error: (e: unknown) => (failure = e) });
           scheduler.flush();
-          const texts = out.filter((x) => x.type === 'text').map((x) => (x as { text: string }).text);
+          const texts = out.flatMap((x) => (x.type === 'text' ? [x.text] : []));
           const textBefore = (list: ReadonlyArray<Chunk>): string =>
             list
               .slice(0, list.indexOf(c))
               .map((x) => (x.type === 'text' ? x.text : ''))
               .join('');
-          return (
-            completed &&
-            texts.join('') === nonEmpty.join('') &&
-            texts.every((t) => t !== '') &&
-            out.filter((x) => x.type !== 'text').map((x) => x.type).join() === 'conversation,finish' &&
-            out.at(-1) === finish &&
-            textBefore(out) === textBefore(chunks)
-          );
+          expect(texts.join('')).to.equal(pieces.map(([piece]) => piece).join(''));
+          expect(texts.every((t) => t !== '')).to.equal(true);
+          expect(textBefore(out)).to.equal(textBefore(chunks.map(([chunk]) => chunk)));
+          expect(out.filter((x) => x.type !== 'text').map((x) => x.type)).to.deep.equal(fails ? ['conversation'] : ['conversation', 'finish']);
+          if (fails) expect(failure).to.equal(ending);
+          else expect([completed, out.at(-1)]).to.deep.equal([true, finish]);
+          expect(scheduler.actions.filter((a) => !a.closed)).to.have.length(0);
         }),
-        { numRuns: 300 },
+        { numRuns: runs },
       );
     });
 
-    it('with a boundary, every piece but the last flush ends on that boundary', () => {
+    it(`with a boundary, every piece ends on it but a flush before a non-text chunk or the end (${runs} runs)`, () => {
       fc.assert(
-        fc.property(replyArb, fc.constantFrom('word', 'sentence', 'line') as fc.Arbitrary<'word' | 'sentence' | 'line'>, (pieces, boundary) => {
+        fc.property(replyArb, optionsArb, boundaryArb, (pieces, options, boundary) => {
+          const chunks: Array<readonly [Chunk, number]> = [...pieces.map(([piece, gap]) => [text(piece), gap] as const), [finish, 1]];
           const scheduler = new VirtualTimeScheduler();
-          const source = new Subject<Chunk>();
-          const out: Array<string> = [];
-          source.pipe(bufferText({ timeMs: 1, boundary, scheduler })).subscribe((x) => x.type === 'text' && out.push(x.text));
-          for (const piece of pieces.filter((p) => p !== '')) {
-            source.next(text(piece));
-            scheduler.flush();
-          }
-          const beforeFlush = out.length;
-          source.next(finish);
-          return out.slice(0, beforeFlush).every((piece) => cutAt(boundary)(piece) === piece.length);
+          const out: Array<Chunk> = [];
+          timed(scheduler, chunks, false)
+            .pipe(bufferText({ ...options, boundary, scheduler }))
+            .subscribe((chunk) => out.push(chunk));
+          scheduler.flush();
+          out.forEach((chunk, i) => {
+            const flushed = out[i + 1]?.type !== 'text';
+            if (chunk.type === 'text' && !flushed) expect(cutAt(boundary)(chunk.text), JSON.stringify(chunk.text)).to.equal(chunk.text.length);
+          });
         }),
-        { numRuns: 300 },
+        { numRuns: runs },
       );
     });
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { defer, of, concat, throwError, type Observable } from 'rxjs';
+import { defer, of, concat, throwError, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { finish, text, type Chunk } from '../../lib/core/chunk.js';
 import {
   blocked,
@@ -30,6 +30,43 @@ describe('operators/retryTransient', () => {
       expectObservable(reply$.pipe(retryTransient({ baseDelayMs: 4, random: () => 0.5 }))).toBe('----a-F|', values);
       expectSubscriptions(source.subscriptions).toBe('^-!');
       expectSubscriptions(second.subscriptions).toBe('----^--!');
+    });
+  });
+
+  for (const [name, error] of [
+    ['Network', networkError('ECONNREFUSED', 'refused')],
+    ['Timeout first-chunk', timeoutError('first-chunk', 5)],
+    ['Http 408', httpError(408, 'timeout')],
+    ['Http 425', httpError(425, 'too early')],
+  ] as const)
+    it(`retries ${name}`, () => {
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold<Chunk>('--#', undefined, error);
+        expectObservable(source.pipe(retryTransient({ maxRetries: 1, baseDelayMs: 2, random: () => 0.5 }))).toBe('-----#', undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(['^-!', '---^-!']);
+      });
+    });
+
+  it('unsubscribed during the wait, it never sends the next attempt', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<Chunk>('--#', undefined, busy);
+      const second = cold<Chunk>('a-F|', values);
+      let attempt = 0;
+      const reply$ = defer(() => (attempt++ === 0 ? source : second));
+      expectObservable(reply$.pipe(retryTransient({ baseDelayMs: 4, random: () => 0.5 })), '^--!').toBe('----');
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+      expectSubscriptions(second.subscriptions).toBe([]);
+    });
+  });
+
+  it('unsubscribed during a retry, it unsubscribes that attempt', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold<Chunk>('--#', undefined, busy);
+      const second = cold<Chunk>('a---F|', values);
+      let attempt = 0;
+      const reply$ = defer(() => (attempt++ === 0 ? source : second));
+      expectObservable(reply$.pipe(retryTransient({ baseDelayMs: 4, random: () => 0.5 })), '^-----!').toBe('----a--', values);
+      expectSubscriptions(second.subscriptions).toBe('----^-!');
     });
   });
 
@@ -95,25 +132,61 @@ describe('operators/retryTransient', () => {
     );
   });
 
-  it('property: never resubscribes after text was delivered, whatever the error (500 runs)', () => {
-    const errors = [busy, networkError('ECONNRESET', 'x'), timeoutError('first-chunk', 1), blocked('html-page', '<html')];
+  const runs = 500;
+  it(`property: resubscribes only on a transient error before any text, never after text, at most maxRetries times (${runs} runs)`, () => {
+    const errorArb = fc.constantFrom(
+      busy,
+      httpError(429, 'slow', 3),
+      networkError('ECONNRESET', 'x'),
+      timeoutError('first-chunk', 1),
+      timeoutError('idle', 1),
+      blocked('html-page', '<html'),
+      httpError(404, 'no'),
+    );
+    /** One attempt: its text pieces (maybe none), then an error, or `finish` when `error` is undefined. */
+    const attemptArb = fc.record({
+      pieces: fc.array(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 3 }),
+      error: fc.option(errorArb, { nil: undefined }),
+    });
     fc.assert(
       fc.property(
-        fc.array(fc.string({ minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }),
-        fc.constantFrom(...errors),
+        fc.array(attemptArb, { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 0, max: 5 }),
-        (pieces, error, maxRetries) => {
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (attempts, maxRetries, r) => {
+          const scheduler = new VirtualTimeScheduler();
           let subscriptions = 0;
+          let subscriptionsAfterText = 0;
+          let textSeen = false;
           const source: Observable<Chunk> = defer(() => {
+            const attempt = attempts[Math.min(subscriptions, attempts.length - 1)] ?? { pieces: [], error: undefined };
             subscriptions++;
-            return concat(of(...pieces.map(text)), throwError(() => error));
+            if (textSeen) subscriptionsAfterText++;
+            const error = attempt.error;
+            return concat(of(...attempt.pieces.map(text)), error === undefined ? of(finish) : throwError(() => error));
           });
           let failure: unknown;
-          source.pipe(retryTransient({ maxRetries, baseDelayMs: 0 })).subscribe({ error: (e: unknown) => (failure = e) });
-          return subscriptions === 1 && failure === error;
+          source
+            .pipe(retryTransient({ maxRetries, baseDelayMs: 8, scheduler, random: () => r }))
+            .subscribe({ next: (chunk) => (textSeen ||= chunk.type === 'text'), error: (e: unknown) => (failure = e) });
+          scheduler.flush();
+
+          let expected = 1;
+          for (let i = 0; ; i++) {
+            const attempt = attempts[Math.min(i, attempts.length - 1)];
+            const error = attempt?.error;
+            const textBefore = attempts.slice(0, i + 1).some((a) => a.pieces.length > 0);
+            if (error === undefined || textBefore || !isTransient(error) || expected > maxRetries) break;
+            expected++;
+          }
+          expect(subscriptionsAfterText).to.equal(0);
+          expect(subscriptions).to.equal(expected);
+          const lastAttempt = attempts[Math.min(expected - 1, attempts.length - 1)];
+          expect(failure).to.equal(lastAttempt?.error);
+          expect(scheduler.actions.filter((a) => !a.closed)).to.have.length(0);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: runs },
     );
   });
 

@@ -47,6 +47,14 @@ describe('operators/withTimeouts', () => {
     });
   });
 
+  it('unsubscribes the source when the subscriber leaves before a deadline, and fails no one later', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a------b-F|', values);
+      expectObservable(source.pipe(withTimeouts({ firstChunkMs: 3, idleMs: 4, totalMs: 8 })), '^--!').toBe('-a---------', values);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
   it('keeps no timer after the reply completes or the subscriber leaves', () => {
     const scheduler = new VirtualTimeScheduler();
     const pending = (): number => scheduler.actions.filter((action) => !action.closed).length;

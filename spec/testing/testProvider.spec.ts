@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { of } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { finish, text } from '../../lib/core/chunk.js';
 import { blocked, YqcloudError } from '../../lib/core/error.js';
 import { banPrefix } from '../../lib/provider/inBand.js';
@@ -77,5 +78,14 @@ describe('testing/marble helpers', () => {
 
   it('toMarble turns chunks back into a marble and values', () => {
     expect(toMarble([text('Hi'), text('!'), finish])).to.deep.equal({ marble: '(abF|)', values: { a: text('Hi'), b: text('!'), F: finish } });
+  });
+
+  it('toMarble gives every text chunk its own letter, however many there are: the marble reads back as the chunks', () => {
+    const chunks = [...Array.from({ length: 3000 }, (_, i) => text(`piece ${i}`)), finish];
+    const { marble, values } = toMarble(chunks);
+    const read = TestScheduler.parseMarbles(marble, values, undefined, undefined, true).flatMap((m) =>
+      m.notification.kind === 'N' ? [m.notification.value] : [],
+    );
+    expect(read).to.deep.equal(chunks);
   });
 });
