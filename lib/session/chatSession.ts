@@ -6,6 +6,7 @@
 import {
   catchError,
   concat,
+  defer,
   distinctUntilChanged,
   identity,
   map,
@@ -106,9 +107,13 @@ export const createChatSession = (provider: ChatProvider, options: ChatSessionOp
   const replies: Observable<SessionEvent> = sends.pipe(
     switchMap(() =>
       concat(
-        provider
-          .create({ messages: latest.turn === undefined ? [] : [latest.turn.user], conversation: latest.turn?.base ?? latest.conversation, returnConversation: true })
-          .pipe(
+        defer(() =>
+          provider.create({
+            messages: latest.turn === undefined ? [] : [latest.turn.user],
+            conversation: latest.turn?.base ?? latest.conversation,
+            returnConversation: true,
+          }),
+        ).pipe(
             options.pipe ?? identity,
             map((chunk): SessionEvent => ({ type: 'chunk', chunk })),
             catchError((e: unknown) => of<SessionEvent>({ type: 'error', error: asYqcloudError(e) })),

@@ -143,6 +143,30 @@ describe('session/createChatSession', () => {
     expect(state?.error).to.equal(undefined);
   });
 
+  it('a provider whose create throws puts the session in error and a later send still works', () => {
+    const provider = manualProvider();
+    let broken = true;
+    const flaky = {
+      create: (request: ChatRequest): Observable<Chunk> => {
+        if (broken) throw new Error('create failed');
+        return provider.create(request);
+      },
+    };
+    const chat = createChatSession(flaky, { conversation: start });
+    let state: ChatState | undefined;
+    let stateError: unknown;
+    chat.state$.subscribe({ next: (s) => (state = s), error: (e: unknown) => (stateError = e) });
+    chat.send('Hi');
+    expect(stateError).to.equal(undefined);
+    expect(state?.status).to.equal('error');
+    expect(state?.error?.message).to.equal('create failed');
+    broken = false;
+    chat.send('Again');
+    last(provider.exchanges).reply.next(text('ok'));
+    expect(state?.status).to.equal('streaming');
+    expect(state?.pending).to.equal('ok');
+  });
+
   it('applies the pipe option to every reply', () => {
     const provider = manualProvider();
     const chat = createChatSession(provider, { conversation: start, pipe: bufferText({ maxChars: 6 }) });
