@@ -69,13 +69,23 @@ export const createReplyText = (): ReplyText => {
   const decoder = createUtf8Decoder();
   const kept: Array<Uint8Array | string> = [];
   let clean = true;
+  let started = false;
+  // The kept piece the body's text starts with, whose byte-order mark the decoder dropped.
+  let startIndex = -1;
   let deliveredChars = 0;
+  const decodeAlone = (piece: Uint8Array, index: number): string => {
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(piece, { stream: true });
+    return index === startIndex && text.startsWith('\uFEFF') ? text.slice(1) : text;
+  };
   return {
     decode: (piece) => {
       const text = decoder.push(piece);
-      if (typeof piece !== 'string' && piece.byteLength >= keepBytesFrom && clean) kept.push(piece);
-      else kept.push(text);
+      if (typeof piece !== 'string' && piece.byteLength >= keepBytesFrom && clean) {
+        if (!started) startIndex = kept.length;
+        kept.push(piece);
+      } else kept.push(text);
       clean = typeof piece === 'string' || endsOnCharacter(piece);
+      started ||= text !== '';
       return text;
     },
     end: () => {
@@ -88,9 +98,7 @@ export const createReplyText = (): ReplyText => {
     },
     deliveredText: () => {
       if (deliveredChars === 0) return '';
-      const texts = kept.map((piece) =>
-        typeof piece === 'string' ? piece : new TextDecoder('utf-8').decode(piece, { stream: true }),
-      );
+      const texts = kept.map((piece, index) => (typeof piece === 'string' ? piece : decodeAlone(piece, index)));
       return texts.join('').slice(0, deliveredChars);
     },
     nothingDelivered: () => deliveredChars === 0,
