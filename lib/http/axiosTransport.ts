@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import * as O from 'fp-ts/lib/Option.js';
 import { Observable } from 'rxjs';
-import { networkError } from '../core/error.js';
+import { invalidRequest, networkError, type YqcloudError } from '../core/error.js';
 import { redactCredentials } from '../core/proxy.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { AgentPool } from './agents.js';
@@ -30,8 +30,28 @@ export interface AxiosTransportOptions {
   readonly agents: AgentPool;
 }
 
+const isNodeStream = (u: unknown): u is IncomingMessage =>
+  typeof u === 'object' &&
+  u !== null &&
+  typeof (u as { on?: unknown }).on === 'function' &&
+  typeof (u as { destroy?: unknown }).destroy === 'function';
+
+/** Lets go of a body that is not a Node stream (a web `ReadableStream` is cancelled). */
+const release = (u: unknown): void => {
+  const cancel = (u as { cancel?: unknown } | null | undefined)?.cancel;
+  if (typeof cancel === 'function') Promise.resolve(cancel.call(u)).catch(() => undefined);
+};
+
+const notAStream = (): YqcloudError =>
+  invalidRequest(
+    'axios',
+    'the axios instance answered without a Node stream body (an adapter other than `http`, or a response interceptor that replaced `data`); use the `http` adapter, or the provider option `transport: fetchTransport()`',
+  );
+
 /**
- * A transport that sends with axios and streams the body as it arrives.
+ * A transport that sends with axios and streams the body as it arrives. The instance must answer
+ * with a Node stream (axios's `http` adapter); otherwise the request fails with `InvalidRequest`
+ * (path `axios`).
  *
  * @example
  * ```ts
@@ -75,11 +95,18 @@ export const axiosTransport =
         })
         .then(
           (response) => {
-            if (subscriber.closed) {
-              response.data.destroy();
+            const data: unknown = response.data;
+            if (!isNodeStream(data)) {
+              release(data);
+              controller.abort();
+              if (!subscriber.closed) subscriber.error(notAStream());
               return;
             }
-            body = response.data;
+            if (subscriber.closed) {
+              data.destroy();
+              return;
+            }
+            body = data;
             subscriber.next({ type: 'head', status: response.status, headers: lowerCaseHeaders(response.headers) });
             body.on('data', (data: Uint8Array) => subscriber.next({ type: 'body', data }));
             body.once('end', () => {

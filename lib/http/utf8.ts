@@ -22,6 +22,7 @@ export interface Utf8Decoder {
 
 /**
  * A new incremental decoder (`TextDecoder` with `stream: true`). Strings pass through as they are.
+ * A byte-order mark is dropped only where the body starts; a U+FEFF anywhere later is text.
  *
  * @example
  * ```ts
@@ -31,18 +32,30 @@ export interface Utf8Decoder {
  * ```
  */
 export const createUtf8Decoder = (): Utf8Decoder => {
-  const decoder = new TextDecoder('utf-8');
+  // The decoder keeps every U+FEFF: flushing it (before a string piece) would otherwise make it
+  // drop the next one as if a new body started there.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   let pending = false;
+  let atStart = true;
+  const fromStart = (text: string): string => {
+    if (!atStart || text === '') return text;
+    atStart = false;
+    return text.startsWith('\uFEFF') ? text.slice(1) : text;
+  };
   return {
     push: (piece) => {
-      if (typeof piece === 'string') return pending ? decoder.decode() + piece : piece;
+      if (typeof piece === 'string') {
+        const text = pending ? decoder.decode() + piece : piece;
+        if (text !== '') atStart = false;
+        return text;
+      }
       pending = true;
-      return decoder.decode(piece, { stream: true });
+      return fromStart(decoder.decode(piece, { stream: true }));
     },
     end: () => {
       if (!pending) return '';
       pending = false;
-      return decoder.decode();
+      return fromStart(decoder.decode());
     },
   };
 };

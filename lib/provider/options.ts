@@ -52,7 +52,10 @@ export interface YqcloudProviderOptions {
   readonly apiEndpoint?: string | undefined;
   /** Extra headers, merged over the protocol's (names compared without case). */
   readonly headers?: Headers | undefined;
-  /** The axios instance to send with; its interceptors and defaults apply. */
+  /**
+   * The axios instance to send with; its interceptors and defaults apply. In Node it must answer
+   * with a Node stream (the `http` adapter), or requests fail with `InvalidRequest` (path `axios`).
+   */
   readonly axios?: AxiosInstance | undefined;
   /** An extra trusted CA certificate (PEM), added to Node's roots. Verification stays on. */
   readonly ca?: string | Uint8Array | undefined;

@@ -73,6 +73,9 @@ export const createReplyText = (): ReplyText => {
   const kept: Array<Uint8Array | string> = [];
   let clean = true;
   let run = 0;
+  let first = true;
+  // The kept piece the body starts with, whose byte-order mark the decoder dropped.
+  let startIndex = -1;
   let deliveredChars = 0;
   const keepText = (text: string): void => {
     if (text === '') return;
@@ -81,14 +84,20 @@ export const createReplyText = (): ReplyText => {
     kept.push(kept.splice(kept.length - run, run).join(''));
     run = 0;
   };
+  const decodeAlone = (piece: Uint8Array, index: number): string => {
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(piece, { stream: true });
+    return index === startIndex && text.startsWith('\uFEFF') ? text.slice(1) : text;
+  };
   return {
     decode: (piece) => {
       const text = decoder.push(piece);
       if (typeof piece !== 'string' && piece.byteLength >= keepBytesFrom && clean) {
+        if (first) startIndex = kept.length;
         kept.push(piece);
         run = 0;
       } else keepText(text);
       clean = typeof piece === 'string' || endsOnCharacter(piece);
+      first &&= piece.length === 0;
       return text;
     },
     end: () => {
@@ -101,9 +110,7 @@ export const createReplyText = (): ReplyText => {
     },
     deliveredText: () => {
       if (deliveredChars === 0) return '';
-      const texts = kept.map((piece) =>
-        typeof piece === 'string' ? piece : new TextDecoder('utf-8').decode(piece, { stream: true }),
-      );
+      const texts = kept.map((piece, index) => (typeof piece === 'string' ? piece : decodeAlone(piece, index)));
       return texts.join('').slice(0, deliveredChars);
     },
     nothingDelivered: () => deliveredChars === 0,

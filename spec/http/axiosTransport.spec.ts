@@ -76,6 +76,18 @@ describe('http/axiosTransport', () => {
     expect(server.requests[0]?.headers['x-intercepted']).to.equal('yes');
   });
 
+  it('an axios instance that answers without a Node stream (fetch adapter, an interceptor replacing data) fails with InvalidRequest', async () => {
+    server = await startLoopbackServer((_req, res) => res.end('ok'));
+    const replacing = axios.create();
+    replacing.interceptors.response.use((response) => ({ ...response, data: 'replaced' }));
+    for (const instance of [axios.create({ adapter: 'fetch' }), replacing]) {
+      const outcome = await within(collect(axiosTransport({ agents: pool, axios: instance })(request(server.endpoint))), 5000);
+      expect(outcome).to.not.equal('deadline');
+      expect(outcome !== 'deadline' && outcome.values).to.deep.equal([]);
+      expect(outcome !== 'deadline' && outcome.error).to.include({ kind: 'InvalidRequest', path: 'axios' });
+    }
+  });
+
   it('a bad URL is a Network error and nothing is sent', async () => {
     const { error } = await collect(axiosTransport({ agents: pool })(request('http://user:pw@[bad')));
     expect(error).to.include({ kind: 'Network', code: 'ERR_INVALID_URL' });

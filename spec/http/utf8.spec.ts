@@ -57,9 +57,18 @@ describe('http/utf8', () => {
       expect(d.end()).to.equal('');
     });
 
-    it('drops a leading byte-order mark, as text decoders do', () => {
+    it('drops a leading byte-order mark, as text decoders do, even split', () => {
       const d = createUtf8Decoder();
       expect(d.push(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41))).to.equal('A');
+      const split = createUtf8Decoder();
+      expect([split.push(Uint8Array.of(0xef)), split.push(Uint8Array.of(0xbb, 0xbf)), split.push(Uint8Array.of(0x41))].join('')).to.equal('A');
+    });
+
+    it('keeps a U+FEFF that is not at the start of the body, after a string piece too', () => {
+      const d = createUtf8Decoder();
+      expect(d.push(Uint8Array.of(0x41, 0xe4))).to.equal('A');
+      expect(d.push('b')).to.equal('\uFFFDb');
+      expect(d.push(Uint8Array.of(0xef, 0xbb, 0xbf, 0x43))).to.equal('\uFEFFC');
     });
   });
 

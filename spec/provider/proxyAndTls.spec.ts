@@ -11,6 +11,7 @@ import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { collect } from '../support/collect.js';
 import { startLoopbackServer, writePieces, type LoopbackServer } from '../support/loopbackServer.js';
 import { selfSignedCert } from '../support/selfSignedCert.js';
+import { startSocksServer } from '../support/socksServer.js';
 
 const hello = [{ role: 'user', content: 'Hello' }] as const;
 const joined = (chunks: ReadonlyArray<Chunk>): string =>
@@ -187,9 +188,71 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
     });
   });
 
-  // No SOCKS server is available among the installed packages (`socks` is a client only), so the
-  // SOCKS path is checked up to the proxy: the agent is used, and its failures are clean.
-  describe('a socks5 proxy URL', () => {
+  describe('a SOCKS proxy (spec/support/socksServer.ts)', () => {
+    const socksServers: Array<{ readonly close: () => Promise<void> }> = [];
+    afterEach(async () => {
+      await Promise.all(socksServers.splice(0).map((s) => s.close()));
+    });
+    const socksWith = async (options: Parameters<typeof startSocksServer>[0] = {}) => {
+      const socks = await startSocksServer(options);
+      socksServers.push(socks);
+      return socks;
+    };
+
+    it('socks5 with a username and password carries the request to an http target', async () => {
+      const socks = await socksWith({ user: 'user', password });
+      const server = await serve(false);
+      const chunks = await lastValueFrom(
+        providerFor(server).create({ messages: hello, proxy: `socks5://user:${password}@127.0.0.1:${socks.port}` }).pipe(toArray()),
+      );
+      expect(joined(chunks)).to.equal('Hi there');
+      expect(socks.tunnels).to.deep.equal([{ version: 5, user: 'user', target: `127.0.0.1:${server.port}` }]);
+      expect(server.requests).to.have.length(1);
+    });
+
+    it('socks5h tunnels to an https target, trusting the `ca` option inside the tunnel', async () => {
+      const socks = await socksWith();
+      const server = await serve(true);
+      const chunks = await lastValueFrom(
+        providerFor(server, { ca: cert }).create({ messages: hello, proxy: `socks5h://127.0.0.1:${socks.port}` }).pipe(toArray()),
+      );
+      expect(joined(chunks)).to.equal('Hi there');
+      expect(socks.tunnels).to.deep.equal([{ version: 5, user: '', target: `127.0.0.1:${server.port}` }]);
+    });
+
+    it('socks4 carries the request, and sequential requests share one tunnel', async () => {
+      const socks = await socksWith();
+      const server = await serve(false);
+      const provider = providerFor(server);
+      const chunks = await lastValueFrom(
+        range(0, 3).pipe(
+          concatMap(() => provider.create({ messages: hello, proxy: `socks4://127.0.0.1:${socks.port}` })),
+          toArray(),
+        ),
+      );
+      expect(joined(chunks)).to.equal('Hi there'.repeat(3));
+      expect(socks.tunnels).to.deep.equal([{ version: 4, user: '', target: `127.0.0.1:${server.port}` }]);
+      expect(socks.connections).to.equal(1);
+      expect(server.requests).to.have.length(3);
+    });
+
+    it('wrong socks5 credentials are a Network error with no password in it, and the target sees nothing', async () => {
+      const socks = await socksWith({ user: 'user', password });
+      const server = await serve(false);
+      const wrong = 'wr0ng-socks-pw';
+      const { values, error } = await collect(
+        providerFor(server).create({ messages: hello, proxy: `socks5://user:${wrong}@127.0.0.1:${socks.port}` }),
+      );
+      expect(values).to.deep.equal([]);
+      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? '']) expect(text).to.not.include(wrong);
+      expect(socks.refusals).to.equal(1);
+      expect(socks.tunnels).to.deep.equal([]);
+      expect(server.requests).to.have.length(0);
+    });
+  });
+
+  describe('a socks5 proxy URL that reaches no SOCKS server', () => {
     it('a refused socks proxy is a Network error with no password in it', async () => {
       const server = await serve(false);
       const closed = await startLoopbackServer(() => {});

@@ -72,6 +72,26 @@ describe('provider/replyText createReplyText', () => {
     );
   });
 
+  it('gives back a U+FEFF that starts a long piece in mid-body, and only the body’s leading one is dropped', () => {
+    const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
+    const reply = createReplyText();
+    const pieces = [encode('\uFEFFHi '), encode(`\uFEFF${'x'.repeat(3000)}`), encode(`\uFEFF${'y'.repeat(3000)}`)];
+    const decoded = pieces.map(reply.decode);
+    decoded.forEach(reply.delivered);
+    reply.decode(encode('not delivered'));
+    const runs = (s: string): string => s.replace(/([xyz])\1+/g, (run, ch: string) => `${ch}*${run.length}`).replace(/\uFEFF/g, '<BOM>');
+    expect(runs(decoded.join(''))).to.equal('Hi <BOM>x*3000<BOM>y*3000');
+    expect(runs(reply.deliveredText())).to.equal(runs(decoded.join('')));
+    const startsLong = createReplyText();
+    const long = startsLong.decode(encode(`\uFEFF${'z'.repeat(3000)}`));
+    startsLong.delivered(long);
+    expect(runs(startsLong.deliveredText())).to.equal('z*3000');
+    const bomAlone = createReplyText();
+    const texts = [encode('\uFEFF'), encode(`\uFEFF${'z'.repeat(3000)}`)].map(bomAlone.decode);
+    texts.forEach(bomAlone.delivered);
+    expect(runs(bomAlone.deliveredText())).to.equal('<BOM>z*3000');
+  });
+
   it('includes what the end of the body completes, once delivered', () => {
     const reply = createReplyText();
     const first = reply.decode(new Uint8Array([0x6f, 0x6b, 0xe2, 0x82]));

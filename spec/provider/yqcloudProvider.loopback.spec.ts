@@ -8,6 +8,7 @@ import type { Chunk } from '../../lib/core/chunk.js';
 import type { Message } from '../../lib/core/message.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { banPrefix, abnormalTrafficPrefix } from '../../lib/provider/inBand.js';
+import { deepFreeze } from '../support/arbitraries.js';
 import { collect } from '../support/collect.js';
 import { gate, startLoopbackServer, within, writePieces, type LoopbackServer } from '../support/loopbackServer.js';
 
@@ -94,20 +95,77 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         { messages: [] },
         { messages: [{ role: 'bot', content: 'x' }] },
         { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] },
+        { messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image', image: 'x' }] }] },
         { messages: hello, model: 'gpt-5' },
+        { messages: hello, proxy: 'not a url' },
+        { messages: hello, proxy: 'http://' },
         { messages: hello, proxy: 'ftp://proxy:21' },
         { messages: hello, stream: 'yes' },
+        { messages: hello, returnConversation: 1 },
         { messages: hello, colour: 'blue' },
       ];
       for (const request of bad) {
         const { error } = await collect(provider.create(request as never));
         expect(YqcloudError.is(error, 'InvalidRequest'), JSON.stringify(request)).to.equal(true);
+        expect(error, JSON.stringify(request)).to.include({ partialText: '' });
+        const thrown = await (async () => {
+          for await (const _ of provider.createAsyncGenerator(request as never)) return undefined;
+        })().catch((e: unknown) => e);
+        expect(YqcloudError.is(thrown, 'InvalidRequest'), `createAsyncGenerator ${JSON.stringify(request)}`).to.equal(true);
       }
-      const badHeaders = providerFor(server, { headers: { 'x-a': 'v\r\nx-b: evil' } });
-      const { error } = await collect(badHeaders.create({ messages: hello }));
-      expect(YqcloudError.is(error, 'InvalidRequest')).to.equal(true);
+      for (const headers of [{ 'x-a': 'v\r\nx-b: evil' }, { 'x-a\r\nx-b': 'v' }, { 'x-a': 'v\nx' }]) {
+        const { error } = await collect(providerFor(server, { headers }).create({ messages: hello }));
+        expect(YqcloudError.is(error, 'InvalidRequest'), JSON.stringify(headers)).to.equal(true);
+      }
       expect(server.requests).to.have.length(0);
       expect(server.connections).to.equal(0);
+    });
+  });
+
+  describe('the caller’s values', () => {
+    it('are never mutated: a deeply frozen request, conversation and options go through create and createAsyncGenerator', async () => {
+      let n = 0;
+      const server = await serve((_req, res) => {
+        n += 1;
+        if (n === 3) {
+          res.writeHead(500);
+          res.end('no');
+        } else writePieces(res, ['Fi', 'ne']);
+      });
+      const options = deepFreeze({ headers: { 'x-trace': 't' }, keepAlive: true });
+      const conversation: Conversation = deepFreeze({
+        model: 'gpt-4',
+        userId: '#/chat/7',
+        messageHistory: [{ role: 'system', content: [{ type: 'text', text: 'Be kind' }] }, { role: 'user', content: 'Hi' }],
+      });
+      const request = deepFreeze({
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'How ' }, { type: 'text', text: 'are you?' }] }],
+        conversation,
+        returnConversation: true,
+      } as const);
+      const snapshot = JSON.stringify({ options, request });
+      const provider = providerFor(server, options);
+
+      const chunks = await lastValueFrom(provider.create(request).pipe(toArray()));
+      const fromGenerator: Array<Chunk> = [];
+      for await (const chunk of provider.createAsyncGenerator(request)) fromGenerator.push(chunk);
+      const { error } = await collect(provider.create(request));
+
+      expect(chunks.map((c) => c.type)).to.deep.equal(['text', 'text', 'conversation', 'finish']);
+      expect(fromGenerator).to.deep.equal(chunks);
+      expect(error).to.include({ kind: 'Http', status: 500 });
+      const returned = chunks.find((c) => c.type === 'conversation');
+      expect(returned?.type === 'conversation' && returned.conversation).to.deep.equal({
+        model: 'gpt-4',
+        userId: '#/chat/7',
+        messageHistory: [
+          ...conversation.messageHistory,
+          { role: 'user', content: 'How are you?' },
+          { role: 'assistant', content: 'Fine' },
+        ],
+      });
+      expect(returned?.type === 'conversation' && returned.conversation).to.not.equal(conversation);
+      expect(JSON.stringify({ options, request })).to.equal(snapshot);
     });
   });
 

@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+// DESIGN.md's Layout: who may import whom, and lib/core pure (no throw, no I/O).
+const lib = fileURLToPath(new URL('../lib/', import.meta.url));
+
+const sources = (dir: string): ReadonlyArray<string> =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+
+/** The code without comments (doc examples import 'yqcloud-rx' and must not count). */
+const code = (text: string): string => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+
+/** The code without comments and string literals, for looking for statements and globals. */
+const statements = (text: string): string =>
+  code(text)
+    .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, "''")
+    .replace(/\/\/.*$/gm, '');
+
+const importsOf = (text: string): ReadonlyArray<string> =>
+  [...code(text).matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
+
+/** `lib/<area>/…` → area; `lib/index.ts` → 'index'. */
+const areaOf = (file: string): string => {
+  const [first = '', ...rest] = relative(lib, file).split(/[\\/]/);
+  return rest.length === 0 ? 'index' : first;
+};
+
+/** What an import points at: another area of lib (`area:core`), or a package (`pkg:rxjs`). */
+const targetOf = (file: string, specifier: string): string => {
+  if (!specifier.startsWith('.')) {
+    const parts = specifier.split('/');
+    return `pkg:${specifier.startsWith('@') ? parts.slice(0, 2).join('/') : specifier.startsWith('node:') ? 'node:' : parts[0]}`;
+  }
+  const resolved = join(dirname(file), specifier);
+  const inLib = relative(lib, resolved);
+  if (inLib === 'index.js') return 'area:index';
+  if (inLib === join('emulator', 'index.js')) return 'area:emulator/index';
+  return `area:${inLib.split(/[\\/]/)[0] ?? ''}`;
+};
+
+const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
+  core: ['area:core', 'pkg:fp-ts', 'pkg:io-ts'],
+  // http turns failures into core's Network errors and reads core's ProxyConfig: core is below everything.
+  http: ['area:http', 'area:core', 'pkg:axios', 'pkg:rxjs', 'pkg:fp-ts', 'pkg:node:', 'pkg:http-proxy-agent', 'pkg:https-proxy-agent', 'pkg:socks-proxy-agent'],
+  provider: ['area:provider', 'area:core', 'area:http', 'pkg:fp-ts', 'pkg:rxjs', 'pkg:rxjs-for-await', 'pkg:axios'],
+  operators: ['area:operators', 'area:core', 'pkg:fp-ts', 'pkg:rxjs'],
+  session: ['area:session', 'area:core', 'area:operators', 'pkg:fp-ts', 'pkg:rxjs'],
+  index: ['area:core', 'area:http', 'area:provider', 'area:operators', 'area:session'],
+  // On the public API only: `../index.js` is `yqcloud-rx`, `../emulator/index.js` is `yqcloud-rx/emulator`.
+  testing: ['area:testing', 'area:index', 'pkg:*'],
+  emulator: ['area:emulator', 'area:index', 'pkg:*'],
+  cli: ['area:cli', 'area:index', 'area:emulator/index', 'pkg:*'],
+};
+
+const permits = (area: string, target: string): boolean => {
+  const list = allowed[area] ?? [];
+  return list.includes(target) || (target.startsWith('pkg:') && list.includes('pkg:*')) || (target === 'area:emulator/index' && area === 'emulator');
+};
+
+describe('lib/ layout (DESIGN.md)', () => {
+  const files = sources(lib);
+
+  it('has sources in every area the rules name', () => {
+    for (const area of Object.keys(allowed)) expect(files.some((f) => areaOf(f) === area), area).to.equal(true);
+  });
+
+  it('each area imports only what the dependency direction allows; nothing imports cli or emulator internals', () => {
+    const violations = files.flatMap((file) =>
+      importsOf(readFileSync(file, 'utf8'))
+        .map((specifier) => [specifier, targetOf(file, specifier)] as const)
+        .filter(([, target]) => !permits(areaOf(file), target))
+        .map(([specifier]) => `${relative(lib, file)} imports ${specifier}`),
+    );
+    expect(violations).to.deep.equal([]);
+  });
+
+  it('lib/core throws nothing and does no I/O', () => {
+    const forbidden = /\b(throw|process|console|fetch|require|setTimeout|setInterval|setImmediate|queueMicrotask|XMLHttpRequest|WebSocket|localStorage|sessionStorage|document|window|globalThis)\b/;
+    const found = files
+      .filter((file) => areaOf(file) === 'core')
+      .flatMap((file) =>
+        statements(readFileSync(file, 'utf8'))
+          .split('\n')
+          .filter((line) => forbidden.test(line))
+          .map((line) => `${relative(lib, file)}: ${line.trim()}`),
+      );
+    expect(found).to.deep.equal([]);
+  });
+
+  it('the checks can see what they look for', () => {
+    expect(importsOf("/** import { x } from 'yqcloud-rx' */\nimport * as E from 'fp-ts/lib/Either.js';")).to.deep.equal(['fp-ts/lib/Either.js']);
+    expect(targetOf(join(lib, 'core', 'x.ts'), '../http/utf8.js')).to.equal('area:http');
+    expect(targetOf(join(lib, 'cli', 'x.ts'), '../emulator/index.js')).to.equal('area:emulator/index');
+    expect(targetOf(join(lib, 'cli', 'x.ts'), '../emulator/fault.js')).to.equal('area:emulator');
+    expect(permits('core', 'area:http')).to.equal(false);
+    expect(permits('provider', 'area:cli')).to.equal(false);
+    expect(statements("const a = 'throw'; // throw\n  throw new Error('x');")).to.match(/\bthrow\b/);
+    expect(statements("const a = 'throw';")).to.not.match(/\bthrow\b/);
+  });
+});
