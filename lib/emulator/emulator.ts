@@ -306,7 +306,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       record(req, 400);
       return plain(res, 400, `method must be POST, got ${req.method ?? ''}`);
     }
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
       req.resume();
       record(req, 400);
       return plain(res, 400, 'content-type must be application/json');

@@ -62,9 +62,16 @@ describe('emulator', () => {
       expect(await response.text()).to.include('You said: "Hi"');
     });
 
+    it('accepts a JSON content type with parameters', async () => {
+      const response = await post(emulator, validBody, { headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+      expect(response.status).to.equal(200);
+      await response.text();
+    });
+
     for (const [name, body, init, reason] of [
       ['a GET', validBody, { method: 'GET' }, 'method must be POST'],
       ['a non-JSON content type', validBody, { headers: { 'content-type': 'text/plain' } }, 'content-type must be application/json'],
+      ['a content type that only starts like JSON', validBody, { headers: { 'content-type': 'application/json-seq' } }, 'content-type must be application/json'],
       ['a body that is not JSON', '{"prompt":', {}, 'not valid JSON'],
       ['a missing key', { ...validBody, userId: undefined }, {}, 'missing key "userId"'],
       ['a key of the wrong type', { ...validBody, stream: 'yes' }, {}, '"stream" must be a boolean'],
