@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { isText, type Chunk } from '../../lib/core/chunk.js';
 import { YqcloudError } from '../../lib/core/error.js';
-import { startEmulator, type Emulator, type Fault } from '../../lib/emulator/index.js';
+import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../../lib/emulator/index.js';
 import { withTimeouts } from '../../lib/operators/index.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 
@@ -198,6 +198,52 @@ describe('emulator', () => {
         byName.destroy();
         byJson.destroy();
       }
+    });
+
+    describe('every fault kind by the x-emulator-fault header', () => {
+      const byHeader: ReadonlyArray<readonly [string, Fault, { firstChunkMs?: number; idleMs?: number }, (o: Outcome) => void]> = [
+        ['ban', { kind: 'ban' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'ip-banned'])],
+        ['abnormal-traffic', { kind: 'abnormal-traffic' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'abnormal-traffic'])],
+        ['html', { kind: 'html' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'html-page'])],
+        ['status', { kind: 'status', status: 503 }, {}, (o) => expect([o.error?.kind, o.error?.status]).to.deep.equal(['Http', 503])],
+        [
+          '{"kind":"status","status":429,"retryAfterS":1}',
+          { kind: 'status', status: 429, retryAfterS: 1 },
+          {},
+          (o) => expect([o.error?.status, o.error?.retryAfterMs]).to.deep.equal([429, 1000]),
+        ],
+        ['reset', { kind: 'reset', afterChars: 10 }, {}, (o) => expect([o.error?.kind, o.text.length >= 10]).to.deep.equal(['Network', true])],
+        ['{"kind":"reset","afterChars":0}', { kind: 'reset', afterChars: 0 }, {}, (o) => expect([o.error?.kind, o.text]).to.deep.equal(['Network', ''])],
+        ['hang', { kind: 'hang', phase: 'mid-body' }, { idleMs: 200 }, (o) => expect([o.error?.phase, o.text]).to.deep.equal(['idle', 'You s'])],
+        [
+          '{"kind":"hang","phase":"before-headers"}',
+          { kind: 'hang', phase: 'before-headers' },
+          { firstChunkMs: 200 },
+          (o) => expect([o.error?.kind, o.error?.phase]).to.deep.equal(['Timeout', 'first-chunk']),
+        ],
+        [
+          '{"kind":"hang","phase":"before-body"}',
+          { kind: 'hang', phase: 'before-body' },
+          { firstChunkMs: 200 },
+          (o) => expect([o.error?.kind, o.error?.phase]).to.deep.equal(['Timeout', 'first-chunk']),
+        ],
+        ['split-utf8', { kind: 'split-utf8' }, {}, (o) => expect([o.error, o.text.endsWith('🌏.'), o.chunks.length > 20]).to.deep.equal([undefined, true, true])],
+        ['{"kind":"slow","delayMs":2}', { kind: 'slow', delayMs: 2 }, {}, (o) => expect([o.error, o.text.startsWith('You said')]).to.deep.equal([undefined, true])],
+      ];
+      for (const [header, fault, timeouts, check] of byHeader)
+        it(header, async () => {
+          const asking = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false, headers: { 'x-emulator-fault': header } });
+          try {
+            check(await reply(asking, 'Hello', timeouts));
+            expect(emulator.requests.map((r) => r.fault)).to.deep.equal([fault]);
+          } finally {
+            asking.destroy();
+          }
+        });
+
+      it('the shorthand `slow` is 200 ms between pieces', () => {
+        expect(faultFromHeader('slow')).to.deep.equal({ kind: 'slow', delayMs: 200 });
+      });
     });
 
     it('refuses a malformed fault', () => {
