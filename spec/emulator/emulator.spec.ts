@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { isText, type Chunk } from '../../lib/core/chunk.js';
@@ -107,6 +108,27 @@ describe('emulator', () => {
         [400, undefined],
       ]);
     });
+  });
+
+  it('listens on the given host and port, and writes pieceChars characters at a time', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const placed = await startEmulator({ host: '127.0.0.1', port, pieceChars: 100_000, delayMs: 0 });
+    const client = new YqcloudProvider({ apiEndpoint: placed.apiEndpoint, keepAlive: false });
+    try {
+      expect(placed.url).to.equal(`http://127.0.0.1:${port}`);
+      expect(placed.apiEndpoint).to.equal(`http://127.0.0.1:${port}/api/generateStream`);
+      const whole = await reply(client);
+      expect(whole.text).to.match(/^You said: "Hello"/);
+      expect(whole.chunks.filter(isText)).to.have.length(1);
+    } finally {
+      client.destroy();
+      await placed.close();
+    }
   });
 
   describe('conversations', () => {
