@@ -268,6 +268,24 @@ describe('emulator', () => {
       });
     });
 
+    it('the fault option applies to every request without an injected fault or a header', async () => {
+      const refusing = await startEmulator({ fault: { kind: 'ban' }, delayMs: 0 });
+      const client = new YqcloudProvider({ apiEndpoint: refusing.apiEndpoint, keepAlive: false });
+      try {
+        expect((await reply(client)).error?.reason).to.equal('ip-banned');
+        expect((await reply(client)).error?.reason).to.equal('ip-banned');
+        refusing.injectFault({ kind: 'status', status: 502 });
+        expect((await reply(client)).error?.status).to.equal(502);
+        expect(refusing.requests.map((r) => r.fault?.kind)).to.deep.equal(['ban', 'ban', 'status']);
+      } finally {
+        client.destroy();
+        await refusing.close();
+      }
+      let refused: unknown;
+      await startEmulator({ fault: { kind: 'hang' } as Fault }).catch((e: unknown) => (refused = e));
+      expect(refused).to.be.instanceOf(TypeError).with.property('message').that.match(/phase/);
+    });
+
     it('refuses a malformed fault', () => {
       expect(() => emulator.injectFault({ kind: 'status', status: 99 } as Fault)).to.throw(TypeError, /status/);
     });
