@@ -3,10 +3,15 @@
  *
  * @module
  */
-import { YqcloudError, type BlockReason } from '../index.js';
+import { YqcloudError, type BlockReason, type TimeoutPhase } from '../index.js';
+
+const timeoutHints: Readonly<Record<TimeoutPhase, string>> = {
+  'first-chunk': 'raise --first-chunk-timeout, or add --retries',
+  idle: 'raise --idle-timeout (--retries does not retry it)',
+  total: 'raise --timeout (--retries does not retry it)',
+};
 
 const hints: Readonly<Record<string, string>> = {
-  Timeout: 'raise the timeout, or add --retries for a slow first chunk',
   Network: 'check the endpoint, your connection and any --proxy',
   EmptyResponse: 'the service may be throttling you; wait and try again',
 };
@@ -30,6 +35,7 @@ export const describeError = (e: unknown): string => {
   if (!(e instanceof YqcloudError)) return `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
   if (e.kind === 'Blocked')
     return `Blocked: the service refused this network${e.reason === undefined ? '' : ` (${refusals[e.reason]})`} — try another network, or --proxy <url>`;
+  if (e.kind === 'Timeout' && e.phase !== undefined) return `Timeout: ${e.message.replace(/^timeout: /, '')} — ${timeoutHints[e.phase]}`;
   const hint = hints[e.kind];
   return `${e.kind}: ${e.message}${hint === undefined ? '' : ` — ${hint}`}`;
 };

@@ -225,7 +225,7 @@ describe('command line (the built binary, as a user runs it)', function () {
       emulator.injectFault({ kind: 'hang', phase: 'before-headers' });
       const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--first-chunk-timeout', '0.3', 'Hi']);
       expect(run.code).to.equal(6);
-      expect(run.stderr).to.match(/Timeout: .*first-chunk/);
+      expect(run.stderr).to.equal('yqcloud-rx: Timeout: no first chunk within 300 ms (first-chunk) — raise --first-chunk-timeout, or add --retries\n');
     });
 
     it('Timeout → 6 (--idle-timeout), the text received kept on stdout', async () => {
@@ -233,7 +233,7 @@ describe('command line (the built binary, as a user runs it)', function () {
       const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--idle-timeout', '0.3', 'Hi']);
       expect(run.code).to.equal(6);
       expect(run.stdout).to.equal('You \n');
-      expect(run.stderr).to.match(/^yqcloud-rx: Timeout: .*idle/);
+      expect(run.stderr).to.equal('yqcloud-rx: Timeout: no text for 300 ms (idle) — raise --idle-timeout (--retries does not retry it)\n');
     });
 
     it('Timeout → 6 (--timeout, the whole reply), the text received kept on stdout', async () => {
@@ -242,7 +242,7 @@ describe('command line (the built binary, as a user runs it)', function () {
       expect(run.code).to.equal(6);
       expect(run.stdout.length).to.be.greaterThan(1);
       expect(expected('Hi').startsWith(run.stdout.slice(0, -1))).to.equal(true);
-      expect(run.stderr).to.match(/^yqcloud-rx: Timeout: .*total/);
+      expect(run.stderr).to.equal('yqcloud-rx: Timeout: reply not finished within 500 ms (total) — raise --timeout (--retries does not retry it)\n');
     });
 
     it('EmptyResponse → 7', async () => {
