@@ -204,6 +204,8 @@ const repl = (session: Session, options: ChatOptions, io: ChatIo): Promise<numbe
   new Promise<number>((resolve) => {
     const rl = readline.createInterface({ input: io.stdin, output: io.stdout, prompt: 'you> ', terminal: true });
     let cancel: (() => void) | undefined;
+    let turn: Promise<void> = Promise.resolve();
+    let closed = false;
     let last: number = exitCodes.ok;
     io.stderr.write('yqcloud-rx chat — type a message; Ctrl-C cancels a reply, Ctrl-C again (or Ctrl-D) exits.\n');
     rl.on('SIGINT', () => {
@@ -219,16 +221,20 @@ const repl = (session: Session, options: ChatOptions, io: ChatIo): Promise<numbe
         if (cancel === undefined) rl.prompt();
         return;
       }
-      void runTurn(session, options, io, prompt, (c) => (cancel = c)).then((outcome) => {
+      turn = runTurn(session, options, io, prompt, (c) => (cancel = c)).then((outcome) => {
         cancel = undefined;
         last = report(io, options, outcome);
-        rl.prompt();
+        // A prompt after close would resume stdin and keep the process alive.
+        if (!closed) rl.prompt();
       });
     });
     rl.on('close', () => {
+      closed = true;
       cancel?.();
-      io.stdout.write('\n');
-      resolve(last === exitCodes.interrupted ? exitCodes.ok : last);
+      void turn.then(() => {
+        io.stdout.write('\n');
+        resolve(last === exitCodes.interrupted ? exitCodes.ok : last);
+      });
     });
     rl.prompt();
   });

@@ -13,7 +13,7 @@
  * @module
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startEmulator } from '../emulator/index.js';
+import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../emulator/index.js';
 import { runChat, type ChatOptions } from './chat.js';
 import { exitCodes, exitCodeTable } from './exitCodes.js';
 
@@ -27,6 +27,18 @@ const count = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
   return n;
+};
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
+  return n;
+};
+
+const fault = (value: string): Fault => {
+  const parsed = faultFromHeader(value);
+  if (typeof parsed === 'string') throw new InvalidArgumentError(parsed);
+  return parsed;
 };
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -48,7 +60,7 @@ program
   .option('--system <text>', 'a system message for a new conversation')
   .option('--model <name>', 'the model (default gpt-4, the only one the service serves)')
   .option('--endpoint <url>', 'another endpoint (an emulator, a mirror)')
-  .option('--emulator', 'start the embedded emulator and talk to it (no network needed)')
+  .addOption(new Option('--emulator', 'start the embedded emulator and talk to it (no network needed)').conflicts('endpoint'))
   .option('--proxy <url>', 'a proxy: http://user:pass@host:port, https://…, socks5://…, socks4://…')
   .option('--conversation <file>', 'load the conversation from FILE if it exists, and save it after each reply')
   .option('--json', 'print one JSON line per chunk (text, conversation, finish last) instead of plain text')
@@ -65,10 +77,22 @@ program
 program
   .command('emulator')
   .description('serve the emulator of the service until Ctrl-C, printing its endpoint')
-  .option('--port <n>', 'port to listen on (default: any free port)', count, 0)
+  .option('--port <n>', 'port to listen on (default: any free port)', port, 0)
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
-  .action(async (options: { readonly port: number; readonly host: string }) => {
-    const emulator = await startEmulator({ port: options.port, host: options.host });
+  .option(
+    '--fault <fault>',
+    'answer every request with this fault, unless it carries an x-emulator-fault header: a name (ban, abnormal-traffic, html, status, reset, hang, split-utf8, slow) or the fault as JSON',
+    fault,
+  )
+  .action(async (options: { readonly port: number; readonly host: string; readonly fault?: Fault }) => {
+    let emulator: Emulator;
+    try {
+      emulator = await startEmulator({ port: options.port, host: options.host, ...(options.fault === undefined ? {} : { fault: options.fault }) });
+    } catch (e: unknown) {
+      process.stderr.write(`yqcloud-rx: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = exitCodes.unexpected;
+      return;
+    }
     process.stdout.write(`yqcloud-rx emulator listening on ${emulator.apiEndpoint}\n`);
     const stop = (): void => {
       void emulator.close().then(() => process.exit(exitCodes.ok));

@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   readonly maxBodyBytes?: number;
   /** Conversations remembered (default `1000`); the least recently used is forgotten. */
   readonly maxConversations?: number;
+  /** A fault for every request that has neither an injected fault nor an `x-emulator-fault` header. */
+  readonly fault?: Fault;
 }
 
 /**
@@ -177,6 +179,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   const pieceChars = Math.max(1, options.pieceChars ?? 4);
   const delayMs = Math.max(0, options.delayMs ?? 15);
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const standingFault = options.fault === undefined ? undefined : parseFault(options.fault);
+  if (typeof standingFault === 'string') throw new TypeError(`startEmulator: fault: ${standingFault}`);
   const store = createConversationStore(Math.max(1, options.maxConversations ?? 1000));
   const requests: Array<EmulatorRequest> = [];
   const faults: Array<Fault> = [];
@@ -306,7 +310,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       record(req, 400);
       return plain(res, 400, `method must be POST, got ${req.method ?? ''}`);
     }
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
       req.resume();
       record(req, 400);
       return plain(res, 400, 'content-type must be application/json');
@@ -348,7 +352,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         record(req, 400);
         return plain(res, 400, payload);
       }
-      answer(req, res, payload, parsedHeaderFault ?? faults.shift());
+      answer(req, res, payload, parsedHeaderFault ?? faults.shift() ?? standingFault);
     });
   });
 

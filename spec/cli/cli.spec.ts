@@ -1,9 +1,12 @@
 import { expect } from 'chai';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createProxy } from 'proxy';
 import { Conversation } from '../../lib/core/conversation.js';
 import { defaultReply, startEmulator, type Emulator } from '../../lib/emulator/index.js';
 
@@ -34,6 +37,37 @@ const until = async (check: () => boolean, ms: number, what: string): Promise<vo
 };
 
 const expected = (prompt: string): string => defaultReply(prompt, { system: '', userId: '', history: [] });
+
+/** A tmux server of its own, one window, for driving the binary on a terminal. */
+const terminal = (name: string) => {
+  const socket = `yqcloud-rx-spec-${process.pid}-${name}`;
+  const tmux = (...args: ReadonlyArray<string>): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    start: (command: string): void => {
+      tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '50', `${command}; echo EXITED=$?; sleep 30`);
+    },
+    keys: (...keys: ReadonlyArray<string>): void => {
+      tmux('send-keys', '-t', name, ...keys);
+    },
+    /** The screen as text; with `escapes`, colours kept as escape sequences. */
+    screen: (escapes = false): string => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name, '-S', '-100'),
+    kill: (): void => {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+    },
+  };
+};
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 
 describe('command line (the built binary, as a user runs it)', function () {
   this.timeout(60_000);
@@ -70,6 +104,42 @@ describe('command line (the built binary, as a user runs it)', function () {
     expect(emulator.requests[0]?.payload).to.deep.include({ system: 'Be brief', prompt: 'Hi' });
   });
 
+  it('--emulator: talks to the embedded emulator, with no endpoint given (what npm start runs)', async () => {
+    const run = await cli(['chat', '--emulator', 'Hello', 'there']);
+    expect(run).to.deep.include({ code: 0, stdout: `${expected('Hello there')}\n` });
+  });
+
+  it('--emulator with --endpoint is a usage error (exit 2), nothing sent', async () => {
+    const run = await cli(['chat', '--emulator', '--endpoint', emulator.apiEndpoint, 'Hi']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/--emulator.*cannot be used with.*--endpoint/);
+    expect(emulator.requests).to.have.length(0);
+  });
+
+  it('--model: gpt-4 is sent, another model is an InvalidRequest (exit 2) and nothing is sent', async () => {
+    expect((await cli(['chat', '--endpoint', emulator.apiEndpoint, '--model', 'gpt-4', 'Hi'])).code).to.equal(0);
+    const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--model', 'gpt-5', 'Hi']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/^yqcloud-rx: InvalidRequest: model: unknown model "gpt-5"/);
+    expect(emulator.requests).to.have.length(1);
+  });
+
+  it('--proxy: the request goes through the proxy', async () => {
+    const forwarded: Array<string> = [];
+    const proxy = createProxy(http.createServer());
+    proxy.prependListener('request', (req: http.IncomingMessage) => forwarded.push(`${req.method} ${req.url}`));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as net.AddressInfo;
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--proxy', `http://127.0.0.1:${port}`, 'Hi']);
+      expect(run).to.deep.include({ code: 0, stdout: `${expected('Hi')}\n` });
+      expect(forwarded).to.deep.equal([`POST ${emulator.apiEndpoint}`]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('--json: one JSON line per chunk, the conversation before finish, finish last', async () => {
     const run = await cli(['chat', '--json', '--endpoint', emulator.apiEndpoint, 'Hi']);
     const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; text?: string; conversation?: unknown });
@@ -94,7 +164,10 @@ describe('command line (the built binary, as a user runs it)', function () {
     expect((await withAnotherEmulator('My name is Ada')).code).to.equal(0);
     const saved = Conversation.fromJson(JSON.parse(readFileSync(file, 'utf8')));
     expect(saved._tag).to.equal('Right');
+    const firstInode = statSync(file).ino;
     const second = await withAnotherEmulator('What is my name?');
+    // Saved by renaming a new file over the old one, never by rewriting it in place.
+    expect(statSync(file).ino).to.not.equal(firstInode);
     expect(second.stdout).to.include('This is turn 2').and.include('Earlier you said: "My name is Ada"');
     const after = Conversation.fromJson(JSON.parse(readFileSync(file, 'utf8')));
     expect(after._tag === 'Right' && after.right.messageHistory.length).to.equal(4);
@@ -117,7 +190,21 @@ describe('command line (the built binary, as a user runs it)', function () {
       expect(run.code).to.equal(5);
       expect(run.stdout).to.equal('');
       expect(run.stderr.trim().split('\n')).to.have.length(1);
-      expect(run.stderr).to.match(/^yqcloud-rx: Blocked: .*another network or --proxy/);
+      expect(run.stderr).to.equal(
+        'yqcloud-rx: Blocked: the service refused this network (its abuse detection banned this IP address) — try another network, or --proxy <url>\n',
+      );
+    });
+
+    it('Blocked → 5 for abnormal traffic and an HTML page too, each saying why', async () => {
+      for (const [kind, why] of [
+        ['abnormal-traffic', 'it reported abnormal traffic from this network'],
+        ['html', 'it answered with an HTML gateway or challenge page'],
+      ] as const) {
+        emulator.injectFault({ kind });
+        const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, 'Hi']);
+        expect(run.code).to.equal(5);
+        expect(run.stderr).to.include(`Blocked: the service refused this network (${why}`).and.include('try another network, or --proxy');
+      }
     });
 
     it('Http → 3', async () => {
@@ -138,7 +225,24 @@ describe('command line (the built binary, as a user runs it)', function () {
       emulator.injectFault({ kind: 'hang', phase: 'before-headers' });
       const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--first-chunk-timeout', '0.3', 'Hi']);
       expect(run.code).to.equal(6);
-      expect(run.stderr).to.match(/Timeout: .*first-chunk/);
+      expect(run.stderr).to.equal('yqcloud-rx: Timeout: no first chunk within 300 ms (first-chunk) — raise --first-chunk-timeout, or add --retries\n');
+    });
+
+    it('Timeout → 6 (--idle-timeout), the text received kept on stdout', async () => {
+      emulator.injectFault({ kind: 'hang', phase: 'mid-body' });
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--idle-timeout', '0.3', 'Hi']);
+      expect(run.code).to.equal(6);
+      expect(run.stdout).to.equal('You \n');
+      expect(run.stderr).to.equal('yqcloud-rx: Timeout: no text for 300 ms (idle) — raise --idle-timeout (--retries does not retry it)\n');
+    });
+
+    it('Timeout → 6 (--timeout, the whole reply), the text received kept on stdout', async () => {
+      emulator.injectFault({ kind: 'slow', delayMs: 100 });
+      const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--timeout', '0.5', 'Hi']);
+      expect(run.code).to.equal(6);
+      expect(run.stdout.length).to.be.greaterThan(1);
+      expect(expected('Hi').startsWith(run.stdout.slice(0, -1))).to.equal(true);
+      expect(run.stderr).to.equal('yqcloud-rx: Timeout: reply not finished within 500 ms (total) — raise --timeout (--retries does not retry it)\n');
     });
 
     it('EmptyResponse → 7', async () => {
@@ -189,32 +293,81 @@ describe('command line (the built binary, as a user runs it)', function () {
   });
 
   it('the REPL keeps the conversation across turns, and Ctrl-C cancels a reply then exits (tmux)', async () => {
-    const socket = `yqcloud-rx-spec-${process.pid}`;
-    const tmux = (...args: ReadonlyArray<string>): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    const term = terminal('repl');
     const slow = await startEmulator({ delayMs: 30, pieceChars: 3 });
-    const screen = (): string => tmux('capture-pane', '-p', '-t', 'repl', '-S', '-100');
     try {
-      tmux('new-session', '-d', '-s', 'repl', '-x', '200', '-y', '50', `${process.execPath} ${bin} chat --endpoint ${slow.apiEndpoint}; echo EXITED=$?; sleep 30`);
-      await until(() => screen().includes('you>'), 10_000, 'the prompt');
-      tmux('send-keys', '-t', 'repl', 'My name is Ada', 'Enter');
-      await until(() => /turn 1 of our conversation[\s\S]*🌏\.[\s\S]*you>/.test(screen()), 15_000, 'the first reply');
-      tmux('send-keys', '-t', 'repl', 'Tell me more', 'Enter');
-      await until(() => screen().includes('You said: "Tell me more"'), 10_000, 'the second reply to start');
-      tmux('send-keys', '-t', 'repl', 'C-c');
-      await until(() => /cancelled\s*\n\s*you>/.test(screen()), 5_000, 'the cancellation');
+      term.start(`${process.execPath} ${bin} chat --endpoint ${slow.apiEndpoint}`);
+      await until(() => term.screen().includes('you>'), 10_000, 'the prompt');
+      term.keys('My name is Ada', 'Enter');
+      await until(() => /turn 1 of our conversation[\s\S]*🌏\.[\s\S]*you>/.test(term.screen()), 15_000, 'the first reply');
+      term.keys('Tell me more', 'Enter');
+      await until(() => term.screen().includes('You said: "Tell me more"'), 10_000, 'the second reply to start');
+      term.keys('C-c');
+      await until(() => /cancelled\s*\n\s*you>/.test(term.screen()), 5_000, 'the cancellation');
       await until(() => slow.openConnections() === 0, 2_000, 'the cancelled request to close');
-      tmux('send-keys', '-t', 'repl', 'Who am I?', 'Enter');
-      await until(() => /You said: "Who am I\?"\. This is turn 2 of our conversation\. Earlier you said: "My name is Ada"/.test(screen()), 15_000, 'the third reply');
-      await until(() => /🌏\.\s*\n\s*you>\s*$/.test(screen().trimEnd() + ' '), 15_000, 'the prompt after the third reply');
-      tmux('send-keys', '-t', 'repl', 'C-c');
-      await until(() => screen().includes('EXITED=0'), 5_000, 'the REPL to exit with 0');
+      term.keys('Who am I?', 'Enter');
+      await until(() => /You said: "Who am I\?"\. This is turn 2 of our conversation\. Earlier you said: "My name is Ada"/.test(term.screen()), 15_000, 'the third reply');
+      await until(() => /🌏\.\s*\n\s*you>\s*$/.test(term.screen().trimEnd() + ' '), 15_000, 'the prompt after the third reply');
+      term.keys('C-c');
+      await until(() => term.screen().includes('EXITED=0'), 5_000, 'the REPL to exit with 0');
     } finally {
-      try {
-        tmux('kill-server');
-      } catch {
-        // already gone
-      }
+      term.kill();
       await slow.close();
+    }
+  });
+
+  it('the REPL: Ctrl-D mid-reply cancels it (the socket closes) and exits with 0 (tmux)', async () => {
+    const term = terminal('eof');
+    const slow = await startEmulator({ delayMs: 100, pieceChars: 2 });
+    try {
+      term.start(`${process.execPath} ${bin} chat --endpoint ${slow.apiEndpoint}`);
+      await until(() => term.screen().includes('you>'), 10_000, 'the prompt');
+      term.keys('Tell me a story', 'Enter');
+      await until(() => term.screen().includes('You said'), 10_000, 'the reply to start');
+      term.keys('C-d');
+      await until(() => term.screen().includes('EXITED='), 5_000, 'the REPL to exit');
+      expect(term.screen()).to.include('EXITED=0');
+      await until(() => slow.openConnections() === 0, 2_000, 'the request to close');
+    } finally {
+      term.kill();
+      await slow.close();
+    }
+  });
+
+  it('on a terminal: a spinner on stderr until the first chunk, never on stdout (tmux)', async () => {
+    const term = terminal('spin');
+    const out = join(dir, 'out.txt');
+    try {
+      emulator.injectFault({ kind: 'hang', phase: 'before-body' });
+      term.start(`${process.execPath} ${bin} chat --endpoint ${emulator.apiEndpoint} --first-chunk-timeout 2 Hi > ${out}`);
+      await until(() => term.screen().includes('waiting for the reply'), 10_000, 'the spinner');
+      await until(() => term.screen().includes('EXITED=6'), 10_000, 'the first-chunk timeout');
+      expect(term.screen()).to.not.include('waiting for the reply');
+      expect(readFileSync(out, 'utf8')).to.equal('');
+      term.kill();
+      term.start(`${process.execPath} ${bin} chat --endpoint ${emulator.apiEndpoint} Hi`);
+      await until(() => term.screen().includes('EXITED=0'), 10_000, 'the reply');
+      expect(term.screen()).to.include(expected('Hi')).and.not.include('waiting for the reply');
+    } finally {
+      term.kill();
+    }
+  });
+
+  it('on a terminal: the error line is red, and plain with --no-color (tmux)', async () => {
+    const term = terminal('color');
+    try {
+      for (const [flags, red] of [
+        ['', true],
+        ['--no-color', false],
+      ] as const) {
+        emulator.injectFault({ kind: 'ban' });
+        term.start(`env -u NO_COLOR ${process.execPath} ${bin} chat ${flags} --endpoint ${emulator.apiEndpoint} Hi`);
+        await until(() => term.screen().includes('EXITED=5'), 10_000, 'the Blocked exit');
+        expect(/\x1b\[31m[^\n]*yqcloud-rx: Blocked/.test(term.screen(true)), flags).to.equal(red);
+        term.kill();
+      }
+    } finally {
+      term.kill();
     }
   });
 
@@ -231,6 +384,38 @@ describe('command line (the built binary, as a user runs it)', function () {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+    }
+  });
+
+  it('`yqcloud-rx emulator --port N --host H --fault F` listens there and answers every request with the fault', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [bin, 'emulator', '--port', String(port), '--host', '127.0.0.1', '--fault', 'ban'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+    try {
+      await until(() => out.includes('listening on'), 10_000, 'the endpoint line');
+      expect(out).to.equal(`yqcloud-rx emulator listening on http://127.0.0.1:${port}/api/generateStream\n`);
+      const run = await cli(['chat', '--endpoint', `http://127.0.0.1:${port}/api/generateStream`, 'Hi']);
+      expect(run.code).to.equal(5);
+      const busy = await cli(['emulator', '--port', String(port)]);
+      expect(busy.code).to.equal(1);
+      expect(busy.stderr).to.match(/^yqcloud-rx: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      expect(busy.stderr.trim().split('\n')).to.have.length(1);
+    } finally {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('`yqcloud-rx emulator` refuses a port out of range and an unknown fault (exit 2)', async () => {
+    for (const args of [
+      ['--port', '70000'],
+      ['--fault', 'nope'],
+    ]) {
+      const run = await cli(['emulator', ...args]);
+      expect(run.code, args.join(' ')).to.equal(2);
+      expect(run.stderr).to.match(/^error: option .* is invalid/);
     }
   });
 

@@ -1,8 +1,9 @@
+import * as net from 'node:net';
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { isText, type Chunk } from '../../lib/core/chunk.js';
 import { YqcloudError } from '../../lib/core/error.js';
-import { startEmulator, type Emulator, type Fault } from '../../lib/emulator/index.js';
+import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../../lib/emulator/index.js';
 import { withTimeouts } from '../../lib/operators/index.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 
@@ -62,9 +63,16 @@ describe('emulator', () => {
       expect(await response.text()).to.include('You said: "Hi"');
     });
 
+    it('accepts a JSON content type with parameters', async () => {
+      const response = await post(emulator, validBody, { headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+      expect(response.status).to.equal(200);
+      await response.text();
+    });
+
     for (const [name, body, init, reason] of [
       ['a GET', validBody, { method: 'GET' }, 'method must be POST'],
       ['a non-JSON content type', validBody, { headers: { 'content-type': 'text/plain' } }, 'content-type must be application/json'],
+      ['a content type that only starts like JSON', validBody, { headers: { 'content-type': 'application/json-seq' } }, 'content-type must be application/json'],
       ['a body that is not JSON', '{"prompt":', {}, 'not valid JSON'],
       ['a missing key', { ...validBody, userId: undefined }, {}, 'missing key "userId"'],
       ['a key of the wrong type', { ...validBody, stream: 'yes' }, {}, '"stream" must be a boolean'],
@@ -100,6 +108,27 @@ describe('emulator', () => {
         [400, undefined],
       ]);
     });
+  });
+
+  it('listens on the given host and port, and writes pieceChars characters at a time', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const placed = await startEmulator({ host: '127.0.0.1', port, pieceChars: 100_000, delayMs: 0 });
+    const client = new YqcloudProvider({ apiEndpoint: placed.apiEndpoint, keepAlive: false });
+    try {
+      expect(placed.url).to.equal(`http://127.0.0.1:${port}`);
+      expect(placed.apiEndpoint).to.equal(`http://127.0.0.1:${port}/api/generateStream`);
+      const whole = await reply(client);
+      expect(whole.text).to.match(/^You said: "Hello"/);
+      expect(whole.chunks.filter(isText)).to.have.length(1);
+    } finally {
+      client.destroy();
+      await placed.close();
+    }
   });
 
   describe('conversations', () => {
@@ -191,6 +220,70 @@ describe('emulator', () => {
         byName.destroy();
         byJson.destroy();
       }
+    });
+
+    describe('every fault kind by the x-emulator-fault header', () => {
+      const byHeader: ReadonlyArray<readonly [string, Fault, { firstChunkMs?: number; idleMs?: number }, (o: Outcome) => void]> = [
+        ['ban', { kind: 'ban' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'ip-banned'])],
+        ['abnormal-traffic', { kind: 'abnormal-traffic' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'abnormal-traffic'])],
+        ['html', { kind: 'html' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'html-page'])],
+        ['status', { kind: 'status', status: 503 }, {}, (o) => expect([o.error?.kind, o.error?.status]).to.deep.equal(['Http', 503])],
+        [
+          '{"kind":"status","status":429,"retryAfterS":1}',
+          { kind: 'status', status: 429, retryAfterS: 1 },
+          {},
+          (o) => expect([o.error?.status, o.error?.retryAfterMs]).to.deep.equal([429, 1000]),
+        ],
+        ['reset', { kind: 'reset', afterChars: 10 }, {}, (o) => expect([o.error?.kind, o.text.length >= 10]).to.deep.equal(['Network', true])],
+        ['{"kind":"reset","afterChars":0}', { kind: 'reset', afterChars: 0 }, {}, (o) => expect([o.error?.kind, o.text]).to.deep.equal(['Network', ''])],
+        ['hang', { kind: 'hang', phase: 'mid-body' }, { idleMs: 200 }, (o) => expect([o.error?.phase, o.text]).to.deep.equal(['idle', 'You s'])],
+        [
+          '{"kind":"hang","phase":"before-headers"}',
+          { kind: 'hang', phase: 'before-headers' },
+          { firstChunkMs: 200 },
+          (o) => expect([o.error?.kind, o.error?.phase]).to.deep.equal(['Timeout', 'first-chunk']),
+        ],
+        [
+          '{"kind":"hang","phase":"before-body"}',
+          { kind: 'hang', phase: 'before-body' },
+          { firstChunkMs: 200 },
+          (o) => expect([o.error?.kind, o.error?.phase]).to.deep.equal(['Timeout', 'first-chunk']),
+        ],
+        ['split-utf8', { kind: 'split-utf8' }, {}, (o) => expect([o.error, o.text.endsWith('🌏.'), o.chunks.length > 20]).to.deep.equal([undefined, true, true])],
+        ['{"kind":"slow","delayMs":2}', { kind: 'slow', delayMs: 2 }, {}, (o) => expect([o.error, o.text.startsWith('You said')]).to.deep.equal([undefined, true])],
+      ];
+      for (const [header, fault, timeouts, check] of byHeader)
+        it(header, async () => {
+          const asking = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false, headers: { 'x-emulator-fault': header } });
+          try {
+            check(await reply(asking, 'Hello', timeouts));
+            expect(emulator.requests.map((r) => r.fault)).to.deep.equal([fault]);
+          } finally {
+            asking.destroy();
+          }
+        });
+
+      it('the shorthand `slow` is 200 ms between pieces', () => {
+        expect(faultFromHeader('slow')).to.deep.equal({ kind: 'slow', delayMs: 200 });
+      });
+    });
+
+    it('the fault option applies to every request without an injected fault or a header', async () => {
+      const refusing = await startEmulator({ fault: { kind: 'ban' }, delayMs: 0 });
+      const client = new YqcloudProvider({ apiEndpoint: refusing.apiEndpoint, keepAlive: false });
+      try {
+        expect((await reply(client)).error?.reason).to.equal('ip-banned');
+        expect((await reply(client)).error?.reason).to.equal('ip-banned');
+        refusing.injectFault({ kind: 'status', status: 502 });
+        expect((await reply(client)).error?.status).to.equal(502);
+        expect(refusing.requests.map((r) => r.fault?.kind)).to.deep.equal(['ban', 'ban', 'status']);
+      } finally {
+        client.destroy();
+        await refusing.close();
+      }
+      let refused: unknown;
+      await startEmulator({ fault: { kind: 'hang' } as Fault }).catch((e: unknown) => (refused = e));
+      expect(refused).to.be.instanceOf(TypeError).with.property('message').that.match(/phase/);
     });
 
     it('refuses a malformed fault', () => {
