@@ -12,6 +12,30 @@ interface PageRun {
   readonly completed: boolean;
 }
 
+/**
+ * Runs before the bundle: records the header names the page hands to `Request` and `fetch`, since
+ * Chromium drops a forbidden one silently and the server alone could not tell it was attempted.
+ */
+const recordHeaders = `<script>
+  globalThis.handedHeaders = [];
+  const names = (init) => {
+    const headers = init && init.headers;
+    if (!headers) return [];
+    if (typeof headers.forEach === 'function' && !Array.isArray(headers)) { const out = []; headers.forEach((_v, k) => out.push(k.toLowerCase())); return out; }
+    return (Array.isArray(headers) ? headers.map((h) => h[0]) : Object.keys(headers)).map((k) => k.toLowerCase());
+  };
+  const url = (input) => String(input && input.url !== undefined ? input.url : input);
+  const NativeRequest = globalThis.Request;
+  globalThis.Request = class extends NativeRequest {
+    constructor(input, init) { super(input, init); globalThis.handedHeaders.push({ url: url(input), names: names(init) }); }
+  };
+  const nativeFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    if (init && init.headers) globalThis.handedHeaders.push({ url: url(input), names: names(init) });
+    return nativeFetch(input, init);
+  };
+</script>`;
+
 const pageRun = (page: Page): Promise<PageRun> =>
   page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as { yq: { run: unknown } }).yq.run)) as PageRun);
 
@@ -27,7 +51,7 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
   before(async () => {
     const bundle = await bundleForBrowser(entry);
     bundleInputs = bundle.inputs;
-    pageServer = await servePage(bundle.code);
+    pageServer = await servePage(bundle.code, recordHeaders);
     browser = await launchChromium();
   });
 
@@ -87,6 +111,16 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
     expect(post?.headers.origin).to.equal(pageServer.origin);
     expect(post?.headers['user-agent']).to.match(/Chrome/);
     expect(post?.headers['content-type']).to.equal('application/json');
+    const handed = await page.evaluate(
+      (endpoint) =>
+        (globalThis as unknown as { handedHeaders: Array<{ url: string; names: Array<string> }> }).handedHeaders.filter((h) => h.url === endpoint),
+      api.endpoint,
+    );
+    expect(handed.length).to.be.greaterThan(0);
+    for (const { names } of handed) {
+      expect(names).to.include('content-type');
+      expect(names.filter((name) => ['origin', 'referer', 'user-agent'].includes(name))).to.deep.equal([]);
+    }
     expect(Object.keys(JSON.parse(post?.body ?? '{}') as object)).to.deep.equal([
       'prompt',
       'userId',
