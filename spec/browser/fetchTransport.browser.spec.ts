@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
+import { startEmulator } from '../../lib/emulator/index.js';
 import { gate, startLoopbackServer, within, type Gate, type LoopbackServer } from '../support/loopbackServer.js';
 import { bundleForBrowser, corsHeaders, launchChromium, servePage, type PageServer } from './support.js';
 
@@ -8,7 +9,7 @@ const entry = fileURLToPath(new URL('./fixtures/streamPage.ts', import.meta.url)
 
 interface PageRun {
   readonly chunks: ReadonlyArray<{ type: string; text?: string }>;
-  readonly error: { kind: string; message: string; partialText: string } | undefined;
+  readonly error: { kind: string; message: string; partialText: string; status?: number | undefined; retryAfterMs?: number | undefined } | undefined;
   readonly completed: boolean;
 }
 
@@ -38,6 +39,21 @@ const recordHeaders = `<script>
 
 const pageRun = (page: Page): Promise<PageRun> =>
   page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as { yq: { run: unknown } }).yq.run)) as PageRun);
+
+type PageApi = { yq: { start: (endpoint: string, request: object, options: object) => void; run: PageRun } };
+
+/** Starts a reply on the page with the given request fields and provider options. */
+const start = (page: Page, endpoint: string, request: object = {}, options: object = {}): Promise<void> =>
+  page.evaluate((a) => (globalThis as unknown as PageApi).yq.start(a.endpoint, a.request, a.options), { endpoint, request, options });
+
+/** What the page saw once the reply completed or failed. */
+const settled = async (page: Page): Promise<PageRun> => {
+  await page.waitForFunction(() => {
+    const { run } = (globalThis as unknown as PageApi).yq;
+    return run.completed || run.error !== undefined;
+  });
+  return pageRun(page);
+};
 
 describe('in the browser (headless Chromium, bundled with esbuild)', function () {
   this.timeout(60_000);
@@ -153,5 +169,54 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
     expect(run.error?.kind).to.equal('InvalidRequest');
     expect(run.error?.message).to.not.include('u:p');
     expect(api.requests).to.have.length(0);
+  });
+
+  it('refuses a `ca` in the browser before sending anything', async () => {
+    await start(page, api.endpoint, {}, { ca: '-----BEGIN CERTIFICATE-----' });
+    const run = await settled(page);
+    expect(run.error?.kind).to.equal('InvalidRequest');
+    expect(api.requests).to.have.length(0);
+  });
+
+  it('does not follow a redirect: an Http error, and the target never sees the POST', async () => {
+    const target = await startLoopbackServer((req, res) => {
+      res.writeHead(req.method === 'OPTIONS' ? 204 : 200, corsHeaders);
+      res.end(req.method === 'OPTIONS' ? undefined : 'followed');
+    });
+    const redirecting = await startLoopbackServer((req, res) => {
+      res.writeHead(req.method === 'OPTIONS' ? 204 : 307, req.method === 'OPTIONS' ? corsHeaders : { ...corsHeaders, location: target.endpoint });
+      res.end();
+    });
+    try {
+      await start(page, redirecting.endpoint);
+      const run = await settled(page);
+      expect(run.error?.kind).to.equal('Http');
+      expect(run.chunks).to.deep.equal([]);
+      expect(redirecting.requests.filter((r) => r.method === 'POST')).to.have.length(1);
+      expect(target.requests).to.deep.equal([]);
+    } finally {
+      await Promise.all([target.close(), redirecting.close()]);
+    }
+  });
+
+  it('a refused connection is a Network error', async () => {
+    const gone = await startLoopbackServer((_req, res) => res.end());
+    await gone.close();
+    await start(page, gone.endpoint);
+    const run = await settled(page);
+    expect(run.error?.kind).to.equal('Network');
+    expect(run.chunks).to.deep.equal([]);
+  });
+
+  it('reads an error status and its Retry-After across origins from the emulator (Http, retryAfterMs)', async () => {
+    const emulator = await startEmulator({ delayMs: 0 });
+    try {
+      emulator.injectFault({ kind: 'status', status: 503, retryAfterS: 2 });
+      await start(page, emulator.apiEndpoint);
+      const run = await settled(page);
+      expect(run.error).to.deep.include({ kind: 'Http', status: 503, retryAfterMs: 2000 });
+    } finally {
+      await emulator.close();
+    }
   });
 });
