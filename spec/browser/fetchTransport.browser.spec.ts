@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from '../../lib/emulator/index.js';
+import { defaultReply, startEmulator } from '../../lib/emulator/index.js';
 import { gate, startLoopbackServer, within, type Gate, type LoopbackServer } from '../support/loopbackServer.js';
 import { bundleForBrowser, corsHeaders, launchChromium, servePage, type PageServer } from './support.js';
 
@@ -206,6 +206,35 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
     const run = await settled(page);
     expect(run.error?.kind).to.equal('Network');
     expect(run.chunks).to.deep.equal([]);
+  });
+
+  it('decodes characters split across pieces (every byte on its own, from the emulator)', async () => {
+    const emulator = await startEmulator({ delayMs: 0 });
+    try {
+      emulator.injectFault({ kind: 'split-utf8' });
+      await start(page, emulator.apiEndpoint);
+      const run = await settled(page);
+      expect(run.error).to.equal(undefined);
+      expect(run.chunks.length).to.be.greaterThan(2);
+      expect(run.chunks.map((c) => c.text ?? '').join('')).to.equal(defaultReply('Hello', { system: '', userId: '', history: [] }));
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('a connection reset mid-reply is a Network error that keeps the text received', async () => {
+    const emulator = await startEmulator({ delayMs: 5 });
+    try {
+      emulator.injectFault({ kind: 'reset', afterChars: 12 });
+      await start(page, emulator.apiEndpoint);
+      const run = await settled(page);
+      const received = run.chunks.map((c) => c.text ?? '').join('');
+      expect(run.error?.kind).to.equal('Network');
+      expect(received).to.match(/^You said/);
+      expect(run.error?.partialText).to.equal(received);
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('reads an error status and its Retry-After across origins from the emulator (Http, retryAfterMs)', async () => {
