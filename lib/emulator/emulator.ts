@@ -120,6 +120,8 @@ const corsHeaders: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, OPTIONS',
   'access-control-allow-headers': 'content-type, accept, accept-language, x-emulator-fault',
+  // A page on another origin sees only safelisted response headers unless told otherwise.
+  'access-control-expose-headers': 'retry-after',
   'access-control-max-age': '600',
 };
 

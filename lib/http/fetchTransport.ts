@@ -11,7 +11,7 @@ import { Observable } from 'rxjs';
 import { httpError, invalidRequest } from '../core/error.js';
 import { toNetworkError } from './toNetworkError.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
-import type { ResponseEvent, Transport } from './transport.js';
+import type { HttpRequest, ResponseEvent, Transport } from './transport.js';
 
 /**
  * What the fetch transport needs.
@@ -25,6 +25,15 @@ export interface FetchTransportOptions {
   /** The axios instance to send with (its interceptors and defaults apply); its adapter is set to `fetch`. */
   readonly axios?: AxiosInstance | undefined;
 }
+
+/**
+ * The request's headers for axios. Its fetch adapter adds `User-Agent: axios/<version>` to a
+ * request without one; a browser that lets scripts set that header (Firefox) would send it, and
+ * a cross-origin call would then need the server to allow it in preflight. `false` tells axios
+ * to send none, so the browser's own stays.
+ */
+const withoutAxiosUserAgent = (headers: HttpRequest['headers']): Record<string, string | false> =>
+  Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent') ? { ...headers } : { ...headers, 'user-agent': false };
 
 /**
  * A transport over `fetch`: proxies cannot be chosen by a page, so a request with `proxy`
@@ -65,7 +74,7 @@ export const fetchTransport =
         .request<ReadableStream<Uint8Array>>({
           url: request.url,
           method: 'POST',
-          headers: { ...request.headers },
+          headers: withoutAxiosUserAgent(request.headers),
           data: request.body,
           adapter: 'fetch',
           responseType: 'stream',

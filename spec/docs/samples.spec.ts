@@ -71,7 +71,8 @@ describe('code samples of the README and docs/ (run against the emulator)', func
         env: { ...process.env, YQ_ENDPOINT: endpoint.apiEndpoint },
         timeout: 30_000,
       }).then(
-        () => undefined,
+        // Samples report a failed reply with console.error and still exit 0: stderr must stay empty.
+        ({ stderr }) => (stderr === '' ? undefined : `exited 0 but wrote to stderr:\n${stderr}`),
         (e: { stderr?: string; signal?: string }) => `${e.signal ?? ''} ${e.stderr ?? String(e)}`,
       );
       expect(result, `${where(sample)} failed:\n${result}`).to.equal(undefined);
