@@ -42,8 +42,9 @@ export interface ResponseHead {
 }
 
 /**
- * A piece of the response body, as it came off the wire. The provider keeps the piece (for
- * `partialText`), so a transport hands over a buffer it will not write to again.
+ * A piece of the response body, as it came off the wire. The provider may keep the piece (for
+ * `partialText`; it copies pieces of up to 1 MiB), so a transport hands over a buffer it will
+ * not write to again.
  *
  * @example
  * ```ts

@@ -59,7 +59,11 @@ export interface YqcloudProviderOptions {
   readonly axios?: AxiosInstance | undefined;
   /** An extra trusted CA certificate (PEM), added to Node's roots. Verification stays on. */
   readonly ca?: string | Uint8Array | undefined;
-  /** The largest body accepted, in bytes (default 8 MiB); past it the stream fails with `ResponseTooLarge`. */
+  /**
+   * The largest body accepted, in bytes (default 8 MiB); past it the stream fails with
+   * `ResponseTooLarge`. Also bounds the memory the provider keeps between replies for reuse
+   * (at most 32 MiB; `destroy()` drops it).
+   */
   readonly maxResponseBytes?: number | undefined;
   /** Reuse connections between requests (default `true`). */
   readonly keepAlive?: boolean | undefined;

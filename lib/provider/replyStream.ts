@@ -23,6 +23,7 @@ import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js
 import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
 import { createReplyText } from './replyText.js';
+import type { BlockPool } from './blockPool.js';
 import * as O from 'fp-ts/lib/Option.js';
 
 /**
@@ -40,6 +41,8 @@ export interface ReplyPlan {
   readonly returnConversation: boolean;
   readonly maxResponseBytes: number;
   readonly now: () => number;
+  /** Where the reply keeps its long pieces (by default blocks of its own, not reused). */
+  readonly pool?: BlockPool | undefined;
 }
 
 /**
@@ -90,7 +93,7 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
  */
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
-    const reply = createReplyText();
+    const reply = createReplyText(plan.pool);
     let status = 0;
     let ok = false;
     let head: Readonly<Record<string, string>> = {};
@@ -169,6 +172,13 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     };
 
     const events = exchange(transport, plan.request);
-    if (events instanceof YqcloudError) return void fail(events);
-    return events.subscribe({ next: onEvent, error: fail, complete: onComplete });
+    if (events instanceof YqcloudError) {
+      fail(events);
+      return reply.release;
+    }
+    const subscription = events.subscribe({ next: onEvent, error: fail, complete: onComplete });
+    return () => {
+      subscription.unsubscribe();
+      reply.release();
+    };
   });

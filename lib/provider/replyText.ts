@@ -5,6 +5,7 @@
  * @module
  */
 import { createUtf8Decoder } from '../http/utf8.js';
+import { createBlockPool, maxBlockBytes, type BlockPool } from './blockPool.js';
 
 /** Byte pieces at least this long are kept as bytes; shorter ones as their decoded text. */
 const keepBytesFrom = 2048;
@@ -29,12 +30,13 @@ const endsOnCharacter = (bytes: Uint8Array): boolean => {
  * Decodes the body's pieces and remembers how much of the decoded text was delivered.
  *
  * Short pieces are kept as their decoded text, each run of 64 joined into one string (a string
- * per 32-byte piece costs half as much again in headers). Long byte pieces that start on a character are
- * kept as the transport's buffers (no copy) and decoded again only when the delivered text is
- * asked for (an error's `partialText`, the conversation chunk): long strings kept alive are
- * copied by every young-generation collection, which halved the throughput on a 32 MB reply,
- * while a buffer per short piece would cost more memory than its text. Decoding is
- * deterministic, so the second pass yields the characters the subscriber saw.
+ * per 32-byte piece costs half as much again in headers). Long byte pieces that start on a
+ * character are copied into blocks of a {@link BlockPool} and decoded again only when the
+ * delivered text is asked for (an error's `partialText`, the conversation chunk): long strings
+ * kept alive are copied by every young-generation collection, and the transport's buffers kept
+ * alive make V8 collect the whole heap while the next reply streams. Decoding is
+ * deterministic, so the second pass yields the characters the subscriber saw. {@link
+ * ReplyText.release} gives the blocks back when the reply ends.
  *
  * @example
  * ```ts
@@ -56,10 +58,13 @@ export interface ReplyText {
   readonly deliveredText: () => string;
   /** Whether no text has been delivered. */
   readonly nothingDelivered: () => boolean;
+  /** Gives the blocks back to the pool; the reply is over, nothing else may be asked of it. */
+  readonly release: () => void;
 }
 
 /**
- * A new {@link ReplyText} for one response body.
+ * A new {@link ReplyText} for one response body, keeping its long pieces in blocks of `pool`
+ * (by default a pool of its own that keeps nothing for reuse).
  *
  * @example
  * ```ts
@@ -68,9 +73,12 @@ export interface ReplyText {
  * reply.deliveredText(); // 'Hello'
  * ```
  */
-export const createReplyText = (): ReplyText => {
+export const createReplyText = (pool: BlockPool = createBlockPool(0)): ReplyText => {
   const decoder = createUtf8Decoder();
   const kept: Array<Uint8Array | string> = [];
+  const blocks: Array<Uint8Array> = [];
+  let block: Uint8Array = new Uint8Array(0);
+  let used = 0;
   let clean = true;
   let run = 0;
   let first = true;
@@ -84,6 +92,18 @@ export const createReplyText = (): ReplyText => {
     kept.push(kept.splice(kept.length - run, run).join(''));
     run = 0;
   };
+  const copy = (piece: Uint8Array): Uint8Array => {
+    if (piece.byteLength > maxBlockBytes) return piece;
+    if (block.byteLength - used < piece.byteLength) {
+      block = pool.take(Math.max(piece.byteLength, block.byteLength * 2));
+      blocks.push(block);
+      used = 0;
+    }
+    const view = block.subarray(used, used + piece.byteLength);
+    view.set(piece);
+    used += piece.byteLength;
+    return view;
+  };
   const decodeAlone = (piece: Uint8Array, index: number): string => {
     const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(piece, { stream: true });
     return index === startIndex && text.startsWith('\uFEFF') ? text.slice(1) : text;
@@ -93,7 +113,7 @@ export const createReplyText = (): ReplyText => {
       const text = decoder.push(piece);
       if (typeof piece !== 'string' && piece.byteLength >= keepBytesFrom && clean) {
         if (first) startIndex = kept.length;
-        kept.push(piece);
+        kept.push(copy(piece));
         run = 0;
       } else keepText(text);
       clean = typeof piece === 'string' || endsOnCharacter(piece);
@@ -114,5 +134,11 @@ export const createReplyText = (): ReplyText => {
       return texts.join('').slice(0, deliveredChars);
     },
     nothingDelivered: () => deliveredChars === 0,
+    release: () => {
+      kept.length = 0;
+      pool.give(blocks.splice(0));
+      block = new Uint8Array(0);
+      used = 0;
+    },
   };
 };

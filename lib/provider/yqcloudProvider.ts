@@ -19,6 +19,7 @@ import {
   type YqcloudProviderOptions,
 } from './options.js';
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
+import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js';
 import { replyStream } from './replyStream.js';
 
 /** The endpoint as given, when it is a string that can be read without throwing. */
@@ -65,6 +66,7 @@ export class YqcloudProvider {
 
   readonly #config: E.Either<YqcloudError, ProviderConfig>;
   #owned: OwnedTransport | undefined;
+  #pool: BlockPool | undefined;
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
@@ -129,6 +131,7 @@ export class YqcloudProvider {
         returnConversation: valid.returnConversation,
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
+        pool: (this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap))),
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
@@ -150,7 +153,9 @@ export class YqcloudProvider {
 
   /**
    * Closes the provider's connections, idle and in flight (a reply still streaming fails with a
-   * `Network` error); a later request opens new ones. Call it when the provider is no longer
+   * `Network` error), and drops the byte blocks kept for reuse (replies with pieces of 2 KiB and
+   * more keep what they delivered in blocks that later replies reuse, up to `maxResponseBytes`
+   * and at most 32 MiB); a later request opens new ones. Call it when the provider is no longer
    * needed, so no kept-alive socket holds the process open.
    *
    * @example
@@ -161,6 +166,7 @@ export class YqcloudProvider {
   destroy(): void {
     this.#owned?.destroy();
     this.#owned = undefined;
+    this.#pool?.clear();
   }
 
   get #modelSet(): ModelSet {

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import * as O from 'fp-ts/lib/Option.js';
-import { catchError, of, type Observable } from 'rxjs';
+import { catchError, of, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { make } from '../../lib/core/conversation.js';
 import { conversation, finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { YqcloudError } from '../../lib/core/error.js';
 import type { ResponseEvent, Transport } from '../../lib/http/transport.js';
+import { createBlockPool, type BlockPool } from '../../lib/provider/blockPool.js';
 import { banPrefix } from '../../lib/provider/inBand.js';
 import { replyStream, type ReplyPlan } from '../../lib/provider/replyStream.js';
 
@@ -167,5 +168,50 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
     reply$.subscribe();
     reply$.subscribe();
     expect(calls).to.equal(2);
+  });
+
+  describe('the blocks that keep long pieces go back to the pool however the reply ends', () => {
+    const long = body(new TextEncoder().encode('y'.repeat(5000)));
+    const counting = (): { pool: BlockPool; taken: () => number; out: () => number } => {
+      const inner = createBlockPool(1 << 20);
+      let taken = 0;
+      let out = 0;
+      return {
+        pool: {
+          ...inner,
+          take: (bytes) => (taken++, out++, inner.take(bytes)),
+          give: (blocks) => ((out -= blocks.length), inner.give(blocks)),
+        },
+        taken: () => taken,
+        out: () => out,
+      };
+    };
+    const endings: ReadonlyArray<readonly [string, string, string | undefined]> = [
+      ['completes', '-h-a-a-|', undefined],
+      ['fails', '-h-a-a-#', undefined],
+      ['is unsubscribed', '-h-a-a-a-a-|', '^------!'],
+    ];
+    for (const [ending, marble, unsubscription] of endings)
+      it(`when it ${ending}`, () => {
+        const { pool, taken, out } = counting();
+        scheduler().run(({ cold, expectObservable }) => {
+          const events = cold(marble, { h: head(), a: long });
+          expectObservable(settled(replyStream(() => events, plan({ pool }))), unsubscription);
+        });
+        expect(taken()).to.be.greaterThan(0);
+        expect(out()).to.equal(0);
+      });
+
+    it('while it streams, they stay out', () => {
+      const { pool, out } = counting();
+      const events = new Subject<ResponseEvent>();
+      const subscription = replyStream(() => events, plan({ pool })).subscribe();
+      events.next(head());
+      events.next(long);
+      events.next(long);
+      expect(out()).to.be.greaterThan(0);
+      subscription.unsubscribe();
+      expect(out()).to.equal(0);
+    });
   });
 });

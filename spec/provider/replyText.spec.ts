@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { createBlockPool, type BlockPool } from '../../lib/provider/blockPool.js';
 import { createReplyText } from '../../lib/provider/replyText.js';
 
 /** Cuts `bytes` at the given points (any order, duplicates allowed). */
@@ -90,6 +91,54 @@ describe('provider/replyText createReplyText', () => {
     const texts = [encode('\uFEFF'), encode(`\uFEFF${'z'.repeat(3000)}`)].map(bomAlone.decode);
     texts.forEach(bomAlone.delivered);
     expect(runs(bomAlone.deliveredText())).to.equal('<BOM>z*3000');
+  });
+
+  it('gives back the same text when its blocks were another reply’s, while that one still streams and after it was released', () => {
+    const longBody = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
+      .map((s) => new TextEncoder().encode(s.repeat(Math.ceil(40_000 / (s.length + 1)))));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(longBody, fc.array(fc.nat(), { maxLength: 8 })), { minLength: 2, maxLength: 5 }), (bodies) => {
+        const pool = createBlockPool(1 << 20);
+        const given: Array<Uint8Array> = [];
+        const spy: BlockPool = { ...pool, give: (blocks) => (given.push(...blocks), pool.give(blocks)) };
+        let previous: { readonly reply: ReturnType<typeof createReplyText>; readonly text: string } | undefined;
+        for (const [bytes, points] of bodies) {
+          const reply = createReplyText(spy);
+          const decoded = [...cut(bytes, points).map(reply.decode), reply.end()];
+          decoded.forEach(reply.delivered);
+          if (previous !== undefined) {
+            expect(previous.reply.deliveredText()).to.equal(previous.text);
+            previous.reply.release();
+          }
+          expect(reply.deliveredText()).to.equal(decoded.join(''));
+          previous = { reply, text: decoded.join('') };
+        }
+        previous?.reply.release();
+        expect(given.length).to.be.greaterThan(0);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('release gives every block it took back to the pool', () => {
+    const taken: Array<Uint8Array> = [];
+    const given: Array<Uint8Array> = [];
+    const pool = createBlockPool(0);
+    const reply = createReplyText({
+      ...pool,
+      take: (bytes) => {
+        const block = pool.take(bytes);
+        taken.push(block);
+        return block;
+      },
+      give: (blocks) => void given.push(...blocks),
+    });
+    for (let i = 0; i < 40; i++) reply.delivered(reply.decode(new TextEncoder().encode('x'.repeat(3000))));
+    expect(taken.length).to.be.greaterThan(1);
+    expect(given).to.have.length(0);
+    reply.release();
+    expect(given).to.deep.equal(taken);
   });
 
   it('includes what the end of the body completes, once delivered', () => {

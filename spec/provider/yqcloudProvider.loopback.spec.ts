@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import * as zlib from 'node:zlib';
 import { expect } from 'chai';
-import { concatMap, firstValueFrom, lastValueFrom, range, take, toArray } from 'rxjs';
+import { concatMap, firstValueFrom, lastValueFrom, range, take, tap, toArray } from 'rxjs';
 import { Conversation } from '../../lib/core/conversation.js';
 import { YqcloudError } from '../../lib/core/error.js';
 import type { Chunk } from '../../lib/core/chunk.js';
@@ -253,6 +253,46 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         userId: '#/chat/1700000000000',
         messageHistory: [...hello, { role: 'assistant', content: 'Hi there' }],
       });
+    });
+
+    it('keeps each reply’s own text when replies of long pieces follow and overlap one another (their blocks are reused)', async () => {
+      let request = 0;
+      let halfway = gate();
+      const server = await serve(async (_req, res) => {
+        const letter = 'abcdef'[request++ % 6] ?? 'z';
+        const pieces = Array.from({ length: 12 }, (_, i) => `${letter}${i}`.padEnd(6000, letter));
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        const write = (piece: string): Promise<void> => new Promise((resolve) => res.write(piece, () => resolve()));
+        for (const piece of pieces.slice(0, 6)) await write(piece);
+        await halfway.promise;
+        for (const piece of pieces.slice(6)) await write(piece);
+        res.end();
+      });
+      const provider = providerFor(server);
+      let started = 0;
+      const reply = async (together: number): Promise<readonly [string, string]> => {
+        let seen = 0;
+        const chunks = await lastValueFrom(
+          provider.create({ messages: hello, returnConversation: true }).pipe(
+            tap((chunk) => {
+              if (chunk.type !== 'text' || (seen += chunk.text.length) < 36_000 || seen - chunk.text.length >= 36_000) return;
+              if (++started === together) halfway.open();
+            }),
+            toArray(),
+          ),
+        );
+        const last = chunks.at(-2);
+        return [joined(chunks), last?.type === 'conversation' ? String(last.conversation.messageHistory.at(-1)?.content) : ''];
+      };
+      const first = await reply(1);
+      halfway = gate();
+      started = 0;
+      const overlapping = await Promise.all([reply(4), reply(4), reply(4), reply(4)]);
+      for (const [streamed, kept] of [first, ...overlapping]) {
+        expect(streamed).to.have.length(72_000);
+        expect(kept).to.equal(streamed);
+      }
+      expect(new Set([first, ...overlapping].map(([streamed]) => streamed[0])).size).to.equal(5);
     });
 
     it('continues a conversation: only the last message is appended, the userId is kept', async () => {

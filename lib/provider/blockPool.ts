@@ -1,0 +1,103 @@
+/**
+ * Byte blocks that a provider's replies keep their long body pieces in, given back when a reply
+ * ends and reused by the next one.
+ *
+ * A reply must keep what it delivered (for `partialText` and the conversation chunk). Keeping the
+ * transport's own buffers makes every long reply grow the process's external memory until a full
+ * collection frees it, and V8 answers that growth with full collections during the next reply:
+ * over five 32 MB replies that cost a third of the throughput. Copying into reused blocks keeps
+ * the buffers short-lived, as a client that keeps nothing has them.
+ *
+ * @module
+ */
+
+/**
+ * The smallest block: a reply with a few long pieces takes little.
+ *
+ * @example
+ * ```ts
+ * createBlockPool(0).take(1).byteLength === minBlockBytes; // true
+ * ```
+ */
+export const minBlockBytes = 16 * 1024;
+
+/**
+ * The largest block; a longer piece is kept as it came.
+ *
+ * @example
+ * ```ts
+ * createBlockPool(0).take(5 << 20).byteLength === maxBlockBytes; // true
+ * ```
+ */
+export const maxBlockBytes = 1024 * 1024;
+
+/**
+ * At most this much idle memory is kept for reuse, whatever the provider's `maxResponseBytes`.
+ *
+ * @example
+ * ```ts
+ * const pool = createBlockPool(Math.min(maxResponseBytes, maxIdleBytesCap));
+ * ```
+ */
+export const maxIdleBytesCap = 32 * 1024 * 1024;
+
+/**
+ * Blocks of powers of two between {@link minBlockBytes} and {@link maxBlockBytes}.
+ *
+ * @example
+ * ```ts
+ * const pool = createBlockPool(8 << 20);
+ * const block = pool.take(20_000); // 32 KiB
+ * pool.give([block]);              // the next take of 32 KiB gets it back
+ * ```
+ */
+export interface BlockPool {
+  /** A block of at least `bytes` (at most {@link maxBlockBytes}), an idle one when there is one. */
+  readonly take: (bytes: number) => Uint8Array;
+  /** Keeps these blocks for reuse while the idle total stays within the pool's bound. */
+  readonly give: (blocks: ReadonlyArray<Uint8Array>) => void;
+  /** Drops every idle block. */
+  readonly clear: () => void;
+}
+
+const sizeFor = (bytes: number): number => {
+  let size = minBlockBytes;
+  while (size < bytes && size < maxBlockBytes) size *= 2;
+  return size;
+};
+
+/**
+ * A pool that keeps at most `maxIdleBytes` of idle blocks (0: none, every block is left to the
+ * collector once given back).
+ *
+ * @example
+ * ```ts
+ * const pool = createBlockPool(Math.min(maxResponseBytes, maxIdleBytesCap));
+ * ```
+ */
+export const createBlockPool = (maxIdleBytes: number): BlockPool => {
+  const idle = new Map<number, Array<Uint8Array>>();
+  let idleBytes = 0;
+  return {
+    take: (bytes) => {
+      const size = sizeFor(bytes);
+      const block = idle.get(size)?.pop();
+      if (block === undefined) return new Uint8Array(size);
+      idleBytes -= size;
+      return block;
+    },
+    give: (blocks) => {
+      for (const block of blocks) {
+        if (idleBytes + block.byteLength > maxIdleBytes) continue;
+        const list = idle.get(block.byteLength);
+        if (list === undefined) idle.set(block.byteLength, [block]);
+        else list.push(block);
+        idleBytes += block.byteLength;
+      }
+    },
+    clear: () => {
+      idle.clear();
+      idleBytes = 0;
+    },
+  };
+};
