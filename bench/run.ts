@@ -228,15 +228,15 @@ Benchmarks are not tests: \`npm test\` asserts no timing.
 ## Memory kept between replies
 
 A stream keeps the text it delivered, so that an error's \`partialText\` and the conversation chunk
-hold exactly what the subscriber received; raw node and axios keep nothing. Short pieces are kept
-as strings, each run of 16 joined into one; pieces of 2 KiB and more are copied into byte blocks
-(16 KiB to 1 MiB) that the provider gives to its later replies, keeping at most
-\`maxResponseBytes\` (default 8 MiB, never more than 32 MiB) of them idle between replies;
-\`provider.destroy()\` drops them. So yqcloud-rx's peak RSS on the bulk scenario is the reply in
-flight plus one reply's worth of idle blocks above raw node's, and its RSS per concurrent stream
-includes the reply text kept so far (up to 6.4 KB at 200 × 32 B). Keeping the transport's own
-buffers instead ran the bulk scenario at ~0.68× raw: the external memory they hold made V8
-collect the whole heap during the next reply.
+hold exactly what the subscriber received; raw node and axios keep nothing. Its body's bytes are
+copied into byte blocks (1 KiB, doubling up to 1 MiB) that the provider gives to its later
+replies, keeping at most \`maxResponseBytes\` (default 8 MiB, never more than 32 MiB) of them idle
+between replies; \`provider.destroy()\` drops them. The text is decoded again from them only when
+asked for. So yqcloud-rx's peak RSS on the bulk scenario is the reply in flight plus one reply's
+worth of idle blocks above raw node's, and its RSS per concurrent stream includes the reply kept
+so far (up to 6.4 KB at 200 × 32 B, in 7 KiB of blocks). Keeping the transport's own buffers
+instead ran the bulk scenario at ~0.68× raw: the external memory they hold made V8 collect the
+whole heap during the next reply.
 ${soak === '' ? '' : `\n${soak}\n`}`;
 
 const renderSvg = (rows: ReadonlyArray<Row>): string => {

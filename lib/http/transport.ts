@@ -42,9 +42,8 @@ export interface ResponseHead {
 }
 
 /**
- * A piece of the response body, as it came off the wire. The provider may keep the piece (for
- * `partialText`; it copies pieces of up to 1 MiB), so a transport hands over a buffer it will
- * not write to again.
+ * A piece of the response body, as it came off the wire. The provider copies what it keeps (for
+ * `partialText`) before the next event, so a transport may reuse the buffer afterwards.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
- * Byte blocks that a provider's replies keep their long body pieces in, given back when a reply
- * ends and reused by the next one.
+ * Byte blocks that a provider's replies keep their body in, given back when a reply ends and
+ * reused by the next one.
  *
  * A reply must keep what it delivered (for `partialText` and the conversation chunk). Keeping the
  * transport's own buffers makes every long reply grow the process's external memory until a full
@@ -13,17 +13,18 @@
  */
 
 /**
- * The smallest block: a reply with a few long pieces takes little.
+ * The smallest block, a reply's first: a short reply takes little (2,000 concurrent streams take
+ * a few KiB each).
  *
  * @example
  * ```ts
  * createBlockPool(0).take(1).byteLength === minBlockBytes; // true
  * ```
  */
-export const minBlockBytes = 16 * 1024;
+export const minBlockBytes = 1024;
 
 /**
- * The largest block; a longer piece is kept as it came.
+ * The largest block; a longer reply goes on in more blocks of this size.
  *
  * @example
  * ```ts

@@ -153,9 +153,9 @@ export class YqcloudProvider {
 
   /**
    * Closes the provider's connections, idle and in flight (a reply still streaming fails with a
-   * `Network` error), and drops the byte blocks kept for reuse (replies with pieces of 2 KiB and
-   * more keep what they delivered in blocks that later replies reuse, up to `maxResponseBytes`
-   * and at most 32 MiB); a later request opens new ones. Call it when the provider is no longer
+   * `Network` error), and drops the byte blocks kept for reuse (a reply keeps its body in blocks
+   * that later replies reuse, up to `maxResponseBytes` and at most 32 MiB of them idle); a later
+   * request opens new ones. Call it when the provider is no longer
    * needed, so no kept-alive socket holds the process open.
    *
    * @example

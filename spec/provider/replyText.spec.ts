@@ -35,7 +35,7 @@ describe('provider/replyText createReplyText', () => {
     );
   });
 
-  it('keeps long pieces as bytes and still gives back the same text, cut anywhere (2 KiB and up)', () => {
+  it('gives back the same text from long pieces cut anywhere, across several blocks', () => {
     const body = fc.oneof(
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map((s) => new TextEncoder().encode(s.repeat(Math.ceil(9000 / (s.length + 1))))),
       fc.uint8Array({ minLength: 5000, maxLength: 9000 }),
@@ -54,7 +54,7 @@ describe('provider/replyText createReplyText', () => {
     );
   });
 
-  it('gives back the same text from hundreds of short pieces, cut inside characters (runs are joined)', () => {
+  it('gives back the same text from hundreds of short pieces, cut inside characters', () => {
     fc.assert(
       fc.property(
         fc.string({ unit: 'grapheme', minLength: 100, maxLength: 400 }),
@@ -149,6 +149,20 @@ describe('provider/replyText createReplyText', () => {
     expect(rest).to.equal('\ufffd');
     reply.delivered(rest);
     expect(reply.deliveredText()).to.equal('ok\ufffd');
+  });
+
+  it('gives back the same text from any mix of string and byte pieces (a string right after a cut character too)', () => {
+    const piece = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ minLength: 900, maxLength: 3000 }));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), fc.boolean(), (pieces, ended) => {
+        const reply = createReplyText();
+        const decoded = pieces.map(reply.decode);
+        if (ended) decoded.push(reply.end());
+        decoded.forEach(reply.delivered);
+        expect(reply.deliveredText()).to.equal(decoded.join(''));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('mixes string and byte pieces in order', () => {
