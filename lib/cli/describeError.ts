@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { YqcloudError, type BlockReason, type TimeoutPhase } from '../index.js';
+import { YqcloudError, type TimeoutPhase } from '../index.js';
 
 const timeoutHints: Readonly<Record<TimeoutPhase, string>> = {
   'first-chunk': 'raise --first-chunk-timeout, or add --retries',
@@ -11,31 +11,29 @@ const timeoutHints: Readonly<Record<TimeoutPhase, string>> = {
   total: 'raise --timeout (--retries does not retry it)',
 };
 
-const hints: Readonly<Record<string, string>> = {
-  Network: 'check the endpoint, your connection and any --proxy',
-  EmptyResponse: 'the service may be throttling you; wait and try again',
-};
-
-const refusals: Readonly<Record<BlockReason, string>> = {
-  'ip-banned': 'its abuse detection banned this IP address',
-  'abnormal-traffic': 'it reported abnormal traffic from this network',
-  'html-page': 'it answered with an HTML gateway or challenge page instead of a reply',
+/** What the user of the command can do about an error, when there is something. */
+const hint = (e: YqcloudError): string | undefined => {
+  if (YqcloudError.is(e, 'Blocked')) return '--proxy <url> sends the request through a proxy';
+  if (YqcloudError.is(e, 'Timeout')) return timeoutHints[e.phase];
+  if (YqcloudError.is(e, 'Network')) return 'check the endpoint, your connection and any --proxy';
+  if (YqcloudError.is(e, 'EmptyResponse')) return 'the service may be throttling you; wait and try again';
+  return undefined;
 };
 
 /**
- * The line printed on stderr for an error: `Kind: message — hint`.
+ * The line printed on stderr for an error: `Kind: message — hint`, the message without the
+ * kind it may start with (`blocked: …`, `timeout: …`).
  *
  * @example
  * ```ts
- * describeError(blocked('ip-banned', ''));
- * // 'Blocked: the service refused this network (its abuse detection banned this IP address) — try another network, or --proxy <url>'
+ * describeError(timeoutError('idle', 1000));
+ * // 'Timeout: no text for 1000 ms (idle) — raise --idle-timeout (--retries does not retry it)'
  * ```
  */
 export const describeError = (e: unknown): string => {
   if (!(e instanceof YqcloudError)) return `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
-  if (e.kind === 'Blocked')
-    return `Blocked: the service refused this network${e.reason === undefined ? '' : ` (${refusals[e.reason]})`} — try another network, or --proxy <url>`;
-  if (e.kind === 'Timeout' && e.phase !== undefined) return `Timeout: ${e.message.replace(/^timeout: /, '')} — ${timeoutHints[e.phase]}`;
-  const hint = hints[e.kind];
-  return `${e.kind}: ${e.message}${hint === undefined ? '' : ` — ${hint}`}`;
+  const kindPrefix = `${e.kind.toLowerCase()}: `;
+  const detail = e.message.startsWith(kindPrefix) ? e.message.slice(kindPrefix.length) : e.message;
+  const what = hint(e);
+  return `${e.kind}: ${detail}${what === undefined ? '' : ` — ${what}`}`;
 };

@@ -191,19 +191,19 @@ describe('command line (the built binary, as a user runs it)', function () {
       expect(run.stdout).to.equal('');
       expect(run.stderr.trim().split('\n')).to.have.length(1);
       expect(run.stderr).to.equal(
-        'yqcloud-rx: Blocked: the service refused this network (its abuse detection banned this IP address) — try another network, or --proxy <url>\n',
+        'yqcloud-rx: Blocked: the service banned this IP address (abuse detection); try another network or a proxy — --proxy <url> sends the request through a proxy\n',
       );
     });
 
     it('Blocked → 5 for abnormal traffic and an HTML page too, each saying why', async () => {
       for (const [kind, why] of [
-        ['abnormal-traffic', 'it reported abnormal traffic from this network'],
-        ['html', 'it answered with an HTML gateway or challenge page'],
+        ['abnormal-traffic', 'the service reported abnormal traffic from this network'],
+        ['html', 'the service answered with an HTML page (a gateway or challenge page)'],
       ] as const) {
         emulator.injectFault({ kind });
         const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, 'Hi']);
         expect(run.code).to.equal(5);
-        expect(run.stderr).to.include(`Blocked: the service refused this network (${why}`).and.include('try another network, or --proxy');
+        expect(run.stderr).to.include(`Blocked: ${why}`).and.include('— --proxy <url> sends the request through a proxy');
       }
     });
 
