@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { bundleForBrowser } from './support.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -37,19 +37,9 @@ describe('yqcloud-rx from node_modules in a browser bundle (esbuild, platform br
   });
 
   it('bundles the fetch transport from dist/ and no Node-only module', async () => {
-    const result = await esbuild.build({
-      absWorkingDir: app,
-      entryPoints: ['main.js'],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const { code, inputs } = await bundleForBrowser(join(app, 'main.js'));
     expect(inputs.some((input) => input.endsWith('dist/http/defaultTransport.browser.js'))).to.equal(true);
     expect(inputs.filter((input) => /dist\/http\/(agents|axiosTransport|defaultTransport)\.js$|proxy-agent|^node:/.test(input))).to.deep.equal([]);
-    expect(result.outputFiles[0]?.text ?? '').to.not.match(/["']node:[a-z]/);
+    expect(code).to.not.match(/["']node:[a-z]/);
   });
 });
