@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createBlockPool, maxBlockBytes, minBlockBytes } from '../../lib/provider/blockPool.js';
 
 describe('provider/blockPool createBlockPool', () => {
-  it('hands out powers of two from 16 KiB to 1 MiB, large enough for the bytes asked', () => {
+  it('hands out powers of two from 1 KiB to 1 MiB, large enough for the bytes asked', () => {
     const pool = createBlockPool(0);
     expect(pool.take(1).byteLength).to.equal(minBlockBytes);
     expect(pool.take(minBlockBytes).byteLength).to.equal(minBlockBytes);
