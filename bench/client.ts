@@ -34,15 +34,19 @@ const rawClient = (): Start => {
   return (query, id, onText) => {
     let req: http.ClientRequest | undefined;
     const done = new Promise<void>((resolve, reject) => {
-      req = http.request(`${base}/api/generateStream?${query}`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        const decoder = new TextDecoder();
-        res.on('data', (piece: Buffer) => {
-          const text = decoder.decode(piece, { stream: true });
-          if (text !== '') onText(text.length, text);
-        });
-        res.on('end', () => resolve());
-        res.on('error', reject);
-      });
+      req = http.request(
+        `${base}/api/generateStream?${query}`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          const decoder = new TextDecoder();
+          res.on('data', (piece: Buffer) => {
+            const text = decoder.decode(piece, { stream: true });
+            if (text !== '') onText(text.length, text);
+          });
+          res.on('end', () => resolve());
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(bodyFor(id));
     });
@@ -163,7 +167,15 @@ const throughput = async (start: Start, pieces: number, size: number) => {
     }).done;
   const ms = performance.now() - t0;
   const used = process.cpuUsage(cpu);
-  return { mbPerS: chars / 1e6 / (ms / 1000), coldMbPerS, ms, chunks, bytes: chars, cpuMs: (used.user + used.system) / 1000, peakRssMiB: rss.stop() / 2 ** 20 };
+  return {
+    mbPerS: chars / 1e6 / (ms / 1000),
+    coldMbPerS,
+    ms,
+    chunks,
+    bytes: chars,
+    cpuMs: (used.user + used.system) / 1000,
+    peakRssMiB: rss.stop() / 2 ** 20,
+  };
 };
 
 const firstChunk = (start: Start, query: string): Promise<{ firstMs: number }> =>
@@ -190,10 +202,17 @@ const scenarios: Readonly<Record<string, (start: Start) => Promise<Record<string
     global.gc?.();
     const idle = process.memoryUsage.rss();
     const rss = rssSampler();
-    const times = await Promise.all(Array.from({ length: 2_000 }, () => firstChunk(start, 'pieces=200&size=32&gapMs=5')));
+    const times = await Promise.all(
+      Array.from({ length: 2_000 }, () => firstChunk(start, 'pieces=200&size=32&gapMs=5')),
+    );
     const peak = rss.stop();
     const first = times.map((t) => t.firstMs);
-    return { p50Ms: percentile(first, 50), p99Ms: percentile(first, 99), peakRssMiB: peak / 2 ** 20, kibPerStream: (peak - idle) / 1024 / 2_000 };
+    return {
+      p50Ms: percentile(first, 50),
+      p99Ms: percentile(first, 99),
+      peakRssMiB: peak / 2 ** 20,
+      kibPerStream: (peak - idle) / 1024 / 2_000,
+    };
   },
   cancel: async (start) => {
     await firstChunk(start, 'pieces=1&size=16');
@@ -204,7 +223,7 @@ const scenarios: Readonly<Record<string, (start: Start) => Promise<Record<string
     const one = (_: unknown, i: number): Promise<void> =>
       new Promise((resolve) => {
         const name = id();
-        let stream: Stream | undefined = undefined;
+        let stream: Stream | undefined;
         let pieces = 1 + (i % 20);
         stream = start('pieces=1000&size=32&gapMs=5', name, () => {
           if (--pieces !== 0) return;
@@ -217,9 +236,16 @@ const scenarios: Readonly<Record<string, (start: Start) => Promise<Record<string
     for (let batch = 0; batch < 20; batch++) await Promise.all(Array.from({ length: 50 }, one));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const { closes } = await stats();
-    const delays = Object.entries(cancelledAt).map(([name, at]) => (closes[name] ?? closes[`#/chat/${name}`] ?? Number.NaN) - at);
+    const delays = Object.entries(cancelledAt).map(
+      ([name, at]) => (closes[name] ?? closes[`#/chat/${name}`] ?? Number.NaN) - at,
+    );
     const seen = delays.filter((d) => !Number.isNaN(d));
-    return { p50Ms: percentile(seen, 50), p99Ms: percentile(seen, 99), closedSeen: seen.length, cancelled: delays.length };
+    return {
+      p50Ms: percentile(seen, 50),
+      p99Ms: percentile(seen, 99),
+      closedSeen: seen.length,
+      cancelled: delays.length,
+    };
   },
   pacing: async (start) => {
     const arrivals: Array<number> = [];

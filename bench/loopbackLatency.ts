@@ -22,7 +22,14 @@ import { startLoopbackServer } from '../spec/support/loopbackServer.js';
 const requests = Number(process.argv[2] ?? 300);
 const warmUp = 20;
 const messages = [{ role: 'user', content: 'Hello' }] as const;
-const body = JSON.stringify({ prompt: 'Hello', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true });
+const body = JSON.stringify({
+  prompt: 'Hello',
+  userId: '#/chat/1',
+  network: true,
+  system: '',
+  withoutContext: false,
+  stream: true,
+});
 
 interface Client {
   readonly name: string;
@@ -42,14 +49,18 @@ const rawClient = (endpoint: string, keepAlive: boolean): Client => {
       new Promise((resolve, reject) => {
         const start = performance.now();
         let first = Number.NaN;
-        const req = http.request(endpoint, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-          res.setEncoding('utf8');
-          res.on('data', () => {
-            if (Number.isNaN(first)) first = performance.now() - start;
-          });
-          res.on('end', () => resolve(first));
-          res.on('error', reject);
-        });
+        const req = http.request(
+          endpoint,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            res.setEncoding('utf8');
+            res.on('data', () => {
+              if (Number.isNaN(first)) first = performance.now() - start;
+            });
+            res.on('end', () => resolve(first));
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
         req.end(body);
       }),
@@ -79,7 +90,11 @@ const rxClient = (endpoint: string, keepAlive: boolean): Client => {
 };
 
 /** Requests chained with `concatMap`, so each one starts synchronously as the last completes. */
-const rxChained = async (endpoint: string, n: number, connections: () => number): Promise<Record<string, string | number>> => {
+const rxChained = async (
+  endpoint: string,
+  n: number,
+  connections: () => number,
+): Promise<Record<string, string | number>> => {
   const provider = new YqcloudProvider({ apiEndpoint: endpoint });
   const before = connections();
   const times: Array<number> = [];
@@ -159,6 +174,8 @@ for (const make of [
 
 rows.push(await rxChained(server.endpoint, requests, () => server.connections));
 
-console.log(`first-chunk latency on loopback, ${requests} sequential requests each (after ${warmUp} warm-up), Node ${process.version}`);
+console.log(
+  `first-chunk latency on loopback, ${requests} sequential requests each (after ${warmUp} warm-up), Node ${process.version}`,
+);
 console.table(rows);
 await server.close();

@@ -122,14 +122,20 @@ const scenarios: ReadonlyArray<Scenario> = [
 const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
 
-const fmt = (n: number): string => (Number.isNaN(n) ? '–' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmt = (n: number): string =>
+  Number.isNaN(n) ? '–' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 
 const startServer = (): Promise<{ port: string; stop: () => void }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/server.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/server.ts')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout.once('data', (data: Buffer) => resolve({ port: data.toString().trim(), stop: () => child.kill() }));
     child.once('error', reject);
   });
@@ -137,11 +143,15 @@ const startServer = (): Promise<{ port: string; stop: () => void }> =>
 const measure = async (port: string, client: string, scenario: string): Promise<Figures> => {
   // `--import tsx` rather than tsx's command line, which runs the script in a child process
   // without `--expose-gc` (so `global.gc` was missing and the idle baseline was taken unswept).
-  const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench/client.ts'), client, scenario, port], {
-    cwd: root,
-    maxBuffer: 1 << 20,
-    timeout: 120_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(root, 'bench/client.ts'), client, scenario, port],
+    {
+      cwd: root,
+      maxBuffer: 1 << 20,
+      timeout: 120_000,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Figures;
 };
 
@@ -163,13 +173,22 @@ const main = async (): Promise<void> => {
     for (const scenario of scenarios) {
       const figures: Record<string, Array<Figures>> = {};
       for (let i = 0; i < runs; i++)
-        for (const client of scenario.clients) (figures[client] ??= []).push(await measure(server.port, client, scenario.name));
+        for (const client of scenario.clients)
+          (figures[client] ??= []).push(await measure(server.port, client, scenario.name));
       for (const metric of scenario.metrics) {
-        const rawMedian = median((figures['raw'] ?? []).map((f) => f[metric.key] ?? Number.NaN));
+        const rawMedian = median((figures.raw ?? []).map((f) => f[metric.key] ?? Number.NaN));
         for (const client of scenario.clients) {
           const values = (figures[client] ?? []).map((f) => f[metric.key] ?? Number.NaN);
           const m = median(values);
-          rows.push({ scenario, client, metric, median: m, min: Math.min(...values), max: Math.max(...values), ratio: m / rawMedian });
+          rows.push({
+            scenario,
+            client,
+            metric,
+            median: m,
+            min: Math.min(...values),
+            max: Math.max(...values),
+            ratio: m / rawMedian,
+          });
         }
       }
       process.stdout.write(`done: ${scenario.title}\n`);

@@ -43,7 +43,13 @@ const mib = 1024 * 1024;
 type ChildMessage =
   | { readonly type: 'ready'; readonly apiEndpoint: string }
   | { readonly type: 'queued'; readonly faults: number }
-  | { readonly type: 'stats'; readonly requests: number; readonly ok: number; readonly slow: number; readonly openConnections: number };
+  | {
+      readonly type: 'stats';
+      readonly requests: number;
+      readonly ok: number;
+      readonly slow: number;
+      readonly openConnections: number;
+    };
 
 /** What the parent asks the child. */
 type ParentMessage =
@@ -100,10 +106,15 @@ const handleCounts = (): Record<string, number> => {
   return counts;
 };
 const totalHandles = (h: Readonly<Record<string, number>>): number => Object.values(h).reduce((a, b) => a + b, 0);
-const sockets = (): number => handleCounts()['TCPSocketWrap'] ?? 0;
+const sockets = (): number => handleCounts().TCPSocketWrap ?? 0;
 
 /** Waits (at most 3 s, a bound) for sockets to settle to `atMost`, collects garbage, measures. */
-const measure = async (label: string, atMostSockets: number, requests?: number, seconds?: number): Promise<Snapshot> => {
+const measure = async (
+  label: string,
+  atMostSockets: number,
+  requests?: number,
+  seconds?: number,
+): Promise<Snapshot> => {
   const deadline = Date.now() + 3000;
   while (sockets() > atMostSockets && Date.now() < deadline) await pause(20);
   await pause(50);
@@ -184,7 +195,7 @@ const run = async (): Promise<void> => {
   let wrong = 0;
   for (let i = 0; i < warmUpRequests; i++) if ((await once()) !== shortReply) wrong++;
   const before = await measure(`before (after ${warmUpRequests} warm-up requests)`, 1);
-  const baseSockets = before.handles['TCPSocketWrap'] ?? 0;
+  const baseSockets = before.handles.TCPSocketWrap ?? 0;
 
   const t0 = performance.now();
   for (let i = 0; i < sequentialRequests; i++) if ((await once()) !== shortReply) wrong++;

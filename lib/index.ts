@@ -22,7 +22,14 @@ export type { Payload } from './provider/payload.js';
 export { Conversation } from './core/conversation.js';
 export type { ConversationJson, ConversationDecodeError } from './core/conversation.js';
 export { YqcloudError } from './core/error.js';
-export type { YqcloudErrorInit, ErrorKind, TimeoutPhase, BlockReason, YqcloudErrorOf, ErrorFields } from './core/error.js';
+export type {
+  YqcloudErrorInit,
+  ErrorKind,
+  TimeoutPhase,
+  BlockReason,
+  YqcloudErrorOf,
+  ErrorFields,
+} from './core/error.js';
 export { text, conversation, finish, isText, isConversation, isFinish } from './core/chunk.js';
 export type { Chunk, TextChunk, ConversationChunk, FinishChunk } from './core/chunk.js';
 export { MessageCodec, messageText, contentText } from './core/message.js';
@@ -49,7 +56,13 @@ export {
   isTransient,
   backoffDelay,
 } from './operators/index.js';
-export type { AssistantMessage, BufferTextOptions, TextBoundary, TimeoutOptions, RetryOptions } from './operators/index.js';
+export type {
+  AssistantMessage,
+  BufferTextOptions,
+  TextBoundary,
+  TimeoutOptions,
+  RetryOptions,
+} from './operators/index.js';
 
 export { createChatSession } from './session/index.js';
 export type { ChatSession, ChatSessionOptions, ChatProvider, ChatState } from './session/index.js';

@@ -4,7 +4,7 @@
  */
 import { startDemo, type Demo } from './server.js';
 
-const port = Number(process.env['PORT'] ?? 5173);
+const port = Number(process.env.PORT ?? 5173);
 
 let demo: Demo;
 try {

@@ -6,7 +6,8 @@ import { YqcloudError } from '../../lib/index.js';
 const blockedAdvice = {
   'ip-banned':
     "The service has banned this network's IP address (its abuse detection was triggered). Asking again from here will not help: try another network, or a proxy outside the browser.",
-  'abnormal-traffic': 'The service reports abnormal traffic from this network and refused to answer. Change network, then ask again.',
+  'abnormal-traffic':
+    'The service reports abnormal traffic from this network and refused to answer. Change network, then ask again.',
   'html-page':
     'A web page (a gateway or a challenge page) answered instead of the chat service. Open the service in a tab to pass the check, or try later.',
 } as const;
@@ -32,10 +33,16 @@ export const describeError = (e: YqcloudError): string => {
     return `The service could not be reached (${e.message}). Check your connection, then ask again.${kept}`;
   if (YqcloudError.is(e, 'Timeout')) {
     const seconds = Math.round(e.timeoutMs / 1000);
-    const what = e.phase === 'first-chunk' ? 'start answering' : e.phase === 'idle' ? 'send more of the reply' : 'finish the reply';
+    const what =
+      e.phase === 'first-chunk'
+        ? 'start answering'
+        : e.phase === 'idle'
+          ? 'send more of the reply'
+          : 'finish the reply';
     return `The service did not ${what} within ${seconds} s.${kept} Ask again to retry.`;
   }
-  if (YqcloudError.is(e, 'EmptyResponse')) return 'The service answered with no text at all; it is often throttling. Wait a little, then ask again.';
+  if (YqcloudError.is(e, 'EmptyResponse'))
+    return 'The service answered with no text at all; it is often throttling. Wait a little, then ask again.';
   if (YqcloudError.is(e, 'ResponseTooLarge')) return `The reply was longer than the page accepts.${kept}`;
   return `The request was not sent: ${e.message}.`;
 };

@@ -58,7 +58,7 @@ const render = (state: ChatState): void => {
   pending.textContent = state.pending;
   pending.hidden = state.status !== 'streaming';
   status.textContent = state.status === 'streaming' ? 'Replying…' : state.status === 'error' ? 'Failed.' : 'Ready.';
-  status.dataset['status'] = state.status;
+  status.dataset.status = state.status;
   stopButton.disabled = state.status !== 'streaming';
   problem.textContent = state.status === 'error' && state.error !== undefined ? describeError(state.error) : '';
   problem.hidden = problem.textContent === '';

@@ -13,9 +13,15 @@ const output = fileURLToPath(new URL('../../docs/demo.png', import.meta.url));
 
 const demo = await startDemo();
 const browser = await chromium.launch({
-  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 900, height: 640 }, deviceScaleFactor: 1 });
@@ -28,7 +34,9 @@ try {
 
   // A first turn, answered in full.
   await ask('What does yqcloud-rx do?');
-  await page.waitForFunction(() => document.querySelectorAll('#messages .assistant').length === 1, undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelectorAll('#messages .assistant').length === 1, undefined, {
+    timeout: 15_000,
+  });
   await page.waitForSelector('#status[data-status="idle"]', { timeout: 15_000 });
 
   // A second one, caught mid-reply: well into the reply, far from its end.

@@ -68,7 +68,10 @@ interface Session {
   conversation: Conversation | undefined;
 }
 
-type TurnOutcome = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly error: unknown } | { readonly kind: 'cancelled' };
+type TurnOutcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'cancelled' };
 
 const seconds = (s: number | undefined): number | undefined => (s === undefined ? undefined : Math.round(s * 1000));
 
@@ -79,7 +82,9 @@ const readAll = async (stream: NodeJS.ReadStream): Promise<string> => {
 };
 
 const red = (io: ChatIo, options: ChatOptions, line: string): string =>
-  options.color !== false && io.stderr.isTTY === true && process.env['NO_COLOR'] === undefined ? `\x1b[31m${line}\x1b[0m` : line;
+  options.color !== false && io.stderr.isTTY === true && process.env.NO_COLOR === undefined
+    ? `\x1b[31m${line}\x1b[0m`
+    : line;
 
 const exitCodeOf = (e: unknown): number => (e instanceof YqcloudError ? exitCodes[e.kind] : exitCodes.unexpected);
 
@@ -95,7 +100,8 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
           idleMs: seconds(options.idleTimeout),
           totalMs: seconds(options.timeout),
         });
-  const retries = options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
+  const retries =
+    options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
   const conversation = options.conversation === undefined ? undefined : await loadConversation(options.conversation);
   return {
     provider,
@@ -161,7 +167,10 @@ const runTurn = (
         next: (chunk) => {
           spinner.stop();
           if (options.json === true) {
-            const line = chunk.type === 'conversation' ? { type: 'conversation', conversation: Conversation.toJson(chunk.conversation) } : chunk;
+            const line =
+              chunk.type === 'conversation'
+                ? { type: 'conversation', conversation: Conversation.toJson(chunk.conversation) }
+                : chunk;
             io.stdout.write(`${JSON.stringify(line)}\n`);
           } else if (chunk.type === 'text') {
             io.stdout.write(chunk.text);
@@ -247,7 +256,11 @@ const repl = (session: Session, options: ChatOptions, io: ChatIo): Promise<numbe
  * process.exitCode = await runChat(['Hello'], { emulator: true }, process);
  * ```
  */
-export const runChat = async (promptWords: ReadonlyArray<string>, options: ChatOptions, io: ChatIo): Promise<number> => {
+export const runChat = async (
+  promptWords: ReadonlyArray<string>,
+  options: ChatOptions,
+  io: ChatIo,
+): Promise<number> => {
   let session: Session;
   try {
     session = await openSession(options);

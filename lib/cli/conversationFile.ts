@@ -22,13 +22,19 @@ export const loadConversation = async (file: string): Promise<Conversation | und
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (e: unknown) {
-    throw new YqcloudError('InvalidRequest', `--conversation ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`, {
-      path: 'conversation',
-    });
+    throw new YqcloudError(
+      'InvalidRequest',
+      `--conversation ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`,
+      {
+        path: 'conversation',
+      },
+    );
   }
   const decoded = Conversation.fromJson(json);
   if (decoded._tag === 'Left')
-    throw new YqcloudError('InvalidRequest', `--conversation ${file}: ${decoded.left.message}`, { path: 'conversation' });
+    throw new YqcloudError('InvalidRequest', `--conversation ${file}: ${decoded.left.message}`, {
+      path: 'conversation',
+    });
   return decoded.right;
 };
 

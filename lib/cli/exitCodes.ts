@@ -38,7 +38,10 @@ export const exitCodeTable = (): string =>
   [
     [exitCodes.ok, 'the reply finished'],
     [exitCodes.unexpected, 'an unexpected failure'],
-    [exitCodes.InvalidRequest, 'InvalidRequest: bad arguments, prompt, proxy URL or conversation file (nothing was sent)'],
+    [
+      exitCodes.InvalidRequest,
+      'InvalidRequest: bad arguments, prompt, proxy URL or conversation file (nothing was sent)',
+    ],
     [exitCodes.Http, 'Http: the service answered with an HTTP error status'],
     [exitCodes.Network, 'Network: DNS, connection refused or reset, TLS, proxy'],
     [exitCodes.Blocked, 'Blocked: the service refused this network (IP ban, abnormal traffic, HTML page)'],

@@ -17,11 +17,13 @@ import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../em
 import { runChat, type ChatOptions } from './chat.js';
 import { exitCodes, exitCodeTable } from './exitCodes.js';
 
-const positive = (name: string) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
-  return n;
-};
+const positive =
+  (name: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
 
 const count = (value: string): number => {
   const n = Number(value);
@@ -60,14 +62,27 @@ program
   .option('--system <text>', 'a system message for a new conversation')
   .option('--model <name>', 'the model (default gpt-4, the only one the service serves)')
   .option('--endpoint <url>', 'another endpoint (an emulator, a mirror)')
-  .addOption(new Option('--emulator', 'start the embedded emulator and talk to it (no network needed)').conflicts('endpoint'))
+  .addOption(
+    new Option('--emulator', 'start the embedded emulator and talk to it (no network needed)').conflicts('endpoint'),
+  )
   .option('--proxy <url>', 'a proxy: http://user:pass@host:port, https://…, socks5://…, socks4://…')
   .option('--conversation <file>', 'load the conversation from FILE if it exists, and save it after each reply')
   .option('--json', 'print one JSON line per chunk (text, conversation, finish last) instead of plain text')
-  .addOption(new Option('--first-chunk-timeout <seconds>', 'fail if no chunk arrives within this time').argParser(positive('--first-chunk-timeout')))
-  .addOption(new Option('--idle-timeout <seconds>', 'fail if the reply stalls this long').argParser(positive('--idle-timeout')))
+  .addOption(
+    new Option('--first-chunk-timeout <seconds>', 'fail if no chunk arrives within this time').argParser(
+      positive('--first-chunk-timeout'),
+    ),
+  )
+  .addOption(
+    new Option('--idle-timeout <seconds>', 'fail if the reply stalls this long').argParser(positive('--idle-timeout')),
+  )
   .addOption(new Option('--timeout <seconds>', 'fail if the whole reply takes longer').argParser(positive('--timeout')))
-  .addOption(new Option('--retries <n>', 'retry transient failures before any text (network, 408/425/429/5xx, first-chunk timeout)').argParser(count))
+  .addOption(
+    new Option(
+      '--retries <n>',
+      'retry transient failures before any text (network, 408/425/429/5xx, first-chunk timeout)',
+    ).argParser(count),
+  )
   .option('--no-color', 'no colours in error messages (also when NO_COLOR is set)')
   .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
   .action(async (prompt: ReadonlyArray<string>, options: ChatOptions) => {
@@ -87,9 +102,15 @@ program
   .action(async (options: { readonly port: number; readonly host: string; readonly fault?: Fault }) => {
     let emulator: Emulator;
     try {
-      emulator = await startEmulator({ port: options.port, host: options.host, ...(options.fault === undefined ? {} : { fault: options.fault }) });
+      emulator = await startEmulator({
+        port: options.port,
+        host: options.host,
+        ...(options.fault === undefined ? {} : { fault: options.fault }),
+      });
     } catch (e: unknown) {
-      process.stderr.write(`yqcloud-rx: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(
+        `yqcloud-rx: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
       process.exitCode = exitCodes.unexpected;
       return;
     }

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { MessageCodec, normalise, type Message } from './message.js';
 import { describeErrors } from './decodeErrors.js';
@@ -61,9 +61,7 @@ export interface ConversationDecodeError {
  * ```
  */
 export const ConversationJsonCodec: t.Type<ConversationJson> = t.readonly(
-  t.type(
-    { model: t.string, userId: t.string, message_history: t.readonlyArray(MessageCodec) },
-  ),
+  t.type({ model: t.string, userId: t.string, message_history: t.readonlyArray(MessageCodec) }),
   'ConversationJson',
 );
 

@@ -235,17 +235,16 @@ export const invalidRequest = (path: string, message: string): YqcloudError =>
  * httpError(429, 'slow down', 2000).retryAfterMs; // 2000
  * ```
  */
-export const httpError = (
-  status: number,
-  body: string,
-  retryAfterMs?: number,
-  detail?: string,
-): YqcloudError =>
-  new YqcloudError('Http', `HTTP ${status}${detail === undefined ? '' : ` (${detail})`}${body === '' ? '' : `: ${body.slice(0, 200)}`}`, {
-    status,
-    body,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-  });
+export const httpError = (status: number, body: string, retryAfterMs?: number, detail?: string): YqcloudError =>
+  new YqcloudError(
+    'Http',
+    `HTTP ${status}${detail === undefined ? '' : ` (${detail})`}${body === '' ? '' : `: ${body.slice(0, 200)}`}`,
+    {
+      status,
+      body,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    },
+  );
 
 /**
  * The connection failed (DNS, refused, reset, TLS, proxy).

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js';
+import * as E from '#fp-ts/Either.js';
 import { invalidRequest, type YqcloudError } from './error.js';
 
 /**
@@ -40,7 +40,12 @@ export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudE
     if (!token.test(name)) return E.left(invalidRequest(`${path}.${name}`, 'not a valid header name'));
     if (typeof value !== 'string') return E.left(invalidRequest(`${path}.${name}`, 'a header value must be a string'));
     if (badValue.test(value))
-      return E.left(invalidRequest(`${path}.${name}`, 'a header value holds visible ASCII, spaces, tabs and Latin-1 only (no CR, LF or other control character)'));
+      return E.left(
+        invalidRequest(
+          `${path}.${name}`,
+          'a header value holds visible ASCII, spaces, tabs and Latin-1 only (no CR, LF or other control character)',
+        ),
+      );
     out.push([name, value]);
   }
   // fromEntries defines own properties, so a header named `__proto__` is kept, not swallowed.

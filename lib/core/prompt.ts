@@ -3,9 +3,9 @@
  *
  * @module
  */
-import * as O from 'fp-ts/lib/Option.js';
-import * as RA from 'fp-ts/lib/ReadonlyArray.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as O from '#fp-ts/Option.js';
+import * as RA from '#fp-ts/ReadonlyArray.js';
+import { pipe } from '#fp-ts/function.js';
 import { messageText, type Message, type Role } from './message.js';
 
 /**

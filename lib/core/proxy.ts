@@ -3,8 +3,8 @@
  *
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
 import { invalidRequest, type YqcloudError } from './error.js';
 
 /**
@@ -50,7 +50,13 @@ const defaultPorts: Readonly<Record<ProxyProtocol, number>> = {
 
 const isProtocol = (s: string): s is ProxyProtocol => (protocols as ReadonlyArray<string>).includes(s);
 
-const decode = (s: string): string => E.getOrElse(() => s)(E.tryCatch(() => decodeURIComponent(s), () => s));
+const decode = (s: string): string =>
+  E.getOrElse(() => s)(
+    E.tryCatch(
+      () => decodeURIComponent(s),
+      () => s,
+    ),
+  );
 
 /**
  * Replaces the `user:password@` of every URL in a text with `***@` (up to the authority's last
@@ -97,7 +103,10 @@ export const parseProxy = (input: string): E.Either<YqcloudError, ProxyConfig> =
       const redacted = printable(input, url);
       if (!isProtocol(scheme))
         return E.left(
-          invalidRequest('proxy', `unsupported proxy scheme "${scheme}" in ${redacted}; use one of ${protocols.join(', ')}`),
+          invalidRequest(
+            'proxy',
+            `unsupported proxy scheme "${scheme}" in ${redacted}; use one of ${protocols.join(', ')}`,
+          ),
         );
       if (url.hostname === '') return E.left(invalidRequest('proxy', `no host in ${redacted}`));
       if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js';
-import * as O from 'fp-ts/lib/Option.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as E from '#fp-ts/Either.js';
+import * as O from '#fp-ts/Option.js';
+import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { ConversationCodec, type Conversation } from './conversation.js';
 import { describeErrors, errorPath, relevantErrors } from './decodeErrors.js';
@@ -142,15 +142,15 @@ const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
     return E.left(invalidRequest('', 'the request must be an object with `messages`'));
   const unknownKey = Object.keys(u).find((key) => !requestKeys.has(key));
   if (unknownKey !== undefined)
-    return E.left(
-      invalidRequest(unknownKey, `unknown option; the options are ${[...requestKeys].join(', ')}`),
-    );
+    return E.left(invalidRequest(unknownKey, `unknown option; the options are ${[...requestKeys].join(', ')}`));
   return pipe(
     ChatRequestCodec.decode(u),
     E.mapLeft((errors) => {
       const first = relevantErrors(errors)[0];
       // describeErrors names each place itself, so the message is not prefixed with the path again.
-      return new YqcloudError('InvalidRequest', describeErrors(errors), { path: first === undefined ? '' : errorPath(first) });
+      return new YqcloudError('InvalidRequest', describeErrors(errors), {
+        path: first === undefined ? '' : errorPath(first),
+      });
     }),
   );
 };

@@ -235,7 +235,12 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     next();
   };
 
-  const answer = (req: http.IncomingMessage, res: http.ServerResponse, payload: EmulatorPayload, fault: Fault | undefined): void => {
+  const answer = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    payload: EmulatorPayload,
+    fault: Fault | undefined,
+  ): void => {
     const history = payload.withoutContext ? [] : store.turns(payload.userId);
     const text = reply(payload.prompt, { system: payload.system, userId: payload.userId, history });
     const remember = (): void => {
@@ -251,7 +256,9 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         return plain(res, 200, `${abnormalTrafficPrefix}，请尝试更换网络环境`);
       case 'html':
         res.writeHead(200, { ...corsHeaders, 'content-type': 'text/html; charset=utf-8' });
-        res.end('<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>');
+        res.end(
+          '<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>',
+        );
         return;
       case 'status':
         return plain(

@@ -66,33 +66,34 @@ const isInteger = (u: unknown, min: number, max: number): u is number =>
 export const parseFault = (u: unknown): Fault | string => {
   if (typeof u !== 'object' || u === null) return 'a fault is an object with a `kind`';
   const f = u as Record<string, unknown>;
-  switch (f['kind']) {
+  switch (f.kind) {
     case 'ban':
     case 'abnormal-traffic':
     case 'html':
     case 'split-utf8':
-      return { kind: f['kind'] };
+      return { kind: f.kind };
     case 'status':
-      if (!isInteger(f['status'], 200, 599)) return 'a status fault needs `status`, an integer from 200 to 599 (a 1xx is not a final answer)';
-      if (f['retryAfterS'] !== undefined && !isInteger(f['retryAfterS'], 0, 86_400))
+      if (!isInteger(f.status, 200, 599))
+        return 'a status fault needs `status`, an integer from 200 to 599 (a 1xx is not a final answer)';
+      if (f.retryAfterS !== undefined && !isInteger(f.retryAfterS, 0, 86_400))
         return '`retryAfterS` must be a whole number of seconds';
-      return f['retryAfterS'] === undefined
-        ? { kind: 'status', status: f['status'] }
-        : { kind: 'status', status: f['status'], retryAfterS: f['retryAfterS'] };
+      return f.retryAfterS === undefined
+        ? { kind: 'status', status: f.status }
+        : { kind: 'status', status: f.status, retryAfterS: f.retryAfterS };
     case 'reset':
-      return isInteger(f['afterChars'], 0, Number.MAX_SAFE_INTEGER)
-        ? { kind: 'reset', afterChars: f['afterChars'] }
+      return isInteger(f.afterChars, 0, Number.MAX_SAFE_INTEGER)
+        ? { kind: 'reset', afterChars: f.afterChars }
         : 'a reset fault needs `afterChars`, a whole number';
     case 'hang':
-      return typeof f['phase'] === 'string' && hangPhases.includes(f['phase'])
-        ? { kind: 'hang', phase: f['phase'] as HangPhase }
+      return typeof f.phase === 'string' && hangPhases.includes(f.phase)
+        ? { kind: 'hang', phase: f.phase as HangPhase }
         : `a hang fault needs \`phase\`: ${hangPhases.join(', ')}`;
     case 'slow':
-      return isInteger(f['delayMs'], 0, 60_000)
-        ? { kind: 'slow', delayMs: f['delayMs'] }
+      return isInteger(f.delayMs, 0, 60_000)
+        ? { kind: 'slow', delayMs: f.delayMs }
         : 'a slow fault needs `delayMs`, a whole number of milliseconds';
     default:
-      return `unknown fault kind ${JSON.stringify(f['kind'])}`;
+      return `unknown fault kind ${JSON.stringify(f.kind)}`;
   }
 };
 

@@ -59,7 +59,12 @@ export const defaultReply: ReplyFunction = (prompt, context) => {
     .filter((line) => line.startsWith('User:'))
     .map((line) => line.slice('User:'.length).trim());
   const turn = Math.max(context.history.length + 1, userLines.length);
-  const first = context.history[0] === undefined ? (userLines.length > 1 ? userLines[0] : undefined) : lastLine(context.history[0].prompt);
+  const first =
+    context.history[0] === undefined
+      ? userLines.length > 1
+        ? userLines[0]
+        : undefined
+      : lastLine(context.history[0].prompt);
   return [
     `You said: "${lastLine(prompt)}".`,
     `This is turn ${turn} of our conversation.`,

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
-import * as O from 'fp-ts/lib/Option.js';
+import * as O from '#fp-ts/Option.js';
 import { Observable } from 'rxjs';
 import { invalidRequest, networkError, type YqcloudError } from '../core/error.js';
 import { redactCredentials } from '../core/proxy.js';

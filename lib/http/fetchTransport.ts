@@ -6,7 +6,7 @@
  * @module
  */
 import axios, { type AxiosInstance } from 'axios';
-import * as O from 'fp-ts/lib/Option.js';
+import * as O from '#fp-ts/Option.js';
 import { Observable } from 'rxjs';
 import { httpError, invalidRequest } from '../core/error.js';
 import { toNetworkError } from './toNetworkError.js';
@@ -33,7 +33,9 @@ export interface FetchTransportOptions {
  * to send none, so the browser's own stays.
  */
 const withoutAxiosUserAgent = (headers: HttpRequest['headers']): Record<string, string | false> =>
-  Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent') ? { ...headers } : { ...headers, 'user-agent': false };
+  Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')
+    ? { ...headers }
+    : { ...headers, 'user-agent': false };
 
 /**
  * A transport over `fetch`: proxies cannot be chosen by a page, so a request with `proxy`
@@ -49,7 +51,9 @@ export const fetchTransport =
   (request) =>
     new Observable<ResponseEvent>((subscriber) => {
       if (O.isSome(request.proxy)) {
-        subscriber.error(invalidRequest('proxy', 'a proxy cannot be used from a browser (fetch); the browser chooses its own'));
+        subscriber.error(
+          invalidRequest('proxy', 'a proxy cannot be used from a browser (fetch); the browser chooses its own'),
+        );
         return;
       }
       const controller = new AbortController();

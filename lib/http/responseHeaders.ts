@@ -16,6 +16,7 @@ import type { AxiosResponse } from 'axios';
 export const lowerCaseHeaders = (headers: AxiosResponse['headers']): Readonly<Record<string, string>> => {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers as Record<string, unknown>))
-    if (value !== undefined && value !== null) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    if (value !== undefined && value !== null)
+      out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
   return out;
 };

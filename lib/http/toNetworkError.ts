@@ -42,4 +42,3 @@ export const toNetworkError = (e: unknown): YqcloudError => {
   const cause = Object.assign(new Error(text), { name: root instanceof Error ? root.name : 'Error', code });
   return networkError(code, text, cause);
 };
-

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Observable } from 'rxjs';
-import type { Option } from 'fp-ts/lib/Option.js';
+import type { Option } from '#fp-ts/Option.js';
 import type { Headers } from '../core/headers.js';
 import type { ProxyConfig } from '../core/proxy.js';
 

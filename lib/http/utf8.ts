@@ -74,21 +74,19 @@ export const createUtf8Decoder = (): Utf8Decoder => {
  * bytes$.pipe(decodeUtf8()).subscribe((text) => process.stdout.write(text));
  * ```
  */
-export const decodeUtf8 =
-  (): OperatorFunction<Uint8Array | string, string> =>
-  (source) =>
-    new Observable<string>((subscriber) => {
-      const decoder = createUtf8Decoder();
-      return source.subscribe({
-        next: (piece) => {
-          const text = decoder.push(piece);
-          if (text !== '') subscriber.next(text);
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => {
-          const rest = decoder.end();
-          if (rest !== '') subscriber.next(rest);
-          subscriber.complete();
-        },
-      });
+export const decodeUtf8 = (): OperatorFunction<Uint8Array | string, string> => (source) =>
+  new Observable<string>((subscriber) => {
+    const decoder = createUtf8Decoder();
+    return source.subscribe({
+      next: (piece) => {
+        const text = decoder.push(piece);
+        if (text !== '') subscriber.next(text);
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => {
+        const rest = decoder.end();
+        if (rest !== '') subscriber.next(rest);
+        subscriber.complete();
+      },
     });
+  });

@@ -1,6 +1,13 @@
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe as fpPipe } from 'fp-ts/lib/function.js';
-import { asyncScheduler, Observable, throwError, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import * as E from '#fp-ts/Either.js';
+import { pipe as fpPipe } from '#fp-ts/function.js';
+import {
+  asyncScheduler,
+  Observable,
+  throwError,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import { text, type Chunk } from '../core/chunk.js';
 import { invalidRequest } from '../core/error.js';
 import { durationMs, nonNegative, optionsObject, schedulerOption } from './options.js';
@@ -83,15 +90,15 @@ export const bufferText =
       E.chain((o) =>
         fpPipe(
           E.Do,
-          E.apS('timeMs', durationMs('bufferText.timeMs', o['timeMs'])),
-          E.apS('maxChars', nonNegative('bufferText.maxChars', o['maxChars'])),
+          E.apS('timeMs', durationMs('bufferText.timeMs', o.timeMs)),
+          E.apS('maxChars', nonNegative('bufferText.maxChars', o.maxChars)),
           E.apS(
             'boundary',
-            o['boundary'] === undefined || boundaries.includes(o['boundary'] as TextBoundary)
-              ? E.right(o['boundary'] as TextBoundary | undefined)
+            o.boundary === undefined || boundaries.includes(o.boundary as TextBoundary)
+              ? E.right(o.boundary as TextBoundary | undefined)
               : E.left(invalidRequest('bufferText.boundary', `expected one of ${boundaries.join(', ')}`)),
           ),
-          E.apS('scheduler', schedulerOption('bufferText.scheduler', o['scheduler'])),
+          E.apS('scheduler', schedulerOption('bufferText.scheduler', o.scheduler)),
         ),
       ),
     );

@@ -29,21 +29,19 @@ export interface AssistantMessage extends Message {
  * const reply = await lastValueFrom(provider.create({ messages }).pipe(finalMessage()));
  * ```
  */
-export const finalMessage =
-  (): OperatorFunction<Chunk, AssistantMessage> =>
-  (source) =>
-    new Observable<AssistantMessage>((subscriber) => {
-      const pieces: Array<string> = [];
-      let finished = false;
-      return source.subscribe({
-        next: (chunk) => {
-          if (chunk.type === 'text') pieces.push(chunk.text);
-          else if (chunk.type === 'finish') finished = true;
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => {
-          if (finished) subscriber.next({ role: 'assistant', content: pieces.join('') });
-          subscriber.complete();
-        },
-      });
+export const finalMessage = (): OperatorFunction<Chunk, AssistantMessage> => (source) =>
+  new Observable<AssistantMessage>((subscriber) => {
+    const pieces: Array<string> = [];
+    let finished = false;
+    return source.subscribe({
+      next: (chunk) => {
+        if (chunk.type === 'text') pieces.push(chunk.text);
+        else if (chunk.type === 'finish') finished = true;
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => {
+        if (finished) subscriber.next({ role: 'assistant', content: pieces.join('') });
+        subscriber.complete();
+      },
     });
+  });

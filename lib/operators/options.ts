@@ -4,8 +4,8 @@
  *
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
 import type { SchedulerLike } from 'rxjs';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 
@@ -77,7 +77,10 @@ export const schedulerOption = (path: string, u: unknown): Checked<SchedulerLike
       () => false,
     ),
     E.toUnion,
-    (isScheduler) => (isScheduler ? E.right(u as SchedulerLike | undefined) : E.left(invalidRequest(path, 'expected an RxJS scheduler'))),
+    (isScheduler) =>
+      isScheduler
+        ? E.right(u as SchedulerLike | undefined)
+        : E.left(invalidRequest(path, 'expected an RxJS scheduler')),
   );
 
 /**

@@ -1,5 +1,5 @@
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe as fpPipe } from 'fp-ts/lib/function.js';
+import * as E from '#fp-ts/Either.js';
+import { pipe as fpPipe } from '#fp-ts/function.js';
 import { asyncScheduler, defer, retry, tap, throwError, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { invalidRequest, YqcloudError } from '../core/error.js';
@@ -26,7 +26,8 @@ export interface RetryOptions {
   readonly random?: (() => number) | undefined;
 }
 
-const transientStatus = (status: number): boolean => status === 408 || status === 425 || status === 429 || status >= 500;
+const transientStatus = (status: number): boolean =>
+  status === 408 || status === 425 || status === 429 || status >= 500;
 
 /**
  * Whether an error is worth a fresh attempt: `Network`, `Http` 408/425/429/5xx and `Timeout` of
@@ -89,14 +90,14 @@ export const retryTransient =
       E.chain((o) =>
         fpPipe(
           E.Do,
-          E.apS('maxRetries', nonNegative('retryTransient.maxRetries', o['maxRetries'])),
-          E.apS('baseDelayMs', durationMs('retryTransient.baseDelayMs', o['baseDelayMs'])),
-          E.apS('maxDelayMs', durationMs('retryTransient.maxDelayMs', o['maxDelayMs'])),
-          E.apS('scheduler', schedulerOption('retryTransient.scheduler', o['scheduler'])),
+          E.apS('maxRetries', nonNegative('retryTransient.maxRetries', o.maxRetries)),
+          E.apS('baseDelayMs', durationMs('retryTransient.baseDelayMs', o.baseDelayMs)),
+          E.apS('maxDelayMs', durationMs('retryTransient.maxDelayMs', o.maxDelayMs)),
+          E.apS('scheduler', schedulerOption('retryTransient.scheduler', o.scheduler)),
           E.apS(
             'random',
-            o['random'] === undefined || typeof o['random'] === 'function'
-              ? E.right(o['random'] as (() => number) | undefined)
+            o.random === undefined || typeof o.random === 'function'
+              ? E.right(o.random as (() => number) | undefined)
               : E.left(invalidRequest('retryTransient.random', 'expected a function returning a number in [0, 1)')),
           ),
         ),

@@ -1,6 +1,13 @@
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe as fpPipe } from 'fp-ts/lib/function.js';
-import { asyncScheduler, Observable, throwError, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import * as E from '#fp-ts/Either.js';
+import { pipe as fpPipe } from '#fp-ts/function.js';
+import {
+  asyncScheduler,
+  Observable,
+  throwError,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { timeoutError, withPartialText, type TimeoutPhase } from '../core/error.js';
 import { durationMs, optionsObject, schedulerOption } from './options.js';
@@ -48,10 +55,10 @@ export const withTimeouts =
       E.chain((o) =>
         fpPipe(
           E.Do,
-          E.apS('firstChunkMs', durationMs('withTimeouts.firstChunkMs', o['firstChunkMs'])),
-          E.apS('idleMs', durationMs('withTimeouts.idleMs', o['idleMs'])),
-          E.apS('totalMs', durationMs('withTimeouts.totalMs', o['totalMs'])),
-          E.apS('scheduler', schedulerOption('withTimeouts.scheduler', o['scheduler'])),
+          E.apS('firstChunkMs', durationMs('withTimeouts.firstChunkMs', o.firstChunkMs)),
+          E.apS('idleMs', durationMs('withTimeouts.idleMs', o.idleMs)),
+          E.apS('totalMs', durationMs('withTimeouts.totalMs', o.totalMs)),
+          E.apS('scheduler', schedulerOption('withTimeouts.scheduler', o.scheduler)),
         ),
       ),
     );

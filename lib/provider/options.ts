@@ -3,8 +3,8 @@
  *
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
 import type { AxiosInstance } from 'axios';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders, type Headers } from '../core/headers.js';
@@ -166,17 +166,17 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
     E.chain((o) =>
       pipe(
         E.Do,
-        E.apS('apiEndpoint', checkEndpoint(o['apiEndpoint'])),
-        E.apS('headers', o['headers'] === undefined ? E.right({}) : validateHeaders(o['headers'])),
-        E.apS('axios', optionalOf('axios', 'an axios instance', isAxios)(o['axios'])),
-        E.apS('ca', optionalOf('ca', 'a PEM certificate string or bytes', isCa)(o['ca'])),
+        E.apS('apiEndpoint', checkEndpoint(o.apiEndpoint)),
+        E.apS('headers', o.headers === undefined ? E.right({}) : validateHeaders(o.headers)),
+        E.apS('axios', optionalOf('axios', 'an axios instance', isAxios)(o.axios)),
+        E.apS('ca', optionalOf('ca', 'a PEM certificate string or bytes', isCa)(o.ca)),
         E.apS(
           'maxResponseBytes',
-          optionalOf('maxResponseBytes', 'a positive integer', isPositiveInteger)(o['maxResponseBytes']),
+          optionalOf('maxResponseBytes', 'a positive integer', isPositiveInteger)(o.maxResponseBytes),
         ),
-        E.apS('keepAlive', optionalOf('keepAlive', 'a boolean', isBoolean)(o['keepAlive'])),
-        E.apS('transport', optionalOf('transport', 'a function', isFunction)(o['transport'])),
-        E.apS('now', optionalOf('now', 'a function returning epoch milliseconds', isFunction)(o['now'])),
+        E.apS('keepAlive', optionalOf('keepAlive', 'a boolean', isBoolean)(o.keepAlive)),
+        E.apS('transport', optionalOf('transport', 'a function', isFunction)(o.transport)),
+        E.apS('now', optionalOf('now', 'a function returning epoch milliseconds', isFunction)(o.now)),
         E.map(
           (c): ProviderConfig => ({
             apiEndpoint: c.apiEndpoint,

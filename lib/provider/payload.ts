@@ -4,9 +4,9 @@
  *
  * @module
  */
-import * as O from 'fp-ts/lib/Option.js';
-import * as RA from 'fp-ts/lib/ReadonlyArray.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as O from '#fp-ts/Option.js';
+import * as RA from '#fp-ts/ReadonlyArray.js';
+import { pipe } from '#fp-ts/function.js';
 import { appendHistory, make, withHistory, type Conversation } from '../core/conversation.js';
 import { mergeHeaders, type Headers } from '../core/headers.js';
 import { formatPrompt, extractSystem } from '../core/prompt.js';

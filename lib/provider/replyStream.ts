@@ -24,7 +24,7 @@ import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
 import { createReplyText } from './replyText.js';
 import type { BlockPool } from './blockPool.js';
-import * as O from 'fp-ts/lib/Option.js';
+import * as O from '#fp-ts/Option.js';
 
 /**
  * Everything one reply needs besides the transport.
@@ -78,7 +78,10 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
       ? (events as Observable<ResponseEvent>)
       : invalidRequest('transport', 'a transport returns an Observable of response events');
   } catch (e) {
-    return invalidRequest('transport', `the transport threw: ${e instanceof Error ? redactCredentials(e.message) : 'a non-error'}`);
+    return invalidRequest(
+      'transport',
+      `the transport threw: ${e instanceof Error ? redactCredentials(e.message) : 'a non-error'}`,
+    );
   }
 };
 
@@ -129,7 +132,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         errorBody.slice(0, excerptChars),
         O.toUndefined(parseRetryAfter(head['retry-after'], plan.now())),
         status >= 300 && status < 400
-          ? `redirect${head['location'] === undefined ? '' : ` to ${redactCredentials(head['location'])}`} not followed`
+          ? `redirect${head.location === undefined ? '' : ` to ${redactCredentials(head.location)}`} not followed`
           : undefined,
       );
 
@@ -153,7 +156,9 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       const rest = reply.end();
       if (!ok) {
         errorBody += rest;
-        return fail(status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure());
+        return fail(
+          status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure(),
+        );
       }
       onText(rest);
       if (subscriber.closed) return;

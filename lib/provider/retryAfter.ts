@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as O from 'fp-ts/lib/Option.js';
+import * as O from '#fp-ts/Option.js';
 
 const httpDateStart = /^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,? /i;
 

@@ -3,21 +3,16 @@
  *
  * @module
  */
-import * as E from 'fp-ts/lib/Either.js';
-import * as O from 'fp-ts/lib/Option.js';
-import { pipe } from 'fp-ts/lib/function.js';
+import * as E from '#fp-ts/Either.js';
+import * as O from '#fp-ts/Option.js';
+import { pipe } from '#fp-ts/function.js';
 import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Chunk } from '../core/chunk.js';
 import type { YqcloudError } from '../core/error.js';
 import { validateRequest, type ChatRequest, type ModelSet } from '../core/request.js';
 import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
-import {
-  validateProviderOptions,
-  yqcloudUrl,
-  type ProviderConfig,
-  type YqcloudProviderOptions,
-} from './options.js';
+import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudProviderOptions } from './options.js';
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
 import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js';
 import { replyStream } from './replyStream.js';
@@ -25,7 +20,10 @@ import { replyStream } from './replyStream.js';
 /** The endpoint as given, when it is a string that can be read without throwing. */
 const givenEndpoint = (options: unknown): string =>
   pipe(
-    E.tryCatch(() => (options as { readonly apiEndpoint?: unknown } | undefined)?.apiEndpoint, () => undefined),
+    E.tryCatch(
+      () => (options as { readonly apiEndpoint?: unknown } | undefined)?.apiEndpoint,
+      () => undefined,
+    ),
     E.match(
       () => '',
       (endpoint) => (typeof endpoint === 'string' ? endpoint : ''),

@@ -26,7 +26,14 @@ import type { Chunk } from '../core/chunk.js';
 import { make, type Conversation } from '../core/conversation.js';
 import { YqcloudError } from '../core/error.js';
 import type { ChatRequest } from '../core/request.js';
-import { initialState, reduce, toChatState, type ChatState, type SessionEvent, type SessionState } from './chatState.js';
+import {
+  initialState,
+  reduce,
+  toChatState,
+  type ChatState,
+  type SessionEvent,
+  type SessionState,
+} from './chatState.js';
 
 /**
  * What a session needs of a provider: `create` (a `YqcloudProvider`, or a test provider).
@@ -82,7 +89,9 @@ export interface ChatSession {
 }
 
 const asYqcloudError = (e: unknown): YqcloudError =>
-  e instanceof YqcloudError ? e : new YqcloudError('Network', e instanceof Error ? e.message : String(e), { code: 'ERR_UNKNOWN', cause: e });
+  e instanceof YqcloudError
+    ? e
+    : new YqcloudError('Network', e instanceof Error ? e.message : String(e), { code: 'ERR_UNKNOWN', cause: e });
 
 /**
  * A chat session on a provider. The state is derived with `scan` from the session's events;
@@ -138,7 +147,9 @@ export const createChatSession = (provider: ChatProvider, options: ChatSessionOp
         latest = state;
         return toChatState(state);
       }),
-      distinctUntilChanged((a, b) => a.messages === b.messages && a.pending === b.pending && a.status === b.status && a.error === b.error),
+      distinctUntilChanged(
+        (a, b) => a.messages === b.messages && a.pending === b.pending && a.status === b.status && a.error === b.error,
+      ),
       takeUntil(closing),
     )
     .subscribe(states);

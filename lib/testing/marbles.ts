@@ -53,7 +53,9 @@ const textLetter = (n: number): string => {
  * toMarble([text('Hi'), finish]); // { marble: '(aF|)', values: { a: text('Hi'), F: finish } }
  * ```
  */
-export const toMarble = (chunks: ReadonlyArray<Chunk>): { readonly marble: string; readonly values: Readonly<Record<string, Chunk>> } => {
+export const toMarble = (
+  chunks: ReadonlyArray<Chunk>,
+): { readonly marble: string; readonly values: Readonly<Record<string, Chunk>> } => {
   let texts = 0;
   const lettered = chunks.map((chunk) => {
     const letter = chunk.type === 'finish' ? 'F' : chunk.type === 'conversation' ? 'C' : textLetter(texts++);

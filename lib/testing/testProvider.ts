@@ -85,7 +85,11 @@ export const createTestProvider = (options: TestProviderOptions): TestProvider =
   const requests: Array<RecordedRequest> = [];
   const transport: Transport = (request: HttpRequest): Observable<ResponseEvent> =>
     defer(() => {
-      const recorded: RecordedRequest = { url: request.url, headers: request.headers, body: JSON.parse(request.body) as Payload };
+      const recorded: RecordedRequest = {
+        url: request.url,
+        headers: request.headers,
+        body: JSON.parse(request.body) as Payload,
+      };
       const index = requests.length;
       requests.push(recorded);
       const body = isObservable(options.body) ? options.body : options.body(recorded, index);

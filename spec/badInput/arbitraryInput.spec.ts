@@ -9,7 +9,15 @@ import axios from 'axios';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
-import { asyncScheduler, defer, Observable, of, queueScheduler, VirtualTimeScheduler, type OperatorFunction } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  Observable,
+  of,
+  queueScheduler,
+  VirtualTimeScheduler,
+  type OperatorFunction,
+} from 'rxjs';
 import { finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { Conversation } from '../../lib/core/conversation.js';
 import { YqcloudError } from '../../lib/core/error.js';
@@ -37,7 +45,8 @@ const anythingArb = fc.anything({
   withBoxedValues: true,
 });
 
-const texts = (chunks: ReadonlyArray<Chunk>): string => chunks.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('');
+const texts = (chunks: ReadonlyArray<Chunk>): string =>
+  chunks.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('');
 
 const expectInvalidRequest = (error: unknown): YqcloudError => {
   expect(YqcloudError.is(error, 'InvalidRequest'), `not an InvalidRequest: ${String(error)}`).to.equal(true);
@@ -118,7 +127,10 @@ describe('bad input: arbitrary values at every client entry point', () => {
     it('near misses (messages arrays of random things, random options): valid → a reply, invalid → InvalidRequest and no request', async () => {
       const nearMessage = fc.oneof(
         { weight: 4, arbitrary: messageArb },
-        fc.record({ role: fc.oneof(roleArb, fc.string(), fc.anything()), content: fc.oneof(contentArb, fc.anything()) }),
+        fc.record({
+          role: fc.oneof(roleArb, fc.string(), fc.anything()),
+          content: fc.oneof(contentArb, fc.anything()),
+        }),
         fc.record(
           {
             role: roleArb,
@@ -139,7 +151,11 @@ describe('bad input: arbitrary values at every client entry point', () => {
         fc.constant(undefined),
         fc.constant(AbortSignal.abort()),
         fc.constant(new AbortController().signal),
-        fc.record({ aborted: fc.boolean(), addEventListener: fc.constant(() => {}), removeEventListener: fc.constant(() => {}) }),
+        fc.record({
+          aborted: fc.boolean(),
+          addEventListener: fc.constant(() => {}),
+          removeEventListener: fc.constant(() => {}),
+        }),
         fc.record({ aborted: fc.anything() }),
         fc.anything(),
       );
@@ -152,18 +168,39 @@ describe('bad input: arbitrary values at every client entry point', () => {
                 fc.constant([]),
                 fc.anything(),
               ),
-              model: fc.oneof(fc.constantFrom(undefined, '', 'gpt-4', 'GPT-4', 'gpt-3.5-turbo'), fc.string(), fc.anything()),
+              model: fc.oneof(
+                fc.constantFrom(undefined, '', 'gpt-4', 'GPT-4', 'gpt-3.5-turbo'),
+                fc.string(),
+                fc.anything(),
+              ),
               stream: fc.oneof(fc.boolean(), fc.constant(undefined), fc.anything()),
               proxy: fc.oneof(
-                fc.constantFrom(undefined, '', 'ftp://u:p@h', 'http://', 'http://h/path', 'no url', 'socks9://h:1', refusedProxy),
+                fc.constantFrom(
+                  undefined,
+                  '',
+                  'ftp://u:p@h',
+                  'http://',
+                  'http://h/path',
+                  'no url',
+                  'socks9://h:1',
+                  refusedProxy,
+                ),
                 fc.string(),
                 fc.anything(),
               ),
               conversation: fc.oneof(
                 fc.constant(undefined),
                 conversationArb,
-                fc.record({ model: fc.anything(), userId: fc.anything(), messageHistory: fc.array(fc.anything(), { maxLength: 3 }) }),
-                fc.record({ model: fc.string(), userId: fc.string(), message_history: fc.array(stringMessageArb, { maxLength: 2 }) }),
+                fc.record({
+                  model: fc.anything(),
+                  userId: fc.anything(),
+                  messageHistory: fc.array(fc.anything(), { maxLength: 3 }),
+                }),
+                fc.record({
+                  model: fc.string(),
+                  userId: fc.string(),
+                  message_history: fc.array(stringMessageArb, { maxLength: 2 }),
+                }),
                 fc.anything(),
               ),
               returnConversation: fc.oneof(fc.boolean(), fc.constant(undefined), fc.anything()),
@@ -171,7 +208,10 @@ describe('bad input: arbitrary values at every client entry point', () => {
             },
             { requiredKeys: [] },
           ),
-          fc.oneof({ weight: 6, arbitrary: fc.constant({}) }, fc.dictionary(fc.string(), fc.anything(), { maxKeys: 2 })),
+          fc.oneof(
+            { weight: 6, arbitrary: fc.constant({}) },
+            fc.dictionary(fc.string(), fc.anything(), { maxKeys: 2 }),
+          ),
         )
         .map(([request, extra]) => ({ ...extra, ...request }));
       await checkCounted(
@@ -212,7 +252,9 @@ describe('bad input: arbitrary values at every client entry point', () => {
       const r = result as ReturnType<typeof Conversation.fromJson>;
       if (E.isLeft(r)) {
         expect(r.left._tag).to.equal('ConversationDecodeError');
-        expect(r.left.message).to.be.a('string').and.match(/^not a conversation: /);
+        expect(r.left.message)
+          .to.be.a('string')
+          .and.match(/^not a conversation: /);
         return;
       }
       const c = r.right;
@@ -233,9 +275,15 @@ describe('bad input: arbitrary values at every client entry point', () => {
           fc.record(
             {
               model: fc.oneof(fc.string(), fc.anything()),
-              userId: fc.oneof(fc.nat().map((n) => `#/chat/${n}`), fc.anything()),
+              userId: fc.oneof(
+                fc.nat().map((n) => `#/chat/${n}`),
+                fc.anything(),
+              ),
               message_history: fc.oneof(
-                { weight: 3, arbitrary: fc.array(fc.oneof(stringMessageArb, messageArb, fc.anything()), { maxLength: 4 }) },
+                {
+                  weight: 3,
+                  arbitrary: fc.array(fc.oneof(stringMessageArb, messageArb, fc.anything()), { maxLength: 4 }),
+                },
                 fc.anything(),
               ),
               messageHistory: fc.array(stringMessageArb, { maxLength: 2 }),
@@ -258,8 +306,20 @@ describe('bad input: arbitrary values at every client entry point', () => {
     });
 
     it('a hostile object (throwing getter, Proxy) is a Left, not a throw', () => {
-      const getter = Object.defineProperty({}, 'model', { enumerable: true, get: () => { throw new Error('no'); } });
-      const trap = new Proxy({}, { get: () => { throw new Error('no'); } });
+      const getter = Object.defineProperty({}, 'model', {
+        enumerable: true,
+        get: () => {
+          throw new Error('no');
+        },
+      });
+      const trap = new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('no');
+          },
+        },
+      );
       for (const u of [getter, trap]) expect(E.isLeft(Conversation.fromJson(u))).to.equal(true);
     });
   });
@@ -312,10 +372,7 @@ describe('bad input: arbitrary values at every client entry point', () => {
     };
 
     it('anything at all: the constructor never throws, and invalid options fail each request with InvalidRequest', async () => {
-      await checkCounted(
-        fc.asyncProperty(anythingArb, optionsOutcome),
-        { numRuns: 1000 },
-      );
+      await checkCounted(fc.asyncProperty(anythingArb, optionsOutcome), { numRuns: 1000 });
     });
 
     it('near misses: each option wrong in every way, or right', async () => {
@@ -326,19 +383,41 @@ describe('bad input: arbitrary values at every client entry point', () => {
             {
               apiEndpoint: fc.oneof(
                 { weight: 4, arbitrary: fc.constant(server.endpoint) },
-                fc.constantFrom('', 'not a url', 'ftp://127.0.0.1/x', 'file:///etc/passwd', `ws://127.0.0.1:${server.port}/`, 'http://'),
+                fc.constantFrom(
+                  '',
+                  'not a url',
+                  'ftp://127.0.0.1/x',
+                  'file:///etc/passwd',
+                  `ws://127.0.0.1:${server.port}/`,
+                  'http://',
+                ),
                 fc.string(),
                 fc.anything(),
               ),
               headers: fc.oneof(
                 fc.constant(undefined),
-                fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), fc.stringMatching(/^[ -~]{0,12}$/), { maxKeys: 2 }),
-                fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.anything()), { maxKeys: 2 }),
+                fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), fc.stringMatching(/^[ -~]{0,12}$/), {
+                  maxKeys: 2,
+                }),
+                fc.dictionary(
+                  fc.string({ unit: 'binary', maxLength: 6 }),
+                  fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.anything()),
+                  { maxKeys: 2 },
+                ),
                 fc.constantFrom({ 'x-a': 'v\r\nx-b: evil' }, { 'x a': 'v' }, { 'x-a': 'v\0' }, { '': 'v' }),
                 fc.anything(),
               ),
-              axios: fc.oneof(fc.constant(undefined), fc.constant(axiosInstance), fc.constant({ request: 1 }), fc.anything()),
-              ca: fc.oneof(fc.constantFrom(undefined, pem, 'trust me', ''), fc.uint8Array({ maxLength: 8 }), fc.anything()),
+              axios: fc.oneof(
+                fc.constant(undefined),
+                fc.constant(axiosInstance),
+                fc.constant({ request: 1 }),
+                fc.anything(),
+              ),
+              ca: fc.oneof(
+                fc.constantFrom(undefined, pem, 'trust me', ''),
+                fc.uint8Array({ maxLength: 8 }),
+                fc.anything(),
+              ),
               maxResponseBytes: fc.oneof(
                 fc.constantFrom(undefined, 0, -1, 1, 2, 1.5, NaN, Infinity, -0, 2 ** 53, 8 * 1024 * 1024),
                 fc.integer(),
@@ -347,11 +426,18 @@ describe('bad input: arbitrary values at every client entry point', () => {
               ),
               keepAlive: fc.oneof(fc.boolean(), fc.constant(undefined), fc.anything()),
               transport: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, fc.anything()),
-              now: fc.oneof(fc.constant(undefined), fc.constant(() => 1700000000000), fc.anything()),
+              now: fc.oneof(
+                fc.constant(undefined),
+                fc.constant(() => 1700000000000),
+                fc.anything(),
+              ),
             },
             { requiredKeys: [] },
           ),
-          fc.oneof({ weight: 6, arbitrary: fc.constant({}) }, fc.dictionary(fc.string(), fc.anything(), { maxKeys: 2 })),
+          fc.oneof(
+            { weight: 6, arbitrary: fc.constant({}) },
+            fc.dictionary(fc.string(), fc.anything(), { maxKeys: 2 }),
+          ),
         )
         .map(([options, extra]) => ({ ...extra, ...options }));
       const before = server.requests.length;
@@ -373,7 +459,12 @@ describe('bad input: arbitrary values at every client entry point', () => {
       const hostile: ReadonlyArray<unknown> = [
         { apiEndpoint: Object.create(null) },
         { apiEndpoint: { toString: 0 } },
-        Object.defineProperty({}, 'apiEndpoint', { enumerable: true, get: () => { throw new Error('no'); } }),
+        Object.defineProperty({}, 'apiEndpoint', {
+          enumerable: true,
+          get: () => {
+            throw new Error('no');
+          },
+        }),
       ];
       for (const u of hostile) {
         let p: YqcloudProvider | undefined;
@@ -419,7 +510,15 @@ describe('bad input: arbitrary values at every client entry point', () => {
       fc.anything().filter((u) => typeof u !== 'number' || !(u >= 2 ** 31)),
     );
     const schedulerish = fc.oneof(
-      fc.constantFrom(undefined, asyncScheduler, queueScheduler, new VirtualTimeScheduler(), 'async', { now: 1 }, { schedule: () => undefined }),
+      fc.constantFrom(
+        undefined,
+        asyncScheduler,
+        queueScheduler,
+        new VirtualTimeScheduler(),
+        'async',
+        { now: 1 },
+        { schedule: () => undefined },
+      ),
       fc.anything(),
     );
     const nearOptions = fc
@@ -428,14 +527,21 @@ describe('bad input: arbitrary values at every client entry point', () => {
           {
             timeMs: numberish,
             maxChars: numberish,
-            boundary: fc.oneof(fc.constantFrom(undefined, 'word', 'sentence', 'line', 'Word', 'paragraph', ''), fc.anything()),
+            boundary: fc.oneof(
+              fc.constantFrom(undefined, 'word', 'sentence', 'line', 'Word', 'paragraph', ''),
+              fc.anything(),
+            ),
             firstChunkMs: numberish,
             idleMs: numberish,
             totalMs: numberish,
             maxRetries: numberish,
             baseDelayMs: numberish,
             maxDelayMs: numberish,
-            random: fc.oneof(fc.constant(undefined), fc.constant(() => 0.5), fc.anything()),
+            random: fc.oneof(
+              fc.constant(undefined),
+              fc.constant(() => 0.5),
+              fc.anything(),
+            ),
             scheduler: schedulerish,
           },
           { requiredKeys: [] },
@@ -466,11 +572,13 @@ describe('bad input: arbitrary values at every client entry point', () => {
       let error: unknown;
       let completed = false;
       expect(() =>
-        (piped as Observable<Chunk>).subscribe({
-          next: (c) => values.push(c),
-          error: (e: unknown) => (error = e),
-          complete: () => (completed = true),
-        }).unsubscribe(),
+        (piped as Observable<Chunk>)
+          .subscribe({
+            next: (c) => values.push(c),
+            error: (e: unknown) => (error = e),
+            complete: () => (completed = true),
+          })
+          .unsubscribe(),
       ).to.not.throw();
       if (error !== undefined && name === 'withTimeouts' && YqcloudError.is(error, 'Timeout')) {
         // Valid options can still time out: a 0 ms deadline on a synchronous scheduler
@@ -533,7 +641,12 @@ describe('bad input: arbitrary values at every client entry point', () => {
     });
 
     it('an options object with a throwing getter fails on subscribe, not at pipe time', () => {
-      const throwing = { enumerable: true, get: (): never => { throw new Error('no'); } };
+      const throwing = {
+        enumerable: true,
+        get: (): never => {
+          throw new Error('no');
+        },
+      };
       for (const [name, operator] of operators) {
         const hostile = Object.defineProperties({}, { timeMs: throwing, idleMs: throwing, maxRetries: throwing });
         operatorOutcome(name, operator, hostile);

@@ -42,12 +42,24 @@ const nearPayloadArb = fc
       },
       { requiredKeys: [] },
     ),
-    fc.oneof({ weight: 5, arbitrary: fc.constant({}) }, fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 2 })),
+    fc.oneof(
+      { weight: 5, arbitrary: fc.constant({}) },
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 2 }),
+    ),
     fc.boolean(),
   )
   .map(([payload, extra, full]) =>
     full
-      ? { ...extra, prompt: 'p', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true, ...payload }
+      ? {
+          ...extra,
+          prompt: 'p',
+          userId: '#/chat/1',
+          network: true,
+          system: '',
+          withoutContext: false,
+          stream: true,
+          ...payload,
+        }
       : { ...extra, ...payload },
   );
 
@@ -70,7 +82,14 @@ describe('bad input: emulator request bodies', () => {
     it('anything at all: the body itself when it is the protocol’s, else a reason; never a throw', async () => {
       await checkCounted(
         fc.property(
-          fc.anything({ withNullPrototype: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withBigInt: true }),
+          fc.anything({
+            withNullPrototype: true,
+            withMap: true,
+            withSet: true,
+            withTypedArray: true,
+            withSparseArray: true,
+            withBigInt: true,
+          }),
           judged,
         ),
         { numRuns: 1500 },
@@ -119,7 +138,9 @@ describe('bad input: emulator request bodies', () => {
           (response) => {
             const pieces: Array<Buffer> = [];
             response.on('data', (piece: Buffer) => pieces.push(piece));
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(pieces).toString('utf8') }));
+            response.on('end', () =>
+              resolve({ status: response.statusCode ?? 0, body: Buffer.concat(pieces).toString('utf8') }),
+            );
             response.on('error', reject);
           },
         );
@@ -127,7 +148,11 @@ describe('bad input: emulator request bodies', () => {
         request.end(body);
       });
 
-    const expectAnswered = (answer: Answer, bytes: number, parsed: { readonly json: boolean; readonly value?: unknown }): void => {
+    const expectAnswered = (
+      answer: Answer,
+      bytes: number,
+      parsed: { readonly json: boolean; readonly value?: unknown },
+    ): void => {
       if (bytes > maxBodyBytes) {
         expect(answer.status).to.equal(413);
         return;
@@ -160,7 +185,9 @@ describe('bad input: emulator request bodies', () => {
       const bytesArb = fc.oneof(
         fc.uint8Array({ maxLength: 64 }),
         // Lengths spread evenly up to twice the bound (fast-check keeps arrays short by default).
-        fc.integer({ min: maxBodyBytes - 4, max: 2 * maxBodyBytes }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+        fc
+          .integer({ min: maxBodyBytes - 4, max: 2 * maxBodyBytes })
+          .chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
         fc.string({ unit: 'binary', maxLength: 64 }).map((s) => Buffer.from(s, 'utf8')),
         fc.jsonValue().map((v) => {
           const json = Buffer.from(JSON.stringify(v) ?? 'null', 'utf8');
@@ -202,7 +229,9 @@ describe('bad input: emulator request bodies', () => {
     it('still answers a real client after all of that', async () => {
       const provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint });
       try {
-        const chunks = await lastValueFrom(provider.create({ messages: [{ role: 'user', content: 'still there?' }] }).pipe(toArray()));
+        const chunks = await lastValueFrom(
+          provider.create({ messages: [{ role: 'user', content: 'still there?' }] }).pipe(toArray()),
+        );
         const reply = chunks.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('');
         expect(reply).to.match(/^You said: "still there\?"/);
       } finally {
@@ -211,7 +240,14 @@ describe('bad input: emulator request bodies', () => {
     });
 
     it('refuses an x-emulator-fault header that names an Object.prototype member', async () => {
-      const body = JSON.stringify({ prompt: 'p', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true });
+      const body = JSON.stringify({
+        prompt: 'p',
+        userId: '#/chat/1',
+        network: true,
+        system: '',
+        withoutContext: false,
+        stream: true,
+      });
       for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
         const response = await fetch(emulator.apiEndpoint, {
           method: 'POST',
@@ -224,7 +260,8 @@ describe('bad input: emulator request bodies', () => {
     });
 
     it('refuses a status fault of 1xx', () => {
-      for (const status of [100, 101, 103, 199]) expect(() => emulator.injectFault({ kind: 'status', status })).to.throw(TypeError);
+      for (const status of [100, 101, 103, 199])
+        expect(() => emulator.injectFault({ kind: 'status', status })).to.throw(TypeError);
     });
   });
 });

@@ -11,7 +11,13 @@ import { withTimeouts } from '../../lib/operators/withTimeouts.js';
 import { banPrefix, classifyStart } from '../../lib/provider/inBand.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { collect } from '../support/collect.js';
-import { startLoopbackServer, within, writePieces, type Handler, type LoopbackServer } from '../support/loopbackServer.js';
+import {
+  startLoopbackServer,
+  within,
+  writePieces,
+  type Handler,
+  type LoopbackServer,
+} from '../support/loopbackServer.js';
 import { checkCounted } from './runCount.js';
 
 const hello = { messages: [{ role: 'user', content: 'Hello' }] } as const;
@@ -52,14 +58,29 @@ describe('bad input: hostile bodies through the real provider', () => {
     // sequence becomes U+FFFD (WHATWG "maximal subpart" rule), an incomplete sequence at the very
     // end becomes one U+FFFD, and nothing throws. The pieces a body arrives in do not matter.
     const malformed = Uint8Array.from([
-      0x48, 0x69, 0x20, //              'Hi '
-      0xff, 0x20, //                     a byte that never occurs in UTF-8
-      0xc3, 0x28, 0x20, //               a lead byte followed by a non-continuation
-      0x80, 0x20, //                     a lone continuation byte
-      0xc0, 0xaf, 0x20, //               an overlong '/'
-      0xed, 0xa0, 0x80, 0x20, //         an encoded surrogate (U+D800)
-      0xe4, 0xbd, 0xa0, 0x20, //         a valid '你'
-      0xe4, 0xbd, //                     a '你' cut short by the end of the body
+      0x48,
+      0x69,
+      0x20, //              'Hi '
+      0xff,
+      0x20, //                     a byte that never occurs in UTF-8
+      0xc3,
+      0x28,
+      0x20, //               a lead byte followed by a non-continuation
+      0x80,
+      0x20, //                     a lone continuation byte
+      0xc0,
+      0xaf,
+      0x20, //               an overlong '/'
+      0xed,
+      0xa0,
+      0x80,
+      0x20, //         an encoded surrogate (U+D800)
+      0xe4,
+      0xbd,
+      0xa0,
+      0x20, //         a valid '你'
+      0xe4,
+      0xbd, //                     a '你' cut short by the end of the body
     ]);
     const expected = 'Hi \uFFFD \uFFFD( \uFFFD \uFFFD\uFFFD \uFFFD\uFFFD\uFFFD 你 \uFFFD';
 
@@ -73,7 +94,11 @@ describe('bad input: hostile bodies through the real provider', () => {
     });
 
     it('decodes them the same in one-byte pieces', async () => {
-      respond = (_req, res) => writePieces(res, [...malformed].map((b) => Uint8Array.of(b)));
+      respond = (_req, res) =>
+        writePieces(
+          res,
+          [...malformed].map((b) => Uint8Array.of(b)),
+        );
       const { values, completed } = await collect(provider.create(hello));
       expect(completed).to.equal(true);
       expect(joined(values)).to.equal(expected);
@@ -85,7 +110,11 @@ describe('bad input: hostile bodies through the real provider', () => {
         fc.uint8Array({ maxLength: 200 }),
         // Mostly valid text with stray bytes spliced in.
         fc
-          .tuple(fc.string({ unit: 'binary', maxLength: 40 }), fc.uint8Array({ maxLength: 4 }), fc.string({ unit: 'binary', maxLength: 40 }))
+          .tuple(
+            fc.string({ unit: 'binary', maxLength: 40 }),
+            fc.uint8Array({ maxLength: 4 }),
+            fc.string({ unit: 'binary', maxLength: 40 }),
+          )
           .map(([a, junk, b]) => Buffer.concat([Buffer.from(a), junk, Buffer.from(b)])),
       );
       await checkCounted(
@@ -170,7 +199,9 @@ describe('bad input: hostile bodies through the real provider', () => {
         res.write('Hello, wor');
       };
       const closed = server.socketClosed();
-      const { values, error } = await collect(provider.create(hello).pipe(withTimeouts({ firstChunkMs: 2000, idleMs: 150 })));
+      const { values, error } = await collect(
+        provider.create(hello).pipe(withTimeouts({ firstChunkMs: 2000, idleMs: 150 })),
+      );
       expect(joined(values)).to.equal('Hello, wor');
       expect(error).to.include({ kind: 'Timeout', phase: 'idle', partialText: 'Hello, wor' });
       expect(await within(closed, 2000)).to.not.equal('deadline');
@@ -204,7 +235,11 @@ describe('bad input: hostile bodies through the real provider', () => {
 
     it('a normal reply that merely contains the ban words later is text, all of it', async () => {
       const body = `You asked what "${banPrefix}" means: the service banned an IP.`;
-      respond = (_req, res) => writePieces(res, [...Buffer.from(body, 'utf8')].map((b) => Uint8Array.of(b)));
+      respond = (_req, res) =>
+        writePieces(
+          res,
+          [...Buffer.from(body, 'utf8')].map((b) => Uint8Array.of(b)),
+        );
       const { values, error, completed } = await collect(provider.create(hello));
       expect(error).to.equal(undefined);
       expect(completed).to.equal(true);
@@ -213,7 +248,11 @@ describe('bad input: hostile bodies through the real provider', () => {
 
     it('a reply that starts like the ban text and then departs from it is text', async () => {
       const body = 'sorry, I cannot help with that.';
-      respond = (_req, res) => writePieces(res, [...body].map((c) => c));
+      respond = (_req, res) =>
+        writePieces(
+          res,
+          [...body].map((c) => c),
+        );
       const { values, error } = await collect(provider.create(hello));
       expect(error).to.equal(undefined);
       expect(joined(values)).to.equal(body);

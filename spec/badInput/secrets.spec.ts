@@ -37,7 +37,9 @@ const exposed = (error: YqcloudError): ReadonlyArray<readonly [string, string]> 
 const leaks = (error: unknown, secrets: ReadonlyArray<string>): ReadonlyArray<string> => {
   expect(YqcloudError.is(error), `not a YqcloudError: ${String(error)}`).to.equal(true);
   return exposed(error as YqcloudError).flatMap(([where, textValue]) =>
-    secrets.filter((secret) => textValue.includes(secret)).map((secret) => `${where} contains ${JSON.stringify(secret)}`),
+    secrets
+      .filter((secret) => textValue.includes(secret))
+      .map((secret) => `${where} contains ${JSON.stringify(secret)}`),
   );
 };
 
@@ -146,8 +148,14 @@ describe('bad input: proxy credentials never leak into errors', () => {
   });
 
   it('an unencoded / ? # after a numeric start of the password does not expose it', async () => {
-    for (const [password, shown] of [['1234/5678', '1234'], ['2024?x', '2024'], ['12#34', '12']] as const) {
-      const { error } = await collect(provider.create({ ...hello, proxy: `http://alice:${password}@proxy.example:3128` }));
+    for (const [password, shown] of [
+      ['1234/5678', '1234'],
+      ['2024?x', '2024'],
+      ['12#34', '12'],
+    ] as const) {
+      const { error } = await collect(
+        provider.create({ ...hello, proxy: `http://alice:${password}@proxy.example:3128` }),
+      );
       expect(error).to.include({ kind: 'InvalidRequest' });
       expect(leaks(error, [`alice:${shown}`, password])).to.deep.equal([]);
     }

@@ -108,7 +108,7 @@ const screen = (page: Page): Promise<Screen> =>
       })),
       pending: pending.textContent ?? '',
       pendingShown: !pending.hidden,
-      status: (document.querySelector('#status') as HTMLElement).dataset['status'] ?? '',
+      status: (document.querySelector('#status') as HTMLElement).dataset.status ?? '',
       error: error.textContent ?? '',
       errorShown: !error.hidden,
       stopEnabled: !(document.querySelector('#stop') as HTMLButtonElement).disabled,
@@ -122,13 +122,15 @@ const ask = async (page: Page, prompt: string): Promise<void> => {
 
 /** Waits (deadline 10 s) until the reply in flight has at least `chars` characters on screen. */
 const replyShowing = (page: Page, chars = 1): Promise<unknown> =>
-  page.waitForFunction((n) => (document.querySelector('#pending')?.textContent ?? '').length >= n, chars, { timeout: 10_000 });
+  page.waitForFunction((n) => (document.querySelector('#pending')?.textContent ?? '').length >= n, chars, {
+    timeout: 10_000,
+  });
 
 /** Waits (deadline 10 s) until the page is idle with `count` assistant turns. */
 const repliesDone = (page: Page, count: number): Promise<unknown> =>
   page.waitForFunction(
     (n) =>
-      document.querySelector<HTMLElement>('#status')?.dataset['status'] === 'idle' &&
+      document.querySelector<HTMLElement>('#status')?.dataset.status === 'idle' &&
       document.querySelectorAll('#messages .assistant').length === n,
     count,
     { timeout: 10_000 },
@@ -162,7 +164,9 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
 
   it('bundles the fetch transport and no Node-only module', () => {
     expect(demo.bundleInputs.some((input) => input.endsWith('lib/http/defaultTransport.browser.ts'))).to.equal(true);
-    expect(demo.bundleInputs.filter((input) => /agents\.ts|axiosTransport\.ts|proxy-agent|^node:/.test(input))).to.deep.equal([]);
+    expect(
+      demo.bundleInputs.filter((input) => /agents\.ts|axiosTransport\.ts|proxy-agent|^node:/.test(input)),
+    ).to.deep.equal([]);
   });
 
   describe('on the page (a new browser context, so empty localStorage, per test)', () => {
@@ -185,13 +189,15 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
         (globalThis as unknown as { seen: typeof seen }).seen = seen;
         new MutationObserver(() => {
           const text = pending.textContent ?? '';
-          if (text !== '' && text !== seen.at(-1)?.text) seen.push({ text, status: status.dataset['status'] ?? '' });
+          if (text !== '' && text !== seen.at(-1)?.text) seen.push({ text, status: status.dataset.status ?? '' });
         }).observe(pending, { childList: true, characterData: true, subtree: true });
       });
       await ask(page, 'Tell me about streaming');
       await repliesDone(page, 1);
 
-      const seen = await page.evaluate(() => (globalThis as unknown as { seen: Array<{ text: string; status: string }> }).seen);
+      const seen = await page.evaluate(
+        () => (globalThis as unknown as { seen: Array<{ text: string; status: string }> }).seen,
+      );
       const shown = await screen(page);
       const final = shown.messages.at(-1)?.text ?? '';
       expect(shown.messages.map((m) => m.role)).to.deep.equal(['user', 'assistant']);
@@ -205,7 +211,10 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
         if (i > 0) expect(partial.text.length).to.be.greaterThan(seen[i - 1]?.text.length ?? 0);
       }
       // `bufferText({ boundary: 'word' })`: a partial never ends inside a word.
-      expect(partials.every((s) => /\s$/.test(s.text)), JSON.stringify(partials.map((s) => s.text))).to.equal(true);
+      expect(
+        partials.every((s) => /\s$/.test(s.text)),
+        JSON.stringify(partials.map((s) => s.text)),
+      ).to.equal(true);
       expect(shown.pendingShown).to.equal(false);
     });
 
@@ -254,7 +263,9 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
       expect(shown.messages[3]?.text).to.match(/^You said: "Second question"\. .*你好，世界 🌏\.$/);
       const prompts = demo.emulator.requests.slice(-2).map((r) => r.payload?.prompt ?? '');
       expect(prompts[0]).to.equal('First question');
-      expect(prompts[1]).to.match(/User: First question\nAssistant: You said: "First.*\nUser: Second question\nAssistant:$/s);
+      expect(prompts[1]).to.match(
+        /User: First question\nAssistant: You said: "First.*\nUser: Second question\nAssistant:$/s,
+      );
     });
 
     it('restores the conversation from localStorage on reload, and goes on with it', async () => {
@@ -263,19 +274,25 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
       const before = await screen(page);
 
       await page.reload();
-      await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 2, undefined, { timeout: 5000 });
+      await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 2, undefined, {
+        timeout: 5000,
+      });
       expect((await screen(page)).messages).to.deep.equal(before.messages);
 
       await ask(page, 'And now?');
       await repliesDone(page, 2);
       const after = await screen(page);
       expect(after.messages.slice(0, 2)).to.deep.equal(before.messages);
-      expect(after.messages[3]?.text).to.match(/^You said: "And now\?"\. This is turn 2 of our conversation\. Earlier you said: "Remember me"\./);
+      expect(after.messages[3]?.text).to.match(
+        /^You said: "And now\?"\. This is turn 2 of our conversation\. Earlier you said: "Remember me"\./,
+      );
       const [a, b] = demo.emulator.requests.slice(-2).map((r) => r.payload?.userId);
       expect(b).to.equal(a);
 
       await page.click('#clear');
-      await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 0, undefined, { timeout: 5000 });
+      await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 0, undefined, {
+        timeout: 5000,
+      });
       await page.reload();
       await page.waitForSelector('#status[data-status="idle"]');
       expect((await screen(page)).messages).to.deep.equal([]);

@@ -9,7 +9,15 @@ const entry = fileURLToPath(new URL('./fixtures/streamPage.ts', import.meta.url)
 
 interface PageRun {
   readonly chunks: ReadonlyArray<{ type: string; text?: string }>;
-  readonly error: { kind: string; message: string; partialText: string; status?: number | undefined; retryAfterMs?: number | undefined } | undefined;
+  readonly error:
+    | {
+        kind: string;
+        message: string;
+        partialText: string;
+        status?: number | undefined;
+        retryAfterMs?: number | undefined;
+      }
+    | undefined;
   readonly completed: boolean;
 }
 
@@ -38,13 +46,19 @@ const recordHeaders = `<script>
 </script>`;
 
 const pageRun = (page: Page): Promise<PageRun> =>
-  page.evaluate(() => JSON.parse(JSON.stringify((globalThis as unknown as { yq: { run: unknown } }).yq.run)) as PageRun);
+  page.evaluate(
+    () => JSON.parse(JSON.stringify((globalThis as unknown as { yq: { run: unknown } }).yq.run)) as PageRun,
+  );
 
 type PageApi = { yq: { start: (endpoint: string, request: object, options: object) => void; run: PageRun } };
 
 /** Starts a reply on the page with the given request fields and provider options. */
 const start = (page: Page, endpoint: string, request: object = {}, options: object = {}): Promise<void> =>
-  page.evaluate((a) => (globalThis as unknown as PageApi).yq.start(a.endpoint, a.request, a.options), { endpoint, request, options });
+  page.evaluate((a) => (globalThis as unknown as PageApi).yq.start(a.endpoint, a.request, a.options), {
+    endpoint,
+    request,
+    options,
+  });
 
 /** What the page saw once the reply completed or failed. */
 const settled = async (page: Page): Promise<PageRun> => {
@@ -101,16 +115,25 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
 
   it('bundles no Node-only module: the fetch transport replaces the Node one', () => {
     expect(bundleInputs.some((input) => input.endsWith('lib/http/defaultTransport.browser.ts'))).to.equal(true);
-    expect(bundleInputs.filter((input) => /agents\.ts|axiosTransport\.ts|proxy-agent|^node:/.test(input))).to.deep.equal([]);
+    expect(
+      bundleInputs.filter((input) => /agents\.ts|axiosTransport\.ts|proxy-agent|^node:/.test(input)),
+    ).to.deep.equal([]);
   });
 
   it('streams the reply: the first piece is on the page before the server sends the rest', async () => {
-    await page.evaluate((endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint), api.endpoint);
-    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { chunks: unknown[] } } }).yq.run.chunks.length > 0);
+    await page.evaluate(
+      (endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint),
+      api.endpoint,
+    );
+    await page.waitForFunction(
+      () => (globalThis as unknown as { yq: { run: { chunks: unknown[] } } }).yq.run.chunks.length > 0,
+    );
     const early = await pageRun(page);
     expect(early.chunks).to.deep.equal([{ type: 'text', text: 'Hello, ' }]);
     release.open();
-    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { completed: boolean } } }).yq.run.completed);
+    await page.waitForFunction(
+      () => (globalThis as unknown as { yq: { run: { completed: boolean } } }).yq.run.completed,
+    );
     const done = await pageRun(page);
     expect(done.chunks).to.deep.equal([
       { type: 'text', text: 'Hello, ' },
@@ -121,15 +144,22 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
 
   it('leaves origin, referer and user-agent to the browser and sends the protocol body', async () => {
     release.open();
-    await page.evaluate((endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint), api.endpoint);
-    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { completed: boolean } } }).yq.run.completed);
+    await page.evaluate(
+      (endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint),
+      api.endpoint,
+    );
+    await page.waitForFunction(
+      () => (globalThis as unknown as { yq: { run: { completed: boolean } } }).yq.run.completed,
+    );
     const post = api.requests.find((r) => r.method === 'POST');
     expect(post?.headers.origin).to.equal(pageServer.origin);
     expect(post?.headers['user-agent']).to.match(/Chrome/);
     expect(post?.headers['content-type']).to.equal('application/json');
     const handed = await page.evaluate(
       (endpoint) =>
-        (globalThis as unknown as { handedHeaders: Array<{ url: string; names: Array<string> }> }).handedHeaders.filter((h) => h.url === endpoint),
+        (globalThis as unknown as { handedHeaders: Array<{ url: string; names: Array<string> }> }).handedHeaders.filter(
+          (h) => h.url === endpoint,
+        ),
       api.endpoint,
     );
     expect(handed.length).to.be.greaterThan(0);
@@ -148,8 +178,13 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
   });
 
   it('unsubscribing aborts the fetch: the server sees its socket close, the partial text stays on the page', async () => {
-    await page.evaluate((endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint), api.endpoint);
-    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { chunks: unknown[] } } }).yq.run.chunks.length > 0);
+    await page.evaluate(
+      (endpoint) => (globalThis as unknown as { yq: { start: (e: string) => void } }).yq.start(endpoint),
+      api.endpoint,
+    );
+    await page.waitForFunction(
+      () => (globalThis as unknown as { yq: { run: { chunks: unknown[] } } }).yq.run.chunks.length > 0,
+    );
     const closed = api.socketClosed();
     await page.evaluate(() => (globalThis as unknown as { yq: { stop: () => void } }).yq.stop());
     expect(await within(closed, 2000)).to.not.equal('deadline');
@@ -161,10 +196,14 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
   it('refuses a proxy in the browser before sending anything', async () => {
     await page.evaluate(
       (endpoint) =>
-        (globalThis as unknown as { yq: { start: (e: string, r: object) => void } }).yq.start(endpoint, { proxy: 'http://u:p@127.0.0.1:3128' }),
+        (globalThis as unknown as { yq: { start: (e: string, r: object) => void } }).yq.start(endpoint, {
+          proxy: 'http://u:p@127.0.0.1:3128',
+        }),
       api.endpoint,
     );
-    await page.waitForFunction(() => (globalThis as unknown as { yq: { run: { error?: unknown } } }).yq.run.error !== undefined);
+    await page.waitForFunction(
+      () => (globalThis as unknown as { yq: { run: { error?: unknown } } }).yq.run.error !== undefined,
+    );
     const run = await pageRun(page);
     expect(run.error?.kind).to.equal('InvalidRequest');
     expect(run.error?.message).to.not.include('u:p');
@@ -184,7 +223,10 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
       res.end(req.method === 'OPTIONS' ? undefined : 'followed');
     });
     const redirecting = await startLoopbackServer((req, res) => {
-      res.writeHead(req.method === 'OPTIONS' ? 204 : 307, req.method === 'OPTIONS' ? corsHeaders : { ...corsHeaders, location: target.endpoint });
+      res.writeHead(
+        req.method === 'OPTIONS' ? 204 : 307,
+        req.method === 'OPTIONS' ? corsHeaders : { ...corsHeaders, location: target.endpoint },
+      );
       res.end();
     });
     try {
@@ -216,7 +258,9 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
       const run = await settled(page);
       expect(run.error).to.equal(undefined);
       expect(run.chunks.length).to.be.greaterThan(2);
-      expect(run.chunks.map((c) => c.text ?? '').join('')).to.equal(defaultReply('Hello', { system: '', userId: '', history: [] }));
+      expect(run.chunks.map((c) => c.text ?? '').join('')).to.equal(
+        defaultReply('Hello', { system: '', userId: '', history: [] }),
+      );
     } finally {
       await emulator.close();
     }

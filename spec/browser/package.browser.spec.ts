@@ -16,7 +16,7 @@ describe('yqcloud-rx from node_modules in a browser bundle (esbuild, platform br
   this.timeout(30_000);
   let app: string;
 
-  before(function () {
+  before(() => {
     expect(existsSync(join(root, 'dist/index.js')), 'dist/ is missing: run `npm run build`').to.equal(true);
     app = mkdtempSync(join(tmpdir(), 'yqcloud-rx-app-'));
     mkdirSync(join(app, 'node_modules'));
@@ -39,7 +39,11 @@ describe('yqcloud-rx from node_modules in a browser bundle (esbuild, platform br
   it('bundles the fetch transport from dist/ and no Node-only module', async () => {
     const { code, inputs } = await bundleForBrowser(join(app, 'main.js'));
     expect(inputs.some((input) => input.endsWith('dist/http/defaultTransport.browser.js'))).to.equal(true);
-    expect(inputs.filter((input) => /dist\/http\/(agents|axiosTransport|defaultTransport)\.js$|proxy-agent|^node:/.test(input))).to.deep.equal([]);
+    expect(
+      inputs.filter((input) =>
+        /dist\/http\/(agents|axiosTransport|defaultTransport)\.js$|proxy-agent|^node:/.test(input),
+      ),
+    ).to.deep.equal([]);
     expect(code).to.not.match(/["']node:[a-z]/);
   });
 });

@@ -1,19 +1,32 @@
 /**
- * Headless Chromium for the browser specs: Debian's `/usr/bin/chromium` driven by
- * playwright-core, and esbuild bundles of browser entries served from a loopback server.
+ * Headless Chromium for the browser specs, driven by playwright-core: `CHROMIUM_PATH` when set,
+ * else Debian's `/usr/bin/chromium` when installed, else the Chromium that `@sparticuz/chromium`
+ * carries inside its npm package (no download, so `npm ci && npm test` works on a fresh machine).
+ * Also esbuild bundles of browser entries served from a loopback server.
  */
+import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Where Debian puts Chromium; `.ci/run` installs it with apt-get. */
-export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const systemChromium = '/usr/bin/chromium';
+
+/** The Chromium executable the specs launch (see the module comment for the order). */
+export const chromiumPath = async (): Promise<string> => {
+  const given = process.env.CHROMIUM_PATH;
+  if (given !== undefined && given !== '') return given;
+  if (existsSync(systemChromium)) return systemChromium;
+  // Only its executablePath(): the package's own `args` are for serverless puppeteer and make
+  // Chromium 138 crash (SIGTRAP) under playwright here.
+  const { default: packaged } = await import('@sparticuz/chromium');
+  return packaged.executablePath();
+};
 
 /** Launches headless Chromium with the flags this closed network needs. */
-export const launchChromium = (): Promise<Browser> =>
+export const launchChromium = async (): Promise<Browser> =>
   chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: await chromiumPath(),
     headless: true,
     args: [
       '--no-sandbox',
@@ -57,7 +70,9 @@ export const servePage = async (script: string, body = ''): Promise<PageServer> 
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html><head><meta charset="utf-8"></head><body>${body}<script type="module" src="/app.js"></script></body></html>`);
+    res.end(
+      `<!doctype html><html><head><meta charset="utf-8"></head><body>${body}<script type="module" src="/app.js"></script></body></html>`,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -21,8 +21,12 @@ interface Run {
 
 const cli = (args: ReadonlyArray<string>, stdin?: string): Promise<Run> =>
   new Promise((resolve) => {
-    const child = execFile(process.execPath, [bin, ...args], { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
+      (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
     );
     if (stdin !== undefined) child.stdin?.end(stdin);
     else child.stdin?.end();
@@ -41,7 +45,8 @@ const expected = (prompt: string): string => defaultReply(prompt, { system: '', 
 /** A tmux server of its own, one window, for driving the binary on a terminal. */
 const terminal = (name: string) => {
   const socket = `yqcloud-rx-spec-${process.pid}-${name}`;
-  const tmux = (...args: ReadonlyArray<string>): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const tmux = (...args: ReadonlyArray<string>): string =>
+    execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     start: (command: string): void => {
       tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '50', `${command}; echo EXITED=$?; sleep 30`);
@@ -50,7 +55,8 @@ const terminal = (name: string) => {
       tmux('send-keys', '-t', name, ...keys);
     },
     /** The screen as text; with `escapes`, colours kept as escape sequences. */
-    screen: (escapes = false): string => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name, '-S', '-100'),
+    screen: (escapes = false): string =>
+      tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name, '-S', '-100'),
     kill: (): void => {
       try {
         tmux('kill-server');
@@ -142,12 +148,20 @@ describe('command line (the built binary, as a user runs it)', function () {
 
   it('--json: one JSON line per chunk, the conversation before finish, finish last', async () => {
     const run = await cli(['chat', '--json', '--endpoint', emulator.apiEndpoint, 'Hi']);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; text?: string; conversation?: unknown });
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; text?: string; conversation?: unknown });
     expect(lines.at(-1)).to.deep.equal({ type: 'finish', reason: 'stop' });
     expect(lines.at(-2)?.type).to.equal('conversation');
     expect(Conversation.fromJson(lines.at(-2)?.conversation)._tag).to.equal('Right');
     expect(lines.slice(0, -2).every((l) => l.type === 'text')).to.equal(true);
-    expect(lines.slice(0, -2).map((l) => l.text).join('')).to.equal(expected('Hi'));
+    expect(
+      lines
+        .slice(0, -2)
+        .map((l) => l.text)
+        .join(''),
+    ).to.equal(expected('Hi'));
     expect(lines.length).to.be.greaterThan(10);
   });
 
@@ -203,7 +217,9 @@ describe('command line (the built binary, as a user runs it)', function () {
         emulator.injectFault({ kind });
         const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, 'Hi']);
         expect(run.code).to.equal(5);
-        expect(run.stderr).to.include(`Blocked: ${why}`).and.include('— --proxy <url> sends the request through a proxy');
+        expect(run.stderr)
+          .to.include(`Blocked: ${why}`)
+          .and.include('— --proxy <url> sends the request through a proxy');
       }
     });
 
@@ -225,7 +241,9 @@ describe('command line (the built binary, as a user runs it)', function () {
       emulator.injectFault({ kind: 'hang', phase: 'before-headers' });
       const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--first-chunk-timeout', '0.3', 'Hi']);
       expect(run.code).to.equal(6);
-      expect(run.stderr).to.equal('yqcloud-rx: Timeout: no first chunk within 300 ms (first-chunk) — raise --first-chunk-timeout, or add --retries\n');
+      expect(run.stderr).to.equal(
+        'yqcloud-rx: Timeout: no first chunk within 300 ms (first-chunk) — raise --first-chunk-timeout, or add --retries\n',
+      );
     });
 
     it('Timeout → 6 (--idle-timeout), the text received kept on stdout', async () => {
@@ -233,7 +251,9 @@ describe('command line (the built binary, as a user runs it)', function () {
       const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--idle-timeout', '0.3', 'Hi']);
       expect(run.code).to.equal(6);
       expect(run.stdout).to.equal('You \n');
-      expect(run.stderr).to.equal('yqcloud-rx: Timeout: no text for 300 ms (idle) — raise --idle-timeout (--retries does not retry it)\n');
+      expect(run.stderr).to.equal(
+        'yqcloud-rx: Timeout: no text for 300 ms (idle) — raise --idle-timeout (--retries does not retry it)\n',
+      );
     });
 
     it('Timeout → 6 (--timeout, the whole reply), the text received kept on stdout', async () => {
@@ -242,7 +262,9 @@ describe('command line (the built binary, as a user runs it)', function () {
       expect(run.code).to.equal(6);
       expect(run.stdout.length).to.be.greaterThan(1);
       expect(expected('Hi').startsWith(run.stdout.slice(0, -1))).to.equal(true);
-      expect(run.stderr).to.equal('yqcloud-rx: Timeout: reply not finished within 500 ms (total) — raise --timeout (--retries does not retry it)\n');
+      expect(run.stderr).to.equal(
+        'yqcloud-rx: Timeout: reply not finished within 500 ms (total) — raise --timeout (--retries does not retry it)\n',
+      );
     });
 
     it('EmptyResponse → 7', async () => {
@@ -270,14 +292,17 @@ describe('command line (the built binary, as a user runs it)', function () {
 
     it('--help lists every exit code', async () => {
       const run = await cli(['chat', '--help']);
-      for (const line of ['0  the reply finished', '5  Blocked', '6  Timeout', '130  interrupted']) expect(run.stdout).to.include(line);
+      for (const line of ['0  the reply finished', '5  Blocked', '6  Timeout', '130  interrupted'])
+        expect(run.stdout).to.include(line);
     });
   });
 
   it('SIGINT mid-reply aborts the request (the emulator sees the socket close) and exits promptly with 130', async () => {
     const slow = await startEmulator({ delayMs: 200, pieceChars: 2 });
     try {
-      const child = spawn(process.execPath, [bin, 'chat', '--endpoint', slow.apiEndpoint, 'Tell me a story'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, 'chat', '--endpoint', slow.apiEndpoint, 'Tell me a story'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -299,15 +324,30 @@ describe('command line (the built binary, as a user runs it)', function () {
       term.start(`${process.execPath} ${bin} chat --endpoint ${slow.apiEndpoint}`);
       await until(() => term.screen().includes('you>'), 10_000, 'the prompt');
       term.keys('My name is Ada', 'Enter');
-      await until(() => /turn 1 of our conversation[\s\S]*🌏\.[\s\S]*you>/.test(term.screen()), 15_000, 'the first reply');
+      await until(
+        () => /turn 1 of our conversation[\s\S]*🌏\.[\s\S]*you>/.test(term.screen()),
+        15_000,
+        'the first reply',
+      );
       term.keys('Tell me more', 'Enter');
       await until(() => term.screen().includes('You said: "Tell me more"'), 10_000, 'the second reply to start');
       term.keys('C-c');
       await until(() => /cancelled\s*\n\s*you>/.test(term.screen()), 5_000, 'the cancellation');
       await until(() => slow.openConnections() === 0, 2_000, 'the cancelled request to close');
       term.keys('Who am I?', 'Enter');
-      await until(() => /You said: "Who am I\?"\. This is turn 2 of our conversation\. Earlier you said: "My name is Ada"/.test(term.screen()), 15_000, 'the third reply');
-      await until(() => /🌏\.\s*\n\s*you>\s*$/.test(term.screen().trimEnd() + ' '), 15_000, 'the prompt after the third reply');
+      await until(
+        () =>
+          /You said: "Who am I\?"\. This is turn 2 of our conversation\. Earlier you said: "My name is Ada"/.test(
+            term.screen(),
+          ),
+        15_000,
+        'the third reply',
+      );
+      await until(
+        () => /🌏\.\s*\n\s*you>\s*$/.test(`${term.screen().trimEnd()} `),
+        15_000,
+        'the prompt after the third reply',
+      );
       term.keys('C-c');
       await until(() => term.screen().includes('EXITED=0'), 5_000, 'the REPL to exit with 0');
     } finally {
@@ -339,7 +379,9 @@ describe('command line (the built binary, as a user runs it)', function () {
     const out = join(dir, 'out.txt');
     try {
       emulator.injectFault({ kind: 'hang', phase: 'before-body' });
-      term.start(`${process.execPath} ${bin} chat --endpoint ${emulator.apiEndpoint} --first-chunk-timeout 2 Hi > ${out}`);
+      term.start(
+        `${process.execPath} ${bin} chat --endpoint ${emulator.apiEndpoint} --first-chunk-timeout 2 Hi > ${out}`,
+      );
       await until(() => term.screen().includes('waiting for the reply'), 10_000, 'the spinner');
       await until(() => term.screen().includes('EXITED=6'), 10_000, 'the first-chunk timeout');
       expect(term.screen()).to.not.include('waiting for the reply');
@@ -389,7 +431,11 @@ describe('command line (the built binary, as a user runs it)', function () {
 
   it('`yqcloud-rx emulator --port N --host H --fault F` listens there and answers every request with the fault', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [bin, 'emulator', '--port', String(port), '--host', '127.0.0.1', '--fault', 'ban'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [bin, 'emulator', '--port', String(port), '--host', '127.0.0.1', '--fault', 'ban'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (data: Buffer) => (out += data.toString()));
     try {

@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { Conversation, appendHistory, fromJson, make, toJson, userIdAt, withHistory } from '../../lib/core/conversation.js';
+import {
+  Conversation,
+  appendHistory,
+  fromJson,
+  make,
+  toJson,
+  userIdAt,
+  withHistory,
+} from '../../lib/core/conversation.js';
 import { normalise, type Message } from '../../lib/core/message.js';
 import { conversationArb, deepFreeze, messageArb } from '../support/arbitraries.js';
 
@@ -52,7 +60,16 @@ describe('core/conversation', () => {
     });
 
     it('stores text parts as one string', () => {
-      const next = pipe(make('gpt-4', () => 1), appendHistory({ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }));
+      const next = pipe(
+        make('gpt-4', () => 1),
+        appendHistory({
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        }),
+      );
       expect(next.messageHistory).to.deep.equal([{ role: 'user', content: 'ab' }]);
     });
   });
@@ -69,8 +86,14 @@ describe('core/conversation', () => {
   describe('toJson / fromJson', () => {
     it('uses gpt4free’s field names, exactly', () => {
       const c: Conversation = { model: 'gpt-4', userId: '#/chat/1', messageHistory: [{ role: 'user', content: 'Hi' }] };
-      expect(toJson(c)).to.deep.equal({ model: 'gpt-4', userId: '#/chat/1', message_history: [{ role: 'user', content: 'Hi' }] });
-      expect(JSON.stringify(toJson(c))).to.equal('{"model":"gpt-4","userId":"#/chat/1","message_history":[{"role":"user","content":"Hi"}]}');
+      expect(toJson(c)).to.deep.equal({
+        model: 'gpt-4',
+        userId: '#/chat/1',
+        message_history: [{ role: 'user', content: 'Hi' }],
+      });
+      expect(JSON.stringify(toJson(c))).to.equal(
+        '{"model":"gpt-4","userId":"#/chat/1","message_history":[{"role":"user","content":"Hi"}]}',
+      );
     });
 
     it('round-trips any conversation through JSON text', () => {
@@ -82,8 +105,14 @@ describe('core/conversation', () => {
     });
 
     it('accepts saved text parts and joins them', () => {
-      const decoded = fromJson({ model: 'gpt-4', userId: '#/chat/1', message_history: [{ role: 'assistant', content: [{ type: 'text', text: 'ok' }] }] });
-      expect(decoded).to.deep.equal(E.right({ model: 'gpt-4', userId: '#/chat/1', messageHistory: [{ role: 'assistant', content: 'ok' }] }));
+      const decoded = fromJson({
+        model: 'gpt-4',
+        userId: '#/chat/1',
+        message_history: [{ role: 'assistant', content: [{ type: 'text', text: 'ok' }] }],
+      });
+      expect(decoded).to.deep.equal(
+        E.right({ model: 'gpt-4', userId: '#/chat/1', messageHistory: [{ role: 'assistant', content: 'ok' }] }),
+      );
     });
 
     it('never throws, and rejects anything that is not a conversation', () => {
@@ -101,12 +130,18 @@ describe('core/conversation', () => {
       expect(leftMessage({ model: 'gpt-4', userId: '#/chat/1' })).to.equal(
         'not a conversation: message_history: expected ReadonlyArray<Message>, got undefined',
       );
-      expect(leftMessage({ model: 'gpt-4', userId: '#/chat/1', message_history: [{ role: 'bot', content: 'x' }] })).to.equal(
+      expect(
+        leftMessage({ model: 'gpt-4', userId: '#/chat/1', message_history: [{ role: 'bot', content: 'x' }] }),
+      ).to.equal(
         'not a conversation: message_history.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"',
       );
       expect(leftMessage({ model: 'gpt-4', userId: '#/chat/1', messageHistory: [] })).to.include('message_history');
       expect(
-        leftMessage({ model: 'gpt-4', userId: '#/chat/1', message_history: [{ role: 'user', content: [{ type: 'image_url', url: 'x' }] }] }),
+        leftMessage({
+          model: 'gpt-4',
+          userId: '#/chat/1',
+          message_history: [{ role: 'user', content: [{ type: 'image_url', url: 'x' }] }],
+        }),
       ).to.equal(
         'not a conversation: message_history.0.content.0.type: expected "text", got "image_url"; message_history.0.content.0.text: expected string, got undefined',
       );

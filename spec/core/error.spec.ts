@@ -47,7 +47,13 @@ describe('core/error YqcloudError', () => {
 
       it('toJSON is a plain object with kind, message, partialText and its fields; JSON.stringify uses it', () => {
         const json = JSON.parse(JSON.stringify(withPartialText('abc')(error))) as Record<string, unknown>;
-        expect(json).to.deep.include({ name: 'YqcloudError', kind, message: error.message, partialText: 'abc', ...fields });
+        expect(json).to.deep.include({
+          name: 'YqcloudError',
+          kind,
+          message: error.message,
+          partialText: 'abc',
+          ...fields,
+        });
       });
 
       it('has only its own kind’s fields as properties', () => {
@@ -80,7 +86,7 @@ describe('core/error YqcloudError', () => {
   it('keeps a cause, as a name and message only in JSON', () => {
     const error = networkError('EPIPE', 'broken', Object.assign(new Error('write EPIPE'), { secret: 'x' }));
     expect((error as Error & { cause?: unknown }).cause).to.be.instanceOf(Error);
-    expect(error.toJSON()['cause']).to.deep.equal({ name: 'Error', message: 'write EPIPE' });
+    expect(error.toJSON().cause).to.deep.equal({ name: 'Error', message: 'write EPIPE' });
     expect(withPartialText('p')(error).cause).to.equal(error.cause);
   });
 
@@ -89,15 +95,26 @@ describe('core/error YqcloudError', () => {
       fc.assert(
         fc.property(fc.stringMatching(/^[A-Za-z0-9]{8,16}$/), fc.constantFrom('', '@', '@x@'), (password, extra) => {
           const secret = `${password}${extra}`;
-          const failure = Object.assign(new Error(`tunneling socket could not be established: http://user:${secret}@proxy.test:3128`), {
-            code: 'ECONNRESET',
-            cause: Object.assign(new Error(`connect to http://user:${secret}@proxy.test:3128 failed`), { code: 'ECONNREFUSED' }),
-            config: { proxy: `http://user:${secret}@proxy.test:3128` },
-          });
+          const failure = Object.assign(
+            new Error(`tunneling socket could not be established: http://user:${secret}@proxy.test:3128`),
+            {
+              code: 'ECONNRESET',
+              cause: Object.assign(new Error(`connect to http://user:${secret}@proxy.test:3128 failed`), {
+                code: 'ECONNREFUSED',
+              }),
+              config: { proxy: `http://user:${secret}@proxy.test:3128` },
+            },
+          );
           const error = toNetworkError(failure);
           expect(error.kind).to.equal('Network');
           expect(error.code).to.equal('ECONNREFUSED');
-          for (const text of [error.message, String(error), JSON.stringify(error), error.stack ?? '', String(error.cause)])
+          for (const text of [
+            error.message,
+            String(error),
+            JSON.stringify(error),
+            error.stack ?? '',
+            String(error.cause),
+          ])
             expect(text).to.not.include(password);
         }),
       );
@@ -109,7 +126,9 @@ describe('core/error YqcloudError', () => {
       expect(toNetworkError('weird')).to.include({ kind: 'Network', code: 'ERR_NETWORK' });
       expect(toNetworkError(Object.assign(new Error('outer'), { code: 'ERR_X' }))).to.include({ code: 'ERR_X' });
       expect(toNetworkError(new Error('connect ECONNREFUSED 127.0.0.1:9'))).to.include({ code: 'ECONNREFUSED' });
-      expect(toNetworkError(new Error('Socks5 proxy rejected connection - Failure'))).to.include({ code: 'ERR_NETWORK' });
+      expect(toNetworkError(new Error('Socks5 proxy rejected connection - Failure'))).to.include({
+        code: 'ERR_NETWORK',
+      });
     });
   });
 });

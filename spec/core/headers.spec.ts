@@ -18,10 +18,16 @@ describe('core/headers', () => {
 
     it('rejects any value holding CR or LF (header smuggling), naming the header', () => {
       fc.assert(
-        fc.property(tokenArb, safeValueArb, fc.constantFrom('\r', '\n', '\r\n', '\0'), safeValueArb, (name, before, bad, after) => {
-          const result = validateHeaders({ [name]: `${before}${bad}${after}` });
-          expect(E.isLeft(result) && result.left).to.include({ kind: 'InvalidRequest', path: `headers.${name}` });
-        }),
+        fc.property(
+          tokenArb,
+          safeValueArb,
+          fc.constantFrom('\r', '\n', '\r\n', '\0'),
+          safeValueArb,
+          (name, before, bad, after) => {
+            const result = validateHeaders({ [name]: `${before}${bad}${after}` });
+            expect(E.isLeft(result) && result.left).to.include({ kind: 'InvalidRequest', path: `headers.${name}` });
+          },
+        ),
       );
     });
 
@@ -38,8 +44,15 @@ describe('core/headers', () => {
     it('keeps a header named like an Object.prototype member', () => {
       const headers = JSON.parse('{"__proto__":"a","constructor":"b"}') as Record<string, string>;
       const result = validateHeaders(headers);
-      expect(E.isRight(result) && Object.entries(result.right)).to.deep.equal([['__proto__', 'a'], ['constructor', 'b']]);
-      expect(Object.entries(mergeHeaders({ accept: 'x' }, headers))).to.deep.equal([['accept', 'x'], ['__proto__', 'a'], ['constructor', 'b']]);
+      expect(E.isRight(result) && Object.entries(result.right)).to.deep.equal([
+        ['__proto__', 'a'],
+        ['constructor', 'b'],
+      ]);
+      expect(Object.entries(mergeHeaders({ accept: 'x' }, headers))).to.deep.equal([
+        ['accept', 'x'],
+        ['__proto__', 'a'],
+        ['constructor', 'b'],
+      ]);
     });
 
     it('rejects names that are not HTTP tokens, CR/LF included', () => {
@@ -56,7 +69,10 @@ describe('core/headers', () => {
 
   describe('mergeHeaders', () => {
     it('lets later records win, comparing names without case', () => {
-      expect(Object.entries(mergeHeaders({ Accept: 'a', 'x-a': '1' }, { accept: 'b' }))).to.deep.equal([['x-a', '1'], ['accept', 'b']]);
+      expect(Object.entries(mergeHeaders({ Accept: 'a', 'x-a': '1' }, { accept: 'b' }))).to.deep.equal([
+        ['x-a', '1'],
+        ['accept', 'b'],
+      ]);
     });
 
     it('keeps exactly one entry per name, whatever the case', () => {

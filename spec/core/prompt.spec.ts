@@ -15,17 +15,29 @@ describe('core/prompt', () => {
     });
 
     it('writes several messages as capitalised role lines and asks the assistant to continue', () => {
-      expect(formatPrompt([user('Hi'), assistant('Hello'), { role: 'developer', content: 'Be brief' }, user('Bye')])).to.equal(
-        'User: Hi\nAssistant: Hello\nDeveloper: Be brief\nUser: Bye\nAssistant:',
-      );
+      expect(
+        formatPrompt([user('Hi'), assistant('Hello'), { role: 'developer', content: 'Be brief' }, user('Bye')]),
+      ).to.equal('User: Hi\nAssistant: Hello\nDeveloper: Be brief\nUser: Bye\nAssistant:');
     });
 
     it('leaves out messages whose content is blank', () => {
-      expect(formatPrompt([user('Hi'), assistant('  \n'), user('Again')])).to.equal('User: Hi\nUser: Again\nAssistant:');
+      expect(formatPrompt([user('Hi'), assistant('  \n'), user('Again')])).to.equal(
+        'User: Hi\nUser: Again\nAssistant:',
+      );
     });
 
     it('joins text parts', () => {
-      expect(formatPrompt([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }])).to.equal('ab');
+      expect(
+        formatPrompt([
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'a' },
+              { type: 'text', text: 'b' },
+            ],
+          },
+        ]),
+      ).to.equal('ab');
     });
   });
 
@@ -78,8 +90,10 @@ describe('core/prompt', () => {
 
     it('text parts give the same prompt as the joined string', () => {
       fc.assert(
-        fc.property(messagesArb, (messages) =>
-          formatPrompt(messages) === formatPrompt(messages.map((m) => ({ role: m.role, content: messageText(m) }))),
+        fc.property(
+          messagesArb,
+          (messages) =>
+            formatPrompt(messages) === formatPrompt(messages.map((m) => ({ role: m.role, content: messageText(m) }))),
         ),
       );
     });

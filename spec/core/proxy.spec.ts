@@ -20,17 +20,28 @@ describe('core/proxy', () => {
     });
 
     it('fills default ports, unbrackets IPv6 hosts, and takes every supported scheme', () => {
-      const port = (url: string): unknown => E.isRight(parseProxy(url)) && (parseProxy(url) as E.Right<{ port: number }>).right.port;
+      const port = (url: string): unknown =>
+        E.isRight(parseProxy(url)) && (parseProxy(url) as E.Right<{ port: number }>).right.port;
       expect(port('http://proxy')).to.equal(80);
       expect(port('https://proxy')).to.equal(443);
       for (const scheme of ['socks4', 'socks4a', 'socks5', 'socks5h']) expect(port(`${scheme}://proxy`)).to.equal(1080);
       const v6 = parseProxy('http://[::1]:8080');
       expect(E.isRight(v6) && v6.right.host).to.equal('::1');
-      expect(E.isRight(parseProxy('socks5://proxy:1080')) && (parseProxy('socks5://proxy:1080') as E.Right<{ credentials: unknown }>).right.credentials).to.equal(undefined);
+      expect(
+        E.isRight(parseProxy('socks5://proxy:1080')) &&
+          (parseProxy('socks5://proxy:1080') as E.Right<{ credentials: unknown }>).right.credentials,
+      ).to.equal(undefined);
     });
 
     it('rejects what is not a proxy URL', () => {
-      for (const input of ['', 'proxy:8080', 'ftp://proxy:21', 'http://proxy:8080/path', 'http://proxy?x=1', 'file:///etc/passwd']) {
+      for (const input of [
+        '',
+        'proxy:8080',
+        'ftp://proxy:21',
+        'http://proxy:8080/path',
+        'http://proxy?x=1',
+        'file:///etc/passwd',
+      ]) {
         const parsed = parseProxy(input);
         expect(E.isLeft(parsed) && parsed.left, input).to.include({ kind: 'InvalidRequest', path: 'proxy' });
       }
@@ -46,7 +57,9 @@ describe('core/proxy', () => {
           (password, extra, scheme, tail) => {
             const secret = `${password}${extra}${password}`;
             const parsed = parseProxy(`${scheme}://user:${secret}@host.test:8080${tail}`);
-            const exposed = E.isRight(parsed) ? parsed.right.redacted : `${parsed.left.message} ${JSON.stringify(parsed.left)}`;
+            const exposed = E.isRight(parsed)
+              ? parsed.right.redacted
+              : `${parsed.left.message} ${JSON.stringify(parsed.left)}`;
             expect(exposed).to.not.include(password);
           },
         ),
@@ -56,7 +69,9 @@ describe('core/proxy', () => {
 
   describe('redactCredentials', () => {
     it('hides every URL’s user info, up to the authority’s last @', () => {
-      expect(redactCredentials('via http://bob:s3cret@proxy:8080 and socks5://a:b@c:1')).to.equal('via http://***@proxy:8080 and socks5://***@c:1');
+      expect(redactCredentials('via http://bob:s3cret@proxy:8080 and socks5://a:b@c:1')).to.equal(
+        'via http://***@proxy:8080 and socks5://***@c:1',
+      );
       expect(redactCredentials('http://bob:p@ss@proxy:8080/x@y')).to.equal('http://***@proxy:8080/x@y');
       expect(redactCredentials('connect ECONNREFUSED 127.0.0.1:9')).to.equal('connect ECONNREFUSED 127.0.0.1:9');
     });

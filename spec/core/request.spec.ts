@@ -22,10 +22,19 @@ const accepted = (u: unknown): ValidRequest => {
 describe('core/request validateRequest', () => {
   it('never throws, on anything at all', () => {
     fc.assert(
-      fc.property(fc.anything({ withNullPrototype: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true }), (u) => {
-        const result = validateRequest(u);
-        if (E.isLeft(result)) expect(YqcloudError.is(result.left, 'InvalidRequest')).to.equal(true);
-      }),
+      fc.property(
+        fc.anything({
+          withNullPrototype: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+          withSparseArray: true,
+        }),
+        (u) => {
+          const result = validateRequest(u);
+          if (E.isLeft(result)) expect(YqcloudError.is(result.left, 'InvalidRequest')).to.equal(true);
+        },
+      ),
     );
   });
 
@@ -51,32 +60,54 @@ describe('core/request validateRequest', () => {
   });
 
   it('does not throw when reading the request throws', () => {
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('no');
+        },
+      },
+    );
     expect(rejection(hostile).kind).to.equal('InvalidRequest');
-    const getter = Object.defineProperty({ messages: hi }, 'stream', { enumerable: true, get: () => { throw new Error('no'); } });
+    const getter = Object.defineProperty({ messages: hi }, 'stream', {
+      enumerable: true,
+      get: () => {
+        throw new Error('no');
+      },
+    });
     expect(rejection(getter).kind).to.equal('InvalidRequest');
   });
 
   it('accepts any valid message list, fills defaults and normalises content, without mutating', () => {
     fc.assert(
-      fc.property(messagesArb.filter((m) => m.length > 0), (messages) => {
-        const request = deepFreeze({ messages: structuredClone(messages) });
-        const valid = accepted(request);
-        expect(valid.model).to.equal('gpt-4');
-        expect(valid.stream).to.equal(true);
-        expect(valid.returnConversation).to.equal(false);
-        expect(valid.proxy).to.deep.equal(O.none);
-        expect(valid.conversation).to.deep.equal(O.none);
-        expect(valid.messages.every((m) => typeof m.content === 'string')).to.equal(true);
-        expect(request.messages).to.deep.equal(messages);
-      }),
+      fc.property(
+        messagesArb.filter((m) => m.length > 0),
+        (messages) => {
+          const request = deepFreeze({ messages: structuredClone(messages) });
+          const valid = accepted(request);
+          expect(valid.model).to.equal('gpt-4');
+          expect(valid.stream).to.equal(true);
+          expect(valid.returnConversation).to.equal(false);
+          expect(valid.proxy).to.deep.equal(O.none);
+          expect(valid.conversation).to.deep.equal(O.none);
+          expect(valid.messages.every((m) => typeof m.content === 'string')).to.equal(true);
+          expect(request.messages).to.deep.equal(messages);
+        },
+      ),
     );
   });
 
   it('keeps the caller’s flags, model, signal and conversation', () => {
     const signal = new AbortController().signal;
     const conversation = { model: 'gpt-4', userId: '#/chat/1', messageHistory: [] };
-    const valid = accepted({ messages: hi, model: 'gpt-4', stream: false, returnConversation: true, signal, conversation });
+    const valid = accepted({
+      messages: hi,
+      model: 'gpt-4',
+      stream: false,
+      returnConversation: true,
+      signal,
+      conversation,
+    });
     expect(valid).to.deep.include({ model: 'gpt-4', stream: false, returnConversation: true });
     expect(valid.signal).to.deep.equal(O.some(signal));
     expect(valid.conversation).to.deep.equal(O.some(conversation));
@@ -89,7 +120,12 @@ describe('core/request validateRequest', () => {
 
   it('parses a proxy URL', () => {
     const valid = accepted({ messages: hi, proxy: 'http://bob:pw@127.0.0.1:3128' });
-    expect(O.toUndefined(valid.proxy)).to.deep.include({ protocol: 'http', host: '127.0.0.1', port: 3128, credentials: ['bob', 'pw'] });
+    expect(O.toUndefined(valid.proxy)).to.deep.include({
+      protocol: 'http',
+      host: '127.0.0.1',
+      port: 3128,
+      credentials: ['bob', 'pw'],
+    });
   });
 
   const rejected: ReadonlyArray<readonly [string, unknown, string, RegExp]> = [
@@ -97,24 +133,64 @@ describe('core/request validateRequest', () => {
     ['an array', [hi], '', /must be an object/],
     ['no messages', {}, 'messages', /messages: expected ReadonlyArray<Message>, got undefined/],
     ['empty messages', { messages: [] }, 'messages', /at least one message/],
-    ['an unknown role', { messages: [{ role: 'bot', content: 'x' }] }, 'messages.0.role', /expected "system" \| "developer" \| "user" \| "assistant", got "bot"/],
+    [
+      'an unknown role',
+      { messages: [{ role: 'bot', content: 'x' }] },
+      'messages.0.role',
+      /expected "system" \| "developer" \| "user" \| "assistant", got "bot"/,
+    ],
     ['a missing content', { messages: [{ role: 'user' }] }, 'messages.0.content', /messages\.0\.content/],
     [
       'a non-text content part',
-      { messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image_url', image_url: { url: 'x' } }] }] },
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'a' },
+              { type: 'image_url', image_url: { url: 'x' } },
+            ],
+          },
+        ],
+      },
       'messages.0.content.1.type',
       /messages\.0\.content\.1\.type: expected "text", got "image_url"/,
     ],
-    ['an unknown model', { messages: hi, model: 'gpt-3.5' }, 'model', /unknown model "gpt-3\.5"; this provider serves gpt-4/],
+    [
+      'an unknown model',
+      { messages: hi, model: 'gpt-3.5' },
+      'model',
+      /unknown model "gpt-3\.5"; this provider serves gpt-4/,
+    ],
     ['a non-string model', { messages: hi, model: 4 }, 'model', /model: expected string, got 4/],
     ['a malformed proxy URL', { messages: hi, proxy: 'not a url' }, 'proxy', /proxy: not a URL/],
-    ['an unsupported proxy scheme', { messages: hi, proxy: 'ftp://proxy:21' }, 'proxy', /unsupported proxy scheme "ftp"/],
+    [
+      'an unsupported proxy scheme',
+      { messages: hi, proxy: 'ftp://proxy:21' },
+      'proxy',
+      /unsupported proxy scheme "ftp"/,
+    ],
     ['a proxy with a path', { messages: hi, proxy: 'http://proxy:8080/x' }, 'proxy', /no path, query or fragment/],
     ['a non-boolean stream', { messages: hi, stream: 'true' }, 'stream', /stream: expected boolean, got "true"/],
-    ['a non-boolean returnConversation', { messages: hi, returnConversation: 1 }, 'returnConversation', /expected boolean, got 1/],
+    [
+      'a non-boolean returnConversation',
+      { messages: hi, returnConversation: 1 },
+      'returnConversation',
+      /expected boolean, got 1/,
+    ],
     ['a signal that is not one', { messages: hi, signal: { aborted: false } }, 'signal', /expected AbortSignal/],
-    ['a conversation that is not one', { messages: hi, conversation: { model: 'gpt-4' } }, 'conversation.userId', /conversation\.userId: expected string/],
-    ['an unknown key', { messages: hi, temperature: 0.2 }, 'temperature', /temperature: unknown option; the options are messages, model/],
+    [
+      'a conversation that is not one',
+      { messages: hi, conversation: { model: 'gpt-4' } },
+      'conversation.userId',
+      /conversation\.userId: expected string/,
+    ],
+    [
+      'an unknown key',
+      { messages: hi, temperature: 0.2 },
+      'temperature',
+      /temperature: unknown option; the options are messages, model/,
+    ],
   ];
   for (const [name, request, path, message] of rejected)
     it(`rejects ${name} with a readable message and its path`, () => {
@@ -125,7 +201,9 @@ describe('core/request validateRequest', () => {
     });
 
   it('checks models against the given set', () => {
-    expect(E.isRight(validateRequest({ messages: hi, model: 'b' }, { defaultModel: 'a', models: ['a', 'b'] }))).to.equal(true);
+    expect(
+      E.isRight(validateRequest({ messages: hi, model: 'b' }, { defaultModel: 'a', models: ['a', 'b'] })),
+    ).to.equal(true);
     expect(yqcloudModels).to.deep.equal({ defaultModel: 'gpt-4', models: ['gpt-4'] });
   });
 
@@ -136,7 +214,10 @@ describe('core/request validateRequest', () => {
         fc.stringMatching(/^[A-Za-z0-9]{8,16}$/),
         fc.constantFrom('', '/path', '?q=1', ' x', '@', '@@'),
         (scheme, password, tail) => {
-          const result = validateRequest({ messages: hi, proxy: `${scheme}://user:${password}@proxy.test:1080${tail}` });
+          const result = validateRequest({
+            messages: hi,
+            proxy: `${scheme}://user:${password}@proxy.test:1080${tail}`,
+          });
           if (E.isLeft(result)) {
             expect(result.left.message).to.not.include(password);
             expect(JSON.stringify(result.left)).to.not.include(password);

@@ -12,7 +12,8 @@ const sourceFiles = (dir: string): ReadonlyArray<string> =>
     return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
   });
 
-const declaration = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/;
+const declaration =
+  /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/;
 
 /** Every top-level exported declaration, with the doc comment right above it (if any). */
 interface Declaration {

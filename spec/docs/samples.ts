@@ -66,6 +66,8 @@ export const asModule = (sample: Sample, shims: Readonly<Record<string, string>>
   const prelude =
     needed.length === 0
       ? ''
-      : [`import * as __yq from '${shims['yqcloud-rx'] ?? 'yqcloud-rx'}';`, ...needed.map(([, line]) => line)].join('\n');
+      : [`import * as __yq from '${shims['yqcloud-rx'] ?? 'yqcloud-rx'}';`, ...needed.map(([, line]) => line)].join(
+          '\n',
+        );
   return `${prelude}\n${code}\nexport {};\n`;
 };

@@ -7,4 +7,4 @@ import { YqcloudProvider } from '../../lib/index.js';
 export * from '../../lib/index.js';
 
 /** The default provider, aimed at `YQ_ENDPOINT`. */
-export const Yqcloud = new YqcloudProvider({ apiEndpoint: process.env['YQ_ENDPOINT'] });
+export const Yqcloud = new YqcloudProvider({ apiEndpoint: process.env.YQ_ENDPOINT });

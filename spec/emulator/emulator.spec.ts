@@ -9,7 +9,11 @@ import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 
 const validBody = { prompt: 'Hi', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true };
 
-const post = (emulator: Emulator, body: unknown, init: { path?: string; method?: string; headers?: Record<string, string> } = {}) =>
+const post = (
+  emulator: Emulator,
+  body: unknown,
+  init: { path?: string; method?: string; headers?: Record<string, string> } = {},
+) =>
   fetch(`${emulator.url}${init.path ?? '/api/generateStream'}`, {
     method: init.method ?? 'POST',
     headers: { 'content-type': 'application/json', ...init.headers },
@@ -38,7 +42,14 @@ const reply = async (provider: YqcloudProvider, content = 'Hello', timeouts = {}
         complete: () => resolve(),
       });
   });
-  return { text: chunks.filter(isText).map((c) => c.text).join(''), chunks, error };
+  return {
+    text: chunks
+      .filter(isText)
+      .map((c) => c.text)
+      .join(''),
+    chunks,
+    error,
+  };
 };
 
 describe('emulator', () => {
@@ -64,15 +75,27 @@ describe('emulator', () => {
     });
 
     it('accepts a JSON content type with parameters', async () => {
-      const response = await post(emulator, validBody, { headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+      const response = await post(emulator, validBody, {
+        headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+      });
       expect(response.status).to.equal(200);
       await response.text();
     });
 
     for (const [name, body, init, reason] of [
       ['a GET', validBody, { method: 'GET' }, 'method must be POST'],
-      ['a non-JSON content type', validBody, { headers: { 'content-type': 'text/plain' } }, 'content-type must be application/json'],
-      ['a content type that only starts like JSON', validBody, { headers: { 'content-type': 'application/json-seq' } }, 'content-type must be application/json'],
+      [
+        'a non-JSON content type',
+        validBody,
+        { headers: { 'content-type': 'text/plain' } },
+        'content-type must be application/json',
+      ],
+      [
+        'a content type that only starts like JSON',
+        validBody,
+        { headers: { 'content-type': 'application/json-seq' } },
+        'content-type must be application/json',
+      ],
       ['a body that is not JSON', '{"prompt":', {}, 'not valid JSON'],
       ['a missing key', { ...validBody, userId: undefined }, {}, 'missing key "userId"'],
       ['a key of the wrong type', { ...validBody, stream: 'yes' }, {}, '"stream" must be a boolean'],
@@ -162,9 +185,18 @@ describe('emulator', () => {
 
   describe('faults (injectFault applies to the next request only)', () => {
     const cases: ReadonlyArray<readonly [Fault, (o: Outcome) => void]> = [
-      [{ kind: 'ban' }, (o) => expect([o.error?.kind, o.error?.reason, o.text]).to.deep.equal(['Blocked', 'ip-banned', ''])],
-      [{ kind: 'abnormal-traffic' }, (o) => expect([o.error?.kind, o.error?.reason, o.text]).to.deep.equal(['Blocked', 'abnormal-traffic', ''])],
-      [{ kind: 'html' }, (o) => expect([o.error?.kind, o.error?.reason, o.text]).to.deep.equal(['Blocked', 'html-page', ''])],
+      [
+        { kind: 'ban' },
+        (o) => expect([o.error?.kind, o.error?.reason, o.text]).to.deep.equal(['Blocked', 'ip-banned', '']),
+      ],
+      [
+        { kind: 'abnormal-traffic' },
+        (o) => expect([o.error?.kind, o.error?.reason, o.text]).to.deep.equal(['Blocked', 'abnormal-traffic', '']),
+      ],
+      [
+        { kind: 'html' },
+        (o) => expect([o.error?.kind, o.error?.reason, o.text]).to.deep.equal(['Blocked', 'html-page', '']),
+      ],
       [
         { kind: 'status', status: 503, retryAfterS: 2 },
         (o) => expect([o.error?.kind, o.error?.status, o.error?.retryAfterMs]).to.deep.equal(['Http', 503, 2000]),
@@ -177,8 +209,19 @@ describe('emulator', () => {
           expect(o.error?.partialText).to.equal(o.text);
         },
       ],
-      [{ kind: 'split-utf8' }, (o) => expect([o.error, o.text.endsWith('你好，世界 🌏.'), o.chunks.length > 20]).to.deep.equal([undefined, true, true])],
-      [{ kind: 'slow', delayMs: 5 }, (o) => expect([o.error, o.text.startsWith('You said')]).to.deep.equal([undefined, true])],
+      [
+        { kind: 'split-utf8' },
+        (o) =>
+          expect([o.error, o.text.endsWith('你好，世界 🌏.'), o.chunks.length > 20]).to.deep.equal([
+            undefined,
+            true,
+            true,
+          ]),
+      ],
+      [
+        { kind: 'slow', delayMs: 5 },
+        (o) => expect([o.error, o.text.startsWith('You said')]).to.deep.equal([undefined, true]),
+      ],
     ];
     for (const [fault, check] of cases)
       it(`${JSON.stringify(fault)}`, async () => {
@@ -223,20 +266,57 @@ describe('emulator', () => {
     });
 
     describe('every fault kind by the x-emulator-fault header', () => {
-      const byHeader: ReadonlyArray<readonly [string, Fault, { firstChunkMs?: number; idleMs?: number }, (o: Outcome) => void]> = [
-        ['ban', { kind: 'ban' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'ip-banned'])],
-        ['abnormal-traffic', { kind: 'abnormal-traffic' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'abnormal-traffic'])],
-        ['html', { kind: 'html' }, {}, (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'html-page'])],
-        ['status', { kind: 'status', status: 503 }, {}, (o) => expect([o.error?.kind, o.error?.status]).to.deep.equal(['Http', 503])],
+      const byHeader: ReadonlyArray<
+        readonly [string, Fault, { firstChunkMs?: number; idleMs?: number }, (o: Outcome) => void]
+      > = [
+        [
+          'ban',
+          { kind: 'ban' },
+          {},
+          (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'ip-banned']),
+        ],
+        [
+          'abnormal-traffic',
+          { kind: 'abnormal-traffic' },
+          {},
+          (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'abnormal-traffic']),
+        ],
+        [
+          'html',
+          { kind: 'html' },
+          {},
+          (o) => expect([o.error?.kind, o.error?.reason]).to.deep.equal(['Blocked', 'html-page']),
+        ],
+        [
+          'status',
+          { kind: 'status', status: 503 },
+          {},
+          (o) => expect([o.error?.kind, o.error?.status]).to.deep.equal(['Http', 503]),
+        ],
         [
           '{"kind":"status","status":429,"retryAfterS":1}',
           { kind: 'status', status: 429, retryAfterS: 1 },
           {},
           (o) => expect([o.error?.status, o.error?.retryAfterMs]).to.deep.equal([429, 1000]),
         ],
-        ['reset', { kind: 'reset', afterChars: 10 }, {}, (o) => expect([o.error?.kind, o.text.length >= 10]).to.deep.equal(['Network', true])],
-        ['{"kind":"reset","afterChars":0}', { kind: 'reset', afterChars: 0 }, {}, (o) => expect([o.error?.kind, o.text]).to.deep.equal(['Network', ''])],
-        ['hang', { kind: 'hang', phase: 'mid-body' }, { idleMs: 200 }, (o) => expect([o.error?.phase, o.text]).to.deep.equal(['idle', 'You s'])],
+        [
+          'reset',
+          { kind: 'reset', afterChars: 10 },
+          {},
+          (o) => expect([o.error?.kind, o.text.length >= 10]).to.deep.equal(['Network', true]),
+        ],
+        [
+          '{"kind":"reset","afterChars":0}',
+          { kind: 'reset', afterChars: 0 },
+          {},
+          (o) => expect([o.error?.kind, o.text]).to.deep.equal(['Network', '']),
+        ],
+        [
+          'hang',
+          { kind: 'hang', phase: 'mid-body' },
+          { idleMs: 200 },
+          (o) => expect([o.error?.phase, o.text]).to.deep.equal(['idle', 'You s']),
+        ],
         [
           '{"kind":"hang","phase":"before-headers"}',
           { kind: 'hang', phase: 'before-headers' },
@@ -249,12 +329,26 @@ describe('emulator', () => {
           { firstChunkMs: 200 },
           (o) => expect([o.error?.kind, o.error?.phase]).to.deep.equal(['Timeout', 'first-chunk']),
         ],
-        ['split-utf8', { kind: 'split-utf8' }, {}, (o) => expect([o.error, o.text.endsWith('🌏.'), o.chunks.length > 20]).to.deep.equal([undefined, true, true])],
-        ['{"kind":"slow","delayMs":2}', { kind: 'slow', delayMs: 2 }, {}, (o) => expect([o.error, o.text.startsWith('You said')]).to.deep.equal([undefined, true])],
+        [
+          'split-utf8',
+          { kind: 'split-utf8' },
+          {},
+          (o) => expect([o.error, o.text.endsWith('🌏.'), o.chunks.length > 20]).to.deep.equal([undefined, true, true]),
+        ],
+        [
+          '{"kind":"slow","delayMs":2}',
+          { kind: 'slow', delayMs: 2 },
+          {},
+          (o) => expect([o.error, o.text.startsWith('You said')]).to.deep.equal([undefined, true]),
+        ],
       ];
       for (const [header, fault, timeouts, check] of byHeader)
         it(header, async () => {
-          const asking = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false, headers: { 'x-emulator-fault': header } });
+          const asking = new YqcloudProvider({
+            apiEndpoint: emulator.apiEndpoint,
+            keepAlive: false,
+            headers: { 'x-emulator-fault': header },
+          });
           try {
             check(await reply(asking, 'Hello', timeouts));
             expect(emulator.requests.map((r) => r.fault)).to.deep.equal([fault]);
@@ -294,12 +388,22 @@ describe('emulator', () => {
   it('answers CORS preflights so a page on another origin can call it', async () => {
     const response = await fetch(emulator.apiEndpoint, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-emulator-fault' },
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-emulator-fault',
+      },
     });
     expect(response.status).to.equal(204);
     expect(response.headers.get('access-control-allow-origin')).to.equal('*');
-    expect(response.headers.get('access-control-allow-headers')).to.include('x-emulator-fault').and.include('content-type');
-    const post = await fetch(emulator.apiEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validBody) });
+    expect(response.headers.get('access-control-allow-headers'))
+      .to.include('x-emulator-fault')
+      .and.include('content-type');
+    const post = await fetch(emulator.apiEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(validBody),
+    });
     expect(post.headers.get('access-control-allow-origin')).to.equal('*');
     await post.text();
   });
@@ -309,8 +413,12 @@ describe('emulator', () => {
     const own = await startEmulator({ delayMs: 50 });
     const client = new YqcloudProvider({ apiEndpoint: own.apiEndpoint });
     own.injectFault({ kind: 'hang', phase: 'before-headers' });
-    const hanging = lastValueFrom(client.create({ messages: [{ role: 'user', content: 'x' }] }).pipe(toArray())).catch((e: unknown) => e);
-    const streaming = lastValueFrom(client.create({ messages: [{ role: 'user', content: 'y' }] }).pipe(toArray())).catch((e: unknown) => e);
+    const hanging = lastValueFrom(client.create({ messages: [{ role: 'user', content: 'x' }] }).pipe(toArray())).catch(
+      (e: unknown) => e,
+    );
+    const streaming = lastValueFrom(
+      client.create({ messages: [{ role: 'user', content: 'y' }] }).pipe(toArray()),
+    ).catch((e: unknown) => e);
     while (own.openConnections() < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     await own.close();
     expect(own.openConnections()).to.equal(0);

@@ -78,18 +78,22 @@ interface Row {
   readonly effect: Effect;
 }
 
-const isBlocked = (reason: BlockReason, bodyStart: string) => (e: YqcloudError): void => {
-  expect(e.kind, e.message).to.equal('Blocked');
-  expect(e.reason).to.equal(reason);
-  expect(e.body ?? '').to.satisfy((b: string) => b.toLowerCase().startsWith(bodyStart.toLowerCase()));
-};
+const isBlocked =
+  (reason: BlockReason, bodyStart: string) =>
+  (e: YqcloudError): void => {
+    expect(e.kind, e.message).to.equal('Blocked');
+    expect(e.reason).to.equal(reason);
+    expect(e.body ?? '').to.satisfy((b: string) => b.toLowerCase().startsWith(bodyStart.toLowerCase()));
+  };
 
-const isHttp = (status: number, retryAfterMs: number | undefined) => (e: YqcloudError): void => {
-  expect(e.kind, e.message).to.equal('Http');
-  expect(e.status).to.equal(status);
-  expect(e.body).to.equal(`emulated status ${status}`);
-  expect(e.retryAfterMs).to.equal(retryAfterMs);
-};
+const isHttp =
+  (status: number, retryAfterMs: number | undefined) =>
+  (e: YqcloudError): void => {
+    expect(e.kind, e.message).to.equal('Http');
+    expect(e.status).to.equal(status);
+    expect(e.body).to.equal(`emulated status ${status}`);
+    expect(e.retryAfterMs).to.equal(retryAfterMs);
+  };
 
 const isReset = (e: YqcloudError): void => {
   expect(e.kind, e.message).to.equal('Network');
@@ -97,39 +101,115 @@ const isReset = (e: YqcloudError): void => {
 };
 
 const rows: ReadonlyArray<Row> = [
-  { fault: { kind: 'ban' }, effect: { type: 'fail', label: 'Blocked (ip-banned)', check: isBlocked('ip-banned', banPrefix), text: { kind: 'none' }, transient: false } },
+  {
+    fault: { kind: 'ban' },
+    effect: {
+      type: 'fail',
+      label: 'Blocked (ip-banned)',
+      check: isBlocked('ip-banned', banPrefix),
+      text: { kind: 'none' },
+      transient: false,
+    },
+  },
   {
     fault: { kind: 'abnormal-traffic' },
-    effect: { type: 'fail', label: 'Blocked (abnormal-traffic)', check: isBlocked('abnormal-traffic', abnormalTrafficPrefix), text: { kind: 'none' }, transient: false },
+    effect: {
+      type: 'fail',
+      label: 'Blocked (abnormal-traffic)',
+      check: isBlocked('abnormal-traffic', abnormalTrafficPrefix),
+      text: { kind: 'none' },
+      transient: false,
+    },
   },
-  { fault: { kind: 'html' }, effect: { type: 'fail', label: 'Blocked (html-page)', check: isBlocked('html-page', '<!DOCTYPE html'), text: { kind: 'none' }, transient: false } },
+  {
+    fault: { kind: 'html' },
+    effect: {
+      type: 'fail',
+      label: 'Blocked (html-page)',
+      check: isBlocked('html-page', '<!DOCTYPE html'),
+      text: { kind: 'none' },
+      transient: false,
+    },
+  },
   {
     fault: { kind: 'status', status: 500 },
-    effect: { type: 'fail', label: 'Http 500', check: isHttp(500, undefined), text: { kind: 'none' }, transient: true, retryDelayMs: backoffMs },
+    effect: {
+      type: 'fail',
+      label: 'Http 500',
+      check: isHttp(500, undefined),
+      text: { kind: 'none' },
+      transient: true,
+      retryDelayMs: backoffMs,
+    },
   },
   {
     fault: { kind: 'status', status: 503 },
-    effect: { type: 'fail', label: 'Http 503', check: isHttp(503, undefined), text: { kind: 'none' }, transient: true, retryDelayMs: backoffMs },
+    effect: {
+      type: 'fail',
+      label: 'Http 503',
+      check: isHttp(503, undefined),
+      text: { kind: 'none' },
+      transient: true,
+      retryDelayMs: backoffMs,
+    },
   },
   {
     // Retry-After: 1 → retryAfterMs 1000, which retryTransient must wait instead of its backoff.
     fault: { kind: 'status', status: 429, retryAfterS: 1 },
-    effect: { type: 'fail', label: 'Http 429', check: isHttp(429, 1000), text: { kind: 'none' }, transient: true, retryDelayMs: 1000 },
+    effect: {
+      type: 'fail',
+      label: 'Http 429',
+      check: isHttp(429, 1000),
+      text: { kind: 'none' },
+      transient: true,
+      retryDelayMs: 1000,
+    },
   },
-  { fault: { kind: 'status', status: 400 }, effect: { type: 'fail', label: 'Http 400', check: isHttp(400, undefined), text: { kind: 'none' }, transient: false } },
+  {
+    fault: { kind: 'status', status: 400 },
+    effect: {
+      type: 'fail',
+      label: 'Http 400',
+      check: isHttp(400, undefined),
+      text: { kind: 'none' },
+      transient: false,
+    },
+  },
   {
     // Headers sent, then a reset before any text: transient, and nothing was delivered.
     fault: { kind: 'reset', afterChars: 0 },
-    effect: { type: 'fail', label: 'Network (reset)', check: isReset, text: { kind: 'none' }, transient: true, retryDelayMs: backoffMs },
+    effect: {
+      type: 'fail',
+      label: 'Network (reset)',
+      check: isReset,
+      text: { kind: 'none' },
+      transient: true,
+      retryDelayMs: backoffMs,
+    },
   },
   {
     // A reset after two pieces: a Network error, but text was delivered, so never retried.
     fault: { kind: 'reset', afterChars: 2 * pieceChars },
-    effect: { type: 'fail', label: 'Network (reset)', check: isReset, text: { kind: 'prefix', max: 2 * pieceChars }, transient: true },
+    effect: {
+      type: 'fail',
+      label: 'Network (reset)',
+      check: isReset,
+      text: { kind: 'prefix', max: 2 * pieceChars },
+      transient: true,
+    },
   },
-  { fault: { kind: 'hang', phase: 'before-headers' }, effect: { type: 'hang', phase: 'first-chunk', text: { kind: 'none' } } },
-  { fault: { kind: 'hang', phase: 'before-body' }, effect: { type: 'hang', phase: 'first-chunk', text: { kind: 'none' } } },
-  { fault: { kind: 'hang', phase: 'mid-body' }, effect: { type: 'hang', phase: 'idle', text: { kind: 'exactly', text: firstPiece } } },
+  {
+    fault: { kind: 'hang', phase: 'before-headers' },
+    effect: { type: 'hang', phase: 'first-chunk', text: { kind: 'none' } },
+  },
+  {
+    fault: { kind: 'hang', phase: 'before-body' },
+    effect: { type: 'hang', phase: 'first-chunk', text: { kind: 'none' } },
+  },
+  {
+    fault: { kind: 'hang', phase: 'mid-body' },
+    effect: { type: 'hang', phase: 'idle', text: { kind: 'exactly', text: firstPiece } },
+  },
   { fault: { kind: 'split-utf8' }, effect: { type: 'reply' } },
   { fault: { kind: 'slow', delayMs: 20 }, effect: { type: 'reply' } },
 ];
@@ -212,13 +292,19 @@ const recordingScheduler = (delays: Array<number>): SchedulerLike => ({
 });
 
 const timeouts = (): ReturnType<typeof withTimeouts> => withTimeouts({ firstChunkMs: timeoutMs, idleMs: timeoutMs });
-const retries = (h: Harness): ReturnType<typeof retryTransient> => retryTransient({ ...retryOptions, scheduler: h.retryScheduler });
+const retries = (h: Harness): ReturnType<typeof retryTransient> =>
+  retryTransient({ ...retryOptions, scheduler: h.retryScheduler });
 
 const consumers: ReadonlyArray<Consumer> = [
   { name: 'provider.create', retries: false, timeouts: false, run: observe((s) => s) },
   { name: 'create → retryTransient', retries: true, timeouts: false, run: observe((s, h) => s.pipe(retries(h))) },
   { name: 'create → withTimeouts', retries: false, timeouts: true, run: observe((s) => s.pipe(timeouts())) },
-  { name: 'create → bufferText', retries: false, timeouts: false, run: observe((s) => s.pipe(bufferText({ timeMs: 10 }))) },
+  {
+    name: 'create → bufferText',
+    retries: false,
+    timeouts: false,
+    run: observe((s) => s.pipe(bufferText({ timeMs: 10 }))),
+  },
   {
     name: 'provider.createAsyncGenerator',
     retries: false,
@@ -248,7 +334,12 @@ const consumers: ReadonlyArray<Consumer> = [
 
 type Expected =
   | { readonly end: 'reply'; readonly requests: 1 | 2; readonly retryDelays: ReadonlyArray<number> }
-  | { readonly end: 'error'; readonly label: string; readonly check: (e: YqcloudError) => void; readonly text: TextBefore }
+  | {
+      readonly end: 'error';
+      readonly label: string;
+      readonly check: (e: YqcloudError) => void;
+      readonly text: TextBefore;
+    }
   /** Aborted through the request's `signal` after {@link hangBoundMs}: completes without `finish`. */
   | { readonly end: 'aborted'; readonly text: TextBefore };
 
@@ -264,7 +355,8 @@ const expectedFor = (effect: Effect, consumer: Consumer): Expected => {
       // Without withTimeouts nothing ends a hang but the consumer: the hang only reaches the
       // error channel in the withTimeouts columns; elsewhere the case aborts through `signal`.
       if (!consumer.timeouts) return { end: 'aborted', text: effect.text };
-      if (consumer.retries && effect.phase === 'first-chunk') return { end: 'reply', requests: 2, retryDelays: [backoffMs] };
+      if (consumer.retries && effect.phase === 'first-chunk')
+        return { end: 'reply', requests: 2, retryDelays: [backoffMs] };
       return {
         end: 'error',
         label: `Timeout (${effect.phase})`,
@@ -284,7 +376,11 @@ const textOf = (events: ReadonlyArray<Event>): string =>
 const describeEvents = (events: ReadonlyArray<Event>): string =>
   JSON.stringify(
     events.map((e) =>
-      e.type === 'chunk' ? e.chunk : e.type === 'error' ? { error: e.error instanceof Error ? e.error.message : String(e.error) } : e,
+      e.type === 'chunk'
+        ? e.chunk
+        : e.type === 'error'
+          ? { error: e.error instanceof Error ? e.error.message : String(e.error) }
+          : e,
     ),
   );
 
@@ -305,7 +401,10 @@ const expectTextBefore = (received: string, text: TextBefore): void => {
 };
 
 const faultName = (fault: Fault): string =>
-  [fault.kind, ...Object.entries(fault).flatMap(([key, value]) => (key === 'kind' ? [] : [`${key}=${String(value)}`]))].join(' ');
+  [
+    fault.kind,
+    ...Object.entries(fault).flatMap(([key, value]) => (key === 'kind' ? [] : [`${key}=${String(value)}`])),
+  ].join(' ');
 
 // ---------------------------------------------------------------------------------------------
 
@@ -359,7 +458,7 @@ describe('faults: every emulator fault × every consumer', function () {
               ? `${expected.label}, partialText = the text received${consumer.retries ? ', not retried' : ''}`
               : `${effect.type === 'hang' && effect.text.kind !== 'none' ? 'the text before the hang' : 'no text'}, until aborted through signal`;
         it(`${consumer.name}: ${summary}; nothing left open`, async () => {
-            const provider = newProvider(false);
+          const provider = newProvider(false);
           const retryDelays: Array<number> = [];
           const retryScheduler = recordingScheduler(retryDelays);
           const bound = boundedRequest(expected.end === 'aborted' ? hangBoundMs : safetyBoundMs);
@@ -377,7 +476,10 @@ describe('faults: every emulator fault × every consumer', function () {
           expect(bound.signal.aborted, `aborted by the bound: ${trace}`).to.equal(expected.end === 'aborted');
 
           // Exactly one terminal event, last: nothing (text or otherwise) after an error.
-          expect(events.filter((e) => e.type !== 'chunk'), trace).to.have.length(1);
+          expect(
+            events.filter((e) => e.type !== 'chunk'),
+            trace,
+          ).to.have.length(1);
           expect(last?.type, trace).to.equal(expected.end === 'error' ? 'error' : 'complete');
 
           switch (expected.end) {
@@ -400,15 +502,16 @@ describe('faults: every emulator fault × every consumer', function () {
             }
             case 'aborted':
               expectTextBefore(received, expected.text);
-              expect(events.some((e) => e.type === 'chunk' && e.chunk.type === 'finish'), trace).to.equal(false);
+              expect(
+                events.some((e) => e.type === 'chunk' && e.chunk.type === 'finish'),
+                trace,
+              ).to.equal(false);
               break;
           }
 
           // Retries only where allowed, waiting as long as asked.
           const requests = expected.end === 'reply' ? expected.requests : 1;
-          expect(emulator.requests.map((r) => r.fault ?? null)).to.deep.equal(
-            requests === 2 ? [fault, null] : [fault],
-          );
+          expect(emulator.requests.map((r) => r.fault ?? null)).to.deep.equal(requests === 2 ? [fault, null] : [fault]);
           if (consumer.retries) expect(retryDelays).to.deep.equal(expected.end === 'reply' ? expected.retryDelays : []);
           if (outcome.source !== undefined) {
             expect(outcome.source.made, 'subscriptions to create').to.equal(requests);
@@ -418,7 +521,10 @@ describe('faults: every emulator fault × every consumer', function () {
           expect(getEventListeners(bound.signal, 'abort'), 'abort listeners left on the signal').to.have.length(0);
 
           // Nothing left open, without provider.destroy(): the case released its own connection.
-          expect(await settled(emulator, baseline, 2_000), 'open sockets, timers and emulator connections').to.deep.equal(baseline);
+          expect(
+            await settled(emulator, baseline, 2_000),
+            'open sockets, timers and emulator connections',
+          ).to.deep.equal(baseline);
         });
       }
     });
@@ -446,7 +552,9 @@ describe('faults: every emulator fault × every consumer', function () {
         // At most the one pooled connection stays open: the faulted one was closed or reused.
         expect(await connectionsAtMost(emulator, 1, 2_000), 'emulator connections before destroy()').to.be.at.most(1);
         provider.destroy();
-        expect(await settled(emulator, baseline, 2_000), 'open sockets, timers and emulator connections').to.deep.equal(baseline);
+        expect(await settled(emulator, baseline, 2_000), 'open sockets, timers and emulator connections').to.deep.equal(
+          baseline,
+        );
       });
   });
 
@@ -462,7 +570,9 @@ describe('faults: every emulator fault × every consumer', function () {
       }).finally(bound.stop);
       const last = outcome.events.at(-1);
       expect(outcome.events).to.have.length(1);
-      expect(last?.type === 'error' && YqcloudError.is(last.error, 'Http') ? last.error.status : undefined).to.equal(503);
+      expect(last?.type === 'error' && YqcloudError.is(last.error, 'Http') ? last.error.status : undefined).to.equal(
+        503,
+      );
       expect(emulator.requests.map((r) => r.status)).to.deep.equal([503, 503, 503]);
       expect(outcome.source).to.deep.equal({ made: 3, open: 0 });
       expect(await settled(emulator, baseline, 2_000)).to.deep.equal(baseline);

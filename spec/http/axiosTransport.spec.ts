@@ -35,7 +35,9 @@ describe('http/axiosTransport', () => {
   });
 
   it('POSTs the body and headers as given, then emits the head and the body pieces', async () => {
-    server = await startLoopbackServer((_req, res) => writePieces(res, ['one', 'two'], { 'x-reply': 'yes', 'Retry-After': '3' }));
+    server = await startLoopbackServer((_req, res) =>
+      writePieces(res, ['one', 'two'], { 'x-reply': 'yes', 'Retry-After': '3' }),
+    );
     const events = await lastValueFrom(axiosTransport({ agents: pool })(request(server.endpoint)).pipe(toArray()));
     expect(server.requests[0]).to.deep.include({ method: 'POST', url: '/api/generateStream', body: '{"prompt":"Hi"}' });
     expect(server.requests[0]?.headers).to.include({ 'content-type': 'application/json', 'x-test': '1' });
@@ -81,7 +83,10 @@ describe('http/axiosTransport', () => {
     const replacing = axios.create();
     replacing.interceptors.response.use((response) => ({ ...response, data: 'replaced' }));
     for (const instance of [axios.create({ adapter: 'fetch' }), replacing]) {
-      const outcome = await within(collect(axiosTransport({ agents: pool, axios: instance })(request(server.endpoint))), 5000);
+      const outcome = await within(
+        collect(axiosTransport({ agents: pool, axios: instance })(request(server.endpoint))),
+        5000,
+      );
       expect(outcome).to.not.equal('deadline');
       expect(outcome !== 'deadline' && outcome.values).to.deep.equal([]);
       expect(outcome !== 'deadline' && outcome.error).to.include({ kind: 'InvalidRequest', path: 'axios' });
@@ -115,11 +120,15 @@ describe('http/axiosTransport', () => {
 
   it('a body delimited by the connection closing (no length, no chunks) completes normally', async () => {
     const raw = net.createServer((socket) => {
-      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nuntil close'));
+      socket.once('data', () =>
+        socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nuntil close'),
+      );
     });
     await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
     const { port } = raw.address() as AddressInfo;
-    const { values, error, completed } = await collect(axiosTransport({ agents: pool })(request(`http://127.0.0.1:${port}/`)));
+    const { values, error, completed } = await collect(
+      axiosTransport({ agents: pool })(request(`http://127.0.0.1:${port}/`)),
+    );
     await new Promise<void>((resolve) => raw.close(() => resolve()));
     expect(error).to.equal(undefined);
     expect(completed).to.equal(true);

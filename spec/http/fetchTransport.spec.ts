@@ -27,7 +27,9 @@ describe('http/fetchTransport (on Node’s fetch)', () => {
 
   it('sends the body byte for byte and the headers as given, adding no user-agent of axios’s', async () => {
     server = await startLoopbackServer((_req, res) => res.end('ok'));
-    await lastValueFrom(fetchTransport()(request(server.endpoint, { 'content-type': 'application/json', 'x-test': '1' })).pipe(toArray()));
+    await lastValueFrom(
+      fetchTransport()(request(server.endpoint, { 'content-type': 'application/json', 'x-test': '1' })).pipe(toArray()),
+    );
     const sent = server.requests[0];
     expect(sent?.body).to.equal('{"prompt":"你好"}');
     expect(sent?.headers).to.include({ 'content-type': 'application/json', 'x-test': '1' });
@@ -38,7 +40,9 @@ describe('http/fetchTransport (on Node’s fetch)', () => {
 
   it('sends a user-agent it is given', async () => {
     server = await startLoopbackServer((_req, res) => res.end('ok'));
-    await lastValueFrom(fetchTransport()(request(server.endpoint, { 'User-Agent': 'Mozilla/5.0 test' })).pipe(toArray()));
+    await lastValueFrom(
+      fetchTransport()(request(server.endpoint, { 'User-Agent': 'Mozilla/5.0 test' })).pipe(toArray()),
+    );
     expect(server.requests[0]?.headers['user-agent']).to.equal('Mozilla/5.0 test');
   });
 });

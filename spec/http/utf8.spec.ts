@@ -61,7 +61,11 @@ describe('http/utf8', () => {
       const d = createUtf8Decoder();
       expect(d.push(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41))).to.equal('A');
       const split = createUtf8Decoder();
-      expect([split.push(Uint8Array.of(0xef)), split.push(Uint8Array.of(0xbb, 0xbf)), split.push(Uint8Array.of(0x41))].join('')).to.equal('A');
+      expect(
+        [split.push(Uint8Array.of(0xef)), split.push(Uint8Array.of(0xbb, 0xbf)), split.push(Uint8Array.of(0x41))].join(
+          '',
+        ),
+      ).to.equal('A');
     });
 
     it('keeps a U+FEFF that is not at the start of the body, after a string piece too', () => {
@@ -100,7 +104,11 @@ describe('http/utf8', () => {
       new TestScheduler((a, b) => {
         expect(a).to.deep.equal(b);
       }).run(({ cold, expectObservable }) => {
-        expectObservable(cold('-a-#', { a: encoder.encode('hi') }, 'boom').pipe(decodeUtf8())).toBe('-a-#', { a: 'hi' }, 'boom');
+        expectObservable(cold('-a-#', { a: encoder.encode('hi') }, 'boom').pipe(decodeUtf8())).toBe(
+          '-a-#',
+          { a: 'hi' },
+          'boom',
+        );
       });
     });
   });

@@ -1,7 +1,18 @@
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { filter, firstValueFrom, fromEvent, lastValueFrom, share, Subject, switchMap, takeUntil, toArray, zip } from 'rxjs';
+import {
+  filter,
+  firstValueFrom,
+  fromEvent,
+  lastValueFrom,
+  share,
+  Subject,
+  switchMap,
+  takeUntil,
+  toArray,
+  zip,
+} from 'rxjs';
 import type { Message } from '../../lib/core/message.js';
 import { finalMessage, textOnly } from '../../lib/operators/index.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
@@ -73,7 +84,9 @@ describe('composition with RxJS operators, on a loopback server', () => {
 
   it('share() makes one request for two subscribers (without it, two)', async () => {
     const shared$ = provider.create({ messages: ask('shared') }).pipe(share());
-    const [deltas, message] = await lastValueFrom(zip(shared$.pipe(textOnly(), toArray()), shared$.pipe(finalMessage())));
+    const [deltas, message] = await lastValueFrom(
+      zip(shared$.pipe(textOnly(), toArray()), shared$.pipe(finalMessage())),
+    );
     expect(deltas.join('')).to.equal('reply to shared');
     expect(message).to.deep.equal({ role: 'assistant', content: 'reply to shared' });
     expect(server.requests).to.have.length(1);
@@ -108,7 +121,8 @@ describe('composition with RxJS operators, on a loopback server', () => {
 
   it('the chat session: send while streaming and stop both close the request’s socket, keeping the partial text', async () => {
     const chat = createChatSession(provider);
-    const until = (predicate: (state: ChatState) => boolean): Promise<ChatState> => firstValueFrom(chat.state$.pipe(filter(predicate)));
+    const until = (predicate: (state: ChatState) => boolean): Promise<ChatState> =>
+      firstValueFrom(chat.state$.pipe(filter(predicate)));
     try {
       chat.send('hang one');
       await until((s) => s.pending === 'partial');

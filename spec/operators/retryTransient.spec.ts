@@ -42,7 +42,11 @@ describe('operators/retryTransient', () => {
     it(`retries ${name}`, () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold<Chunk>('--#', undefined, error);
-        expectObservable(source.pipe(retryTransient({ maxRetries: 1, baseDelayMs: 2, random: () => 0.5 }))).toBe('-----#', undefined, error);
+        expectObservable(source.pipe(retryTransient({ maxRetries: 1, baseDelayMs: 2, random: () => 0.5 }))).toBe(
+          '-----#',
+          undefined,
+          error,
+        );
         expectSubscriptions(source.subscriptions).toBe(['^-!', '---^-!']);
       });
     });
@@ -65,7 +69,10 @@ describe('operators/retryTransient', () => {
       const second = cold<Chunk>('a---F|', values);
       let attempt = 0;
       const reply$ = defer(() => (attempt++ === 0 ? source : second));
-      expectObservable(reply$.pipe(retryTransient({ baseDelayMs: 4, random: () => 0.5 })), '^-----!').toBe('----a--', values);
+      expectObservable(reply$.pipe(retryTransient({ baseDelayMs: 4, random: () => 0.5 })), '^-----!').toBe(
+        '----a--',
+        values,
+      );
       expectSubscriptions(second.subscriptions).toBe('----^-!');
     });
   });
@@ -74,7 +81,11 @@ describe('operators/retryTransient', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold<Chunk>('#', undefined, busy);
       // waits: 1·2^0·… with random() = 0.999 → floor(0.999·2)=1, floor(0.999·4)=3, floor(0.999·8)=7
-      expectObservable(source.pipe(retryTransient({ maxRetries: 3, baseDelayMs: 2, random: () => 0.999 }))).toBe('-----------#', undefined, busy);
+      expectObservable(source.pipe(retryTransient({ maxRetries: 3, baseDelayMs: 2, random: () => 0.999 }))).toBe(
+        '-----------#',
+        undefined,
+        busy,
+      );
       expectSubscriptions(source.subscriptions).toBe(['(^!)', '-(^!)', '----(^!)', '-----------(^!)']);
     });
   });
@@ -83,7 +94,11 @@ describe('operators/retryTransient', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const limited = httpError(429, 'slow down', 5);
       const source = cold<Chunk>('#', undefined, limited);
-      expectObservable(source.pipe(retryTransient({ maxRetries: 1, maxDelayMs: 3, random: () => 0 }))).toBe('---#', undefined, limited);
+      expectObservable(source.pipe(retryTransient({ maxRetries: 1, maxDelayMs: 3, random: () => 0 }))).toBe(
+        '---#',
+        undefined,
+        limited,
+      );
       expectSubscriptions(source.subscriptions).toBe(['(^!)', '---(^!)']);
     });
   });
@@ -193,7 +208,11 @@ describe('operators/retryTransient', () => {
   it('refuses bad options with InvalidRequest when subscribed', () => {
     for (const bad of [{ maxRetries: -1 }, { baseDelayMs: 'x' }, { random: 3 }, { scheduler: 1 }, 7]) {
       let failure: unknown;
-      expect(() => of(values.a).pipe(retryTransient(bad as never)).subscribe({ error: (e: unknown) => (failure = e) })).to.not.throw();
+      expect(() =>
+        of(values.a)
+          .pipe(retryTransient(bad as never))
+          .subscribe({ error: (e: unknown) => (failure = e) }),
+      ).to.not.throw();
       expect(YqcloudError.is(failure, 'InvalidRequest'), JSON.stringify(bad)).to.equal(true);
     }
   });

@@ -48,15 +48,24 @@ describe('operators/accumulateText', () => {
   const runs = 500;
   it(`property: the last snapshot is the concatenation of the pieces, and each extends the one before (${runs} runs)`, () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme', size: 'max' }), { minLength: 1, maxLength: 30 }), fc.nat({ max: 30 }), (pieces, conversationAt) => {
-        const chunks: Array<Chunk> = pieces.map(text);
-        chunks.splice(Math.min(conversationAt, chunks.length), 0, c);
-        const snapshots: Array<string> = [];
-        from([...chunks, finish]).pipe(accumulateText()).subscribe((s) => snapshots.push(s));
-        expect(snapshots).to.have.length(pieces.length);
-        expect(snapshots.at(-1)).to.equal(pieces.join(''));
-        snapshots.forEach((snapshot, i) => expect(snapshot).to.equal((snapshots[i - 1] ?? '') + pieces[i]));
-      }),
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme', size: 'max' }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.nat({ max: 30 }),
+        (pieces, conversationAt) => {
+          const chunks: Array<Chunk> = pieces.map(text);
+          chunks.splice(Math.min(conversationAt, chunks.length), 0, c);
+          const snapshots: Array<string> = [];
+          from([...chunks, finish])
+            .pipe(accumulateText())
+            .subscribe((s) => snapshots.push(s));
+          expect(snapshots).to.have.length(pieces.length);
+          expect(snapshots.at(-1)).to.equal(pieces.join(''));
+          snapshots.forEach((snapshot, i) => expect(snapshot).to.equal((snapshots[i - 1] ?? '') + pieces[i]));
+        },
+      ),
       { numRuns: runs },
     );
   });

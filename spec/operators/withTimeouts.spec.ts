@@ -20,7 +20,11 @@ describe('operators/withTimeouts', () => {
   it('fails with phase first-chunk when nothing arrives in time, and unsubscribes the source', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-----a-F|', values);
-      expectObservable(source.pipe(withTimeouts({ firstChunkMs: 3 }))).toBe('---#', undefined, timeout('first-chunk', 3, ''));
+      expectObservable(source.pipe(withTimeouts({ firstChunkMs: 3 }))).toBe(
+        '---#',
+        undefined,
+        timeout('first-chunk', 3, ''),
+      );
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });
@@ -28,21 +32,33 @@ describe('operators/withTimeouts', () => {
   it('fails with phase idle and the text delivered so far when the reply stalls', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b------F|', values);
-      expectObservable(source.pipe(withTimeouts({ firstChunkMs: 5, idleMs: 2 }))).toBe('-a-b-#', values, timeout('idle', 2, 'Hello'));
+      expectObservable(source.pipe(withTimeouts({ firstChunkMs: 5, idleMs: 2 }))).toBe(
+        '-a-b-#',
+        values,
+        timeout('idle', 2, 'Hello'),
+      );
       expectSubscriptions(source.subscriptions).toBe('^----!');
     });
   });
 
   it('applies idle before the first chunk when firstChunkMs is not set', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('----a|', values).pipe(withTimeouts({ idleMs: 2 }))).toBe('--#', undefined, timeout('idle', 2, ''));
+      expectObservable(cold('----a|', values).pipe(withTimeouts({ idleMs: 2 }))).toBe(
+        '--#',
+        undefined,
+        timeout('idle', 2, ''),
+      );
     });
   });
 
   it('fails with phase total when the whole reply takes too long, even if it never stalls', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b-a-b-a-F|', values);
-      expectObservable(source.pipe(withTimeouts({ idleMs: 2, totalMs: 6 }))).toBe('-a-b-a#', values, timeout('total', 6, 'HelloHel'));
+      expectObservable(source.pipe(withTimeouts({ idleMs: 2, totalMs: 6 }))).toBe(
+        '-a-b-a#',
+        values,
+        timeout('total', 6, 'HelloHel'),
+      );
       expectSubscriptions(source.subscriptions).toBe('^-----!');
     });
   });
@@ -50,7 +66,10 @@ describe('operators/withTimeouts', () => {
   it('unsubscribes the source when the subscriber leaves before a deadline, and fails no one later', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a------b-F|', values);
-      expectObservable(source.pipe(withTimeouts({ firstChunkMs: 3, idleMs: 4, totalMs: 8 })), '^--!').toBe('-a---------', values);
+      expectObservable(source.pipe(withTimeouts({ firstChunkMs: 3, idleMs: 4, totalMs: 8 })), '^--!').toBe(
+        '-a---------',
+        values,
+      );
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });
@@ -81,7 +100,10 @@ describe('operators/withTimeouts', () => {
   it('refuses bad options with InvalidRequest when subscribed, never by throwing', () => {
     for (const bad of [{ idleMs: -1 }, { totalMs: Number.NaN }, { firstChunkMs: '5' }, { scheduler: {} }, 'fast']) {
       let failure: unknown;
-      const make = (): unknown => of(values.a).pipe(withTimeouts(bad as never)).subscribe({ error: (e: unknown) => (failure = e) });
+      const make = (): unknown =>
+        of(values.a)
+          .pipe(withTimeouts(bad as never))
+          .subscribe({ error: (e: unknown) => (failure = e) });
       expect(make).to.not.throw();
       expect(YqcloudError.is(failure, 'InvalidRequest'), JSON.stringify(bad)).to.equal(true);
     }

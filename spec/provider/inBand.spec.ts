@@ -15,14 +15,26 @@ describe('provider/inBand classifyStart', () => {
   });
 
   it('recognises abnormal traffic', () => {
-    expect(classifyStart(`${abnormalTrafficPrefix}，请更换网络环境`)).to.deep.equal({ _tag: 'Blocked', reason: 'abnormal-traffic' });
+    expect(classifyStart(`${abnormalTrafficPrefix}，请更换网络环境`)).to.deep.equal({
+      _tag: 'Blocked',
+      reason: 'abnormal-traffic',
+    });
   });
 
   it('recognises an HTML page after any whitespace, in any case', () => {
     fc.assert(
-      fc.property(whitespaceArb, fc.constantFrom('<!doctype html', '<html'), fc.array(fc.boolean(), { minLength: 1 }), fc.string(), (ws, tag, flips, rest) => {
-        expect(classifyStart(`${ws}${randomCase(tag, flips)}${rest}`)).to.deep.equal({ _tag: 'Blocked', reason: 'html-page' });
-      }),
+      fc.property(
+        whitespaceArb,
+        fc.constantFrom('<!doctype html', '<html'),
+        fc.array(fc.boolean(), { minLength: 1 }),
+        fc.string(),
+        (ws, tag, flips, rest) => {
+          expect(classifyStart(`${ws}${randomCase(tag, flips)}${rest}`)).to.deep.equal({
+            _tag: 'Blocked',
+            reason: 'html-page',
+          });
+        },
+      ),
     );
   });
 
@@ -30,7 +42,9 @@ describe('provider/inBand classifyStart', () => {
     const cases = [
       ...prefixes(banPrefix).slice(0, -1),
       ...prefixes(abnormalTrafficPrefix).slice(0, -1),
-      ...prefixes('<!DOCTYPE html').slice(0, -1).map((p) => `  \n${p}`),
+      ...prefixes('<!DOCTYPE html')
+        .slice(0, -1)
+        .map((p) => `  \n${p}`),
       ...prefixes('<HTML').slice(0, -1),
       'SORRY, 您的IP',
       '   ',
@@ -39,7 +53,17 @@ describe('provider/inBand classifyStart', () => {
   });
 
   it('is Text as soon as the start can no longer be a refusal', () => {
-    for (const start of ['Hello', 'sorry, I', 'Sorry, I cannot', '流量', '流量很大', '<div>', '<!doctype xml', ' x', '<htm!'])
+    for (const start of [
+      'Hello',
+      'sorry, I',
+      'Sorry, I cannot',
+      '流量',
+      '流量很大',
+      '<div>',
+      '<!doctype xml',
+      ' x',
+      '<htm!',
+    ])
       expect(classifyStart(start), start).to.not.deep.equal({ _tag: 'Blocked', reason: 'ip-banned' });
     for (const start of ['Hello', 'Sorry, I cannot', '流量很大', '<div>', '<!doctype xml', ' x', '<htm!'])
       expect(classifyStart(start), start).to.deep.equal({ _tag: 'Text' });

@@ -49,7 +49,11 @@ describe('provider/options validateProviderOptions', () => {
     });
 
   it('accepts an axios instance, a PEM string and bytes', () => {
-    expect(E.isRight(validateProviderOptions({ axios: axios.create(), ca: '-----BEGIN CERTIFICATE-----\n…', keepAlive: false }))).to.equal(true);
+    expect(
+      E.isRight(
+        validateProviderOptions({ axios: axios.create(), ca: '-----BEGIN CERTIFICATE-----\n…', keepAlive: false }),
+      ),
+    ).to.equal(true);
     expect(E.isRight(validateProviderOptions({ ca: new Uint8Array([1]) }))).to.equal(true);
   });
 });

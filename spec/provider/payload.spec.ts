@@ -16,31 +16,50 @@ const clock = (): number => 1700000000000;
 describe('provider/payload', () => {
   describe('turnConversation', () => {
     it('starts a new conversation holding the given messages', () => {
-      const c = turnConversation(valid({ messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Hi' }] }), clock);
+      const c = turnConversation(
+        valid({
+          messages: [
+            { role: 'system', content: 'S' },
+            { role: 'user', content: 'Hi' },
+          ],
+        }),
+        clock,
+      );
       expect(c).to.deep.equal({
         model: 'gpt-4',
         userId: '#/chat/1700000000000',
-        messageHistory: [{ role: 'system', content: 'S' }, { role: 'user', content: 'Hi' }],
+        messageHistory: [
+          { role: 'system', content: 'S' },
+          { role: 'user', content: 'Hi' },
+        ],
       });
     });
 
     it('continuing appends only the last message, keeps the userId, and never mutates', () => {
       fc.assert(
-        fc.property(conversationArb, messagesArb.filter((m) => m.length > 0), (conversation, messages) => {
-          const snapshot = structuredClone(conversation);
-          const frozen = deepFreeze(conversation);
-          const next = turnConversation(valid({ messages, conversation: frozen }), clock);
-          expect(frozen).to.deep.equal(snapshot);
-          expect(next.userId).to.equal(frozen.userId);
-          expect(next.messageHistory).to.have.length(frozen.messageHistory.length + 1);
-          expect(next.messageHistory.at(-1)?.content).to.equal(valid({ messages }).messages.at(-1)?.content);
-        }),
+        fc.property(
+          conversationArb,
+          messagesArb.filter((m) => m.length > 0),
+          (conversation, messages) => {
+            const snapshot = structuredClone(conversation);
+            const frozen = deepFreeze(conversation);
+            const next = turnConversation(valid({ messages, conversation: frozen }), clock);
+            expect(frozen).to.deep.equal(snapshot);
+            expect(next.userId).to.equal(frozen.userId);
+            expect(next.messageHistory).to.have.length(frozen.messageHistory.length + 1);
+            expect(next.messageHistory.at(-1)?.content).to.equal(valid({ messages }).messages.at(-1)?.content);
+          },
+        ),
       );
     });
   });
 
   describe('buildPayload', () => {
-    const c = (history: Conversation['messageHistory']): Conversation => ({ model: 'gpt-4', userId: '#/chat/9', messageHistory: history });
+    const c = (history: Conversation['messageHistory']): Conversation => ({
+      model: 'gpt-4',
+      userId: '#/chat/9',
+      messageHistory: history,
+    });
 
     it('has exactly the six keys, in the protocol’s order', () => {
       expect(buildPayload(c([{ role: 'user', content: 'Hi' }]), true)).to.deep.equal({
@@ -62,7 +81,15 @@ describe('provider/payload', () => {
     });
 
     it('sends a leading system message as `system`, not in the prompt', () => {
-      expect(buildPayload(c([{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Hi' }]), true)).to.deep.include({
+      expect(
+        buildPayload(
+          c([
+            { role: 'system', content: 'Be brief' },
+            { role: 'user', content: 'Hi' },
+          ]),
+          true,
+        ),
+      ).to.deep.include({
         system: 'Be brief',
         prompt: 'Hi',
       });
@@ -70,7 +97,13 @@ describe('provider/payload', () => {
 
     it('keeps a later system message in the prompt', () => {
       expect(
-        buildPayload(c([{ role: 'user', content: 'Hi' }, { role: 'system', content: 'Rule' }]), true).prompt,
+        buildPayload(
+          c([
+            { role: 'user', content: 'Hi' },
+            { role: 'system', content: 'Rule' },
+          ]),
+          true,
+        ).prompt,
       ).to.equal('User: Hi\nSystem: Rule\nAssistant:');
     });
   });

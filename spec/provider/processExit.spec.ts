@@ -9,11 +9,18 @@ import { startLoopbackServer, within, writePieces, type LoopbackServer } from '.
 const fixture = fileURLToPath(new URL('../support/fixtures/oneReply.ts', import.meta.url));
 
 /** Runs the fixture; resolves with its exit code and output, or 'deadline' if it is still alive. */
-const runChild = (args: ReadonlyArray<string>, boundMs: number): Promise<{ code: number | null; out: string } | 'deadline'> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+const runChild = (
+  args: ReadonlyArray<string>,
+  boundMs: number,
+): Promise<{ code: number | null; out: string } | 'deadline'> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  const exited = new Promise<{ code: number | null; out: string }>((resolve) => child.once('exit', (code) => resolve({ code, out })));
+  const exited = new Promise<{ code: number | null; out: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, out })),
+  );
   return within(exited, boundMs).then((result) => {
     if (result === 'deadline') child.kill();
     return result;

@@ -77,7 +77,10 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
   });
 
   const serve = async (tls: boolean): Promise<LoopbackServer> => {
-    const server = await startLoopbackServer((_req, res) => writePieces(res, ['Hi ', 'there']), tls ? { tls: { key, cert } } : {});
+    const server = await startLoopbackServer(
+      (_req, res) => writePieces(res, ['Hi ', 'there']),
+      tls ? { tls: { key, cert } } : {},
+    );
     servers.push(server);
     return server;
   };
@@ -91,7 +94,9 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
     it('goes through the proxy as an absolute-URI request with the credentials', async () => {
       const server = await serve(false);
       const chunks = await lastValueFrom(
-        providerFor(server).create({ messages: hello, proxy: proxy.url('user', password) }).pipe(toArray()),
+        providerFor(server)
+          .create({ messages: hello, proxy: proxy.url('user', password) })
+          .pipe(toArray()),
       );
       expect(joined(chunks)).to.equal('Hi there');
       expect(proxy.forwarded).to.deep.equal([`POST ${server.endpoint}`]);
@@ -117,7 +122,9 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
     it('goes through a CONNECT tunnel, trusting the `ca` option', async () => {
       const server = await serve(true);
       const chunks = await lastValueFrom(
-        providerFor(server, { ca: cert }).create({ messages: hello, proxy: proxy.url('user', password) }).pipe(toArray()),
+        providerFor(server, { ca: cert })
+          .create({ messages: hello, proxy: proxy.url('user', password) })
+          .pipe(toArray()),
       );
       expect(joined(chunks)).to.equal('Hi there');
       expect(proxy.tunnels).to.deep.equal([`127.0.0.1:${server.port}`]);
@@ -164,7 +171,9 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
     it('carries an http target, trusting the proxy’s certificate through `ca`', async () => {
       const server = await serve(false);
       const chunks = await lastValueFrom(
-        providerFor(server, { ca: cert }).create({ messages: hello, proxy: tlsProxy.url('user', password) }).pipe(toArray()),
+        providerFor(server, { ca: cert })
+          .create({ messages: hello, proxy: tlsProxy.url('user', password) })
+          .pipe(toArray()),
       );
       expect(joined(chunks)).to.equal('Hi there');
       expect(tlsProxy.forwarded).to.deep.equal([`POST ${server.endpoint}`]);
@@ -173,7 +182,9 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
     it('tunnels to an https target', async () => {
       const server = await serve(true);
       const chunks = await lastValueFrom(
-        providerFor(server, { ca: cert }).create({ messages: hello, proxy: tlsProxy.url('user', password) }).pipe(toArray()),
+        providerFor(server, { ca: cert })
+          .create({ messages: hello, proxy: tlsProxy.url('user', password) })
+          .pipe(toArray()),
       );
       expect(joined(chunks)).to.equal('Hi there');
       expect(tlsProxy.tunnels).to.deep.equal([`127.0.0.1:${server.port}`]);
@@ -181,9 +192,12 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
 
     it('an untrusted proxy certificate is a Network error with no password in it', async () => {
       const server = await serve(false);
-      const { error } = await collect(providerFor(server).create({ messages: hello, proxy: tlsProxy.url('user', password) }));
+      const { error } = await collect(
+        providerFor(server).create({ messages: hello, proxy: tlsProxy.url('user', password) }),
+      );
       expect(YqcloudError.is(error, 'Network')).to.equal(true);
-      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? '']) expect(text).to.not.include(password);
+      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? ''])
+        expect(text).to.not.include(password);
       expect(server.requests).to.have.length(0);
     });
   });
@@ -203,7 +217,9 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
       const socks = await socksWith({ user: 'user', password });
       const server = await serve(false);
       const chunks = await lastValueFrom(
-        providerFor(server).create({ messages: hello, proxy: `socks5://user:${password}@127.0.0.1:${socks.port}` }).pipe(toArray()),
+        providerFor(server)
+          .create({ messages: hello, proxy: `socks5://user:${password}@127.0.0.1:${socks.port}` })
+          .pipe(toArray()),
       );
       expect(joined(chunks)).to.equal('Hi there');
       expect(socks.tunnels).to.deep.equal([{ version: 5, user: 'user', target: `127.0.0.1:${server.port}` }]);
@@ -214,7 +230,9 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
       const socks = await socksWith();
       const server = await serve(true);
       const chunks = await lastValueFrom(
-        providerFor(server, { ca: cert }).create({ messages: hello, proxy: `socks5h://127.0.0.1:${socks.port}` }).pipe(toArray()),
+        providerFor(server, { ca: cert })
+          .create({ messages: hello, proxy: `socks5h://127.0.0.1:${socks.port}` })
+          .pipe(toArray()),
       );
       expect(joined(chunks)).to.equal('Hi there');
       expect(socks.tunnels).to.deep.equal([{ version: 5, user: '', target: `127.0.0.1:${server.port}` }]);
@@ -245,7 +263,8 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
       );
       expect(values).to.deep.equal([]);
       expect(YqcloudError.is(error, 'Network')).to.equal(true);
-      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? '']) expect(text).to.not.include(wrong);
+      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? ''])
+        expect(text).to.not.include(wrong);
       expect(socks.refusals).to.equal(1);
       expect(socks.tunnels).to.deep.equal([]);
       expect(server.requests).to.have.length(0);
@@ -262,7 +281,8 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
         providerFor(server).create({ messages: hello, proxy: `socks5://user:${password}@127.0.0.1:${port}` }),
       );
       expect(error).to.include({ kind: 'Network', code: 'ECONNREFUSED' });
-      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? '']) expect(text).to.not.include(password);
+      for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? ''])
+        expect(text).to.not.include(password);
       expect(server.requests).to.have.length(0);
     });
 
@@ -301,7 +321,9 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
     it('`ca` given as bytes works too', async () => {
       const server = await serve(true);
       const chunks = await lastValueFrom(
-        providerFor(server, { ca: new TextEncoder().encode(cert) }).create({ messages: hello }).pipe(toArray()),
+        providerFor(server, { ca: new TextEncoder().encode(cert) })
+          .create({ messages: hello })
+          .pipe(toArray()),
       );
       expect(joined(chunks)).to.equal('Hi there');
     });

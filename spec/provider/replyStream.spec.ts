@@ -28,7 +28,9 @@ const failure = (e: unknown): Record<string, unknown> => {
   if (!(e instanceof YqcloudError)) return { notYqcloudError: String(e) };
   const { kind, partialText, status, reason, code, limitBytes, retryAfterMs } = e;
   return Object.fromEntries(
-    Object.entries({ kind, partialText, status, reason, code, limitBytes, retryAfterMs }).filter(([, v]) => v !== undefined),
+    Object.entries({ kind, partialText, status, reason, code, limitBytes, retryAfterMs }).filter(
+      ([, v]) => v !== undefined,
+    ),
   );
 };
 const settled = (chunks$: Observable<Chunk>): Observable<Chunk | Record<string, unknown>> =>
@@ -43,7 +45,11 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
   it('emits text as pieces arrive, then finish', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const events = cold('-h-a-b-|', { h: head(), a: body('Hel'), b: body('lo') });
-      expectObservable(replyStream(() => events, plan())).toBe('---a-b-(f|)', { a: text('Hel'), b: text('lo'), f: finish });
+      expectObservable(replyStream(() => events, plan())).toBe('---a-b-(f|)', {
+        a: text('Hel'),
+        b: text('lo'),
+        f: finish,
+      });
       expectSubscriptions(events.subscriptions).toBe('^------!');
     });
   });
@@ -51,7 +57,13 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
   it('with returnConversation, the conversation comes between the last text and finish', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const events = cold('-h-a-b-|', { h: head(), a: body('Hel'), b: body('lo') });
-      const c = conversation({ ...base, messageHistory: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] });
+      const c = conversation({
+        ...base,
+        messageHistory: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+        ],
+      });
       expectObservable(replyStream(() => events, plan({ returnConversation: true }))).toBe('---a-b-(cf|)', {
         a: text('Hel'),
         b: text('lo'),
@@ -81,7 +93,12 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
 
   it('a refusal split across pieces fails Blocked when recognised, emits none of it, and stops the transport', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const events = cold('-h-a-b-c-|', { h: head(), a: body(banPrefix.slice(0, 5)), b: body(banPrefix.slice(5)), c: body('…') });
+      const events = cold('-h-a-b-c-|', {
+        h: head(),
+        a: body(banPrefix.slice(0, 5)),
+        b: body(banPrefix.slice(5)),
+        c: body('…'),
+      });
       expectObservable(settled(replyStream(() => events, plan()))).toBe('-----(e|)', {
         e: { kind: 'Blocked', reason: 'ip-banned', partialText: '' },
       });
@@ -127,7 +144,9 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
   it('a redirect fails at its head and stops the transport', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const events = cold('-h-a-|', { h: head(302, { location: 'http://u:pw@elsewhere/' }), a: body('moved') });
-      expectObservable(settled(replyStream(() => events, plan()))).toBe('-(e|)', { e: { kind: 'Http', status: 302, partialText: '' } });
+      expectObservable(settled(replyStream(() => events, plan()))).toBe('-(e|)', {
+        e: { kind: 'Http', status: 302, partialText: '' },
+      });
       expectSubscriptions(events.subscriptions).toBe('^!');
     });
   });
@@ -135,7 +154,9 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
   it('an empty 200, or whitespace only… is EmptyResponse only when no text at all came', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const empty = cold('-h-|', { h: head() });
-      expectObservable(settled(replyStream(() => empty, plan()))).toBe('---(e|)', { e: { kind: 'EmptyResponse', status: 200, partialText: '' } });
+      expectObservable(settled(replyStream(() => empty, plan()))).toBe('---(e|)', {
+        e: { kind: 'EmptyResponse', status: 200, partialText: '' },
+      });
       const emptyPieces = cold('-h-a-|', { h: head(), a: body(new Uint8Array(0)) });
       expectObservable(settled(replyStream(() => emptyPieces, plan()))).toBe('-----(e|)', {
         e: { kind: 'EmptyResponse', status: 200, partialText: '' },
@@ -145,14 +166,19 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
 
   it('a transport that completes without a response is a Network error', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      expectObservable(settled(replyStream(() => cold('-|'), plan()))).toBe('-(e|)', { e: { kind: 'Network', code: 'ERR_NETWORK', partialText: '' } });
+      expectObservable(settled(replyStream(() => cold('-|'), plan()))).toBe('-(e|)', {
+        e: { kind: 'Network', code: 'ERR_NETWORK', partialText: '' },
+      });
     });
   });
 
   it('unsubscribing unsubscribes the transport', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const events = cold('-h-a-b-c-|', { h: head(), a: body('a'), b: body('b'), c: body('c') });
-      expectObservable(replyStream(() => events, plan()), '^----!').toBe('---a-', { a: text('a') });
+      expectObservable(
+        replyStream(() => events, plan()),
+        '^----!',
+      ).toBe('---a-', { a: text('a') });
       expectSubscriptions(events.subscriptions).toBe('^----!');
     });
   });

@@ -37,7 +37,9 @@ describe('provider/replyText createReplyText', () => {
 
   it('gives back the same text from long pieces cut anywhere, across several blocks', () => {
     const body = fc.oneof(
-      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map((s) => new TextEncoder().encode(s.repeat(Math.ceil(9000 / (s.length + 1))))),
+      fc
+        .string({ unit: 'grapheme', minLength: 1, maxLength: 30 })
+        .map((s) => new TextEncoder().encode(s.repeat(Math.ceil(9000 / (s.length + 1))))),
       fc.uint8Array({ minLength: 5000, maxLength: 9000 }),
     );
     fc.assert(
@@ -80,7 +82,8 @@ describe('provider/replyText createReplyText', () => {
     const decoded = pieces.map(reply.decode);
     decoded.forEach(reply.delivered);
     reply.decode(encode('not delivered'));
-    const runs = (s: string): string => s.replace(/([xyz])\1+/g, (run, ch: string) => `${ch}*${run.length}`).replace(/\uFEFF/g, '<BOM>');
+    const runs = (s: string): string =>
+      s.replace(/([xyz])\1+/g, (run, ch: string) => `${ch}*${run.length}`).replace(/\uFEFF/g, '<BOM>');
     expect(runs(decoded.join(''))).to.equal('Hi <BOM>x*3000<BOM>y*3000');
     expect(runs(reply.deliveredText())).to.equal(runs(decoded.join('')));
     const startsLong = createReplyText();
@@ -98,25 +101,28 @@ describe('provider/replyText createReplyText', () => {
       .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
       .map((s) => new TextEncoder().encode(s.repeat(Math.ceil(40_000 / (s.length + 1)))));
     fc.assert(
-      fc.property(fc.array(fc.tuple(longBody, fc.array(fc.nat(), { maxLength: 8 })), { minLength: 2, maxLength: 5 }), (bodies) => {
-        const pool = createBlockPool(1 << 20);
-        const given: Array<Uint8Array> = [];
-        const spy: BlockPool = { ...pool, give: (blocks) => (given.push(...blocks), pool.give(blocks)) };
-        let previous: { readonly reply: ReturnType<typeof createReplyText>; readonly text: string } | undefined;
-        for (const [bytes, points] of bodies) {
-          const reply = createReplyText(spy);
-          const decoded = [...cut(bytes, points).map(reply.decode), reply.end()];
-          decoded.forEach(reply.delivered);
-          if (previous !== undefined) {
-            expect(previous.reply.deliveredText()).to.equal(previous.text);
-            previous.reply.release();
+      fc.property(
+        fc.array(fc.tuple(longBody, fc.array(fc.nat(), { maxLength: 8 })), { minLength: 2, maxLength: 5 }),
+        (bodies) => {
+          const pool = createBlockPool(1 << 20);
+          const given: Array<Uint8Array> = [];
+          const spy: BlockPool = { ...pool, give: (blocks) => (given.push(...blocks), pool.give(blocks)) };
+          let previous: { readonly reply: ReturnType<typeof createReplyText>; readonly text: string } | undefined;
+          for (const [bytes, points] of bodies) {
+            const reply = createReplyText(spy);
+            const decoded = [...cut(bytes, points).map(reply.decode), reply.end()];
+            decoded.forEach(reply.delivered);
+            if (previous !== undefined) {
+              expect(previous.reply.deliveredText()).to.equal(previous.text);
+              previous.reply.release();
+            }
+            expect(reply.deliveredText()).to.equal(decoded.join(''));
+            previous = { reply, text: decoded.join('') };
           }
-          expect(reply.deliveredText()).to.equal(decoded.join(''));
-          previous = { reply, text: decoded.join('') };
-        }
-        previous?.reply.release();
-        expect(given.length).to.be.greaterThan(0);
-      }),
+          previous?.reply.release();
+          expect(given.length).to.be.greaterThan(0);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -152,7 +158,11 @@ describe('provider/replyText createReplyText', () => {
   });
 
   it('gives back the same text from any mix of string and byte pieces (a string right after a cut character too)', () => {
-    const piece = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.uint8Array({ maxLength: 8 }), fc.uint8Array({ minLength: 900, maxLength: 3000 }));
+    const piece = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.uint8Array({ maxLength: 8 }),
+      fc.uint8Array({ minLength: 900, maxLength: 3000 }),
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 20 }), fc.boolean(), (pieces, ended) => {
         const reply = createReplyText();

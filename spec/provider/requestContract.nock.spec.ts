@@ -49,7 +49,13 @@ describe('provider/YqcloudProvider request contract (nock)', () => {
             { role: 'system', content: 'Answer in French' },
             { role: 'user', content: 'Hi' },
             { role: 'assistant', content: 'Salut' },
-            { role: 'user', content: [{ type: 'text', text: 'How ' }, { type: 'text', text: 'are you?' }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'How ' },
+                { type: 'text', text: 'are you?' },
+              ],
+            },
           ],
         })
         .pipe(toArray()),
@@ -64,7 +70,14 @@ describe('provider/YqcloudProvider request contract (nock)', () => {
       withoutContext: false,
       stream: true,
     });
-    expect(Object.keys(body as object)).to.deep.equal(['prompt', 'userId', 'network', 'system', 'withoutContext', 'stream']);
+    expect(Object.keys(body as object)).to.deep.equal([
+      'prompt',
+      'userId',
+      'network',
+      'system',
+      'withoutContext',
+      'stream',
+    ]);
     expect(chunks).to.deep.equal([
       { type: 'text', text: 'Hello from nock' },
       { type: 'finish', reason: 'stop' },
@@ -100,7 +113,9 @@ describe('provider/YqcloudProvider request contract (nock)', () => {
   });
 
   it('a nock-replied 429 with Retry-After maps to an Http error', async () => {
-    const scope = nock('https://api.binjie.fun').post('/api/generateStream').reply(429, 'too many', { 'retry-after': '3' });
+    const scope = nock('https://api.binjie.fun')
+      .post('/api/generateStream')
+      .reply(429, 'too many', { 'retry-after': '3' });
     const { error } = await collect(provider().create({ messages: [{ role: 'user', content: 'Hi' }] }));
     scope.done();
     expect(error).to.include({ kind: 'Http', status: 429, retryAfterMs: 3000, body: 'too many' });

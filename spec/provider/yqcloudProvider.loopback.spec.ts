@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import * as zlib from 'node:zlib';
 import { expect } from 'chai';
 import { concatMap, firstValueFrom, lastValueFrom, range, take, tap, toArray } from 'rxjs';
-import { Conversation } from '../../lib/core/conversation.js';
+import type { Conversation } from '../../lib/core/conversation.js';
 import { YqcloudError } from '../../lib/core/error.js';
 import type { Chunk } from '../../lib/core/chunk.js';
 import type { Message } from '../../lib/core/message.js';
@@ -95,7 +95,17 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         { messages: [] },
         { messages: [{ role: 'bot', content: 'x' }] },
         { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }] },
-        { messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image', image: 'x' }] }] },
+        {
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'a' },
+                { type: 'image', image: 'x' },
+              ],
+            },
+          ],
+        },
         { messages: hello, model: 'gpt-5' },
         { messages: hello, proxy: 'not a url' },
         { messages: hello, proxy: 'http://' },
@@ -111,7 +121,9 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         const thrown = await (async () => {
           for await (const _ of provider.createAsyncGenerator(request as never)) return undefined;
         })().catch((e: unknown) => e);
-        expect(YqcloudError.is(thrown, 'InvalidRequest'), `createAsyncGenerator ${JSON.stringify(request)}`).to.equal(true);
+        expect(YqcloudError.is(thrown, 'InvalidRequest'), `createAsyncGenerator ${JSON.stringify(request)}`).to.equal(
+          true,
+        );
       }
       for (const headers of [{ 'x-a': 'v\r\nx-b: evil' }, { 'x-a\r\nx-b': 'v' }, { 'x-a': 'v\nx' }]) {
         const { error } = await collect(providerFor(server, { headers }).create({ messages: hello }));
@@ -136,10 +148,21 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       const conversation: Conversation = deepFreeze({
         model: 'gpt-4',
         userId: '#/chat/7',
-        messageHistory: [{ role: 'system', content: [{ type: 'text', text: 'Be kind' }] }, { role: 'user', content: 'Hi' }],
+        messageHistory: [
+          { role: 'system', content: [{ type: 'text', text: 'Be kind' }] },
+          { role: 'user', content: 'Hi' },
+        ],
       });
       const request = deepFreeze({
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'How ' }, { type: 'text', text: 'are you?' }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'How ' },
+              { type: 'text', text: 'are you?' },
+            ],
+          },
+        ],
         conversation,
         returnConversation: true,
       } as const);
@@ -275,14 +298,18 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         const chunks = await lastValueFrom(
           provider.create({ messages: hello, returnConversation: true }).pipe(
             tap((chunk) => {
-              if (chunk.type !== 'text' || (seen += chunk.text.length) < 36_000 || seen - chunk.text.length >= 36_000) return;
+              if (chunk.type !== 'text' || (seen += chunk.text.length) < 36_000 || seen - chunk.text.length >= 36_000)
+                return;
               if (++started === together) halfway.open();
             }),
             toArray(),
           ),
         );
         const last = chunks.at(-2);
-        return [joined(chunks), last?.type === 'conversation' ? String(last.conversation.messageHistory.at(-1)?.content) : ''];
+        return [
+          joined(chunks),
+          last?.type === 'conversation' ? String(last.conversation.messageHistory.at(-1)?.content) : '',
+        ];
       };
       const first = await reply(1);
       halfway = gate();
@@ -310,7 +337,10 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       const chunks = await lastValueFrom(
         providerFor(server)
           .create({
-            messages: [{ role: 'user', content: 'ignored: only the last counts' }, { role: 'user', content: 'How are you?' }],
+            messages: [
+              { role: 'user', content: 'ignored: only the last counts' },
+              { role: 'user', content: 'How are you?' },
+            ],
             conversation,
             returnConversation: true,
           })
@@ -381,7 +411,9 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       const reply$ = providerFor(server).create({ messages: hello, signal: controller.signal });
       await lastValueFrom(reply$);
       expect(getEventListeners(controller.signal, 'abort')).to.have.length(0);
-      await collect(providerFor(server, { maxResponseBytes: 1 }).create({ messages: hello, signal: controller.signal }));
+      await collect(
+        providerFor(server, { maxResponseBytes: 1 }).create({ messages: hello, signal: controller.signal }),
+      );
       expect(getEventListeners(controller.signal, 'abort')).to.have.length(0);
     });
 
@@ -401,7 +433,9 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       const fromGenerator: Array<Chunk> = [];
       for await (const chunk of provider.createAsyncGenerator({ messages: hello, returnConversation: true }))
         fromGenerator.push(chunk);
-      const fromObservable = await lastValueFrom(provider.create({ messages: hello, returnConversation: true }).pipe(toArray()));
+      const fromObservable = await lastValueFrom(
+        provider.create({ messages: hello, returnConversation: true }).pipe(toArray()),
+      );
       expect(fromGenerator).to.deep.equal(fromObservable);
       expect(fromGenerator.map((c) => c.type)).to.deep.equal(['text', 'text', 'text', 'conversation', 'finish']);
     });
@@ -459,10 +493,14 @@ describe('provider/YqcloudProvider on a loopback server', () => {
 
     const inBand: ReadonlyArray<readonly [string, ReadonlyArray<string>, string]> = [
       ['the IP ban', [`${banPrefix}，请更换网络`], 'ip-banned'],
-      ['the ban text split inside a character', [banPrefix.slice(0, 9), banPrefix.slice(9) + '。'], 'ip-banned'],
+      ['the ban text split inside a character', [banPrefix.slice(0, 9), `${banPrefix.slice(9)}。`], 'ip-banned'],
       ['abnormal traffic', [`${abnormalTrafficPrefix}，请更换网络环境`], 'abnormal-traffic'],
       ['an HTML page', ['<!DOCTYPE html><html><body>Just a moment…</body></html>'], 'html-page'],
-      ['an HTML page after whitespace, split, in upper case', ['\n  ', '<HT', 'ML><body>502</body></HTML>'], 'html-page'],
+      [
+        'an HTML page after whitespace, split, in upper case',
+        ['\n  ', '<HT', 'ML><body>502</body></HTML>'],
+        'html-page',
+      ],
     ];
     for (const [name, pieces, reason] of inBand)
       it(`${name} is a Blocked error and none of it is emitted as text`, async () => {
@@ -526,7 +564,9 @@ describe('provider/YqcloudProvider on a loopback server', () => {
 
     it('a body past maxResponseBytes is ResponseTooLarge, keeping what was emitted', async () => {
       const server = await serve((_req, res) => writePieces(res, ['a'.repeat(60), 'b'.repeat(60)]));
-      const { values, error } = await collect(providerFor(server, { maxResponseBytes: 100 }).create({ messages: hello }));
+      const { values, error } = await collect(
+        providerFor(server, { maxResponseBytes: 100 }).create({ messages: hello }),
+      );
       expect(joined(values)).to.equal('a'.repeat(60));
       expect(error).to.include({ kind: 'ResponseTooLarge', limitBytes: 100, partialText: 'a'.repeat(60) });
     });

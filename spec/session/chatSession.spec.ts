@@ -53,7 +53,9 @@ describe('session/createChatSession', () => {
     expect(exchange.request.returnConversation).to.equal(true);
     exchange.reply.next(text('Hel'));
     exchange.reply.next(text('lo'));
-    const returned = appendHistory({ role: 'assistant', content: 'Hello' })(appendHistory({ role: 'user', content: 'Hi' })(start));
+    const returned = appendHistory({ role: 'assistant', content: 'Hello' })(
+      appendHistory({ role: 'user', content: 'Hi' })(start),
+    );
     exchange.reply.next(conversationChunk(returned));
     exchange.reply.next(finish);
     exchange.reply.complete();

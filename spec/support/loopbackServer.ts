@@ -40,11 +40,7 @@ export interface RecordedRequest {
 }
 
 /** Writes a response; the request's body has already been read into `recorded.body`. */
-export type Handler = (
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  recorded: RecordedRequest,
-) => unknown;
+export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, recorded: RecordedRequest) => unknown;
 
 /** A running loopback server. */
 export interface LoopbackServer {

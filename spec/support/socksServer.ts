@@ -122,7 +122,14 @@ export const startSocksServer = async (options: SocksServerOptions = {}): Promis
   };
 
   /** Connects to the target, answers the client, then pipes both ways. */
-  const tunnel = (client: net.Socket, reader: Reader, record: SocksTunnel, host: string, port: number, reply: (ok: boolean) => Buffer): void => {
+  const tunnel = (
+    client: net.Socket,
+    reader: Reader,
+    record: SocksTunnel,
+    host: string,
+    port: number,
+    reply: (ok: boolean) => Buffer,
+  ): void => {
     const upstream = net.connect(port, host);
     track(upstream);
     upstream.once('connect', () => {
@@ -186,7 +193,13 @@ export const startSocksServer = async (options: SocksServerOptions = {}): Promis
     const reader = readerOf(client);
     reader
       .bytes(1)
-      .then(([version]) => (version === 5 ? socks5(client, reader) : version === 4 ? socks4(client, reader) : refuse(client, Buffer.alloc(0))))
+      .then(([version]) =>
+        version === 5
+          ? socks5(client, reader)
+          : version === 4
+            ? socks4(client, reader)
+            : refuse(client, Buffer.alloc(0)),
+      )
       .catch(() => client.destroy());
   });
 

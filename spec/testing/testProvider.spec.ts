@@ -30,8 +30,14 @@ describe('testing/createTestProvider', () => {
 
   it('turns an in-band ban split across pieces into a Blocked error, with no text emitted', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      const provider = createTestProvider({ body: cold('-a-b|', { a: banPrefix.slice(0, 5), b: `${banPrefix.slice(5)}, ip: 1.2.3.4` }) });
-      expectObservable(provider.create({ messages })).toBe('---#', undefined, blocked('ip-banned', `${banPrefix}, ip: 1.2.3.4`));
+      const provider = createTestProvider({
+        body: cold('-a-b|', { a: banPrefix.slice(0, 5), b: `${banPrefix.slice(5)}, ip: 1.2.3.4` }),
+      });
+      expectObservable(provider.create({ messages })).toBe(
+        '---#',
+        undefined,
+        blocked('ip-banned', `${banPrefix}, ip: 1.2.3.4`),
+      );
     });
   });
 
@@ -58,14 +64,20 @@ describe('testing/createTestProvider', () => {
       withoutContext: false,
       stream: true,
     });
-    expect(provider.requests[0]?.headers['origin']).to.equal('https://chat9.yqcloud.top');
+    expect(provider.requests[0]?.headers.origin).to.equal('https://chat9.yqcloud.top');
   });
 
   it('gives each request its own body when body is a function', () => {
     const provider = createTestProvider({ body: (_request, index) => of(`reply ${index}`) });
     const texts: Array<string> = [];
-    provider.create({ messages }).pipe(textOnly()).subscribe((t) => texts.push(t));
-    provider.create({ messages }).pipe(textOnly()).subscribe((t) => texts.push(t));
+    provider
+      .create({ messages })
+      .pipe(textOnly())
+      .subscribe((t) => texts.push(t));
+    provider
+      .create({ messages })
+      .pipe(textOnly())
+      .subscribe((t) => texts.push(t));
     expect(texts).to.deep.equal(['reply 0', 'reply 1']);
   });
 });
@@ -77,7 +89,10 @@ describe('testing/marble helpers', () => {
   });
 
   it('toMarble turns chunks back into a marble and values', () => {
-    expect(toMarble([text('Hi'), text('!'), finish])).to.deep.equal({ marble: '(abF|)', values: { a: text('Hi'), b: text('!'), F: finish } });
+    expect(toMarble([text('Hi'), text('!'), finish])).to.deep.equal({
+      marble: '(abF|)',
+      values: { a: text('Hi'), b: text('!'), F: finish },
+    });
   });
 
   it('toMarble gives every text chunk its own letter, however many there are: the marble reads back as the chunks', () => {
