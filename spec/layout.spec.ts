@@ -38,6 +38,7 @@ const targetOf = (file: string, specifier: string): string => {
   const resolved = join(dirname(file), specifier);
   const inLib = relative(lib, resolved);
   if (inLib === 'index.js') return 'area:index';
+  if (inLib === 'internal.js') return 'area:internal';
   if (inLib === join('emulator', 'index.js')) return 'area:emulator/index';
   return `area:${inLib.split(/[\\/]/)[0] ?? ''}`;
 };
@@ -60,10 +61,11 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   operators: ['area:operators', 'area:core', 'pkg:fp-ts', 'pkg:rxjs'],
   session: ['area:session', 'area:core', 'area:operators', 'pkg:fp-ts', 'pkg:rxjs'],
   index: ['area:core', 'area:http', 'area:provider', 'area:operators', 'area:session'],
-  // On the public API only: `../index.js` is `yqcloud-rx`, `../emulator/index.js` is `yqcloud-rx/emulator`.
-  testing: ['area:testing', 'area:index', 'pkg:*'],
-  emulator: ['area:emulator', 'area:index', 'pkg:*'],
-  cli: ['area:cli', 'area:index', 'area:emulator/index', 'pkg:*'],
+  // On the entry points only: `../index.js` is `yqcloud-rx`, `../internal.js` is `yqcloud-rx/internal`,
+  // `../emulator/index.js` is `yqcloud-rx/emulator`.
+  testing: ['area:testing', 'area:index', 'area:internal', 'pkg:*'],
+  emulator: ['area:emulator', 'area:index', 'area:internal', 'pkg:*'],
+  cli: ['area:cli', 'area:index', 'area:internal', 'area:emulator/index', 'pkg:*'],
 };
 
 const permits = (area: string, target: string): boolean => {

@@ -10,9 +10,8 @@
 import { getEventListeners } from 'node:events';
 import { expect } from 'chai';
 import { asyncScheduler, Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { abnormalTrafficPrefix, banPrefix } from '../../lib/internal.js';
 import {
-  abnormalTrafficPrefix,
-  banPrefix,
   bufferText,
   retryTransient,
   withTimeouts,
