@@ -24,11 +24,13 @@ export type { ConversationJson, ConversationDecodeError } from './core/conversat
 export { YqcloudError } from './core/error.js';
 export type {
   YqcloudErrorInit,
+  YqcloudErrorArgs,
   ErrorKind,
   TimeoutPhase,
   BlockReason,
   YqcloudErrorOf,
   ErrorFields,
+  ErrorFieldTypes,
 } from './core/error.js';
 export { text, conversation, finish, isText, isConversation, isFinish } from './core/chunk.js';
 export type { Chunk, TextChunk, ConversationChunk, FinishChunk } from './core/chunk.js';

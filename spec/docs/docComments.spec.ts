@@ -27,7 +27,8 @@ const exportedDeclarations = (file: string): ReadonlyArray<Declaration> => {
     const match = declaration.exec(line);
     if (match === null) return [];
     let end = index - 1;
-    while (end >= 0 && lines[end]?.trim() === '') end--;
+    // Blank lines and line comments (a `biome-ignore`) may stand between a doc comment and its declaration.
+    while (end >= 0 && (lines[end]?.trim() === '' || lines[end]?.trim().startsWith('//'))) end--;
     if (end < 0 || lines[end]?.trim() !== '*/') return [{ name: match[1] ?? '', comment: undefined }];
     let start = end;
     while (start >= 0 && !lines[start]?.trim().startsWith('/**')) start--;
