@@ -24,7 +24,6 @@ import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
 import { createReplyText } from './replyText.js';
 import type { BlockPool } from './blockPool.js';
-import * as O from '#fp-ts/Option.js';
 
 /**
  * Everything one reply needs besides the transport.
@@ -130,7 +129,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       httpError(
         status,
         errorBody.slice(0, excerptChars),
-        O.toUndefined(parseRetryAfter(head['retry-after'], plan.now())),
+        parseRetryAfter(head['retry-after'], plan.now()),
         status >= 300 && status < 400
           ? `redirect${head.location === undefined ? '' : ` to ${redactCredentials(head.location)}`} not followed`
           : undefined,
