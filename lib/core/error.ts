@@ -10,7 +10,16 @@
  *
  * @example
  * ```ts
- * const retryable = (kind: ErrorKind): boolean => kind === 'Network' || kind === 'Timeout';
+ * // A label for every kind: the compiler points here when a kind is added.
+ * const labels: Readonly<Record<ErrorKind, string>> = {
+ *   InvalidRequest: 'bad request',
+ *   Http: 'the service said no',
+ *   Network: 'no connection',
+ *   Blocked: 'blocked by the service',
+ *   Timeout: 'too slow',
+ *   EmptyResponse: 'no reply',
+ *   ResponseTooLarge: 'reply too long',
+ * };
  * ```
  */
 export type ErrorKind =

@@ -72,7 +72,7 @@ export type ResponseEvent = ResponseHead | ResponseBody;
  * @example
  * ```ts
  * const echo: Transport = (request) =>
- *   of({ type: 'head', status: 200, headers: {} }, { type: 'body', data: request.body });
+ *   of<ResponseEvent[]>({ type: 'head', status: 200, headers: {} }, { type: 'body', data: request.body });
  * ```
  */
 export type Transport = (request: HttpRequest) => Observable<ResponseEvent>;

@@ -30,7 +30,7 @@ import type { BlockPool } from './blockPool.js';
  *
  * @example
  * ```ts
- * replyStream(transport, { request, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now });
+ * replyStream(transport, { request: httpRequest, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now });
  * ```
  */
 export interface ReplyPlan {
@@ -49,7 +49,7 @@ export interface ReplyPlan {
  *
  * @example
  * ```ts
- * (error.body ?? '').length <= excerptChars; // true
+ * YqcloudError.is(error, 'Http') && error.body.length <= excerptChars; // true
  * ```
  */
 export const excerptChars = 1024;

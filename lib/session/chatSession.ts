@@ -55,7 +55,7 @@ export interface ChatProvider {
  *
  * @example
  * ```ts
- * const options: ChatSessionOptions = { conversation: saved, pipe: bufferText({ boundary: 'word' }) };
+ * const options: ChatSessionOptions = { conversation, pipe: bufferText({ boundary: 'word' }) };
  * ```
  */
 export interface ChatSessionOptions {
