@@ -208,7 +208,8 @@ export class YqcloudError extends Error {
    * Prefer the constructors of this module (`invalidRequest`, `httpError`, …),
    * which fill the fields each kind needs.
    */
-  constructor(...[kind, message, init]: YqcloudErrorArgs) {
+  constructor(...args: YqcloudErrorArgs) {
+    const [kind, message, init] = args;
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = kind;
     this.partialText = init.partialText ?? '';
