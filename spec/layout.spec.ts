@@ -83,9 +83,9 @@ describe('lib/ layout (DESIGN.md)', () => {
   it('has sources in every area the rules name', () => {
     for (const area of Object.keys(allowed))
       expect(
-        files.some((f) => areaOf(f) === area),
+        files.map((f) => areaOf(f)),
         area,
-      ).to.equal(true);
+      ).to.include(area);
   });
 
   it('each area imports only what the dependency direction allows; nothing imports cli or emulator internals', () => {
@@ -119,8 +119,8 @@ describe('lib/ layout (DESIGN.md)', () => {
     expect(targetOf(join(lib, 'core', 'x.ts'), '../http/utf8.js')).to.equal('area:http');
     expect(targetOf(join(lib, 'cli', 'x.ts'), '../emulator/index.js')).to.equal('area:emulator/index');
     expect(targetOf(join(lib, 'cli', 'x.ts'), '../emulator/fault.js')).to.equal('area:emulator');
-    expect(permits('core', 'area:http')).to.equal(false);
-    expect(permits('provider', 'area:cli')).to.equal(false);
+    expect('area:http').to.not.satisfy((target: string) => permits('core', target));
+    expect('area:cli').to.not.satisfy((target: string) => permits('provider', target));
     expect(statements("const a = 'throw'; // throw\n  throw new Error('x');")).to.match(/\bthrow\b/);
     expect(statements("const a = 'throw';")).to.not.match(/\bthrow\b/);
   });
