@@ -1,6 +1,10 @@
 /**
  * yqcloud-rx: chat replies from the Yqcloud service as an RxJS `Observable<Chunk>`.
  *
+ * This entry point is the public API (DESIGN.md). The building blocks the other entry points
+ * share (request validation, the payload, in-band detection, UTF-8 decoding, …) are in
+ * `yqcloud-rx/internal`, which follows no semver promise.
+ *
  * @example
  * ```ts
  * import { Yqcloud } from 'yqcloud-rx';
@@ -12,11 +16,7 @@
  * @module
  */
 export { Yqcloud, YqcloudProvider } from './provider/yqcloudProvider.js';
-export { yqcloudApiEndpoint, yqcloudUrl, defaultMaxResponseBytes } from './provider/options.js';
 export type { YqcloudProviderOptions } from './provider/options.js';
-export { banPrefix, abnormalTrafficPrefix, classifyStart } from './provider/inBand.js';
-export type { Verdict } from './provider/inBand.js';
-export { buildPayload, turnConversation, defaultHeaders } from './provider/payload.js';
 export type { Payload } from './provider/payload.js';
 
 export { Conversation } from './core/conversation.js';
@@ -24,25 +24,26 @@ export type { ConversationJson, ConversationDecodeError } from './core/conversat
 export { YqcloudError } from './core/error.js';
 export type {
   YqcloudErrorInit,
+  YqcloudErrorArgs,
   ErrorKind,
   TimeoutPhase,
   BlockReason,
   YqcloudErrorOf,
   ErrorFields,
+  ErrorFieldTypes,
 } from './core/error.js';
 export { text, conversation, finish, isText, isConversation, isFinish } from './core/chunk.js';
 export type { Chunk, TextChunk, ConversationChunk, FinishChunk } from './core/chunk.js';
-export { MessageCodec, messageText, contentText } from './core/message.js';
+export { messageText, contentText } from './core/message.js';
 export type { Message, Role, Content, TextPart } from './core/message.js';
 export { extractSystem, formatPrompt } from './core/prompt.js';
 export type { SplitHistory } from './core/prompt.js';
-export { validateRequest, yqcloudModels } from './core/request.js';
-export type { ChatRequest, ValidRequest, ModelSet } from './core/request.js';
+export type { ChatRequest } from './core/request.js';
 export type { ProxyConfig, ProxyProtocol } from './core/proxy.js';
-export type { Headers } from './core/headers.js';
+export type { HeaderRecord } from './core/headers.js';
 
-export { decodeUtf8, createUtf8Decoder } from './http/utf8.js';
-export type { Utf8Decoder } from './http/utf8.js';
+export { fetchTransport } from './http/fetchTransport.js';
+export type { FetchTransportOptions } from './http/fetchTransport.js';
 export type { Transport, HttpRequest, ResponseEvent, ResponseHead, ResponseBody } from './http/transport.js';
 
 export {
@@ -50,11 +51,9 @@ export {
   accumulateText,
   finalMessage,
   bufferText,
-  cutAt,
   withTimeouts,
   retryTransient,
   isTransient,
-  backoffDelay,
 } from './operators/index.js';
 export type {
   AssistantMessage,

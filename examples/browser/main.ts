@@ -9,7 +9,7 @@ import {
   createChatSession,
   messageText,
   withTimeouts,
-  yqcloudApiEndpoint,
+  Yqcloud,
   YqcloudProvider,
   type ChatSession,
   type ChatState,
@@ -34,7 +34,7 @@ const problem = element<HTMLParagraphElement>('#error');
 
 // The demo server writes the emulator's endpoint into the page; without it, the real service.
 const configured = document.querySelector<HTMLMetaElement>('meta[name="yq-endpoint"]')?.content ?? '';
-const endpoint = /^https?:\/\//.test(configured) ? configured : yqcloudApiEndpoint;
+const endpoint = /^https?:\/\//.test(configured) ? configured : Yqcloud.apiEndpoint;
 const provider = new YqcloudProvider({ apiEndpoint: endpoint });
 
 const nearBottom = (): boolean => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 48;

@@ -71,6 +71,7 @@ export const text = (value: string): TextChunk => ({ type: 'text', text: value }
  *
  * @example
  * ```ts
+ * const c = Conversation.make('gpt-4');
  * conversation(c); // { type: 'conversation', conversation: c }
  * ```
  */
@@ -111,7 +112,8 @@ export const isConversation = (chunk: Chunk): chunk is ConversationChunk => chun
  *
  * @example
  * ```ts
- * chunks.at(-1) !== undefined && isFinish(chunks.at(-1)!); // true for a complete reply
+ * const last = chunks.at(-1);
+ * last !== undefined && isFinish(last); // true for a complete reply
  * ```
  */
 export const isFinish = (chunk: Chunk): chunk is FinishChunk => chunk.type === 'finish';

@@ -148,7 +148,7 @@ export const toJson = (conversation: Conversation): ConversationJson => ({
  *
  * @example
  * ```ts
- * fromJson(JSON.parse(saved)); // right(conversation) or left({ _tag: 'ConversationDecodeError', message })
+ * fromJson(JSON.parse(localStorage.getItem('chat') ?? 'null')); // right(conversation) or left({ _tag: 'ConversationDecodeError', message })
  * ```
  */
 export const fromJson = (u: unknown): E.Either<ConversationDecodeError, Conversation> =>

@@ -29,7 +29,8 @@ const show = (u: unknown): string => {
  *
  * @example
  * ```ts
- * errorPath(error); // 'messages.0.role'
+ * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
+ * if (E.isLeft(decoded)) decoded.left.map(errorPath); // ['messages.0.role']
  * ```
  */
 export const errorPath = (error: t.ValidationError): string =>
@@ -43,7 +44,8 @@ export const errorPath = (error: t.ValidationError): string =>
  *
  * @example
  * ```ts
- * describeError(error); // 'messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"'
+ * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
+ * if (E.isLeft(decoded)) decoded.left.map(describeError); // ['messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"']
  * ```
  */
 export const describeError = (error: t.ValidationError): string => {
@@ -59,7 +61,8 @@ export const describeError = (error: t.ValidationError): string => {
  *
  * @example
  * ```ts
- * relevantErrors(errors).map(errorPath); // ['messages.0.content.0.type']
+ * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'user', content: [{ type: 'image' }] }] });
+ * if (E.isLeft(decoded)) relevantErrors(decoded.left).map(errorPath); // ['messages.0.content.0.type'], not also 'messages.0.content'
  * ```
  */
 export const relevantErrors = (errors: t.Errors): t.Errors => {
@@ -75,7 +78,8 @@ export const relevantErrors = (errors: t.Errors): t.Errors => {
  *
  * @example
  * ```ts
- * describeErrors(errors); // 'messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"'
+ * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
+ * if (E.isLeft(decoded)) describeErrors(decoded.left); // 'messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"'
  * ```
  */
 export const describeErrors = (errors: t.Errors): string => {

@@ -10,7 +10,16 @@
  *
  * @example
  * ```ts
- * const retryable = (kind: ErrorKind): boolean => kind === 'Network' || kind === 'Timeout';
+ * // A label for every kind: the compiler points here when a kind is added.
+ * const labels: Readonly<Record<ErrorKind, string>> = {
+ *   InvalidRequest: 'bad request',
+ *   Http: 'the service said no',
+ *   Network: 'no connection',
+ *   Blocked: 'blocked by the service',
+ *   Timeout: 'too slow',
+ *   EmptyResponse: 'no reply',
+ *   ResponseTooLarge: 'reply too long',
+ * };
  * ```
  */
 export type ErrorKind =
@@ -33,21 +42,81 @@ export type ErrorKind =
 export type TimeoutPhase = 'first-chunk' | 'idle' | 'total';
 
 /**
+ * Every field a kind can carry besides `kind`, `message`, `partialText` and `cause`, with its
+ * type; {@link ErrorFields} says which kind has which.
+ *
+ * @example
+ * ```ts
+ * const wait: ErrorFieldTypes['retryAfterMs'] = 2000;
+ * ```
+ */
+export interface ErrorFieldTypes {
+  /** HTTP status (`Http`, `EmptyResponse`). */
+  readonly status: number;
+  /** An excerpt of the response body (`Http`, `Blocked`), at most 1 KiB of text. */
+  readonly body: string;
+  /** How long the server asked to wait before retrying (`Http` with `Retry-After`). */
+  readonly retryAfterMs: number;
+  /** Which deadline was missed (`Timeout`). */
+  readonly phase: TimeoutPhase;
+  /** The deadline that was missed, in milliseconds (`Timeout`). */
+  readonly timeoutMs: number;
+  /** The system error code, such as `ECONNREFUSED` (`Network`). */
+  readonly code: string;
+  /** Where in the request the problem is, such as `messages.0.role` (`InvalidRequest`). */
+  readonly path: string;
+  /** Which in-band refusal was recognised (`Blocked`). */
+  readonly reason: BlockReason;
+  /** The byte limit that was passed (`ResponseTooLarge`). */
+  readonly limitBytes: number;
+}
+
+type FieldName = keyof ErrorFieldTypes;
+
+/**
+ * The one list of the kinds' field names, in the order `toJSON` writes them: the constructor
+ * copies these, `toJSON` and `withPartialText` read these (the mapped type makes the compiler
+ * refuse a field missing here).
+ */
+const fieldList: { readonly [F in FieldName]: null } = {
+  status: null,
+  body: null,
+  retryAfterMs: null,
+  phase: null,
+  timeoutMs: null,
+  code: null,
+  path: null,
+  reason: null,
+  limitBytes: null,
+};
+const fieldNames = Object.keys(fieldList) as ReadonlyArray<FieldName>;
+
+/** The kind fields `source` has (those not `undefined`), in list order. */
+const presentFields = (source: Partial<ErrorFieldTypes>): Partial<ErrorFieldTypes> =>
+  Object.fromEntries(
+    fieldNames.flatMap((name) => {
+      const value = source[name];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+
+/**
  * The fields each kind carries besides `kind`, `message` and `partialText`.
  *
  * @example
  * ```ts
  * type HttpFields = ErrorFields['Http']; // { status: number; body: string; retryAfterMs?: number }
+ * const fields: HttpFields = { status: 503, body: 'busy' };
  * ```
  */
 export interface ErrorFields {
-  readonly InvalidRequest: { readonly path: string };
-  readonly Http: { readonly status: number; readonly body: string; readonly retryAfterMs?: number };
-  readonly Network: { readonly code: string; readonly cause?: unknown };
-  readonly Blocked: { readonly body: string; readonly reason: BlockReason };
-  readonly Timeout: { readonly phase: TimeoutPhase; readonly timeoutMs: number };
-  readonly EmptyResponse: { readonly status: number };
-  readonly ResponseTooLarge: { readonly limitBytes: number };
+  readonly InvalidRequest: Pick<ErrorFieldTypes, 'path'>;
+  readonly Http: Pick<ErrorFieldTypes, 'status' | 'body'> & Partial<Pick<ErrorFieldTypes, 'retryAfterMs'>>;
+  readonly Network: Pick<ErrorFieldTypes, 'code'> & { readonly cause?: unknown };
+  readonly Blocked: Pick<ErrorFieldTypes, 'body' | 'reason'>;
+  readonly Timeout: Pick<ErrorFieldTypes, 'phase' | 'timeoutMs'>;
+  readonly EmptyResponse: Pick<ErrorFieldTypes, 'status'>;
+  readonly ResponseTooLarge: Pick<ErrorFieldTypes, 'limitBytes'>;
 }
 
 /**
@@ -71,27 +140,43 @@ export type BlockReason = 'ip-banned' | 'abnormal-traffic' | 'html-page';
 export type YqcloudErrorOf<K extends ErrorKind> = YqcloudError & { readonly kind: K } & ErrorFields[K];
 
 /**
- * The fields a {@link YqcloudError} is built with; each kind uses its own (see {@link ErrorFields}).
+ * What a {@link YqcloudError} of kind `K` is built with: that kind's fields (see
+ * {@link ErrorFields}), and optionally the text already delivered and the cause.
  *
  * @example
  * ```ts
- * const init: YqcloudErrorInit = { status: 503, body: 'busy', partialText: '' };
+ * const init: YqcloudErrorInit<'Http'> = { status: 503, body: 'busy', partialText: '' };
  * new YqcloudError('Http', 'HTTP 503', init);
  * ```
  */
-export interface YqcloudErrorInit {
+export type YqcloudErrorInit<K extends ErrorKind = ErrorKind> = ErrorFields[K] & {
   readonly partialText?: string;
-  readonly status?: number;
-  readonly body?: string;
-  readonly retryAfterMs?: number;
-  readonly phase?: TimeoutPhase;
-  readonly timeoutMs?: number;
-  readonly code?: string;
-  readonly path?: string;
-  readonly reason?: BlockReason;
-  readonly limitBytes?: number;
   readonly cause?: unknown;
-}
+};
+
+/**
+ * The constructor's arguments: a kind, a message and that kind's init, for each kind.
+ *
+ * @example
+ * ```ts
+ * const args: YqcloudErrorArgs = ['Timeout', 'too slow', { phase: 'idle', timeoutMs: 5000 }];
+ * new YqcloudError(...args);
+ * ```
+ */
+export type YqcloudErrorArgs = {
+  readonly [K in ErrorKind]: readonly [kind: K, message: string, init: YqcloudErrorInit<K>];
+}[ErrorKind];
+
+/**
+ * The kind fields of a {@link YqcloudError} (declared here, from {@link ErrorFieldTypes}, and
+ * copied by its constructor from the one field list): each is present on its own kind only.
+ *
+ * @example
+ * ```ts
+ * const status: number | undefined = new YqcloudError('EmptyResponse', 'nothing', { status: 200 }).status; // 200
+ * ```
+ */
+export interface YqcloudError extends Partial<ErrorFieldTypes> {}
 
 /**
  * A failure of a Yqcloud request, discriminated by `kind`.
@@ -111,48 +196,24 @@ export interface YqcloudErrorInit {
  * });
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the kind fields
 export class YqcloudError extends Error {
   override readonly name = 'YqcloudError';
   /** What went wrong. */
   readonly kind: ErrorKind;
   /** The text delivered to the subscriber before this failure. */
   readonly partialText: string;
-  /** HTTP status (`Http`, `EmptyResponse`). */
-  declare readonly status?: number;
-  /** An excerpt of the response body (`Http`, `Blocked`), at most 1 KiB of text. */
-  declare readonly body?: string;
-  /** How long the server asked to wait before retrying (`Http` with `Retry-After`). */
-  declare readonly retryAfterMs?: number;
-  /** Which deadline was missed (`Timeout`). */
-  declare readonly phase?: TimeoutPhase;
-  /** The deadline that was missed, in milliseconds (`Timeout`). */
-  declare readonly timeoutMs?: number;
-  /** The system error code, such as `ECONNREFUSED` (`Network`). */
-  declare readonly code?: string;
-  /** Where in the request the problem is, such as `messages.0.role` (`InvalidRequest`). */
-  declare readonly path?: string;
-  /** Which in-band refusal was recognised (`Blocked`). */
-  declare readonly reason?: BlockReason;
-  /** The byte limit that was passed (`ResponseTooLarge`). */
-  declare readonly limitBytes?: number;
 
   /**
    * Prefer the constructors of this module (`invalidRequest`, `httpError`, …),
    * which fill the fields each kind needs.
    */
-  constructor(kind: ErrorKind, message: string, init: YqcloudErrorInit = {}) {
+  constructor(...args: YqcloudErrorArgs) {
+    const [kind, message, init] = args;
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.kind = kind;
     this.partialText = init.partialText ?? '';
-    if (init.status !== undefined) this.status = init.status;
-    if (init.body !== undefined) this.body = init.body;
-    if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-    if (init.phase !== undefined) this.phase = init.phase;
-    if (init.timeoutMs !== undefined) this.timeoutMs = init.timeoutMs;
-    if (init.code !== undefined) this.code = init.code;
-    if (init.path !== undefined) this.path = init.path;
-    if (init.reason !== undefined) this.reason = init.reason;
-    if (init.limitBytes !== undefined) this.limitBytes = init.limitBytes;
+    Object.assign(this, presentFields(init));
   }
 
   /**
@@ -175,33 +236,11 @@ export class YqcloudError extends Error {
       kind: this.kind,
       message: this.message,
       partialText: this.partialText,
-      ...(this.status === undefined ? {} : { status: this.status }),
-      ...(this.body === undefined ? {} : { body: this.body }),
-      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
-      ...(this.phase === undefined ? {} : { phase: this.phase }),
-      ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
-      ...(this.code === undefined ? {} : { code: this.code }),
-      ...(this.path === undefined ? {} : { path: this.path }),
-      ...(this.reason === undefined ? {} : { reason: this.reason }),
-      ...(this.limitBytes === undefined ? {} : { limitBytes: this.limitBytes }),
+      ...presentFields(this),
       ...(cause instanceof Error ? { cause: { name: cause.name, message: cause.message } } : {}),
     };
   }
 }
-
-const fieldsOf = (e: YqcloudError): YqcloudErrorInit => ({
-  partialText: e.partialText,
-  ...(e.status === undefined ? {} : { status: e.status }),
-  ...(e.body === undefined ? {} : { body: e.body }),
-  ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
-  ...(e.phase === undefined ? {} : { phase: e.phase }),
-  ...(e.timeoutMs === undefined ? {} : { timeoutMs: e.timeoutMs }),
-  ...(e.code === undefined ? {} : { code: e.code }),
-  ...(e.path === undefined ? {} : { path: e.path }),
-  ...(e.reason === undefined ? {} : { reason: e.reason }),
-  ...(e.limitBytes === undefined ? {} : { limitBytes: e.limitBytes }),
-  ...(e.cause === undefined ? {} : { cause: e.cause }),
-});
 
 /**
  * A copy of `e` with `partialText` set; `e` itself is left as it is.
@@ -214,7 +253,15 @@ const fieldsOf = (e: YqcloudError): YqcloudErrorInit => ({
 export const withPartialText =
   (partialText: string) =>
   (e: YqcloudError): YqcloudError =>
-    e.partialText === partialText ? e : new YqcloudError(e.kind, e.message, { ...fieldsOf(e), partialText });
+    e.partialText === partialText
+      ? e
+      : new YqcloudError(
+          ...([
+            e.kind,
+            e.message,
+            { ...presentFields(e), ...(e.cause === undefined ? {} : { cause: e.cause }), partialText },
+          ] as YqcloudErrorArgs),
+        );
 
 /**
  * A bad request or option; nothing was sent.

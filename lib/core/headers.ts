@@ -7,14 +7,14 @@ import * as E from '#fp-ts/Either.js';
 import { invalidRequest, type YqcloudError } from './error.js';
 
 /**
- * Header names and values, as sent.
+ * Header names and values, as sent: a plain record (named so as not to shadow the DOM's `Headers` class).
  *
  * @example
  * ```ts
- * const extra: Headers = { 'x-trace-id': 'abc' };
+ * const extra: HeaderRecord = { 'x-trace-id': 'abc' };
  * ```
  */
-export type Headers = Readonly<Record<string, string>>;
+export type HeaderRecord = Readonly<Record<string, string>>;
 
 const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // What HTTP allows in a field value (RFC 9110: visible ASCII, space, tab, obs-text); CR and LF
@@ -32,7 +32,7 @@ const badValue = /[^\t\x20-\x7e\x80-\xff]/;
  * validateHeaders({ 'x-a': 'v\r\nx-b: evil' }); // left(InvalidRequest)
  * ```
  */
-export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudError, Headers> => {
+export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudError, HeaderRecord> => {
   if (typeof u !== 'object' || u === null || Array.isArray(u))
     return E.left(invalidRequest(path, 'expected an object of header names to string values'));
   const out: Array<readonly [string, string]> = [];
@@ -60,7 +60,7 @@ export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudE
  * mergeHeaders({ Accept: 'a' }, { accept: 'b' }); // { accept: 'b' }
  * ```
  */
-export const mergeHeaders = (...records: ReadonlyArray<Headers>): Headers => {
+export const mergeHeaders = (...records: ReadonlyArray<HeaderRecord>): HeaderRecord => {
   const byLowerName = new Map<string, readonly [string, string]>();
   for (const record of records)
     for (const [name, value] of Object.entries(record)) {

@@ -126,13 +126,3 @@ export const messageText = (message: Message): string => contentText(message.con
  */
 export const normalise = (message: Message): Message =>
   typeof message.content === 'string' ? message : { role: message.role, content: contentText(message.content) };
-
-/**
- * A message of the given role.
- *
- * @example
- * ```ts
- * message('assistant', 'Hi!'); // { role: 'assistant', content: 'Hi!' }
- * ```
- */
-export const message = (role: Role, content: string): Message => ({ role, content });

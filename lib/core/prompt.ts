@@ -13,7 +13,7 @@ import { messageText, type Message, type Role } from './message.js';
  *
  * @example
  * ```ts
- * const { system, messages }: SplitHistory = extractSystem(history);
+ * const { system, messages }: SplitHistory = extractSystem(conversation.messageHistory);
  * ```
  */
 export interface SplitHistory {

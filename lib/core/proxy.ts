@@ -50,13 +50,14 @@ const defaultPorts: Readonly<Record<ProxyProtocol, number>> = {
 
 const isProtocol = (s: string): s is ProxyProtocol => (protocols as ReadonlyArray<string>).includes(s);
 
-const decode = (s: string): string =>
-  E.getOrElse(() => s)(
-    E.tryCatch(
-      () => decodeURIComponent(s),
-      () => s,
-    ),
-  );
+/** `s` percent-decoded, or as it is when it holds a malformed escape. */
+const decode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 /**
  * Replaces the `user:password@` of every URL in a text with `***@` (up to the authority's last

@@ -7,7 +7,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { abnormalTrafficPrefix, banPrefix } from '../index.js';
+import { abnormalTrafficPrefix, banPrefix } from '../internal.js';
 import { createConversationStore } from './conversations.js';
 import { faultFromHeader, parseFault, type Fault } from './fault.js';
 import { defaultReply, type ReplyFunction } from './reply.js';

@@ -37,7 +37,8 @@ class TunnelAgent extends HttpsProxyAgent<string> {
  *
  * @example
  * ```ts
- * const options: AgentPoolOptions = { keepAlive: true, ca: fs.readFileSync('ca.pem', 'utf8') };
+ * import { readFileSync } from 'node:fs';
+ * const options: AgentPoolOptions = { keepAlive: true, ca: readFileSync('ca.pem', 'utf8') };
  * ```
  */
 export interface AgentPoolOptions {
@@ -52,7 +53,9 @@ export interface AgentPoolOptions {
  *
  * @example
  * ```ts
- * const agent = pool.agentFor(new URL('http://127.0.0.1:8080/'), undefined); pool.destroy();
+ * const pool = createAgentPool({ keepAlive: true });
+ * const agent = pool.agentFor(new URL('http://127.0.0.1:8080/'), undefined);
+ * pool.destroy(); // when no request uses it any more
  * ```
  */
 export interface AgentPool {

@@ -20,6 +20,7 @@ import type { ResponseEvent, Transport } from './transport.js';
  *
  * @example
  * ```ts
+ * import axios from 'axios';
  * axiosTransport({ axios: axios.create({ timeout: 0 }), agents: createAgentPool({ keepAlive: true }) });
  * ```
  */
@@ -56,7 +57,7 @@ const notAStream = (): YqcloudError =>
  * @example
  * ```ts
  * const transport = axiosTransport({ agents: createAgentPool({ keepAlive: true }) });
- * transport(request).subscribe((event) => console.log(event.type));
+ * transport(httpRequest).subscribe((event) => console.log(event.type)); // 'head', then 'body' …
  * ```
  */
 export const axiosTransport =

@@ -18,7 +18,8 @@ import type { HttpRequest, ResponseEvent, Transport } from './transport.js';
  *
  * @example
  * ```ts
- * const options: FetchTransportOptions = { axios: axios.create() };
+ * import axios from 'axios';
+ * const options: FetchTransportOptions = { axios: axios.create({ headers: { 'x-trace': '1' } }) };
  * ```
  */
 export interface FetchTransportOptions {

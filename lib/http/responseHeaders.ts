@@ -10,7 +10,8 @@ import type { AxiosResponse } from 'axios';
  *
  * @example
  * ```ts
- * lowerCaseHeaders(response.headers)['retry-after']; // '2'
+ * import { AxiosHeaders } from 'axios';
+ * lowerCaseHeaders(new AxiosHeaders({ 'Retry-After': '2' }))['retry-after']; // '2'
  * ```
  */
 export const lowerCaseHeaders = (headers: AxiosResponse['headers']): Readonly<Record<string, string>> => {

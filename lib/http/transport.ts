@@ -7,7 +7,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { Option } from '#fp-ts/Option.js';
-import type { Headers } from '../core/headers.js';
+import type { HeaderRecord } from '../core/headers.js';
 import type { ProxyConfig } from '../core/proxy.js';
 
 /**
@@ -21,7 +21,7 @@ import type { ProxyConfig } from '../core/proxy.js';
 export interface HttpRequest {
   readonly url: string;
   readonly method: 'POST';
-  readonly headers: Headers;
+  readonly headers: HeaderRecord;
   /** The JSON body, already serialised. */
   readonly body: string;
   readonly proxy: Option<ProxyConfig>;
@@ -72,7 +72,7 @@ export type ResponseEvent = ResponseHead | ResponseBody;
  * @example
  * ```ts
  * const echo: Transport = (request) =>
- *   of({ type: 'head', status: 200, headers: {} }, { type: 'body', data: request.body });
+ *   of<ResponseEvent[]>({ type: 'head', status: 200, headers: {} }, { type: 'body', data: request.body });
  * ```
  */
 export type Transport = (request: HttpRequest) => Observable<ResponseEvent>;

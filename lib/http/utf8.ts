@@ -10,7 +10,10 @@ import { Observable, type OperatorFunction } from 'rxjs';
  *
  * @example
  * ```ts
- * const d: Utf8Decoder = createUtf8Decoder(); d.push(bytes); d.end();
+ * const d: Utf8Decoder = createUtf8Decoder();
+ * d.push(new Uint8Array([0x48, 0xc3])); // 'H' (the é is not complete yet)
+ * d.push(new Uint8Array([0xa9]));       // 'é'
+ * d.end();                              // ''
  * ```
  */
 export interface Utf8Decoder {
@@ -71,7 +74,7 @@ export const createUtf8Decoder = (): Utf8Decoder => {
  *
  * @example
  * ```ts
- * bytes$.pipe(decodeUtf8()).subscribe((text) => process.stdout.write(text));
+ * of(new Uint8Array([0x48, 0xc3]), new Uint8Array([0xa9])).pipe(decodeUtf8()).subscribe((text) => process.stdout.write(text)); // 'H', 'é'
  * ```
  */
 export const decodeUtf8 = (): OperatorFunction<Uint8Array | string, string> => (source) =>

@@ -7,7 +7,7 @@ import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import type { AxiosInstance } from 'axios';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
-import { validateHeaders, type Headers } from '../core/headers.js';
+import { validateHeaders, type HeaderRecord } from '../core/headers.js';
 import { redactCredentials } from '../core/proxy.js';
 import type { Transport } from '../http/transport.js';
 
@@ -51,7 +51,7 @@ export interface YqcloudProviderOptions {
   /** Another endpoint (an emulator, a mirror); `http:` or `https:`. */
   readonly apiEndpoint?: string | undefined;
   /** Extra headers, merged over the protocol's (names compared without case). */
-  readonly headers?: Headers | undefined;
+  readonly headers?: HeaderRecord | undefined;
   /**
    * The axios instance to send with; its interceptors and defaults apply. In Node it must answer
    * with a Node stream (the `http` adapter), or requests fail with `InvalidRequest` (path `axios`).
@@ -86,7 +86,7 @@ export interface YqcloudProviderOptions {
  */
 export interface ProviderConfig {
   readonly apiEndpoint: string;
-  readonly headers: Headers;
+  readonly headers: HeaderRecord;
   readonly axios: AxiosInstance | undefined;
   readonly ca: string | Uint8Array | undefined;
   readonly maxResponseBytes: number;

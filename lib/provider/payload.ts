@@ -8,16 +8,17 @@ import * as O from '#fp-ts/Option.js';
 import * as RA from '#fp-ts/ReadonlyArray.js';
 import { pipe } from '#fp-ts/function.js';
 import { appendHistory, make, withHistory, type Conversation } from '../core/conversation.js';
-import { mergeHeaders, type Headers } from '../core/headers.js';
+import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
 import { formatPrompt, extractSystem } from '../core/prompt.js';
 import type { ValidRequest } from '../core/request.js';
 
 /**
- * The JSON body the service expects, with exactly these keys.
+ * The JSON body the service expects, with exactly these keys (what `yqcloud-rx/testing`'s
+ * recorded requests hold).
  *
  * @example
  * ```ts
- * const body: Payload = buildPayload(conversation, true);
+ * const body: Payload = { prompt: 'Hello', userId: '#/chat/1700000000000', network: true, system: '', withoutContext: false, stream: true };
  * ```
  */
 export interface Payload {
@@ -48,7 +49,7 @@ export const desktopUserAgent =
  * defaultHeaders('https://chat9.yqcloud.top').referer; // 'https://chat9.yqcloud.top/'
  * ```
  */
-export const defaultHeaders = (site: string): Headers => ({
+export const defaultHeaders = (site: string): HeaderRecord => ({
   accept: 'application/json, text/plain, */*',
   'accept-language': 'en-US,en;q=0.9',
   'content-type': 'application/json',
@@ -121,7 +122,7 @@ export const buildPayload = (conversation: Conversation, stream: boolean): Paylo
  * requestHeaders('https://chat9.yqcloud.top', { 'x-trace': '1' }, false)['x-trace']; // '1'
  * ```
  */
-export const requestHeaders = (site: string, extra: Headers, inBrowser: boolean): Headers => {
+export const requestHeaders = (site: string, extra: HeaderRecord, inBrowser: boolean): HeaderRecord => {
   const merged = mergeHeaders(defaultHeaders(site), extra);
   if (!inBrowser) return merged;
   return Object.fromEntries(

@@ -24,14 +24,13 @@ import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
 import { createReplyText } from './replyText.js';
 import type { BlockPool } from './blockPool.js';
-import * as O from '#fp-ts/Option.js';
 
 /**
  * Everything one reply needs besides the transport.
  *
  * @example
  * ```ts
- * replyStream(transport, { request, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now });
+ * replyStream(transport, { request: httpRequest, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now });
  * ```
  */
 export interface ReplyPlan {
@@ -50,7 +49,7 @@ export interface ReplyPlan {
  *
  * @example
  * ```ts
- * (error.body ?? '').length <= excerptChars; // true
+ * YqcloudError.is(error, 'Http') && error.body.length <= excerptChars; // true
  * ```
  */
 export const excerptChars = 1024;
@@ -130,7 +129,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       httpError(
         status,
         errorBody.slice(0, excerptChars),
-        O.toUndefined(parseRetryAfter(head['retry-after'], plan.now())),
+        parseRetryAfter(head['retry-after'], plan.now()),
         status >= 300 && status < 400
           ? `redirect${head.location === undefined ? '' : ` to ${redactCredentials(head.location)}`} not followed`
           : undefined,

@@ -10,7 +10,7 @@ import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Chunk } from '../core/chunk.js';
 import type { YqcloudError } from '../core/error.js';
-import { validateRequest, type ChatRequest, type ModelSet } from '../core/request.js';
+import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
 import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
 import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudProviderOptions } from './options.js';
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
@@ -18,17 +18,14 @@ import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js
 import { replyStream } from './replyStream.js';
 
 /** The endpoint as given, when it is a string that can be read without throwing. */
-const givenEndpoint = (options: unknown): string =>
-  pipe(
-    E.tryCatch(
-      () => (options as { readonly apiEndpoint?: unknown } | undefined)?.apiEndpoint,
-      () => undefined,
-    ),
-    E.match(
-      () => '',
-      (endpoint) => (typeof endpoint === 'string' ? endpoint : ''),
-    ),
-  );
+const givenEndpoint = (options: unknown): string => {
+  try {
+    const endpoint = (options as { readonly apiEndpoint?: unknown } | undefined)?.apiEndpoint;
+    return typeof endpoint === 'string' ? endpoint : '';
+  } catch {
+    return '';
+  }
+};
 
 /**
  * A Yqcloud provider: sends chat requests to an endpoint and streams the replies.
@@ -58,9 +55,9 @@ export class YqcloudProvider {
   /** Conversations keep their history. */
   readonly supportsMessageHistory = true;
   /** The model used when none is asked for. */
-  readonly defaultModel: string = 'gpt-4';
+  readonly defaultModel: string = yqcloudModels.defaultModel;
   /** The models the service serves. */
-  readonly models: ReadonlyArray<string> = ['gpt-4'];
+  readonly models: ReadonlyArray<string> = [...yqcloudModels.models];
 
   readonly #config: E.Either<YqcloudError, ProviderConfig>;
   #owned: OwnedTransport | undefined;

@@ -25,7 +25,7 @@ import {
 import type { Chunk } from '../core/chunk.js';
 import { make, type Conversation } from '../core/conversation.js';
 import { YqcloudError } from '../core/error.js';
-import type { ChatRequest } from '../core/request.js';
+import { yqcloudModels, type ChatRequest } from '../core/request.js';
 import {
   initialState,
   reduce,
@@ -55,7 +55,7 @@ export interface ChatProvider {
  *
  * @example
  * ```ts
- * const options: ChatSessionOptions = { conversation: saved, pipe: bufferText({ boundary: 'word' }) };
+ * const options: ChatSessionOptions = { conversation, pipe: bufferText({ boundary: 'word' }) };
  * ```
  */
 export interface ChatSessionOptions {
@@ -107,7 +107,7 @@ const asYqcloudError = (e: unknown): YqcloudError =>
  * ```
  */
 export const createChatSession = (provider: ChatProvider, options: ChatSessionOptions = {}): ChatSession => {
-  const start = options.conversation ?? make(provider.defaultModel ?? 'gpt-4');
+  const start = options.conversation ?? make(provider.defaultModel ?? yqcloudModels.defaultModel);
   const sends = new Subject<string>();
   const stops = new Subject<void>();
   const closing = new Subject<void>();

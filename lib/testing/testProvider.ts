@@ -13,6 +13,7 @@ import { YqcloudProvider, type HttpRequest, type Payload, type ResponseEvent, ty
  *
  * @example
  * ```ts
+ * const provider = createTestProvider({ body: of('Hi') });
  * const [first]: ReadonlyArray<RecordedRequest> = provider.requests;
  * console.log(first?.body.prompt);
  * ```

@@ -178,7 +178,7 @@ describe('bad input: emulator request bodies', () => {
         { numRuns: 400 },
       );
       expect(emulator.requests.length - before).to.equal(400);
-      expect(emulator.requests.slice(before).some((r) => r.status === 200)).to.equal(true);
+      expect(emulator.requests.slice(before).map((r) => r.status)).to.include(200);
     });
 
     it('arbitrary bytes (invalid UTF-8, truncated JSON, empty): 400, or 413 past maxBodyBytes; never a crash', async () => {

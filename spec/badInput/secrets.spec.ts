@@ -35,7 +35,7 @@ const exposed = (error: YqcloudError): ReadonlyArray<readonly [string, string]> 
 
 /** The places where any of the secrets shows up (empty when none does). */
 const leaks = (error: unknown, secrets: ReadonlyArray<string>): ReadonlyArray<string> => {
-  expect(YqcloudError.is(error), `not a YqcloudError: ${String(error)}`).to.equal(true);
+  expect(error, `not a YqcloudError: ${String(error)}`).to.be.instanceOf(YqcloudError);
   return exposed(error as YqcloudError).flatMap(([where, textValue]) =>
     secrets
       .filter((secret) => textValue.includes(secret))

@@ -13,7 +13,7 @@ describe('core/chunk', () => {
   });
 
   it('shares one frozen finish chunk', () => {
-    expect(Object.isFrozen(finish)).to.equal(true);
+    expect(finish).to.be.frozen;
   });
 
   it('exactly one guard holds for any chunk', () => {

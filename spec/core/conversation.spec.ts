@@ -119,7 +119,7 @@ describe('core/conversation', () => {
       fc.assert(
         fc.property(fc.anything(), (u) => {
           const decoded = fromJson(u);
-          expect(E.isLeft(decoded)).to.equal(true);
+          expect(decoded).to.have.property('_tag', 'Left');
           expect(leftMessage(u)).to.match(/^not a conversation: /);
         }),
       );

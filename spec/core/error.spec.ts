@@ -32,9 +32,9 @@ describe('core/error YqcloudError', () => {
         expect(error).to.be.instanceOf(YqcloudError);
         expect(error).to.include({ kind, name: 'YqcloudError', partialText: '', ...fields });
         expect(error.message).to.be.a('string').and.not.equal('');
-        expect(YqcloudError.is(error)).to.equal(true);
-        expect(YqcloudError.is(error, kind)).to.equal(true);
-        expect(YqcloudError.is(error, kind === 'Http' ? 'Network' : 'Http')).to.equal(false);
+        expect(error).to.satisfy((u: unknown) => YqcloudError.is(u));
+        expect(error).to.satisfy((u: unknown) => YqcloudError.is(u, kind));
+        expect(error).to.not.satisfy((u: unknown) => YqcloudError.is(u, kind === 'Http' ? 'Network' : 'Http'));
       });
 
       it('withPartialText copies it with the text and every field, leaving it unchanged', () => {
@@ -78,9 +78,9 @@ describe('core/error YqcloudError', () => {
   });
 
   it('is() rejects look-alikes', () => {
-    expect(YqcloudError.is({ kind: 'Http', message: 'x' })).to.equal(false);
-    expect(YqcloudError.is(new Error('x'))).to.equal(false);
-    expect(YqcloudError.is(undefined)).to.equal(false);
+    expect({ kind: 'Http', message: 'x' }).to.not.satisfy((u: unknown) => YqcloudError.is(u));
+    expect(new Error('x')).to.not.satisfy((u: unknown) => YqcloudError.is(u));
+    expect(undefined).to.not.satisfy((u: unknown) => YqcloudError.is(u));
   });
 
   it('keeps a cause, as a name and message only in JSON', () => {

@@ -32,7 +32,8 @@ describe('core/request validateRequest', () => {
         }),
         (u) => {
           const result = validateRequest(u);
-          if (E.isLeft(result)) expect(YqcloudError.is(result.left, 'InvalidRequest')).to.equal(true);
+          if (E.isLeft(result))
+            expect(result.left).to.be.instanceOf(YqcloudError).and.have.property('kind', 'InvalidRequest');
         },
       ),
     );
@@ -86,11 +87,11 @@ describe('core/request validateRequest', () => {
           const request = deepFreeze({ messages: structuredClone(messages) });
           const valid = accepted(request);
           expect(valid.model).to.equal('gpt-4');
-          expect(valid.stream).to.equal(true);
-          expect(valid.returnConversation).to.equal(false);
+          expect(valid).to.have.property('stream', true);
+          expect(valid).to.have.property('returnConversation', false);
           expect(valid.proxy).to.deep.equal(O.none);
           expect(valid.conversation).to.deep.equal(O.none);
-          expect(valid.messages.every((m) => typeof m.content === 'string')).to.equal(true);
+          expect(valid.messages.filter((m) => typeof m.content !== 'string')).to.deep.equal([]);
           expect(request.messages).to.deep.equal(messages);
         },
       ),
@@ -115,7 +116,7 @@ describe('core/request validateRequest', () => {
 
   it('treats an empty model and an empty proxy as absent, and undefined options too', () => {
     expect(accepted({ messages: hi, model: '', proxy: '' })).to.deep.include({ model: 'gpt-4', proxy: O.none });
-    expect(accepted({ messages: hi, stream: undefined, model: undefined }).stream).to.equal(true);
+    expect(accepted({ messages: hi, stream: undefined, model: undefined })).to.have.property('stream', true);
   });
 
   it('parses a proxy URL', () => {
@@ -201,9 +202,10 @@ describe('core/request validateRequest', () => {
     });
 
   it('checks models against the given set', () => {
-    expect(
-      E.isRight(validateRequest({ messages: hi, model: 'b' }, { defaultModel: 'a', models: ['a', 'b'] })),
-    ).to.equal(true);
+    expect(validateRequest({ messages: hi, model: 'b' }, { defaultModel: 'a', models: ['a', 'b'] })).to.have.property(
+      '_tag',
+      'Right',
+    );
     expect(yqcloudModels).to.deep.equal({ defaultModel: 'gpt-4', models: ['gpt-4'] });
   });
 

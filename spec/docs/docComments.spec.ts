@@ -1,16 +1,14 @@
 import { expect } from 'chai';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { exampleModule, exampleScope, examplesOf, sourceFiles, type DocExample } from './docExamples.js';
 
+const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-const sourceFiles = (dir: string): ReadonlyArray<string> =>
-  readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sourceFiles(path);
-    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
-  });
+const workDir = join(root, '.doc-examples');
 
 const declaration =
   /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/;
@@ -27,13 +25,16 @@ const exportedDeclarations = (file: string): ReadonlyArray<Declaration> => {
     const match = declaration.exec(line);
     if (match === null) return [];
     let end = index - 1;
-    while (end >= 0 && lines[end]?.trim() === '') end--;
+    // Blank lines and line comments (a `biome-ignore`) may stand between a doc comment and its declaration.
+    while (end >= 0 && (lines[end]?.trim() === '' || lines[end]?.trim().startsWith('//'))) end--;
     if (end < 0 || lines[end]?.trim() !== '*/') return [{ name: match[1] ?? '', comment: undefined }];
     let start = end;
     while (start >= 0 && !lines[start]?.trim().startsWith('/**')) start--;
     return [{ name: match[1] ?? '', comment: lines.slice(start, end + 1).join('\n') }];
   });
 };
+
+const fileOf = (index: number): string => `example-${String(index).padStart(3, '0')}.ts`;
 
 describe('doc comments', () => {
   it('every export under lib/ has a doc comment with a ```ts example', () => {
@@ -43,5 +44,67 @@ describe('doc comments', () => {
         .map(({ name }) => `${relative(root, file)}: ${name}`),
     );
     expect(missing, `exports without a doc comment holding an @example:\n${missing.join('\n')}`).to.deep.equal([]);
+  });
+
+  describe('every @example under lib/ type-checks', function () {
+    this.timeout(120_000);
+    const examples: ReadonlyArray<DocExample> = sourceFiles(join(root, 'lib')).flatMap((file) =>
+      examplesOf(root, file),
+    );
+    const preludes: Array<number> = [];
+
+    before(() => {
+      rmSync(workDir, { recursive: true, force: true });
+      mkdirSync(workDir, { recursive: true });
+      const scope = exampleScope(root, workDir);
+      examples.forEach((example, index) => {
+        const { text, preludeLines } = exampleModule(root, workDir, example, scope);
+        preludes[index] = preludeLines;
+        writeFileSync(join(workDir, fileOf(index)), text);
+      });
+      writeFileSync(
+        join(workDir, 'tsconfig.json'),
+        JSON.stringify({
+          extends: '../tsconfig.json',
+          // An example imports its module's types and values alike, as its reader sees them.
+          compilerOptions: {
+            noEmit: true,
+            noUnusedLocals: false,
+            noUnusedParameters: false,
+            verbatimModuleSyntax: false,
+            isolatedModules: false,
+            rootDir: '..',
+          },
+          include: ['*.ts'],
+        }),
+      );
+    });
+
+    after(() => {
+      rmSync(workDir, { recursive: true, force: true });
+    });
+
+    it(`finds the examples (${examples.length})`, () => {
+      expect(examples.length).to.be.greaterThan(100);
+    });
+
+    it('compiles each against the library, in its module’s scope', async () => {
+      const tsc = join(root, 'node_modules/.bin/tsc');
+      const result = await run(tsc, ['-p', join(workDir, 'tsconfig.json')], { cwd: root }).then(
+        () => '',
+        (e: { stdout?: string }) => e.stdout ?? String(e),
+      );
+      const located = result.replace(
+        /\.doc-examples\/example-(\d+)\.ts\((\d+),(\d+)\)/g,
+        (whole, index: string, line: string, column: string) => {
+          const example = examples[Number(index)];
+          const prelude = preludes[Number(index)];
+          return example === undefined || prelude === undefined
+            ? whole
+            : `${example.file}:${example.line + Number(line) - prelude - 1}:${column}`;
+        },
+      );
+      expect(located, located).to.equal('');
+    });
   });
 });

@@ -422,8 +422,12 @@ describe('emulator', () => {
     while (own.openConnections() < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     await own.close();
     expect(own.openConnections()).to.equal(0);
-    expect(YqcloudError.is(await hanging, 'Network')).to.equal(true);
-    expect(YqcloudError.is(await streaming, 'Network')).to.equal(true);
+    expect(await hanging)
+      .to.be.instanceOf(YqcloudError)
+      .and.have.property('kind', 'Network');
+    expect(await streaming)
+      .to.be.instanceOf(YqcloudError)
+      .and.have.property('kind', 'Network');
     client.destroy();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const after = process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;

@@ -84,7 +84,7 @@ describe('operators/bufferText', () => {
     expect(scheduler.actions.filter((a) => !a.closed)).to.have.length(1);
     subscription.unsubscribe();
     expect(scheduler.actions.filter((a) => !a.closed)).to.have.length(0);
-    expect(source.observed).to.equal(false);
+    expect(source).to.have.property('observed', false);
   });
 
   it('unsubscribes the source when the subscriber leaves (marbles), emitting nothing after', () => {
@@ -104,7 +104,7 @@ describe('operators/bufferText', () => {
       .subscribe((chunk) => out.push(chunk));
     source.next(text('one two th'));
     expect(out).to.deep.equal([text('one two ')]);
-    expect(source.observed).to.equal(false);
+    expect(source).to.have.property('observed', false);
     expect(scheduler.actions.filter((a) => !a.closed)).to.have.length(0);
   });
 
@@ -126,7 +126,7 @@ describe('operators/bufferText', () => {
           .pipe(bufferText(bad as never))
           .subscribe({ error: (e: unknown) => (failure = e) }),
       ).to.not.throw();
-      expect(YqcloudError.is(failure, 'InvalidRequest'), JSON.stringify(bad)).to.equal(true);
+      expect(failure, JSON.stringify(bad)).to.be.instanceOf(YqcloudError).and.have.property('kind', 'InvalidRequest');
     }
   });
 
@@ -186,7 +186,7 @@ describe('operators/bufferText', () => {
                 .map((x) => (x.type === 'text' ? x.text : ''))
                 .join('');
             expect(texts.join('')).to.equal(pieces.map(([piece]) => piece).join(''));
-            expect(texts.every((t) => t !== '')).to.equal(true);
+            expect(texts).to.not.include('');
             expect(textBefore(out)).to.equal(textBefore(chunks.map(([chunk]) => chunk)));
             expect(out.filter((x) => x.type !== 'text').map((x) => x.type)).to.deep.equal(
               fails ? ['conversation'] : ['conversation', 'finish'],

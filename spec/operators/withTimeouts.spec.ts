@@ -105,7 +105,7 @@ describe('operators/withTimeouts', () => {
           .pipe(withTimeouts(bad as never))
           .subscribe({ error: (e: unknown) => (failure = e) });
       expect(make).to.not.throw();
-      expect(YqcloudError.is(failure, 'InvalidRequest'), JSON.stringify(bad)).to.equal(true);
+      expect(failure, JSON.stringify(bad)).to.be.instanceOf(YqcloudError).and.have.property('kind', 'InvalidRequest');
     }
   });
 });

@@ -50,11 +50,9 @@ describe('provider/options validateProviderOptions', () => {
 
   it('accepts an axios instance, a PEM string and bytes', () => {
     expect(
-      E.isRight(
-        validateProviderOptions({ axios: axios.create(), ca: '-----BEGIN CERTIFICATE-----\n…', keepAlive: false }),
-      ),
-    ).to.equal(true);
-    expect(E.isRight(validateProviderOptions({ ca: new Uint8Array([1]) }))).to.equal(true);
+      validateProviderOptions({ axios: axios.create(), ca: '-----BEGIN CERTIFICATE-----\n…', keepAlive: false }),
+    ).to.have.property('_tag', 'Right');
+    expect(validateProviderOptions({ ca: new Uint8Array([1]) })).to.have.property('_tag', 'Right');
   });
 });
 
@@ -76,8 +74,8 @@ describe('provider/YqcloudProvider metadata and construction', () => {
     const provider = new YqcloudProvider({ headers: { 'x-a': 'v\r\nx-b: evil' } });
     const { error } = await collect(provider.create({ messages: [{ role: 'user', content: 'Hi' }] }));
     expect(error).to.include({ kind: 'InvalidRequest', path: 'headers.x-a' });
-    expect(E.isLeft(YqcloudProvider.fromOptions({ keepAlive: 1 }))).to.equal(true);
-    expect(E.isRight(YqcloudProvider.fromOptions({}))).to.equal(true);
+    expect(YqcloudProvider.fromOptions({ keepAlive: 1 })).to.have.property('_tag', 'Left');
+    expect(YqcloudProvider.fromOptions({})).to.have.property('_tag', 'Right');
   });
 
   it('plugs a transport in at the seam (no network)', async () => {

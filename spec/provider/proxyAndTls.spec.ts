@@ -195,7 +195,7 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
       const { error } = await collect(
         providerFor(server).create({ messages: hello, proxy: tlsProxy.url('user', password) }),
       );
-      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      expect(error).to.be.instanceOf(YqcloudError).and.have.property('kind', 'Network');
       for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? ''])
         expect(text).to.not.include(password);
       expect(server.requests).to.have.length(0);
@@ -262,7 +262,7 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
         providerFor(server).create({ messages: hello, proxy: `socks5://user:${wrong}@127.0.0.1:${socks.port}` }),
       );
       expect(values).to.deep.equal([]);
-      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      expect(error).to.be.instanceOf(YqcloudError).and.have.property('kind', 'Network');
       for (const text of [String(error), JSON.stringify(error), (error as Error).stack ?? ''])
         expect(text).to.not.include(wrong);
       expect(socks.refusals).to.equal(1);
@@ -295,7 +295,7 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
         providerFor(server).create({ messages: hello, proxy: `socks5://user:${password}@127.0.0.1:${port}` }),
       );
       await new Promise<void>((resolve) => notSocks.close(() => resolve()));
-      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      expect(error).to.be.instanceOf(YqcloudError).and.have.property('kind', 'Network');
       for (const text of [String(error), JSON.stringify(error)]) expect(text).to.not.include(password);
       expect(server.requests).to.have.length(0);
     });
@@ -306,7 +306,7 @@ describe('provider/YqcloudProvider through a forward proxy and over TLS', () => 
       const server = await serve(true);
       const { values, error } = await collect(providerFor(server).create({ messages: hello }));
       expect(values).to.deep.equal([]);
-      expect(YqcloudError.is(error, 'Network')).to.equal(true);
+      expect(error).to.be.instanceOf(YqcloudError).and.have.property('kind', 'Network');
       expect((error as YqcloudError).code).to.match(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
       expect(server.requests).to.have.length(0);
     });

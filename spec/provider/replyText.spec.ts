@@ -13,7 +13,7 @@ describe('provider/replyText createReplyText', () => {
   it('has delivered nothing at first', () => {
     const reply = createReplyText();
     reply.decode('Hello');
-    expect(reply.nothingDelivered()).to.equal(true);
+    expect(reply).to.satisfy((r: typeof reply) => r.nothingDelivered());
     expect(reply.deliveredText()).to.equal('');
   });
 

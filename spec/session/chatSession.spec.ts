@@ -50,7 +50,7 @@ describe('session/createChatSession', () => {
     const exchange = last(provider.exchanges);
     expect(exchange.request.messages).to.deep.equal([{ role: 'user', content: 'Hi' }]);
     expect(exchange.request.conversation).to.equal(start);
-    expect(exchange.request.returnConversation).to.equal(true);
+    expect(exchange.request).to.have.property('returnConversation', true);
     exchange.reply.next(text('Hel'));
     exchange.reply.next(text('lo'));
     const returned = appendHistory({ role: 'assistant', content: 'Hello' })(
@@ -94,7 +94,7 @@ describe('session/createChatSession', () => {
     const first = last(provider.exchanges);
     first.reply.next(text('Par'));
     chat.send('Second');
-    expect(first.unsubscribed).to.equal(true);
+    expect(first).to.have.property('unsubscribed', true);
     const second = last(provider.exchanges);
     expect(second).to.not.equal(first);
     expect(second.request.conversation?.messageHistory).to.deep.equal([
@@ -119,7 +119,7 @@ describe('session/createChatSession', () => {
     const exchange = last(provider.exchanges);
     exchange.reply.next(text('Once upon'));
     chat.stop();
-    expect(exchange.unsubscribed).to.equal(true);
+    expect(exchange).to.have.property('unsubscribed', true);
     expect(state?.status).to.equal('idle');
     expect(state?.messages).to.deep.equal([
       { role: 'user', content: 'Tell me' },
@@ -197,7 +197,7 @@ describe('session/createChatSession', () => {
     chat.state$.subscribe({ complete: () => (completed = true) });
     chat.send('Hi');
     chat.close();
-    expect(last(provider.exchanges).unsubscribed).to.equal(true);
-    expect(completed).to.equal(true);
+    expect(last(provider.exchanges)).to.have.property('unsubscribed', true);
+    expect({ completed }).to.deep.equal({ completed: true });
   });
 });

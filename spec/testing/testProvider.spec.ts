@@ -46,7 +46,7 @@ describe('testing/createTestProvider', () => {
     createTestProvider({ body: of('slow down'), status: 429, headers: { 'retry-after': '3' } })
       .create({ messages })
       .subscribe({ error: (e: unknown) => (failure = e) });
-    expect(YqcloudError.is(failure, 'Http') && failure.status === 429 && failure.retryAfterMs === 3000).to.equal(true);
+    expect(failure).to.be.instanceOf(YqcloudError).and.include({ kind: 'Http', status: 429, retryAfterMs: 3000 });
   });
 
   it('records the requests it would have sent, one per subscription', () => {
