@@ -50,3 +50,8 @@ export { defaultMaxBufferedBytes, eventStreamHeaders } from './eventStreamHeader
 export type { EventStreamOptions } from './eventStreamHeaders.js';
 export { writeEventStream } from './writeEventStream.js';
 export { eventStreamResponse } from './eventStreamResponse.js';
+export { createRelayHandler } from './relayHandler.js';
+export type { RelayFetchInfo, RelayHandler, RelayOptions, RelayUpstream } from './relayHandler.js';
+export { decodeRelayBody, RelayBodyCodec } from './relayBody.js';
+export type { RelayBody } from './relayBody.js';
+export { startReply } from './startReply.js';
