@@ -197,7 +197,7 @@ describe('server/createRelayHandler: a client that stops reading', () => {
         }
       });
       try {
-        const provider = providerOn(upstream.endpoint, 1024 * 1024 * 1024);
+        const provider = providerOn(upstream.endpoint, 64 * 1024 * 1024);
         const relay = createRelayHandler({
           provider,
           authorize: () => true,
