@@ -285,3 +285,23 @@ describe('server/createRelayHandler: no state between requests', () => {
     expect(restored._tag).to.equal('Right');
   });
 });
+
+describe('server/createRelayHandler: a provider that throws instead of failing its stream', () => {
+  afterEach(stopAll);
+
+  it('answers 500 and gives the stream slot back', async () => {
+    const relay = createRelayHandler({
+      provider: {
+        create: () => {
+          throw new Error('not an observable');
+        },
+      },
+      authorize: () => true,
+      maxConcurrentStreams: 1,
+    });
+    for (const url of [await listen(relay), await listenWeb(relay.fetch)]) {
+      expect((await post(url, { messages })).status).to.equal(500);
+      expect((await post(url, { messages })).status, 'the slot was given back').to.equal(500);
+    }
+  });
+});
