@@ -45,6 +45,8 @@ for (const variant of ['node:http', 'Web Request → Response'] as const) {
       expect(json.message_history[1]?.content).to.equal(textOf(events));
       expect(emulator.requests).to.have.length(1);
       expect(emulator.requests[0]?.payload?.prompt).to.equal('Hello relay');
+      // The client's credentials stay at the relay.
+      expect(JSON.stringify(emulator.requests[0]?.headers)).to.not.include(token);
     });
 
     it('sends an upstream failure as an error event with the YqcloudError fields, then ends', async () => {
