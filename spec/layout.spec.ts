@@ -65,7 +65,9 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   // `../emulator/index.js` is `yqcloud-rx/emulator`.
   testing: ['area:testing', 'area:index', 'area:internal', 'pkg:*'],
   emulator: ['area:emulator', 'area:index', 'area:internal', 'pkg:*'],
-  cli: ['area:cli', 'area:index', 'area:internal', 'area:emulator/index', 'pkg:*'],
+  // The relay and the OpenAI-compatible endpoint: above the provider; only cli imports them.
+  server: ['area:server', 'area:index', 'area:internal', 'area:core', 'area:provider', 'area:operators', 'pkg:*'],
+  cli: ['area:cli', 'area:index', 'area:internal', 'area:emulator/index', 'area:server', 'pkg:*'],
 };
 
 const permits = (area: string, target: string): boolean => {
