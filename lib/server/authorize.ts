@@ -13,7 +13,11 @@ import type { GuardRequest } from './guardRequest.js';
  *
  * @example
  * ```ts
- * const authorize: Authorize = async (request) => sessions.has(request.headers.get('cookie') ?? '');
+ * declare const sessions: { readonly has: (id: string) => Promise<boolean> }; // your session store
+ * const authorize: Authorize = async (request) => {
+ *   const id = /(?:^|;\s*)sid=([^;]+)/.exec(request.headers.get('cookie') ?? '')?.[1];
+ *   return id !== undefined && (await sessions.has(id)); // a store that rejects: 401 as well
+ * };
  * ```
  */
 export type Authorize = (request: GuardRequest) => boolean | Promise<boolean>;

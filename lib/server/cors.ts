@@ -33,8 +33,9 @@ export interface CorsOptions {
  *
  * @example
  * ```ts
- * const verdict: CorsVerdict = checkOrigin(cors, request);
- * if (verdict.type === 'allowed') Object.assign(headers, verdict.headers);
+ * const page = new Request('http://localhost/relay', { headers: { origin: 'https://evil.example' } });
+ * const verdict: CorsVerdict = checkOrigin({ origins: ['https://app.example.com'] }, fromWebRequest(page));
+ * if (verdict.type === 'refused') refusalResponse(forbiddenOrigin(), verdict.headers); // 403, vary: Origin
  * ```
  */
 export type CorsVerdict =
@@ -52,7 +53,10 @@ const originAllowed = (origins: CorsOptions['origins'], origin: string): boolean
  *
  * @example
  * ```ts
- * checkOrigin({ origins: ['https://a.example'] }, request).type; // 'allowed' | 'refused' | 'no-origin'
+ * const request = fromWebRequest(new Request('http://localhost/relay', { headers: { origin: 'https://a.example' } }));
+ * checkOrigin({ origins: ['https://a.example'] }, request).type; // 'allowed'
+ * checkOrigin(undefined, request).type; // 'refused': no cors options, no other origin
+ * checkOrigin(undefined, fromWebRequest(new Request('http://localhost/relay'))).type; // 'no-origin'
  * ```
  */
 export const checkOrigin = (cors: CorsOptions | undefined, request: GuardRequest): CorsVerdict => {
@@ -77,7 +81,9 @@ export const checkOrigin = (cors: CorsOptions | undefined, request: GuardRequest
  *
  * @example
  * ```ts
- * preflightHeaders(cors, ['POST']); // { 'access-control-allow-methods': 'POST', … }
+ * preflightHeaders({ origins: ['https://app.example.com'], maxAgeS: 60 }, ['POST']);
+ * // { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'authorization, content-type, accept',
+ * //   'access-control-max-age': '60' }
  * ```
  */
 export const preflightHeaders = (

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * res.writeHead(200, { ...eventStreamHeaders });
+ * new Response(': hello\n\n', { headers: eventStreamHeaders }).headers.get('cache-control'); // 'no-cache, no-transform'
  * ```
  */
 export const eventStreamHeaders: Readonly<Record<string, string>> = Object.freeze({
@@ -24,7 +24,13 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = Object.freez
  *
  * @example
  * ```ts
- * writeEventStream(res, events, { maxBufferedBytes: defaultMaxBufferedBytes / 4 });
+ * import { createServer } from 'node:http';
+ * import { interval, map } from 'rxjs';
+ *
+ * createServer((req, res) => {
+ *   const ticks = interval(1000).pipe(map((n) => sseEvent('tick', { n })));
+ *   writeEventStream(res, ticks, { maxBufferedBytes: defaultMaxBufferedBytes / 4 }); // cut off past 256 KiB unread
+ * });
  * ```
  */
 export const defaultMaxBufferedBytes = 1024 * 1024;
@@ -34,7 +40,7 @@ export const defaultMaxBufferedBytes = 1024 * 1024;
  *
  * @example
  * ```ts
- * const options: EventStreamOptions = { maxBufferedBytes: 256 * 1024, headers: { 'access-control-allow-origin': origin } };
+ * const options: EventStreamOptions = { maxBufferedBytes: 256 * 1024, headers: { vary: 'Origin' } };
  * ```
  */
 export interface EventStreamOptions {

@@ -29,7 +29,12 @@ export interface GuardRequest {
  *
  * @example
  * ```ts
- * http.createServer((req, res) => console.log(fromNodeRequest(req).headers.get('origin')));
+ * import { createServer } from 'node:http';
+ *
+ * createServer((req, res) => {
+ *   const request = fromNodeRequest(req); // raw headers as Web Headers: get() is case-insensitive
+ *   res.end(`${request.method} ${request.url} from ${request.remoteAddress}: ${request.headers.get('User-Agent')}`);
+ * });
  * ```
  */
 export const fromNodeRequest = (req: IncomingMessage): GuardRequest => {

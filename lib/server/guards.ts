@@ -51,7 +51,16 @@ export interface GuardOptions {
  *
  * @example
  * ```ts
- * const admission: Admission = await guards.admit(fromNodeRequest(req), { stream: true });
+ * import { createServer } from 'node:http';
+ *
+ * const guards = createGuards({ authorize: bearerToken('s3cret') });
+ * createServer(async (req, res) => {
+ *   const admission: Admission = await guards.admit(fromNodeRequest(req));
+ *   if (admission.type === 'preflight') return void res.writeHead(204, admission.headers).end();
+ *   if (admission.type === 'refused') return writeRefusal(res, admission.refusal, admission.headers);
+ *   res.once('close', admission.release);
+ *   writeEventStream(res, provider.create({ messages }).pipe(toServerSentEvents()), { headers: admission.headers });
+ * });
  * ```
  */
 export type Admission =
@@ -69,7 +78,9 @@ export type Admission =
  *
  * @example
  * ```ts
- * await guards.admit(request, { methods: ['GET'], stream: false }); // GET /v1/models
+ * const guards = createGuards({ authorize: bearerToken('s3cret') });
+ * // GET /v1/models: a JSON answer, so no stream slot is taken
+ * const admitModelList = (request: Request) => guards.admit(fromWebRequest(request), { methods: ['GET'], stream: false });
  * ```
  */
 export interface AdmitOptions {
@@ -105,9 +116,16 @@ const hasBody = (method: string): boolean => method !== 'GET' && method !== 'HEA
  *
  * @example
  * ```ts
+ * import { finalize } from 'rxjs';
+ *
  * const guards = createGuards({ authorize: bearerToken('s3cret'), maxConcurrentStreams: 2 });
- * const admission = await guards.admit(fromWebRequest(request));
- * if (admission.type === 'refused') return refusalResponse(admission.refusal, admission.headers);
+ * export const POST = async (request: Request): Promise<Response> => {
+ *   const admission = await guards.admit(fromWebRequest(request));
+ *   if (admission.type === 'refused') return refusalResponse(admission.refusal, admission.headers); // 401, 429, …
+ *   if (admission.type === 'preflight') return new Response(null, { status: 204, headers: admission.headers });
+ *   const events = provider.create({ messages }).pipe(toServerSentEvents(), finalize(admission.release));
+ *   return eventStreamResponse(events, { headers: admission.headers, signal: request.signal });
+ * };
  * ```
  */
 export const createGuards = (options: GuardOptions): Guards => {

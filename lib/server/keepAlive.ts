@@ -53,7 +53,9 @@ export interface KeepAliveOptions {
  *
  * @example
  * ```ts
- * openAiChunks$.pipe(keepAlive({ intervalMs: 15_000 })).subscribe((text) => res.write(text));
+ * timer(40_000)
+ *   .pipe(map(() => 'data: [DONE]\n\n'), keepAlive({ intervalMs: 15_000 }))
+ *   .subscribe((text) => process.stdout.write(text)); // ': keep-alive' at 15 s and 30 s, then 'data: [DONE]' at 40 s
  * ```
  */
 export const keepAlive =

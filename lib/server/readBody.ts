@@ -12,8 +12,8 @@ import { badRequest, payloadTooLarge, type Refusal } from './refusal.js';
  *
  * @example
  * ```ts
- * const read: BodyResult = await readNodeJson(req, 65_536);
- * if (read.type === 'refused') writeRefusal(res, read.refusal);
+ * const read: BodyResult = parseJson(new TextEncoder().encode('{"messages": ['));
+ * if (read.type === 'refused') read.refusal.status; // 400, kind InvalidRequest: 'the request body is not JSON'
  * ```
  */
 export type BodyResult =
@@ -25,7 +25,7 @@ export type BodyResult =
  *
  * @example
  * ```ts
- * createRelayHandler({ provider, authorize, maxBodyBytes: defaultMaxBodyBytes / 4 });
+ * createRelayHandler({ provider, authorize: bearerToken('s3cret'), maxBodyBytes: defaultMaxBodyBytes / 4 }); // 64 KiB
  * ```
  */
 export const defaultMaxBodyBytes = 256 * 1024;
@@ -62,7 +62,13 @@ export const parseJson = (bytes: Uint8Array): BodyResult => {
  *
  * @example
  * ```ts
- * const read = await readNodeJson(req, defaultMaxBodyBytes);
+ * import { createServer } from 'node:http';
+ *
+ * createServer(async (req, res) => {
+ *   const read = await readNodeJson(req, defaultMaxBodyBytes);
+ *   if (read.type === 'refused') return writeRefusal(res, read.refusal); // 400 or 413
+ *   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(read.value));
+ * });
  * ```
  */
 export const readNodeJson = (req: IncomingMessage, limit: number): Promise<BodyResult> =>
@@ -96,7 +102,10 @@ export const readNodeJson = (req: IncomingMessage, limit: number): Promise<BodyR
  *
  * @example
  * ```ts
- * const read = await readWebJson(request, defaultMaxBodyBytes);
+ * export const POST = async (request: Request): Promise<Response> => {
+ *   const read = await readWebJson(request, defaultMaxBodyBytes);
+ *   return read.type === 'json' ? Response.json(read.value) : refusalResponse(read.refusal);
+ * };
  * ```
  */
 export const readWebJson = async (request: Request, limit: number): Promise<BodyResult> => {

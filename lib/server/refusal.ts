@@ -143,7 +143,10 @@ const jsonHeaders = (refusal: Refusal, extra: Readonly<Record<string, string>>):
  *
  * @example
  * ```ts
- * http.createServer((req, res) => writeRefusal(res, unauthorized()));
+ * import { createServer } from 'node:http';
+ *
+ * // 401, www-authenticate: Bearer, vary: Origin, {"error":{"name":"YqcloudError","kind":"Http","status":401,…}}
+ * createServer((req, res) => writeRefusal(res, unauthorized(), { vary: 'Origin' }));
  * ```
  */
 export const writeRefusal = (

@@ -63,7 +63,10 @@ export interface RelayOptions extends GuardOptions {
  *
  * @example
  * ```ts
- * Deno.serve((request, info) => relay.fetch(request, { remoteAddress: info.remoteAddr.hostname }));
+ * const relay = createRelayHandler({ provider, authorize: bearerToken('s3cret') });
+ * // Deno: info.remoteAddr.hostname; Bun: server.requestIP(request)?.address
+ * const info: RelayFetchInfo = { remoteAddress: '203.0.113.7' };
+ * const response = await relay.fetch(new Request('http://localhost/relay', { method: 'POST' }), info);
  * ```
  */
 export interface RelayFetchInfo {
@@ -78,8 +81,11 @@ export interface RelayFetchInfo {
  *
  * @example
  * ```ts
+ * import { createServer } from 'node:http';
+ *
  * const relay: RelayHandler = createRelayHandler({ provider, authorize: bearerToken('s3cret') });
- * http.createServer(relay).listen(8787);
+ * createServer(relay).listen(8787); // node:http, or app.post('/relay', relay) in Express
+ * export const POST = relay.fetch; // a Web handler (Next.js route, Hono, Bun, Deno)
  * ```
  */
 export interface RelayHandler {

@@ -87,7 +87,11 @@ export interface ServerSentEventsOptions {
  *
  * @example
  * ```ts
- * provider.create({ messages }).pipe(toServerSentEvents({ keepAliveMs: 15_000 })).subscribe((event) => res.write(event));
+ * import { concat, of, throwError, toArray } from 'rxjs';
+ *
+ * concat(of(text('Hi')), throwError(() => new YqcloudError('Http', 'busy', { status: 503, body: '' })))
+ *   .pipe(toServerSentEvents(), toArray())
+ *   .subscribe(console.log); // ['event: text\ndata: {"text":"Hi"}\n\n', 'event: error\ndata: {"name":"YqcloudError",…}\n\n']
  * ```
  */
 export const toServerSentEvents = (options: ServerSentEventsOptions = {}): OperatorFunction<Chunk, string> =>

@@ -16,7 +16,9 @@ import { defaultMaxBufferedBytes, eventStreamHeaders, type EventStreamOptions } 
  *
  * @example
  * ```ts
- * http.createServer((req, res) => {
+ * import { createServer } from 'node:http';
+ *
+ * createServer((req, res) => {
  *   writeEventStream(res, provider.create({ messages }).pipe(toServerSentEvents()));
  * });
  * ```
