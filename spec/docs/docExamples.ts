@@ -212,6 +212,7 @@ export const exampleModule = (
     ['yqcloud-rx/internal', 'lib/internal.js'],
     ['yqcloud-rx/testing', 'lib/testing/index.js'],
     ['yqcloud-rx/emulator', 'lib/emulator/index.js'],
+    ['yqcloud-rx/server', 'lib/server/index.js'],
     ['yqcloud-rx', 'lib/index.js'],
   ];
   let code = example.code;
