@@ -1,0 +1,181 @@
+/**
+ * One chat completion: the provider's chunks written to an answer as OpenAI's objects, the same
+ * for `node:http` and for a Web `Response` (each gives a {@link CompletionSink}).
+ *
+ * The status is decided by the first chunk: until text arrives nothing is sent, so a failure
+ * before any text (a 503 or a ban from the service, a bad model) is a real HTTP error that
+ * OpenAI clients raise and retry; after text has streamed, a failure is one `data: {"error": …}`
+ * event and the stream ends without `[DONE]`.
+ *
+ * @module
+ */
+import type { Observable, Subscription } from 'rxjs';
+import { YqcloudError, type Chunk } from '../../index.js';
+import {
+  chatCompletion,
+  contentChunk,
+  doneEvent,
+  firstChunk,
+  keepAliveComment,
+  sseData,
+  stopChunk,
+  type CompletionMeta,
+} from './completion.js';
+import { openaiErrorBody, openaiErrorOf } from './openaiError.js';
+
+/**
+ * Where a completion is written: a status and headers once, then text.
+ *
+ * @example
+ * ```ts
+ * const sink: CompletionSink = {
+ *   start: (status, headers, body) => (body === undefined ? res.writeHead(status, headers) : res.writeHead(status, headers).end(body)),
+ *   write: (text) => res.write(text),
+ *   end: (text) => res.end(text),
+ * };
+ * ```
+ */
+export interface CompletionSink {
+  /** Starts the answer; with `body`, the answer is complete. Called once. */
+  readonly start: (status: number, headers: Readonly<Record<string, string>>, body?: string) => void;
+  /** More of a started stream. */
+  readonly write: (text: string) => void;
+  /** The last of a started stream. */
+  readonly end: (text: string) => void;
+}
+
+/**
+ * How a completion runs.
+ *
+ * @example
+ * ```ts
+ * const options: CompletionRunOptions = { stream: true, meta, keepAliveMs: 15_000 };
+ * ```
+ */
+export interface CompletionRunOptions {
+  readonly stream: boolean;
+  readonly meta: CompletionMeta;
+  /** A `: keep-alive` comment after this long without a write, once streaming (default 15 000). */
+  readonly keepAliveMs?: number;
+  /** Called once when the answer is complete, failed, or unsubscribed. */
+  readonly onEnd?: () => void;
+}
+
+/**
+ * The headers of a streamed completion.
+ *
+ * @example
+ * ```ts
+ * res.writeHead(200, streamHeaders);
+ * ```
+ */
+export const streamHeaders: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * The headers of a JSON answer.
+ *
+ * @example
+ * ```ts
+ * res.writeHead(200, jsonHeaders).end(JSON.stringify(completion));
+ * ```
+ */
+export const jsonHeaders: Readonly<Record<string, string>> = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+};
+
+const asYqcloudError = (e: unknown): YqcloudError =>
+  e instanceof YqcloudError
+    ? e
+    : new YqcloudError('Network', `the reply failed: ${e instanceof Error ? e.message : String(e)}`, {
+        code: 'EPROVIDER',
+      });
+
+/**
+ * Subscribes to `chunks` and writes the completion to `sink`; unsubscribing (the client left)
+ * aborts the provider's request.
+ *
+ * @example
+ * ```ts
+ * const run = runCompletion(provider.create(toChatRequest(asked)), sink, { stream: true, meta });
+ * res.on('close', () => run.unsubscribe());
+ * ```
+ */
+export const runCompletion = (
+  chunks: Observable<Chunk>,
+  sink: CompletionSink,
+  options: CompletionRunOptions,
+): Subscription => {
+  const { meta, stream } = options;
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  let started = false;
+  let text = '';
+  let finished = false;
+  let keepAlive: ReturnType<typeof setTimeout> | undefined;
+  let ended = false;
+
+  const end = (): void => {
+    if (keepAlive !== undefined) clearTimeout(keepAlive);
+    keepAlive = undefined;
+    if (ended) return;
+    ended = true;
+    options.onEnd?.();
+  };
+  const armKeepAlive = (): void => {
+    if (keepAlive !== undefined) clearTimeout(keepAlive);
+    keepAlive = setTimeout(() => write(keepAliveComment), keepAliveMs);
+    keepAlive.unref?.();
+  };
+  const write = (piece: string): void => {
+    sink.write(piece);
+    armKeepAlive();
+  };
+  const startStream = (first: string): void => {
+    started = true;
+    sink.start(200, streamHeaders);
+    write(sseData(firstChunk(meta, first)));
+  };
+
+  const fail = (error: YqcloudError): void => {
+    end();
+    if (started) {
+      sink.end(sseData(openaiErrorBody(error)));
+      return;
+    }
+    const answer = openaiErrorOf(error);
+    sink.start(answer.status, { ...jsonHeaders, ...answer.headers }, JSON.stringify(answer.body));
+  };
+
+  const subscription = chunks.subscribe({
+    next: (chunk) => {
+      if (chunk.type === 'finish') finished = true;
+      if (chunk.type !== 'text') return;
+      text += chunk.text;
+      if (!stream) return;
+      if (started) write(sseData(contentChunk(meta, chunk.text)));
+      else startStream(chunk.text);
+    },
+    error: (e: unknown) => fail(asYqcloudError(e)),
+    complete: () => {
+      if (!finished) {
+        fail(
+          new YqcloudError('Network', 'the reply ended before it finished', { code: 'EPROVIDER', partialText: text }),
+        );
+        return;
+      }
+      if (stream && !started) startStream('');
+      end();
+      if (!stream) {
+        sink.start(200, jsonHeaders, JSON.stringify(chatCompletion(meta, text)));
+        return;
+      }
+      sink.end(`${sseData(stopChunk(meta))}${doneEvent}`);
+    },
+  });
+  subscription.add(end);
+  return subscription;
+};
