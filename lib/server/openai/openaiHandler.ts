@@ -77,6 +77,48 @@ export interface OpenAIHandler {
   readonly handles: (path: string) => boolean;
 }
 
+/**
+ * The request headers a page's OpenAI client sends besides `authorization` and `content-type`
+ * (the official client's `x-stainless-*` telemetry, `openai-organization`, `openai-project`):
+ * allowed in preflights unless `cors.allowHeaders` says otherwise.
+ *
+ * @example
+ * ```ts
+ * createOpenAIHandler({ provider, authorize, cors: { origins: [page], allowHeaders: [...openaiAllowHeaders, 'x-trace'] } });
+ * ```
+ */
+export const openaiAllowHeaders: ReadonlyArray<string> = [
+  'authorization',
+  'content-type',
+  'accept',
+  'openai-organization',
+  'openai-project',
+  'x-stainless-arch',
+  'x-stainless-lang',
+  'x-stainless-os',
+  'x-stainless-package-version',
+  'x-stainless-retry-count',
+  'x-stainless-runtime',
+  'x-stainless-runtime-version',
+  'x-stainless-timeout',
+];
+
+/**
+ * The response headers a page's OpenAI client reads to retry: exposed unless
+ * `cors.exposeHeaders` says otherwise.
+ *
+ * @example
+ * ```ts
+ * openaiExposeHeaders.includes('x-should-retry'); // true
+ * ```
+ */
+export const openaiExposeHeaders: ReadonlyArray<string> = [
+  'retry-after',
+  'retry-after-ms',
+  'x-should-retry',
+  'www-authenticate',
+];
+
 type Route = 'completions' | 'models' | 'none';
 
 const pathOf = (url: string): string => {
@@ -108,7 +150,13 @@ const errorAnswer = (error: YqcloudError, cors: Readonly<Record<string, string>>
  * ```
  */
 export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandler => {
-  const guards = createGuards(options);
+  const guards = createGuards({
+    ...options,
+    cors:
+      options.cors === undefined
+        ? undefined
+        : { allowHeaders: openaiAllowHeaders, exposeHeaders: openaiExposeHeaders, ...options.cors },
+  });
   const { provider } = options;
   const pipe = options.pipe ?? identity;
   const base = (options.basePath ?? '/v1').replace(/\/+$/, '');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import OpenAI from 'openai';
+import OpenAI, { type APIError } from 'openai';
 import { apiKey, eventually, startOpenAIEndpoint, type OpenAIEndpoint } from './support.js';
 
 // The official `openai` client (6.x) against the endpoint, with the emulator behind it.
@@ -119,7 +119,7 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
       );
     expect(error).to.be.instanceOf(OpenAI.AuthenticationError);
     expect(error).to.include({ status: 401, code: 'invalid_api_key' });
-    expect((error as OpenAI.APIError).headers?.get('www-authenticate')).to.equal('Bearer');
+    expect((error as APIError).headers?.get('www-authenticate')).to.equal('Bearer');
     expect(emulator().requests.length).to.equal(before);
   });
 
