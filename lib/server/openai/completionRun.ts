@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Observable, Subscription } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { YqcloudError, type Chunk } from '../../index.js';
 import {
   chatCompletion,
@@ -55,8 +55,10 @@ export interface CompletionSink {
 export interface CompletionRunOptions {
   readonly stream: boolean;
   readonly meta: CompletionMeta;
-  /** A `: keep-alive` comment after this long without a write, once streaming (default 15 000). */
-  readonly keepAliveMs?: number;
+  /** A `: keep-alive` comment after this long without a write, once streaming (default 15 000; 0: none). */
+  readonly keepAliveMs?: number | undefined;
+  /** The scheduler of the keep-alive timer (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike | undefined;
   /** Called once when the answer is complete, failed, or unsubscribed. */
   readonly onEnd?: () => void;
 }
@@ -115,20 +117,20 @@ export const runCompletion = (
   let started = false;
   let text = '';
   let finished = false;
-  let keepAlive: ReturnType<typeof setTimeout> | undefined;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  let keepAlive: Subscription | undefined;
   let ended = false;
 
   const end = (): void => {
-    if (keepAlive !== undefined) clearTimeout(keepAlive);
+    keepAlive?.unsubscribe();
     keepAlive = undefined;
     if (ended) return;
     ended = true;
     options.onEnd?.();
   };
   const armKeepAlive = (): void => {
-    if (keepAlive !== undefined) clearTimeout(keepAlive);
-    keepAlive = setTimeout(() => write(keepAliveComment), keepAliveMs);
-    keepAlive.unref?.();
+    keepAlive?.unsubscribe();
+    if (keepAliveMs > 0 && !ended) keepAlive = scheduler.schedule(() => write(keepAliveComment), keepAliveMs);
   };
   const write = (piece: string): void => {
     sink.write(piece);

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { identity, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { identity, type Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import * as E from '#fp-ts/Either.js';
 import type { ChatRequest, Chunk, YqcloudError } from '../../index.js';
 import { fromNodeRequest, fromWebRequest, type GuardRequest } from '../guardRequest.js';
@@ -53,8 +53,10 @@ export interface OpenAIHandlerOptions extends GuardOptions {
   readonly pipe?: OperatorFunction<Chunk, Chunk> | undefined;
   /** Where the routes live (default `/v1`). */
   readonly basePath?: string | undefined;
-  /** A `: keep-alive` comment after this much silence, once streaming (default 15 000 ms). */
+  /** A `: keep-alive` comment after this much silence, once streaming (default 15 000 ms; 0: none). */
   readonly keepAliveMs?: number | undefined;
+  /** The scheduler of the keep-alive timer (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike | undefined;
   /** Bytes a slow reader may leave unread before the reply is aborted (default 1 MiB). */
   readonly maxBufferedBytes?: number | undefined;
 }
@@ -65,16 +67,28 @@ export interface OpenAIHandlerOptions extends GuardOptions {
  * @example
  * ```ts
  * const openai = createOpenAIHandler({ provider, authorize: bearerToken('sk-local') });
- * http.createServer((req, res) => void openai.node(req, res)).listen(8787);
+ * http.createServer(openai).listen(8787);
  * ```
  */
 export interface OpenAIHandler {
-  /** Answers a `node:http` request (a path outside the routes is a 404). */
-  readonly node: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-  /** Answers a Web `Request`; `remoteAddress` identifies the client when there is no token. */
-  readonly fetch: (request: Request, remoteAddress?: string) => Promise<Response>;
+  /** Answers a `node:http` request (a path outside the routes is a 404); never rejects. */
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Answers a Web `Request`; `remoteAddress` identifies the client when there is no token. Never rejects. */
+  readonly fetch: (request: Request, info?: OpenAIFetchInfo) => Promise<Response>;
   /** Whether a path (`/v1/models?x`) is one of the routes. */
   readonly handles: (path: string) => boolean;
+}
+
+/**
+ * Where a Web handler's request came from, when the server says.
+ *
+ * @example
+ * ```ts
+ * Deno.serve((request, info) => openai.fetch(request, { remoteAddress: info.remoteAddr.hostname }));
+ * ```
+ */
+export interface OpenAIFetchInfo {
+  readonly remoteAddress?: string | undefined;
 }
 
 /**
@@ -256,14 +270,15 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     run = runCompletion(provider.create(toChatRequest(asked)).pipe(pipe), sink, {
       stream: asked.stream,
       meta: metaOf(asked),
-      ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+      keepAliveMs: options.keepAliveMs,
+      scheduler: options.scheduler,
       onEnd: admission.release,
     });
     if (res.destroyed) run.unsubscribe();
     else res.once('close', () => run?.unsubscribe());
   };
 
-  const fetch = async (request: Request, remoteAddress?: string): Promise<Response> => {
+  const fetch = async (request: Request, remoteAddress: string | undefined): Promise<Response> => {
     const respond = (a: {
       readonly status: number;
       readonly headers: Readonly<Record<string, string>>;
@@ -324,7 +339,8 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
       run = runCompletion(provider.create(toChatRequest(asked)).pipe(pipe), sink, {
         stream: asked.stream,
         meta: metaOf(asked),
-        ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+        keepAliveMs: options.keepAliveMs,
+        scheduler: options.scheduler,
         onEnd: admission.release,
       });
       run.add(() => request.signal.removeEventListener('abort', onAbort));
@@ -332,7 +348,26 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     });
   };
 
-  return { node, fetch, handles: (path) => routeOf(path) !== 'none' };
+  const internalError = (): OpenAIErrorResponse => refusalOf(500, 'the endpoint failed to answer', {});
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await node(req, res);
+    } catch {
+      if (res.headersSent) res.destroy();
+      else if (!res.destroyed) {
+        const answer = json(internalError());
+        res.writeHead(answer.status, answer.headers).end(answer.body);
+      }
+    }
+  };
+  return Object.assign(handler, {
+    fetch: (request: Request, info: OpenAIFetchInfo = {}): Promise<Response> =>
+      fetch(request, info.remoteAddress).catch(() => {
+        const answer = json(internalError());
+        return new Response(answer.body, { status: answer.status, headers: answer.headers });
+      }),
+    handles: (path: string) => routeOf(path) !== 'none',
+  });
 };
 
 const json = (

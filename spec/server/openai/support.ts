@@ -37,7 +37,7 @@ export const startOpenAIEndpoint = async (
   const provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false });
   try {
     const openai = createOpenAIHandler({ provider, authorize: bearerToken(apiKey), ...handlerOptions });
-    server.on('request', (req, res) => void openai.node(req, res));
+    server.on('request', (req, res) => void openai(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
