@@ -46,4 +46,9 @@ export interface EventStreamOptions {
   readonly maxBufferedBytes?: number;
   /** Extra headers (CORS's, say); the event-stream headers win over them. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * For {@link eventStreamResponse}: aborting it unsubscribes, as cancelling the body does (pass
+   * the `Request`'s signal: Next.js and undici-based servers abort it when the client leaves).
+   */
+  readonly signal?: AbortSignal;
 }

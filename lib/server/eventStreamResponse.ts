@@ -10,7 +10,8 @@ import { defaultMaxBufferedBytes, eventStreamHeaders, type EventStreamOptions } 
  * A `200` event-stream `Response` whose body is `events`, encoded as UTF-8. The body stream
  * queues at most `maxBufferedBytes` the server has not taken yet; past that the source is
  * unsubscribed and the body errors (the server then cuts the answer off). Cancelling the body
- * (the client left) unsubscribes, and so aborts the request to the service.
+ * (the client left) or aborting `options.signal` unsubscribes, and so aborts the request to the
+ * service.
  *
  * @example
  * ```ts
@@ -19,6 +20,7 @@ import { defaultMaxBufferedBytes, eventStreamHeaders, type EventStreamOptions } 
  */
 export const eventStreamResponse = (events: Observable<string>, options: EventStreamOptions = {}): Response => {
   const budget = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
+  const signal = options.signal;
   const encoder = new TextEncoder();
   let subscription: Subscription | undefined;
   let finished = false;
@@ -45,6 +47,19 @@ export const eventStreamResponse = (events: Observable<string>, options: EventSt
           },
         });
         if (finished) subscription.unsubscribe();
+        else if (signal !== undefined) {
+          const onAbort = (): void => {
+            if (finished) return;
+            finished = true;
+            subscription?.unsubscribe();
+            controller.error(new Error('the client left'));
+          };
+          if (signal.aborted) onAbort();
+          else {
+            signal.addEventListener('abort', onAbort, { once: true });
+            subscription.add(() => signal.removeEventListener('abort', onAbort));
+          }
+        }
       },
       cancel() {
         finished = true;

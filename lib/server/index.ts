@@ -37,16 +37,16 @@ export {
 export type { Refusal } from './refusal.js';
 export { createStreamLimiter } from './streamLimiter.js';
 export type { StreamLimiter } from './streamLimiter.js';
-export {
-  defaultKeepAliveMs,
-  encodeChunk,
-  encodeError,
-  keepAliveComment,
-  sseEvent,
-  toServerSentEvents,
-} from './serverSentEvents.js';
+export { encodeChunk, encodeError, sseEvent, toServerSentEvents } from './serverSentEvents.js';
 export type { ServerSentEventsOptions } from './serverSentEvents.js';
+export { defaultKeepAliveMs, keepAlive, keepAliveComment } from './keepAlive.js';
+export type { KeepAliveOptions } from './keepAlive.js';
 export { defaultMaxBufferedBytes, eventStreamHeaders } from './eventStreamHeaders.js';
 export type { EventStreamOptions } from './eventStreamHeaders.js';
 export { writeEventStream } from './writeEventStream.js';
 export { eventStreamResponse } from './eventStreamResponse.js';
+export { createRelayHandler } from './relayHandler.js';
+export type { RelayFetchInfo, RelayHandler, RelayOptions, RelayUpstream } from './relayHandler.js';
+export { decodeRelayBody, RelayBodyCodec } from './relayBody.js';
+export type { RelayBody } from './relayBody.js';
+export { startReply } from './startReply.js';
