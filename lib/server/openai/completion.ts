@@ -159,16 +159,6 @@ export const sseData = (value: unknown): string => `data: ${JSON.stringify(value
 export const doneEvent = 'data: [DONE]\n\n';
 
 /**
- * The comment line sent while the service is silent, so that proxies keep the stream open.
- *
- * @example
- * ```ts
- * res.write(keepAliveComment); // ': keep-alive\n\n'
- * ```
- */
-export const keepAliveComment = ': keep-alive\n\n';
-
-/**
  * The body of `GET /v1/models`: OpenAI's list of model objects.
  *
  * @example

@@ -11,12 +11,12 @@
  */
 import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { YqcloudError, type Chunk } from '../../index.js';
+import { defaultKeepAliveMs, keepAliveComment } from '../keepAlive.js';
 import {
   chatCompletion,
   contentChunk,
   doneEvent,
   firstChunk,
-  keepAliveComment,
   sseData,
   stopChunk,
   type CompletionMeta,
@@ -113,7 +113,7 @@ export const runCompletion = (
   options: CompletionRunOptions,
 ): Subscription => {
   const { meta, stream } = options;
-  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const keepAliveMs = options.keepAliveMs ?? defaultKeepAliveMs;
   let started = false;
   let text = '';
   let finished = false;
