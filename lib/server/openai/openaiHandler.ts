@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { identity, type Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { defer, identity, type Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import * as E from '#fp-ts/Either.js';
 import type { ChatRequest, Chunk, YqcloudError } from '../../index.js';
 import { fromNodeRequest, fromWebRequest, type GuardRequest } from '../guardRequest.js';
@@ -183,6 +183,10 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     return path === `${base}/chat/completions` ? 'completions' : path === `${base}/models` ? 'models' : 'none';
   };
 
+  // defer: a provider that throws from create fails this reply (a 502) and gives its slot back.
+  const replyTo = (asked: ChatCompletionRequest): Observable<Chunk> =>
+    defer(() => provider.create(toChatRequest(asked))).pipe(pipe);
+
   const metaOf = (asked: ChatCompletionRequest): CompletionMeta => ({
     id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
     created: Math.floor(Date.now() / 1000),
@@ -267,7 +271,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
       },
       end: (text) => void res.end(text),
     };
-    run = runCompletion(provider.create(toChatRequest(asked)).pipe(pipe), sink, {
+    run = runCompletion(replyTo(asked), sink, {
       stream: asked.stream,
       meta: metaOf(asked),
       keepAliveMs: options.keepAliveMs,
@@ -336,7 +340,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
         },
       };
       const onAbort = (): void => run?.unsubscribe();
-      run = runCompletion(provider.create(toChatRequest(asked)).pipe(pipe), sink, {
+      run = runCompletion(replyTo(asked), sink, {
         stream: asked.stream,
         meta: metaOf(asked),
         keepAliveMs: options.keepAliveMs,

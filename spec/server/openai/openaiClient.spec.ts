@@ -42,6 +42,7 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
     expect(text).to.include('You said: "Hello".').and.include('I was told: "Be brief".').and.include('你好，世界 🌏');
     expect(emulator().requests.at(-1)?.payload).to.include({ system: 'Be brief', prompt: 'Hello' });
+    expect(JSON.stringify(emulator().requests.at(-1)?.headers)).to.not.include(apiKey);
   });
 
   it('answers stream: false with one chat.completion holding the whole reply', async () => {

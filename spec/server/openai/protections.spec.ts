@@ -107,6 +107,34 @@ describe('OpenAI-compatible endpoint as a Web Request → Response handler', fun
   });
 });
 
+describe('OpenAI-compatible endpoint with a provider that throws from create', () => {
+  it('answers 502 in OpenAI’s shape and gives the stream slot back', async () => {
+    let calls = 0;
+    const openai = createOpenAIHandler({
+      provider: {
+        create: () => {
+          calls++;
+          throw new Error('boom');
+        },
+      },
+      authorize: bearerToken(apiKey),
+      maxConcurrentStreams: 1,
+    });
+    for (const _ of [1, 2]) {
+      const response = await openai.fetch(
+        new Request('http://localhost/v1/chat/completions', {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: hello,
+        }),
+      );
+      expect(response.status).to.equal(502);
+      expect(await response.json()).to.have.nested.property('error.type', 'upstream_error');
+    }
+    expect(calls).to.equal(2);
+  });
+});
+
 describe('OpenAI-compatible endpoint on node:http: body limit and concurrent streams', function () {
   this.timeout(20_000);
   let endpoint: OpenAIEndpoint | undefined;
