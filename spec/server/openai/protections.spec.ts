@@ -185,3 +185,39 @@ describe('OpenAI-compatible endpoint on node:http: body limit and concurrent str
     expect(third.status).to.equal(200);
   });
 });
+
+describe('OpenAI-compatible endpoint with a client that stops reading', function () {
+  this.timeout(20_000);
+  let emulator: Emulator | undefined;
+  let provider: YqcloudProvider | undefined;
+
+  before(async () => {
+    emulator = await startEmulator({ reply: () => 'x'.repeat(200_000), pieceChars: 100, delayMs: 5 });
+    provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false });
+  });
+
+  after(async () => {
+    provider?.destroy();
+    await emulator?.close();
+  });
+
+  it('aborts the request to the service once maxBufferedBytes wait unread (Web Response)', async () => {
+    if (provider === undefined) throw new Error('no provider');
+    const openai = createOpenAIHandler({ provider, authorize: bearerToken(apiKey), maxBufferedBytes: 4096 });
+    const response = await openai.fetch(
+      new Request('http://localhost/v1/chat/completions', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: hello,
+      }),
+    );
+    expect(response.status).to.equal(200);
+    // The reply takes ~10 s; the budget is passed after ~100 pieces.
+    await eventually(() => emulator?.openConnections() === 0, 3000);
+    const error = await response.text().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).to.be.instanceOf(Error);
+  });
+});
