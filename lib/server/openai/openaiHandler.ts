@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defer, identity, type Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import * as E from '#fp-ts/Either.js';
 import type { ChatRequest, Chunk, YqcloudError } from '../../index.js';
+import { defaultMaxBufferedBytes } from '../eventStreamHeaders.js';
 import { fromNodeRequest, fromWebRequest, type GuardRequest } from '../guardRequest.js';
 import { createGuards, type Admission, type GuardOptions } from '../guards.js';
 import { readNodeJson, readWebJson, type BodyResult } from '../readBody.js';
@@ -32,6 +33,7 @@ import { openaiErrorOf, refusalOf, type OpenAIErrorResponse } from './openaiErro
  * ```
  */
 export interface OpenAIProvider {
+  /** Streams the reply to a request (`YqcloudProvider.create`). */
   readonly create: (request: ChatRequest) => Observable<Chunk>;
   /** The model named in answers when the request names none (default `gpt-4`). */
   readonly defaultModel?: string;
@@ -174,7 +176,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   const { provider } = options;
   const pipe = options.pipe ?? identity;
   const base = (options.basePath ?? '/v1').replace(/\/+$/, '');
-  const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
+  const maxBufferedBytes = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
   const defaultModel = provider.defaultModel ?? 'gpt-4';
   const models = provider.models ?? [defaultModel];
 
