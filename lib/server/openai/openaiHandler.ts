@@ -137,6 +137,13 @@ export const openaiExposeHeaders: ReadonlyArray<string> = [
 
 type Route = 'completions' | 'models' | 'none';
 
+/** A whole answer; `body` `''` for none. */
+interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
 const pathOf = (url: string): string => {
   const path = url.startsWith('/') ? url : URL.canParse(url) ? new URL(url).pathname : url;
   const end = path.search(/[?#]/);
@@ -200,12 +207,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     view: GuardRequest,
     readBody: (limit: number) => Promise<BodyResult>,
   ): Promise<
-    | {
-        readonly type: 'answer';
-        readonly status: number;
-        readonly headers: Readonly<Record<string, string>>;
-        readonly body: string;
-      }
+    | { readonly type: 'answer'; readonly answer: Answer }
     | {
         readonly type: 'run';
         readonly admission: Admission & { type: 'admitted' };
@@ -213,28 +215,23 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
       }
   > => {
     const admission = await guards.admit(view, { methods: ['POST'] });
-    if (admission.type === 'preflight') return { type: 'answer', status: 204, headers: admission.headers, body: '' };
-    if (admission.type === 'refused') return json(refusalAnswer(admission.refusal, admission.headers));
+    const end = (answer: Answer) => ({ type: 'answer', answer }) as const;
+    if (admission.type === 'preflight') return end({ status: 204, headers: admission.headers, body: '' });
+    if (admission.type === 'refused') return end(json(refusalAnswer(admission.refusal, admission.headers)));
     const body = await readBody(guards.maxBodyBytes);
     if (body.type === 'refused') {
       admission.release();
-      return json(refusalAnswer(body.refusal, admission.headers));
+      return end(json(refusalAnswer(body.refusal, admission.headers)));
     }
     const asked = decodeChatCompletionRequest(body.value);
     if (E.isLeft(asked)) {
       admission.release();
-      return json(errorAnswer(asked.left, admission.headers));
+      return end(json(errorAnswer(asked.left, admission.headers)));
     }
     return { type: 'run', admission, asked: asked.right };
   };
 
-  const admitModels = async (
-    view: GuardRequest,
-  ): Promise<{
-    readonly status: number;
-    readonly headers: Readonly<Record<string, string>>;
-    readonly body: string;
-  }> => {
+  const admitModels = async (view: GuardRequest): Promise<Answer> => {
     const admission = await guards.admit(view, { methods: ['GET'], stream: false });
     if (admission.type === 'preflight') return { status: 204, headers: admission.headers, body: '' };
     if (admission.type === 'refused') return json(refusalAnswer(admission.refusal, admission.headers));
@@ -242,11 +239,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   };
 
   const node = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const answer = (a: {
-      readonly status: number;
-      readonly headers: Readonly<Record<string, string>>;
-      readonly body: string;
-    }): void => {
+    const answer = (a: Answer): void => {
       if (res.headersSent || res.destroyed) return void res.destroy();
       res.writeHead(a.status, a.headers).end(a.body === '' ? undefined : a.body);
     };
@@ -255,7 +248,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     const view = fromNodeRequest(req);
     if (route === 'models') return answer(await admitModels(view));
     const admitted = await admitCompletion(view, (limit) => readNodeJson(req, limit));
-    if (admitted.type === 'answer') return answer(admitted);
+    if (admitted.type === 'answer') return answer(admitted.answer);
     const { admission, asked } = admitted;
     if (res.destroyed || res.writableEnded) return admission.release();
     let run: Subscription | undefined;
@@ -285,17 +278,14 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   };
 
   const fetch = async (request: Request, remoteAddress: string | undefined): Promise<Response> => {
-    const respond = (a: {
-      readonly status: number;
-      readonly headers: Readonly<Record<string, string>>;
-      readonly body: string;
-    }): Response => new Response(a.body === '' ? null : a.body, { status: a.status, headers: a.headers });
+    const respond = (a: Answer): Response =>
+      new Response(a.body === '' ? null : a.body, { status: a.status, headers: a.headers });
     const route = routeOf(request.url);
     if (route === 'none') return respond(json(notFound(pathOf(request.url))));
     const view = fromWebRequest(request, remoteAddress);
     if (route === 'models') return respond(await admitModels(view));
     const admitted = await admitCompletion(view, (limit) => readWebJson(request, limit));
-    if (admitted.type === 'answer') return respond(admitted);
+    if (admitted.type === 'answer') return respond(admitted.answer);
     const { admission, asked } = admitted;
     if (request.signal.aborted) {
       admission.release();
@@ -376,15 +366,8 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   });
 };
 
-const json = (
-  answer: OpenAIErrorResponse,
-): {
-  readonly type: 'answer';
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-} => ({
-  type: 'answer',
+/** An OpenAI error as a JSON answer. */
+const json = (answer: OpenAIErrorResponse): Answer => ({
   status: answer.status,
   headers: { ...answer.headers, ...jsonHeaders },
   body: JSON.stringify(answer.body),
