@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'dist/cli/main.js');
 const token = 'sk-serve-spec';
+const page = 'https://app.example.com';
 
 interface Child {
   readonly process: ChildProcess;
@@ -46,7 +47,7 @@ describe('yqcloud-rx serve --emulator (child process)', function () {
   let origin = '';
 
   before(async () => {
-    child = serve(['--emulator', '--port', '0'], { YQCLOUD_RX_TOKEN: token });
+    child = serve(['--emulator', '--port', '0', '--cors', page], { YQCLOUD_RX_TOKEN: token });
     await until(() => /OpenAI: (\S+)\/v1/.test(child?.stdout() ?? ''), 15_000, 'the URLs');
     origin = /listening on (\S+)/.exec(child.stdout())?.[1] ?? '';
     baseURL = `${origin}/v1`;
@@ -94,6 +95,21 @@ describe('yqcloud-rx serve --emulator (child process)', function () {
       .to.include('event: text')
       .and.include('event: finish');
     expect((await relay('Bearer nope')).status).to.equal(401);
+  });
+
+  it('answers preflights of the --cors origins on both routes, and refuses other origins', async () => {
+    for (const path of ['/relay', '/v1/chat/completions']) {
+      const preflight = await fetch(`${origin}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: page, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status, path).to.equal(204);
+      expect(preflight.headers.get('access-control-allow-origin'), path).to.equal(page);
+    }
+    const other = await fetch(`${origin}/v1/models`, {
+      headers: { origin: 'https://evil.example', authorization: `Bearer ${token}` },
+    });
+    expect(other.status).to.equal(403);
   });
 
   it('exits 0 on SIGINT, ending the stream in flight', async () => {
