@@ -42,7 +42,7 @@ export interface ServeOptions {
  *
  * @example
  * ```ts no-run
- * const served = await startServe(options, process.env);
+ * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
  * await served.close();
  * ```
  */
@@ -96,7 +96,8 @@ const hostInUrl = (host: string): string => (host.includes(':') && !host.startsW
  *
  * @example
  * ```ts no-run
- * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, process.env);
+ * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
+ * console.log(served.url);
  * ```
  */
 export const startServe = async (
@@ -163,7 +164,8 @@ const port = (value: string): number => {
  *
  * @example
  * ```ts no-run
- * program.addCommand(serveCommand());
+ * import { Command } from 'commander';
+ * new Command('yqcloud-rx').addCommand(serveCommand());
  * ```
  */
 export const serveCommand = (): Command =>

@@ -130,6 +130,7 @@ export const decodeChatCompletionRequest = (u: unknown): E.Either<YqcloudError, 
  *
  * @example
  * ```ts
+ * const signal = new AbortController().signal;
  * toChatRequest({ model: 'gpt-4', messages, stream: true, includeUsage: false }, signal);
  * // { messages, model: 'gpt-4', signal }
  * ```

@@ -42,6 +42,7 @@ export interface ChunkDelta {
  *
  * @example
  * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
  * const chunk: ChatCompletionChunk = contentChunk(meta, 'lo');
  * chunk.choices[0]?.delta.content; // 'lo'
  * ```
@@ -61,6 +62,7 @@ export interface ChatCompletionChunk extends CompletionMeta {
  *
  * @example
  * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
  * const done: ChatCompletion = chatCompletion(meta, 'Hello!');
  * done.choices[0]?.message.content; // 'Hello!'
  * ```
@@ -88,6 +90,7 @@ const chunk = (meta: CompletionMeta, delta: ChunkDelta, finishReason: 'stop' | n
  *
  * @example
  * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
  * firstChunk(meta, 'Hel').choices[0]?.delta; // { role: 'assistant', content: 'Hel' }
  * ```
  */
@@ -99,6 +102,7 @@ export const firstChunk = (meta: CompletionMeta, text: string): ChatCompletionCh
  *
  * @example
  * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
  * contentChunk(meta, 'lo').choices[0]?.delta; // { content: 'lo' }
  * ```
  */
@@ -110,6 +114,7 @@ export const contentChunk = (meta: CompletionMeta, text: string): ChatCompletion
  *
  * @example
  * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
  * stopChunk(meta).choices[0]?.finish_reason; // 'stop'
  * ```
  */
@@ -120,6 +125,7 @@ export const stopChunk = (meta: CompletionMeta): ChatCompletionChunk => chunk(me
  *
  * @example
  * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
  * chatCompletion(meta, 'Hello!').object; // 'chat.completion'
  * ```
  */
@@ -153,7 +159,7 @@ export const sseData = (value: unknown): string => `data: ${JSON.stringify(value
  *
  * @example
  * ```ts
- * res.end(doneEvent); // 'data: [DONE]\n\n'
+ * doneEvent; // 'data: [DONE]\n\n'
  * ```
  */
 export const doneEvent = 'data: [DONE]\n\n';

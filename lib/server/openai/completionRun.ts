@@ -28,10 +28,11 @@ import { openaiErrorBody, openaiErrorOf } from './openaiError.js';
  *
  * @example
  * ```ts
+ * const written: Array<string> = [];
  * const sink: CompletionSink = {
- *   start: (status, headers, body) => (body === undefined ? res.writeHead(status, headers) : res.writeHead(status, headers).end(body)),
- *   write: (text) => res.write(text),
- *   end: (text) => res.end(text),
+ *   start: (status, _headers, body) => void written.push(`${status} ${body ?? ''}`),
+ *   write: (text) => void written.push(text),
+ *   end: (text) => void written.push(text),
  * };
  * ```
  */
@@ -49,7 +50,7 @@ export interface CompletionSink {
  *
  * @example
  * ```ts
- * const options: CompletionRunOptions = { stream: true, meta, keepAliveMs: 15_000 };
+ * const options: CompletionRunOptions = { stream: true, meta: { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' }, keepAliveMs: 15_000 };
  * ```
  */
 export interface CompletionRunOptions {
@@ -68,7 +69,7 @@ export interface CompletionRunOptions {
  *
  * @example
  * ```ts
- * res.writeHead(200, streamHeaders);
+ * streamHeaders['content-type']; // 'text/event-stream; charset=utf-8'
  * ```
  */
 export const streamHeaders: Readonly<Record<string, string>> = {
@@ -82,7 +83,7 @@ export const streamHeaders: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
- * res.writeHead(200, jsonHeaders).end(JSON.stringify(completion));
+ * jsonHeaders['content-type']; // 'application/json; charset=utf-8'
  * ```
  */
 export const jsonHeaders: Readonly<Record<string, string>> = {
@@ -103,8 +104,10 @@ const asYqcloudError = (e: unknown): YqcloudError =>
  *
  * @example
  * ```ts
- * const run = runCompletion(provider.create(toChatRequest(asked)), sink, { stream: true, meta });
- * res.on('close', () => run.unsubscribe());
+ * const sink: CompletionSink = { start: () => {}, write: (text) => console.log(text), end: (text) => console.log(text) };
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * const run = runCompletion(provider.create({ messages }), sink, { stream: true, meta });
+ * run.unsubscribe(); // the client left: the request to the service is aborted
  * ```
  */
 export const runCompletion = (

@@ -43,7 +43,7 @@ export interface OpenAIErrorBody {
  *
  * @example
  * ```ts
- * const { status, headers, body }: OpenAIErrorResponse = openaiErrorOf(error);
+ * const { status, headers, body }: OpenAIErrorResponse = openaiErrorOf(new YqcloudError('Network', 'reset', { code: 'ECONNRESET' }));
  * ```
  */
 export interface OpenAIErrorResponse {
@@ -102,7 +102,7 @@ export const retryAfterHeaders = (retryAfterMs: number | undefined): Readonly<Re
  *
  * @example
  * ```ts
- * openaiErrorBody(error).error.type; // 'upstream_error'
+ * openaiErrorBody(new YqcloudError('Network', 'reset', { code: 'ECONNRESET' })).error.type; // 'upstream_error'
  * ```
  */
 export const openaiErrorBody = (e: YqcloudError): OpenAIErrorBody => {
@@ -123,7 +123,7 @@ export const openaiErrorBody = (e: YqcloudError): OpenAIErrorBody => {
  *
  * @example
  * ```ts
- * openaiErrorOf(blockedError).status; // 403, with x-should-retry: false
+ * openaiErrorOf(new YqcloudError('Blocked', 'banned', { reason: 'ip-banned', body: '' })).status; // 403, with x-should-retry: false
  * ```
  */
 export const openaiErrorOf = (e: YqcloudError): OpenAIErrorResponse => ({

@@ -68,6 +68,7 @@ export interface OpenAIHandlerOptions extends GuardOptions {
  *
  * @example
  * ```ts
+ * import * as http from 'node:http';
  * const openai = createOpenAIHandler({ provider, authorize: bearerToken('sk-local') });
  * http.createServer(openai).listen(8787);
  * ```
@@ -86,7 +87,8 @@ export interface OpenAIHandler {
  *
  * @example
  * ```ts
- * Deno.serve((request, info) => openai.fetch(request, { remoteAddress: info.remoteAddr.hostname }));
+ * const openai = createOpenAIHandler({ provider, authorize: bearerToken('sk-local') });
+ * const answer = await openai.fetch(new Request('http://localhost/v1/models'), { remoteAddress: '127.0.0.1' });
  * ```
  */
 export interface OpenAIFetchInfo {
@@ -100,7 +102,12 @@ export interface OpenAIFetchInfo {
  *
  * @example
  * ```ts
- * createOpenAIHandler({ provider, authorize, cors: { origins: [page], allowHeaders: [...openaiAllowHeaders, 'x-trace'] } });
+ * import { openaiAllowHeaders } from 'yqcloud-rx/server';
+ * createOpenAIHandler({
+ *   provider,
+ *   authorize: bearerToken('sk-local'),
+ *   cors: { origins: ['https://app.example.com'], allowHeaders: [...openaiAllowHeaders, 'x-trace'] },
+ * });
  * ```
  */
 export const openaiAllowHeaders: ReadonlyArray<string> = [
