@@ -8,7 +8,8 @@ import {
   responseTooLarge,
   timeoutError,
 } from '../../../lib/core/error.js';
-import { validateRequest, YqcloudError } from '../../../lib/index.js';
+import { validateRequest } from '../../../lib/core/request.js';
+import { YqcloudError } from '../../../lib/index.js';
 import { buildPayload, turnConversation } from '../../../lib/provider/payload.js';
 import {
   decodeChatCompletionRequest,
