@@ -12,7 +12,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { withTimeouts, YqcloudProvider } from '../index.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { bearerToken, createOpenAIHandler, createRelayHandler, type GuardOptions } from '../server/index.js';
@@ -177,7 +177,11 @@ export const serveCommand = (): Command =>
     .option('--no-auth', 'no authorisation at all (loopback hosts only)')
     .option('--cors <origin...>', 'origins whose pages may call (exact, such as https://app.example.com)', [])
     .option('--endpoint <url>', 'another endpoint of the service (an emulator, a mirror)')
-    .option('--emulator', 'start the embedded emulator and serve its replies (no network needed)')
+    .addOption(
+      new Option('--emulator', 'start the embedded emulator and serve its replies (no network needed)').conflicts(
+        'endpoint',
+      ),
+    )
     .action(async (options: ServeOptions) => {
       const authorize = authorizationOf(options, process.env);
       if (typeof authorize === 'string') {
