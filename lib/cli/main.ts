@@ -16,6 +16,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../emulator/index.js';
 import { runChat, type ChatOptions } from './chat.js';
 import { exitCodes, exitCodeTable } from './exitCodes.js';
+import { serveCommand } from './serve.js';
 
 const positive =
   (name: string) =>
@@ -121,6 +122,8 @@ program
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+program.addCommand(serveCommand().copyInheritedSettings(program));
 
 program.addHelpText('after', `\nExit codes of chat:\n${exitCodeTable()}\n`);
 

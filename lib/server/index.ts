@@ -50,3 +50,19 @@ export type { RelayFetchInfo, RelayHandler, RelayOptions, RelayUpstream } from '
 export { decodeRelayBody, RelayBodyCodec } from './relayBody.js';
 export type { RelayBody } from './relayBody.js';
 export { startReply } from './startReply.js';
+export { createOpenAIHandler, openaiAllowHeaders, openaiExposeHeaders } from './openai/openaiHandler.js';
+export type { OpenAIFetchInfo, OpenAIHandler, OpenAIHandlerOptions, OpenAIProvider } from './openai/openaiHandler.js';
+export { decodeChatCompletionRequest, toChatRequest } from './openai/chatCompletionRequest.js';
+export type { ChatCompletionRequest } from './openai/chatCompletionRequest.js';
+export {
+  chatCompletion,
+  contentChunk,
+  doneEvent,
+  firstChunk,
+  modelList,
+  sseData,
+  stopChunk,
+} from './openai/completion.js';
+export type { ChatCompletion, ChatCompletionChunk, ChunkDelta, CompletionMeta } from './openai/completion.js';
+export { openaiErrorBody, openaiErrorOf, refusalOf, retryAfterHeaders } from './openai/openaiError.js';
+export type { OpenAIErrorBody, OpenAIErrorResponse } from './openai/openaiError.js';

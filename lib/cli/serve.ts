@@ -1,0 +1,208 @@
+/**
+ * `yqcloud-rx serve`: the relay (`POST /relay`) and the OpenAI-compatible endpoint
+ * (`POST /v1/chat/completions`, `GET /v1/models`) on one `node:http` server, in front of the
+ * service, another endpoint, or the embedded emulator (`--emulator`).
+ *
+ * Never an open door: a bearer token is required (`--token`, or `YQCLOUD_RX_TOKEN`, which
+ * keeps it out of the process list); `--no-auth` turns authorisation off, and only on a
+ * loopback host. Ctrl-C (SIGINT) or SIGTERM closes every request in flight, and so every
+ * request to the service, then exits 0.
+ *
+ * @module
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { withTimeouts, YqcloudProvider } from '../index.js';
+import { startEmulator, type Emulator } from '../emulator/index.js';
+import { bearerToken, createOpenAIHandler, createRelayHandler, type GuardOptions } from '../server/index.js';
+import { exitCodes } from './exitCodes.js';
+
+/**
+ * What `serve` was given on its command line.
+ *
+ * @example
+ * ```ts
+ * const options: ServeOptions = { port: 8787, host: '127.0.0.1', token: 'sk-local', cors: [], auth: true, emulator: true };
+ * ```
+ */
+export interface ServeOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly token?: string | undefined;
+  readonly cors: ReadonlyArray<string>;
+  /** `false` with `--no-auth` (loopback hosts only). */
+  readonly auth: boolean;
+  readonly emulator?: boolean | undefined;
+  readonly endpoint?: string | undefined;
+}
+
+/**
+ * A running `serve`: where it listens, and how to stop it.
+ *
+ * @example
+ * ```ts no-run
+ * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
+ * await served.close();
+ * ```
+ */
+export interface Served {
+  /** `http://host:port`. */
+  readonly url: string;
+  /** Ends every request in flight, stops listening, stops the emulator; resolves when all is closed. */
+  readonly close: () => Promise<void>;
+}
+
+const loopbackHosts: ReadonlyArray<string> = ['127.0.0.1', '::1', 'localhost', '[::1]'];
+
+/**
+ * Whether a host name only listens on this machine.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost('127.0.0.1'); // true
+ * isLoopbackHost('0.0.0.0');   // false
+ * ```
+ */
+export const isLoopbackHost = (host: string): boolean => loopbackHosts.includes(host) || /^127\./.test(host);
+
+/**
+ * How requests are authorised, or the sentence saying why `serve` refuses to start.
+ *
+ * @example
+ * ```ts
+ * authorizationOf({ host: '0.0.0.0', auth: false, token: undefined }, {}); // a string: --no-auth is for loopback only
+ * ```
+ */
+export const authorizationOf = (
+  options: Pick<ServeOptions, 'host' | 'auth' | 'token'>,
+  env: Readonly<Record<string, string | undefined>>,
+): GuardOptions['authorize'] | string => {
+  const token = options.token ?? env.YQCLOUD_RX_TOKEN ?? '';
+  if (!options.auth) {
+    if (!isLoopbackHost(options.host))
+      return `--no-auth is only allowed on a loopback host (127.0.0.1, ::1, localhost), not ${options.host}`;
+    return () => true;
+  }
+  if (token === '')
+    return 'a token is required: pass --token <token> or set YQCLOUD_RX_TOKEN (clients send it as `authorization: Bearer <token>`, the API key of an OpenAI client); on a loopback host, --no-auth turns authorisation off';
+  return bearerToken(token);
+};
+
+const hostInUrl = (host: string): string => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+/**
+ * Starts the server (and the emulator with `emulator`), or throws when it cannot listen.
+ *
+ * @example
+ * ```ts no-run
+ * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
+ * console.log(served.url);
+ * ```
+ */
+export const startServe = async (
+  options: ServeOptions,
+  authorize: GuardOptions['authorize'],
+  write: (line: string) => void,
+): Promise<Served> => {
+  const emulator: Emulator | undefined = options.emulator === true ? await startEmulator() : undefined;
+  const provider = new YqcloudProvider(
+    emulator !== undefined
+      ? { apiEndpoint: emulator.apiEndpoint }
+      : options.endpoint === undefined
+        ? {}
+        : { apiEndpoint: options.endpoint },
+  );
+  const guarded = {
+    provider,
+    authorize,
+    pipe: withTimeouts({ firstChunkMs: 60_000, idleMs: 60_000 }),
+    ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
+  };
+  const relay = createRelayHandler(guarded);
+  const openai = createOpenAIHandler(guarded);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '').replace(/[?#].*$/, '');
+    if (path === '/relay') void relay(req, res);
+    else void openai(req, res);
+  });
+  const close = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    provider.destroy();
+    await emulator?.close();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${hostInUrl(options.host)}:${port}`;
+  write(`yqcloud-rx serve listening on ${url}`);
+  write(`  relay:  POST ${url}/relay`);
+  write(`  OpenAI: ${url}/v1 (POST /v1/chat/completions, GET /v1/models)`);
+  write(
+    `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : provider.apiEndpoint}`,
+  );
+  if (!options.auth) write('  no authorisation (--no-auth): anyone on this machine can use it');
+  return { url, close };
+};
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
+  return n;
+};
+
+/**
+ * The `serve` command, for the `yqcloud-rx` program.
+ *
+ * @example
+ * ```ts no-run
+ * import { Command } from 'commander';
+ * new Command('yqcloud-rx').addCommand(serveCommand());
+ * ```
+ */
+export const serveCommand = (): Command =>
+  new Command('serve')
+    .description('serve the relay (POST /relay) and an OpenAI-compatible endpoint (/v1) until Ctrl-C')
+    .option('--port <n>', 'port to listen on (0: any free port)', port, 8787)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--token <token>', 'the bearer token clients must send (default: $YQCLOUD_RX_TOKEN)')
+    .option('--no-auth', 'no authorisation at all (loopback hosts only)')
+    .option('--cors <origin...>', 'origins whose pages may call (exact, such as https://app.example.com)', [])
+    .option('--endpoint <url>', 'another endpoint of the service (an emulator, a mirror)')
+    .addOption(
+      new Option('--emulator', 'start the embedded emulator and serve its replies (no network needed)').conflicts(
+        'endpoint',
+      ),
+    )
+    .action(async (options: ServeOptions) => {
+      const authorize = authorizationOf(options, process.env);
+      if (typeof authorize === 'string') {
+        process.stderr.write(`yqcloud-rx serve: ${authorize}\n`);
+        process.exitCode = exitCodes.InvalidRequest;
+        return;
+      }
+      let served: Served;
+      try {
+        served = await startServe(options, authorize, (line) => process.stdout.write(`${line}\n`));
+      } catch (e: unknown) {
+        process.stderr.write(
+          `yqcloud-rx serve: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
+        process.exitCode = exitCodes.unexpected;
+        return;
+      }
+      const stop = (): void => {
+        process.off('SIGINT', stop).off('SIGTERM', stop);
+        void served.close().then(() => process.exit(exitCodes.ok));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });

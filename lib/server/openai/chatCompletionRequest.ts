@@ -1,0 +1,142 @@
+/**
+ * OpenAI's `POST /v1/chat/completions` request, decoded with io-ts and mapped to the
+ * provider's {@link ChatRequest}. Pure functions.
+ *
+ * Only what the service can honour is read: `model`, `messages`, `stream`,
+ * `stream_options.include_usage` and `n` (which must be 1). Every other field (`temperature`,
+ * `max_tokens`, `user`, `tools`, …) is ignored, as OpenAI-compatible servers do.
+ *
+ * @module
+ */
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
+import * as t from 'io-ts';
+import { YqcloudError, type ChatRequest, type Message } from '../../index.js';
+
+/**
+ * What the endpoint read from an OpenAI request.
+ *
+ * @example
+ * ```ts
+ * const asked: ChatCompletionRequest = { model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], stream: true, includeUsage: false };
+ * ```
+ */
+export interface ChatCompletionRequest {
+  /** `''` when the request named none (the provider then uses its default). */
+  readonly model: string;
+  /** The messages, content joined to one string. */
+  readonly messages: ReadonlyArray<Message>;
+  /** `stream: true`: chunks as Server-Sent Events; otherwise one `chat.completion`. */
+  readonly stream: boolean;
+  /** `stream_options.include_usage` was set (accepted; the service reports no token counts). */
+  readonly includeUsage: boolean;
+}
+
+const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null, t.undefined]);
+
+const TextPart = t.type({ type: t.literal('text'), text: t.string }, 'a text part { type: "text", text }');
+
+const Content = t.union([t.string, t.null, t.array(TextPart)], 'a string, null or an array of text parts');
+
+const OpenAIRole = t.keyof(
+  { system: null, developer: null, user: null, assistant: null },
+  '"system", "developer", "user" or "assistant" (this service has no tools)',
+);
+
+const OpenAIMessage = t.intersection([t.type({ role: OpenAIRole }), t.partial({ content: Content })], 'a message');
+
+const ChatCompletionBody = t.intersection(
+  [
+    t.type({ messages: t.array(OpenAIMessage, 'an array of messages') }),
+    t.partial({
+      model: nullable(t.string),
+      stream: nullable(t.boolean),
+      stream_options: nullable(t.partial({ include_usage: nullable(t.boolean) })),
+      n: nullable(t.number),
+    }),
+  ],
+  'a chat completion request (an object with `messages`)',
+);
+
+/** `messages.0.content`: the keys of the context, up to the first union (whose members say nothing useful). */
+const describe = (error: t.ValidationError): { readonly path: string; readonly expected: string } => {
+  const keys: Array<string> = [];
+  let expected = error.context[0]?.type.name ?? '';
+  for (let i = 1; i < error.context.length; i++) {
+    const parent = error.context[i - 1]?.type;
+    const entry = error.context[i];
+    if (entry === undefined || parent instanceof t.UnionType) break;
+    if (parent instanceof t.IntersectionType) continue;
+    keys.push(entry.key);
+    expected = entry.type.name;
+  }
+  return { path: keys.join('.'), expected };
+};
+
+const invalid = (path: string, message: string): YqcloudError =>
+  new YqcloudError('InvalidRequest', path === '' ? message : `${path}: ${message}`, { path });
+
+const decodeError = (errors: t.Errors): YqcloudError => {
+  const first = errors[0];
+  if (first === undefined) return invalid('', 'the request is not a chat completion request');
+  const { path, expected } = describe(first);
+  return invalid(path, `expected ${expected}`);
+};
+
+const contentText = (content: t.TypeOf<typeof Content> | undefined): string =>
+  content === null || content === undefined
+    ? ''
+    : typeof content === 'string'
+      ? content
+      : content.map((part) => part.text).join('');
+
+/**
+ * Decodes an OpenAI chat completion request (the parsed JSON body): what the endpoint needs, or
+ * an `InvalidRequest` error naming the first problem (its `path` is OpenAI's `param`).
+ *
+ * @example
+ * ```ts
+ * decodeChatCompletionRequest({ model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.2 });
+ * // right({ model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], stream: false, includeUsage: false })
+ * decodeChatCompletionRequest({ messages: [{ role: 'tool', content: '42' }] });
+ * // left(InvalidRequest 'messages.0.role: expected "system", "developer", "user" or "assistant" …')
+ * ```
+ */
+export const decodeChatCompletionRequest = (u: unknown): E.Either<YqcloudError, ChatCompletionRequest> =>
+  pipe(
+    E.tryCatch(
+      () => ChatCompletionBody.decode(u),
+      (): t.Errors => [],
+    ),
+    E.flatten,
+    E.mapLeft(decodeError),
+    E.filterOrElse(
+      (body) => body.n === undefined || body.n === null || body.n === 1,
+      () => invalid('n', 'only one choice (n: 1) can be generated'),
+    ),
+    E.map(
+      (body): ChatCompletionRequest => ({
+        model: body.model ?? '',
+        messages: body.messages.map((m) => ({ role: m.role, content: contentText(m.content) })),
+        stream: body.stream === true,
+        includeUsage: body.stream_options?.include_usage === true,
+      }),
+    ),
+  );
+
+/**
+ * The provider's request for an OpenAI request: the provider then splits off the system message
+ * and formats the history as the prompt with the same pure functions as for any caller.
+ *
+ * @example
+ * ```ts
+ * const signal = new AbortController().signal;
+ * toChatRequest({ model: 'gpt-4', messages, stream: true, includeUsage: false }, signal);
+ * // { messages, model: 'gpt-4', signal }
+ * ```
+ */
+export const toChatRequest = (request: ChatCompletionRequest, signal?: AbortSignal): ChatRequest => ({
+  messages: request.messages,
+  model: request.model,
+  ...(signal === undefined ? {} : { signal }),
+});

@@ -1,0 +1,188 @@
+/**
+ * OpenAI's response objects: `chat.completion`, the `chat.completion.chunk`s of a stream and
+ * their Server-Sent Events framing. Pure functions.
+ *
+ * `usage` is left out: the service reports no token counts, and an estimate would be read as a
+ * count by the clients that bill or budget with it.
+ *
+ * @module
+ */
+
+/**
+ * What every object of one completion shares.
+ *
+ * @example
+ * ```ts
+ * const meta: CompletionMeta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * ```
+ */
+export interface CompletionMeta {
+  /** `chatcmpl-…`, the same on every chunk of a stream. */
+  readonly id: string;
+  /** Unix time in seconds. */
+  readonly created: number;
+  readonly model: string;
+}
+
+/**
+ * The delta of one streamed choice.
+ *
+ * @example
+ * ```ts
+ * const first: ChunkDelta = { role: 'assistant', content: 'Hel' };
+ * ```
+ */
+export interface ChunkDelta {
+  readonly role?: 'assistant';
+  readonly content?: string;
+}
+
+/**
+ * One `chat.completion.chunk` of a stream.
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * const chunk: ChatCompletionChunk = contentChunk(meta, 'lo');
+ * chunk.choices[0]?.delta.content; // 'lo'
+ * ```
+ */
+export interface ChatCompletionChunk extends CompletionMeta {
+  readonly object: 'chat.completion.chunk';
+  readonly choices: ReadonlyArray<{
+    readonly index: 0;
+    readonly delta: ChunkDelta;
+    readonly logprobs: null;
+    readonly finish_reason: 'stop' | null;
+  }>;
+}
+
+/**
+ * A whole `chat.completion` (`stream: false`).
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * const done: ChatCompletion = chatCompletion(meta, 'Hello!');
+ * done.choices[0]?.message.content; // 'Hello!'
+ * ```
+ */
+export interface ChatCompletion extends CompletionMeta {
+  readonly object: 'chat.completion';
+  readonly choices: ReadonlyArray<{
+    readonly index: 0;
+    readonly message: { readonly role: 'assistant'; readonly content: string; readonly refusal: null };
+    readonly logprobs: null;
+    readonly finish_reason: 'stop';
+  }>;
+}
+
+const chunk = (meta: CompletionMeta, delta: ChunkDelta, finishReason: 'stop' | null): ChatCompletionChunk => ({
+  id: meta.id,
+  object: 'chat.completion.chunk',
+  created: meta.created,
+  model: meta.model,
+  choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+});
+
+/**
+ * The first chunk of a stream: `delta.role` is `assistant`, with the first text.
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * firstChunk(meta, 'Hel').choices[0]?.delta; // { role: 'assistant', content: 'Hel' }
+ * ```
+ */
+export const firstChunk = (meta: CompletionMeta, text: string): ChatCompletionChunk =>
+  chunk(meta, { role: 'assistant', content: text }, null);
+
+/**
+ * A chunk of more text.
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * contentChunk(meta, 'lo').choices[0]?.delta; // { content: 'lo' }
+ * ```
+ */
+export const contentChunk = (meta: CompletionMeta, text: string): ChatCompletionChunk =>
+  chunk(meta, { content: text }, null);
+
+/**
+ * The last chunk: an empty delta and `finish_reason: "stop"`.
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * stopChunk(meta).choices[0]?.finish_reason; // 'stop'
+ * ```
+ */
+export const stopChunk = (meta: CompletionMeta): ChatCompletionChunk => chunk(meta, {}, 'stop');
+
+/**
+ * The reply as one `chat.completion`.
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * chatCompletion(meta, 'Hello!').object; // 'chat.completion'
+ * ```
+ */
+export const chatCompletion = (meta: CompletionMeta, text: string): ChatCompletion => ({
+  id: meta.id,
+  object: 'chat.completion',
+  created: meta.created,
+  model: meta.model,
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: text, refusal: null },
+      logprobs: null,
+      finish_reason: 'stop',
+    },
+  ],
+});
+
+/**
+ * One Server-Sent Event of a value, as OpenAI frames them: a `data:` line of JSON, no `event:`.
+ *
+ * @example
+ * ```ts
+ * sseData({ a: 1 }); // 'data: {"a":1}\n\n'
+ * ```
+ */
+export const sseData = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
+
+/**
+ * The event that ends a successful stream.
+ *
+ * @example
+ * ```ts
+ * doneEvent; // 'data: [DONE]\n\n'
+ * ```
+ */
+export const doneEvent = 'data: [DONE]\n\n';
+
+/**
+ * The body of `GET /v1/models`: OpenAI's list of model objects.
+ *
+ * @example
+ * ```ts
+ * modelList(['gpt-4']).data[0]?.id; // 'gpt-4'
+ * ```
+ */
+export const modelList = (
+  models: ReadonlyArray<string>,
+): {
+  readonly object: 'list';
+  readonly data: ReadonlyArray<{
+    readonly id: string;
+    readonly object: 'model';
+    readonly created: number;
+    readonly owned_by: string;
+  }>;
+} => ({
+  object: 'list',
+  data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'yqcloud' })),
+});
