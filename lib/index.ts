@@ -55,6 +55,8 @@ export {
   retryTransient,
   isTransient,
   backoffDelay,
+  fallback,
+  isRouteFailure,
 } from './operators/index.js';
 export type {
   AssistantMessage,
@@ -62,6 +64,8 @@ export type {
   TextBoundary,
   TimeoutOptions,
   RetryOptions,
+  FallbackOptions,
+  FallbackRoute,
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';

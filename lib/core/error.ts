@@ -217,6 +217,19 @@ export const withPartialText =
     e.partialText === partialText ? e : new YqcloudError(e.kind, e.message, { ...fieldsOf(e), partialText });
 
 /**
+ * A copy of `e` with another message, its kind and fields kept; `e` itself is left as it is.
+ *
+ * @example
+ * ```ts
+ * withMessage('HTTP 503 [routes tried: primary (Blocked ip-banned), backup (Http 503)]')(httpError(503, '')).status; // 503
+ * ```
+ */
+export const withMessage =
+  (message: string) =>
+  (e: YqcloudError): YqcloudError =>
+    new YqcloudError(e.kind, message, fieldsOf(e));
+
+/**
  * A bad request or option; nothing was sent.
  *
  * @example

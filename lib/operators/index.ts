@@ -21,3 +21,5 @@ export { withTimeouts } from './withTimeouts.js';
 export type { TimeoutOptions } from './withTimeouts.js';
 export { retryTransient, isTransient, backoffDelay } from './retryTransient.js';
 export type { RetryOptions } from './retryTransient.js';
+export { fallback, isRouteFailure } from './fallback.js';
+export type { FallbackOptions, FallbackRoute } from './fallback.js';
