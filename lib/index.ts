@@ -35,6 +35,8 @@ export type { Chunk, TextChunk, ConversationChunk, FinishChunk } from './core/ch
 export { MessageCodec, messageText, contentText } from './core/message.js';
 export type { Message, Role, Content, TextPart } from './core/message.js';
 export { extractSystem, formatPrompt } from './core/prompt.js';
+export { trimHistory, turnsOf } from './core/historyBudget.js';
+export type { HistoryBudget } from './core/historyBudget.js';
 export type { SplitHistory } from './core/prompt.js';
 export { validateRequest, yqcloudModels } from './core/request.js';
 export type { ChatRequest, ValidRequest, ModelSet } from './core/request.js';

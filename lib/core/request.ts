@@ -9,6 +9,7 @@ import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { ConversationCodec, type Conversation } from './conversation.js';
 import { describeErrors, errorPath, relevantErrors } from './decodeErrors.js';
+import { HistoryBudgetCodec, type HistoryBudget } from './historyBudget.js';
 import { invalidRequest, YqcloudError } from './error.js';
 import { MessageCodec, normalise, type Message } from './message.js';
 import { parseProxy, type ProxyConfig } from './proxy.js';
@@ -39,6 +40,8 @@ export interface ChatRequest {
    * completes without `finish` (so a `for await` loop ends). Already aborted: nothing is sent.
    */
   readonly signal?: AbortSignal | undefined;
+  /** Trims the history that goes into the prompt (`trimHistory`); the conversation keeps it all. */
+  readonly historyBudget?: HistoryBudget | undefined;
 }
 
 /**
@@ -57,6 +60,7 @@ export interface ValidRequest {
   readonly conversation: O.Option<Conversation>;
   readonly returnConversation: boolean;
   readonly signal: O.Option<AbortSignal>;
+  readonly historyBudget: HistoryBudget;
 }
 
 /**
@@ -122,6 +126,7 @@ export const ChatRequestCodec = t.intersection(
       conversation: ConversationCodec,
       returnConversation: t.boolean,
       signal: AbortSignalCodec,
+      historyBudget: HistoryBudgetCodec,
     }),
   ],
   'ChatRequest',
@@ -135,6 +140,7 @@ const requestKeys: ReadonlySet<string> = new Set([
   'conversation',
   'returnConversation',
   'signal',
+  'historyBudget',
 ]);
 
 const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
@@ -202,6 +208,7 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
         conversation: O.fromNullable(request.conversation),
         returnConversation: request.returnConversation ?? false,
         signal: O.fromNullable(request.signal),
+        historyBudget: request.historyBudget ?? {},
       }),
     ),
   );
