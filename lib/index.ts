@@ -71,4 +71,4 @@ export type {
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';
-export type { ChatSession, ChatSessionOptions, ChatProvider, ChatState } from './session/index.js';
+export type { ChatSession, ChatSessionOptions, ChatProvider, ChatState, ReplyEnd } from './session/index.js';
