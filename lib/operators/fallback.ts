@@ -112,6 +112,14 @@ export function fallback(
   options: FallbackOptions,
   ...alternatives: ReadonlyArray<FallbackRoute>
 ): OperatorFunction<Chunk, Chunk>;
+/**
+ * Both forms: options first when the first argument is not a route.
+ *
+ * @example
+ * ```ts
+ * reply$.pipe(fallback(backup$));
+ * ```
+ */
 export function fallback(...args: ReadonlyArray<unknown>): OperatorFunction<Chunk, Chunk> {
   const hasOptions = args.length > 0 && !isRoute(args[0]);
   const options = readOptions('fallback', hasOptions ? args[0] : undefined, {
