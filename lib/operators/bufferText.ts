@@ -16,11 +16,13 @@ export interface BufferTextOptions {
   readonly timeMs?: number | undefined;
   /** Emit as soon as this many characters are pending (cut on the boundary when one is set). */
   readonly maxChars?: number | undefined;
-  /**
-   * End emitted pieces on this boundary (but for flushes). Text that found none for `2 · timeMs` is
-   * cut on the next finer boundary that has one (a word, else a grapheme).
-   */
+  /** End emitted pieces on this boundary (but for flushes and `maxWaitMs`). */
   readonly boundary?: TextBoundary | undefined;
+  /**
+   * With `boundary`: text that found none for this long is cut on the next finer boundary that
+   * has one (a word, else a grapheme), so a reply without any still flows (default `10 · timeMs`).
+   */
+  readonly maxWaitMs?: number | undefined;
   /** The scheduler for `timeMs` (default `asyncScheduler`; a `TestScheduler` in marble tests). */
   readonly scheduler?: SchedulerLike | undefined;
 }
@@ -32,8 +34,8 @@ export interface BufferTextOptions {
  * `boundary`, a piece is cut on the last Unicode word, sentence, line or grapheme boundary
  * (`Intl.Segmenter`: Chinese and Japanese without spaces have words and sentences, `。」` and
  * `！）` end with the sentence they close, an emoji with its modifiers is never split); the text
- * after it waits. Text that finds no boundary is cut one `timeMs` later on the next finer one (a
- * word, else a grapheme), so a reply without spaces or full stops still flows. Everything pending
+ * after it waits. Text that finds no boundary for `maxWaitMs` (default `10 · timeMs`) is cut on
+ * the next finer one (a word, else a grapheme), so a reply without any still flows. Everything pending
  * is flushed before any non-text chunk, before `finish`, before an error and on completion. No
  * timer outlives the stream.
  *
@@ -58,9 +60,13 @@ export const bufferText = (options?: BufferTextOptions): OperatorFunction<Chunk,
       timeMs: durationMs,
       maxChars: nonNegative,
       boundary: oneOf(textBoundaries),
+      maxWaitMs: durationMs,
       scheduler: schedulerOption,
     }),
-    (o) => buffered(o.timeMs ?? (o.maxChars === undefined ? 50 : undefined), o.maxChars, o.boundary, o.scheduler),
+    (o) => {
+      const timeMs = o.timeMs ?? (o.maxChars === undefined ? 50 : undefined);
+      return buffered(timeMs, o.maxChars, o.boundary, o.maxWaitMs ?? 10 * (timeMs ?? 0), o.scheduler);
+    },
   );
 
 const buffered =
@@ -68,6 +74,7 @@ const buffered =
     timeMs: number | undefined,
     maxChars: number | undefined,
     boundary: TextBoundary | undefined,
+    maxWaitMs: number,
     scheduler: SchedulerLike = asyncScheduler,
   ): OperatorFunction<Chunk, Chunk> =>
   (source) =>
@@ -94,15 +101,15 @@ const buffered =
         stopTimer();
         emitUpTo(pending.length);
       };
-      /** Cuts on the boundary, or for text that waited 2 · timeMs on the first finer one that has a cut; whether to keep timing. */
-      const onTime = (waitMs: number): boolean => {
+      /** Cuts on the boundary, or for text that waited maxWaitMs on the first finer one that has a cut; whether to keep timing. */
+      const onTime = (): boolean => {
         const end = cut(pending);
         if (end > 0) {
           emitUpTo(end);
           return true;
         }
         const oldest = arrivals[0]?.[1] ?? scheduler.now();
-        if (scheduler.now() - oldest < 2 * waitMs) return true;
+        if (scheduler.now() - oldest < maxWaitMs) return true;
         for (const fallback of fallbacks) {
           const at = fallback(pending);
           if (at > 0) {
@@ -116,7 +123,7 @@ const buffered =
         if (timeMs === undefined || timer !== undefined || pending === '' || subscriber.closed) return;
         timer = scheduler.schedule(() => {
           timer = undefined;
-          if (onTime(timeMs)) startTimer();
+          if (onTime()) startTimer();
         }, timeMs);
       };
 

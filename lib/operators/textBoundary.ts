@@ -33,10 +33,16 @@ const words = new Intl.Segmenter(undefined, { granularity: 'word' });
 const sentences = new Intl.Segmenter(undefined, { granularity: 'sentence' });
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Opening brackets and quotes stay with the word they open: `「はい` is cut before `「`. */
+/** Opening brackets and quotes stay with the word they open: `「はい` is cut before `「`, ` "Tell` before `"`. */
 const opening = /[\p{Ps}\p{Pi}]$/u;
+const straightQuote = /^["']$/;
 /** A sentence break is settled once a letter follows it (a lower-case one would have joined the sentences). */
 const letter = /\p{L}/u;
+
+/** Whether a segment opens the word after it: an opening bracket, or a straight quote after a space or at the start. */
+const opens = (pending: string, s: { readonly index: number; readonly segment: string }): boolean =>
+  opening.test(s.segment) ||
+  (straightQuote.test(s.segment) && (s.index === 0 || /\s/u.test(pending.charAt(s.index - 1))));
 
 /** The start of the last word-like segment (after any opening punctuation before it), if not at 0. */
 const wordCut = (pending: string): number => {
@@ -44,7 +50,7 @@ const wordCut = (pending: string): number => {
   let previous: { readonly index: number; readonly segment: string } | undefined;
   for (const s of words.segment(pending)) {
     if (s.isWordLike === true && s.index > 0)
-      cut = previous !== undefined && opening.test(previous.segment) ? previous.index : s.index;
+      cut = previous !== undefined && opens(pending, previous) ? previous.index : s.index;
     previous = s;
   }
   return cut;

@@ -186,14 +186,17 @@ describe('operators/bufferText', () => {
     });
   });
 
-  it('a reply with no boundary still flushes on time: after 2 · timeMs on the next finer boundary, the last grapheme held', () => {
+  it('a reply with no boundary still flushes on time: after maxWaitMs on the next finer boundary, the last grapheme held', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a 9ms b 19ms (F|)', { a: text('😀😀'), b: text('😀😀😀'), F: finish });
-      expectObservable(source.pipe(bufferText({ timeMs: 5, boundary: 'word' }))).toBe('10ms x 19ms (yF|)', {
-        x: text('😀😀😀😀'),
-        y: text('😀'),
-        F: finish,
-      });
+      expectObservable(source.pipe(bufferText({ timeMs: 5, boundary: 'word', maxWaitMs: 10 }))).toBe(
+        '10ms x 19ms (yF|)',
+        {
+          x: text('😀😀😀😀'),
+          y: text('😀'),
+          F: finish,
+        },
+      );
     });
   });
 
@@ -377,27 +380,34 @@ describe('operators/bufferText', () => {
       );
     });
 
-    it(`a reply with no boundary still flows: silent for 4 · timeMs, at most its last grapheme is pending (${runs} runs)`, () => {
+    it(`a reply with no boundary still flows: silent for maxWaitMs + 3 · timeMs, at most its last grapheme is pending (${runs} runs)`, () => {
       fc.assert(
-        fc.property(mixedReplyArb, fc.integer({ min: 1, max: 10 }), anyBoundaryArb, (pieces, timeMs, boundary) => {
-          const whole = pieces.map(([piece]) => piece).join('');
-          const silence = 4 * timeMs + 1;
-          const out = runTimed([...pieces.map(([piece, gap]) => [text(piece), gap] as const), [finish, silence]], {
-            timeMs,
-            boundary,
-          });
-          const finishedAt = out.at(-1)?.[1] ?? 0;
-          const beforeFinish = out
-            .filter(([x, frame]) => x.type === 'text' && frame < finishedAt)
-            .map(([x]) => (x.type === 'text' ? x.text : ''))
-            .join('');
-          const held = whole.slice(beforeFinish.length);
-          expect(whole.startsWith(beforeFinish)).to.equal(true);
-          expect(
-            [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(held)],
-            JSON.stringify(held),
-          ).to.have.length.at.most(1);
-        }),
+        fc.property(
+          mixedReplyArb,
+          fc.integer({ min: 1, max: 10 }),
+          fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+          anyBoundaryArb,
+          (pieces, timeMs, maxWaitMs, boundary) => {
+            const whole = pieces.map(([piece]) => piece).join('');
+            const silence = (maxWaitMs ?? 10 * timeMs) + 3 * timeMs + 1;
+            const out = runTimed([...pieces.map(([piece, gap]) => [text(piece), gap] as const), [finish, silence]], {
+              timeMs,
+              boundary,
+              maxWaitMs,
+            });
+            const finishedAt = out.at(-1)?.[1] ?? 0;
+            const beforeFinish = out
+              .filter(([x, frame]) => x.type === 'text' && frame < finishedAt)
+              .map(([x]) => (x.type === 'text' ? x.text : ''))
+              .join('');
+            const held = whole.slice(beforeFinish.length);
+            expect(whole.startsWith(beforeFinish)).to.equal(true);
+            expect(
+              [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(held)],
+              JSON.stringify(held),
+            ).to.have.length.at.most(1);
+          },
+        ),
         { numRuns: runs },
       );
     });
