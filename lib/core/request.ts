@@ -29,6 +29,8 @@ export interface ChatRequest {
   readonly model?: string | undefined;
   /** Sent as the body's `stream` flag; default `true`. */
   readonly stream?: boolean | undefined;
+  /** Trims the history that goes into the prompt (`trimHistory`); the conversation keeps it all. */
+  readonly historyBudget?: HistoryBudget | undefined;
   /** `http://user:pass@host:port`, `https://…`, `socks5://…` or `socks4://…`. */
   readonly proxy?: string | undefined;
   /** A conversation to continue. */
@@ -40,8 +42,6 @@ export interface ChatRequest {
    * completes without `finish` (so a `for await` loop ends). Already aborted: nothing is sent.
    */
   readonly signal?: AbortSignal | undefined;
-  /** Trims the history that goes into the prompt (`trimHistory`); the conversation keeps it all. */
-  readonly historyBudget?: HistoryBudget | undefined;
 }
 
 /**
@@ -56,11 +56,11 @@ export interface ValidRequest {
   readonly messages: ReadonlyArray<Message>;
   readonly model: string;
   readonly stream: boolean;
+  readonly historyBudget: HistoryBudget;
   readonly proxy: O.Option<ProxyConfig>;
   readonly conversation: O.Option<Conversation>;
   readonly returnConversation: boolean;
   readonly signal: O.Option<AbortSignal>;
-  readonly historyBudget: HistoryBudget;
 }
 
 /**
@@ -122,11 +122,11 @@ export const ChatRequestCodec = t.intersection(
     t.partial({
       model: t.string,
       stream: t.boolean,
+      historyBudget: HistoryBudgetCodec,
       proxy: t.string,
       conversation: ConversationCodec,
       returnConversation: t.boolean,
       signal: AbortSignalCodec,
-      historyBudget: HistoryBudgetCodec,
     }),
   ],
   'ChatRequest',
@@ -136,11 +136,11 @@ const requestKeys: ReadonlySet<string> = new Set([
   'messages',
   'model',
   'stream',
+  'historyBudget',
   'proxy',
   'conversation',
   'returnConversation',
   'signal',
-  'historyBudget',
 ]);
 
 const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
@@ -204,11 +204,11 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
         messages: request.messages.map(normalise),
         model,
         stream: request.stream ?? true,
+        historyBudget: request.historyBudget ?? {},
         proxy,
         conversation: O.fromNullable(request.conversation),
         returnConversation: request.returnConversation ?? false,
         signal: O.fromNullable(request.signal),
-        historyBudget: request.historyBudget ?? {},
       }),
     ),
   );
