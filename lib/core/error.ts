@@ -253,15 +253,17 @@ export class YqcloudError extends Error {
 export const withPartialText =
   (partialText: string) =>
   (e: YqcloudError): YqcloudError =>
-    e.partialText === partialText
-      ? e
-      : new YqcloudError(
-          ...([
-            e.kind,
-            e.message,
-            { ...presentFields(e), ...(e.cause === undefined ? {} : { cause: e.cause }), partialText },
-          ] as YqcloudErrorArgs),
-        );
+    e.partialText === partialText ? e : rebuilt(e, e.message, partialText);
+
+/** `e` again with another message and partial text, its kind, fields and cause kept. */
+const rebuilt = (e: YqcloudError, message: string, partialText: string): YqcloudError =>
+  new YqcloudError(
+    ...([
+      e.kind,
+      message,
+      { ...presentFields(e), ...(e.cause === undefined ? {} : { cause: e.cause }), partialText },
+    ] as YqcloudErrorArgs),
+  );
 
 /**
  * A bad request or option; nothing was sent.
@@ -364,3 +366,16 @@ export const responseTooLarge = (limitBytes: number): YqcloudError =>
   new YqcloudError('ResponseTooLarge', `the response passed maxResponseBytes (${limitBytes} bytes)`, {
     limitBytes,
   });
+
+/**
+ * A copy of `e` with another message, its kind and fields kept; `e` itself is left as it is.
+ *
+ * @example
+ * ```ts
+ * withMessage('HTTP 503 [routes tried: primary (Blocked ip-banned), backup (Http 503)]')(httpError(503, '')).status; // 503
+ * ```
+ */
+export const withMessage =
+  (message: string) =>
+  (e: YqcloudError): YqcloudError =>
+    rebuilt(e, message, e.partialText);
