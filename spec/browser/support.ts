@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { browserSources } from '../../tools/browserSources.js';
 
 const systemChromium = '/usr/bin/chromium';
 
@@ -49,6 +50,7 @@ export const bundleForBrowser = async (entry: string): Promise<{ code: string; i
     write: false,
     metafile: true,
     logLevel: 'silent',
+    plugins: [browserSources],
   });
   const file = result.outputFiles[0];
   if (file === undefined) throw new Error(`esbuild produced nothing for ${entry}`);
