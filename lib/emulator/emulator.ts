@@ -251,9 +251,11 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
 
     switch (fault?.kind) {
       case 'ban':
-        return plain(res, 200, `${banPrefix}, ip: ${req.socket.remoteAddress ?? 'unknown'}`);
+        plain(res, 200, `${banPrefix}, ip: ${req.socket.remoteAddress ?? 'unknown'}`);
+        return;
       case 'abnormal-traffic':
-        return plain(res, 200, `${abnormalTrafficPrefix}，请尝试更换网络环境`);
+        plain(res, 200, `${abnormalTrafficPrefix}，请尝试更换网络环境`);
+        return;
       case 'html':
         res.writeHead(200, { ...corsHeaders, 'content-type': 'text/html; charset=utf-8' });
         res.end(
@@ -261,12 +263,13 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
         );
         return;
       case 'status':
-        return plain(
+        plain(
           res,
           fault.status,
           `emulated status ${fault.status}`,
           fault.retryAfterS === undefined ? {} : { 'retry-after': String(fault.retryAfterS) },
         );
+        return;
       case 'hang':
         if (fault.phase === 'before-headers') return;
         res.writeHead(200, { ...corsHeaders, 'content-type': 'text/plain; charset=utf-8' });

@@ -117,6 +117,7 @@ export class YqcloudProvider {
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
       const conversation = turnConversation(valid, config.now);
+      this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));
       const reply$ = replyStream(owned.transport, {
         request: {
           url: config.apiEndpoint,
@@ -129,7 +130,7 @@ export class YqcloudProvider {
         returnConversation: valid.returnConversation,
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
-        pool: (this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap))),
+        pool: this.#pool,
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });

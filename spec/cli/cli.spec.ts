@@ -416,7 +416,8 @@ describe('command line (the built binary, as a user runs it)', function () {
         emulator.injectFault({ kind: 'ban' });
         term.start(`env -u NO_COLOR ${process.execPath} ${bin} chat ${flags} --endpoint ${emulator.apiEndpoint} Hi`);
         await until(() => term.screen().includes('EXITED=5'), 10_000, 'the Blocked exit');
-        expect(/\x1b\[31m[^\n]*yqcloud-rx: Blocked/.test(term.screen(true)), flags).to.equal(red);
+        const redError = new RegExp(`${String.fromCharCode(27)}\\[31m[^\\n]*yqcloud-rx: Blocked`);
+        expect(redError.test(term.screen(true)), flags).to.equal(red);
         term.kill();
       }
     } finally {

@@ -63,7 +63,9 @@ describe('operators/accumulateText', () => {
             .subscribe((s) => snapshots.push(s));
           expect(snapshots).to.have.length(pieces.length);
           expect(snapshots.at(-1)).to.equal(pieces.join(''));
-          snapshots.forEach((snapshot, i) => expect(snapshot).to.equal((snapshots[i - 1] ?? '') + pieces[i]));
+          snapshots.forEach((snapshot, i) => {
+            expect(snapshot).to.equal((snapshots[i - 1] ?? '') + pieces[i]);
+          });
         },
       ),
       { numRuns: runs },
