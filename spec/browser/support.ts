@@ -40,13 +40,17 @@ export const launchChromium = async (): Promise<Browser> =>
     ],
   });
 
-/** Bundles a browser entry (TypeScript) into one ESM script, as a user's bundler would. */
-export const bundleForBrowser = async (entry: string): Promise<{ code: string; inputs: ReadonlyArray<string> }> => {
+/** Bundles a browser entry (TypeScript) into one ESM script, as a user's bundler would (`minify` for a production build). */
+export const bundleForBrowser = async (
+  entry: string,
+  { minify = false }: { readonly minify?: boolean } = {},
+): Promise<{ code: string; inputs: ReadonlyArray<string> }> => {
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
     platform: 'browser',
     format: 'esm',
+    minify,
     write: false,
     metafile: true,
     logLevel: 'silent',
