@@ -16,6 +16,11 @@ import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudP
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
 import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js';
 import { replyStream } from './replyStream.js';
+import { withLogging, type Logger } from '../http/loggingTransport.js';
+import type { Transport } from '../http/transport.js';
+
+const logged = (transport: Transport, logger: Logger | undefined): Transport =>
+  logger === undefined ? transport : withLogging(transport, logger);
 
 /** The endpoint as given, when it is a string that can be read without throwing. */
 const givenEndpoint = (options: unknown): string =>
@@ -173,9 +178,12 @@ export class YqcloudProvider {
   }
 
   #transport(config: ProviderConfig): OwnedTransport {
-    if (config.transport !== undefined) return { transport: config.transport, destroy: () => {}, inBrowser: false };
+    if (config.transport !== undefined)
+      return { transport: logged(config.transport, config.logger), destroy: () => {}, inBrowser: false };
     this.#owned ??= createDefaultTransport({ axios: config.axios, ca: config.ca, keepAlive: config.keepAlive });
-    return this.#owned;
+    return config.logger === undefined
+      ? this.#owned
+      : { ...this.#owned, transport: logged(this.#owned.transport, config.logger) };
   }
 }
 
