@@ -14,6 +14,8 @@
 export { Yqcloud, YqcloudProvider } from './provider/yqcloudProvider.js';
 export { yqcloudApiEndpoint, yqcloudUrl, defaultMaxResponseBytes } from './provider/options.js';
 export type { YqcloudProviderOptions } from './provider/options.js';
+export { apiEndpointVariable, logVariable } from './provider/environment.js';
+export type { Logger, LogDetails } from './http/loggingTransport.js';
 export { banPrefix, abnormalTrafficPrefix, classifyStart } from './provider/inBand.js';
 export type { Verdict } from './provider/inBand.js';
 export { buildPayload, turnConversation, defaultHeaders } from './provider/payload.js';
