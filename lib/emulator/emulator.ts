@@ -44,7 +44,9 @@ export interface EmulatorOptions {
  *
  * @example
  * ```ts
- * const body: EmulatorPayload = { prompt: 'Hi', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true };
+ * const body: EmulatorPayload = {
+ *   prompt: 'Hi', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true,
+ * };
  * ```
  */
 export interface EmulatorPayload {
@@ -259,7 +261,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
       case 'html':
         res.writeHead(200, { ...corsHeaders, 'content-type': 'text/html; charset=utf-8' });
         res.end(
-          '<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>',
+          '<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>' +
+            '<body>Checking your browser</body></html>',
         );
         return;
       case 'status':

@@ -91,7 +91,8 @@ export interface YqcloudProviderOptions {
  *
  * @example
  * ```ts
- * pipe(validateProviderOptions({ keepAlive: false }), E.map((c: ProviderConfig) => c.maxResponseBytes)); // right(8388608)
+ * const config = validateProviderOptions({ keepAlive: false });
+ * pipe(config, E.map((c: ProviderConfig) => c.maxResponseBytes)); // right(8388608)
  * ```
  */
 export interface ProviderConfig {
@@ -157,7 +158,8 @@ const isCa = (u: unknown): u is string | Uint8Array =>
  *
  * @example
  * ```ts
- * validateProviderOptions({ maxResponseBytes: 0 }); // left(InvalidRequest 'maxResponseBytes: expected a positive integer')
+ * validateProviderOptions({ maxResponseBytes: 0 });
+ * // left(InvalidRequest 'maxResponseBytes: expected a positive integer')
  * ```
  */
 export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {

@@ -31,7 +31,8 @@ import * as O from '#fp-ts/Option.js';
  *
  * @example
  * ```ts
- * replyStream(transport, { request, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now });
+ * const plan = { request, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now };
+ * replyStream(transport, plan);
  * ```
  */
 export interface ReplyPlan {
