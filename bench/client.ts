@@ -131,8 +131,15 @@ const percentile = (values: ReadonlyArray<number>, p: number): number => {
 
 const rssSampler = () => {
   let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
-  return { stop: (): number => (clearInterval(timer), Math.max(peak, process.memoryUsage.rss())) };
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 5);
+  return {
+    stop: (): number => {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage.rss());
+    },
+  };
 };
 
 const stats = async (): Promise<{ connections: number; closes: Record<string, number> }> =>

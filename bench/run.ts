@@ -173,8 +173,10 @@ const main = async (): Promise<void> => {
     for (const scenario of scenarios) {
       const figures: Record<string, Array<Figures>> = {};
       for (let i = 0; i < runs; i++)
-        for (const client of scenario.clients)
-          (figures[client] ??= []).push(await measure(server.port, client, scenario.name));
+        for (const client of scenario.clients) {
+          figures[client] ??= [];
+          figures[client].push(await measure(server.port, client, scenario.name));
+        }
       for (const metric of scenario.metrics) {
         const rawMedian = median((figures.raw ?? []).map((f) => f[metric.key] ?? Number.NaN));
         for (const client of scenario.clients) {
@@ -271,7 +273,7 @@ const renderSvg = (rows: ReadonlyArray<Row>): string => {
       const y = 40 + i * (barHeight + 6);
       const ratio = Number.isFinite(r.ratio) ? r.ratio : 0;
       const colour = r.client.startsWith('yqcloud-rx') ? '#3b6fd8' : '#999';
-      return `<text x="${left - 8}" y="${y + 12}" text-anchor="end" font-size="11">${escape(`${r.scenario.name} · ${r.metric.label} · ${r.client}`)}</text><rect x="${left}" y="${y}" width="${Math.max(1, x(ratio) - left)}" height="${barHeight}" fill="${colour}"/><text x="${x(ratio) + 4}" y="${y + 12}" font-size="11">${fmt(ratio)}×</text>`;
+      return `<text x="${left - 8}" y="${y + 12}" text-anchor="end" font-size="11">${escapeXml(`${r.scenario.name} · ${r.metric.label} · ${r.client}`)}</text><rect x="${left}" y="${y}" width="${Math.max(1, x(ratio) - left)}" height="${barHeight}" fill="${colour}"/><text x="${x(ratio) + 4}" y="${y + 12}" font-size="11">${fmt(ratio)}×</text>`;
     })
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
@@ -283,6 +285,6 @@ ${bars}
 `;
 };
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 await main();

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { browserSources } from '../../tools/browserSources.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../lib/emulator/index.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -50,6 +51,7 @@ export const buildDemo = async (): Promise<{ readonly code: string; readonly inp
     write: false,
     metafile: true,
     logLevel: 'silent',
+    plugins: [browserSources],
   });
   const file = result.outputFiles[0];
   if (file === undefined) throw new Error('esbuild produced no bundle');

@@ -108,7 +108,8 @@ program
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option(
     '--fault <fault>',
-    'answer every request with this fault, unless it carries an x-emulator-fault header: a name (ban, abnormal-traffic, html, status, reset, hang, split-utf8, slow) or the fault as JSON',
+    'answer every request with this fault, unless it carries an x-emulator-fault header: ' +
+      'a name (ban, abnormal-traffic, html, status, reset, hang, split-utf8, slow) or the fault as JSON',
     fault,
   )
   .action(async (options: { readonly port: number; readonly host: string; readonly fault?: Fault }) => {

@@ -23,7 +23,8 @@ export interface TextChunk {
  *
  * @example
  * ```ts
- * if (chunk.type === 'conversation') localStorage.setItem('chat', JSON.stringify(Conversation.toJson(chunk.conversation)));
+ * if (chunk.type === 'conversation')
+ *   localStorage.setItem('chat', JSON.stringify(Conversation.toJson(chunk.conversation)));
  * ```
  */
 export interface ConversationChunk {

@@ -62,7 +62,11 @@ const isBlank = (text: string): boolean => text.trim() === '';
  * @example
  * ```ts
  * formatPrompt([{ role: 'user', content: 'Hi' }]); // 'Hi'
- * formatPrompt([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Bye' }]);
+ * formatPrompt([
+ *   { role: 'user', content: 'Hi' },
+ *   { role: 'assistant', content: 'Hello' },
+ *   { role: 'user', content: 'Bye' },
+ * ]);
  * // 'User: Hi\nAssistant: Hello\nUser: Bye\nAssistant:'
  * ```
  */

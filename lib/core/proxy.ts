@@ -24,7 +24,8 @@ const protocols: ReadonlyArray<ProxyProtocol> = ['http', 'https', 'socks4', 'soc
  *
  * @example
  * ```ts
- * pipe(parseProxy('http://bob:pw@127.0.0.1:3128'), E.map((p: ProxyConfig) => p.redacted)); // right('http://***@127.0.0.1:3128')
+ * pipe(parseProxy('http://bob:pw@127.0.0.1:3128'), E.map((p: ProxyConfig) => p.redacted));
+ * // right('http://***@127.0.0.1:3128')
  * ```
  */
 export interface ProxyConfig {

@@ -47,7 +47,9 @@ export interface EmulatorOptions {
  *
  * @example
  * ```ts
- * const body: EmulatorPayload = { prompt: 'Hi', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true };
+ * const body: EmulatorPayload = {
+ *   prompt: 'Hi', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true,
+ * };
  * ```
  */
 export interface EmulatorPayload {
@@ -260,22 +262,26 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
 
     switch (fault?.kind) {
       case 'ban':
-        return plain(res, 200, `${banPrefix}, ip: ${req.socket.remoteAddress ?? 'unknown'}`);
+        plain(res, 200, `${banPrefix}, ip: ${req.socket.remoteAddress ?? 'unknown'}`);
+        return;
       case 'abnormal-traffic':
-        return plain(res, 200, `${abnormalTrafficPrefix}，请尝试更换网络环境`);
+        plain(res, 200, `${abnormalTrafficPrefix}，请尝试更换网络环境`);
+        return;
       case 'html':
         res.writeHead(200, { ...corsHeaders, 'content-type': 'text/html; charset=utf-8' });
         res.end(
-          '<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>',
+          '<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>' +
+            '<body>Checking your browser</body></html>',
         );
         return;
       case 'status':
-        return plain(
+        plain(
           res,
           fault.status,
           `emulated status ${fault.status}`,
           fault.retryAfterS === undefined ? {} : { 'retry-after': String(fault.retryAfterS) },
         );
+        return;
       case 'hang':
         if (fault.phase === 'before-headers') return;
         res.writeHead(200, { ...corsHeaders, 'content-type': 'text/plain; charset=utf-8' });

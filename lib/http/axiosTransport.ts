@@ -46,7 +46,8 @@ const release = (u: unknown): void => {
 const notAStream = (): YqcloudError =>
   invalidRequest(
     'axios',
-    'the axios instance answered without a Node stream body (an adapter other than `http`, or a response interceptor that replaced `data`); use the `http` adapter, or the provider option `transport: fetchTransport()`',
+    'the axios instance answered without a Node stream body (an adapter other than `http`, or a response ' +
+      'interceptor that replaced `data`); use the `http` adapter, or the provider option `transport: fetchTransport()`',
   );
 
 /**

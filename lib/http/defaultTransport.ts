@@ -13,7 +13,8 @@ import type { Transport } from './transport.js';
  *
  * @example
  * ```ts
- * const owned: OwnedTransport = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true }); owned.destroy();
+ * const owned: OwnedTransport = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true });
+ * owned.destroy();
  * ```
  */
 export interface OwnedTransport {

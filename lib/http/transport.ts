@@ -60,7 +60,10 @@ export interface ResponseBody {
  *
  * @example
  * ```ts
- * const events: ReadonlyArray<ResponseEvent> = [{ type: 'head', status: 200, headers: {} }, { type: 'body', data: 'Hi' }];
+ * const events: ReadonlyArray<ResponseEvent> = [
+ *   { type: 'head', status: 200, headers: {} },
+ *   { type: 'body', data: 'Hi' },
+ * ];
  * ```
  */
 export type ResponseEvent = ResponseHead | ResponseBody;

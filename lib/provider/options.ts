@@ -9,7 +9,9 @@ import type { AxiosInstance } from 'axios';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders, type HeaderRecord } from '../core/headers.js';
 import { redactCredentials } from '../core/proxy.js';
+import type { Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
+import { apiEndpointVariable, environmentVariable, loggerFromEnvironment } from './environment.js';
 
 /**
  * Yqcloud's web site; requests carry it as `origin` and `referer`.
@@ -48,7 +50,10 @@ export const defaultMaxResponseBytes = 8 * 1024 * 1024;
  * ```
  */
 export interface YqcloudProviderOptions {
-  /** Another endpoint (an emulator, a mirror); `http:` or `https:`. */
+  /**
+   * Another endpoint (an emulator, a mirror); `http:` or `https:`. Default: the
+   * `YQCLOUD_API_ENDPOINT` environment variable where there is one, else the real service.
+   */
   readonly apiEndpoint?: string | undefined;
   /** Extra headers, merged over the protocol's (names compared without case). */
   readonly headers?: HeaderRecord | undefined;
@@ -74,6 +79,11 @@ export interface YqcloudProviderOptions {
   readonly transport?: Transport | undefined;
   /** The clock for new conversations' ids (default `Date.now`). */
   readonly now?: (() => number) | undefined;
+  /**
+   * Debug lines for each request (method, URL without credentials or query, status, timings;
+   * never a body or a header). Default: stderr when `YQCLOUD_RX_LOG=debug`, else none.
+   */
+  readonly logger?: Logger | undefined;
 }
 
 /**
@@ -81,7 +91,8 @@ export interface YqcloudProviderOptions {
  *
  * @example
  * ```ts
- * pipe(validateProviderOptions({ keepAlive: false }), E.map((c: ProviderConfig) => c.maxResponseBytes)); // right(8388608)
+ * const config = validateProviderOptions({ keepAlive: false });
+ * pipe(config, E.map((c: ProviderConfig) => c.maxResponseBytes)); // right(8388608)
  * ```
  */
 export interface ProviderConfig {
@@ -93,6 +104,7 @@ export interface ProviderConfig {
   readonly keepAlive: boolean;
   readonly transport: Transport | undefined;
   readonly now: () => number;
+  readonly logger: Logger | undefined;
 }
 
 const optionKeys: ReadonlySet<string> = new Set([
@@ -104,21 +116,22 @@ const optionKeys: ReadonlySet<string> = new Set([
   'keepAlive',
   'transport',
   'now',
+  'logger',
 ]);
 
 type Check<A> = E.Either<YqcloudError, A>;
 
-const checkEndpoint = (u: unknown): Check<string> => {
+const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
   if (u === undefined) return E.right(yqcloudApiEndpoint);
-  if (typeof u !== 'string') return E.left(invalidRequest('apiEndpoint', 'expected a URL string'));
+  if (typeof u !== 'string') return E.left(invalidRequest(path, 'expected a URL string'));
   return pipe(
     E.tryCatch(
       () => new URL(u),
-      () => invalidRequest('apiEndpoint', `not a URL: ${JSON.stringify(redactCredentials(u))}`),
+      () => invalidRequest(path, `not a URL: ${JSON.stringify(redactCredentials(u))}`),
     ),
     E.filterOrElse(
       (url) => url.protocol === 'http:' || url.protocol === 'https:',
-      (url) => invalidRequest('apiEndpoint', `expected an http: or https: URL, got ${url.protocol}`),
+      (url) => invalidRequest(path, `expected an http: or https: URL, got ${url.protocol}`),
     ),
     E.map(() => u),
   );
@@ -135,6 +148,8 @@ const isPositiveInteger = (u: unknown): u is number => typeof u === 'number' && 
 const isAxios = (u: unknown): u is AxiosInstance =>
   (typeof u === 'function' || (typeof u === 'object' && u !== null)) &&
   typeof (u as { request?: unknown }).request === 'function';
+const isLogger = (u: unknown): u is Logger =>
+  typeof u === 'object' && u !== null && typeof (u as { debug?: unknown }).debug === 'function';
 const isCa = (u: unknown): u is string | Uint8Array =>
   (typeof u === 'string' && u.includes('-----BEGIN')) || u instanceof Uint8Array;
 
@@ -143,7 +158,8 @@ const isCa = (u: unknown): u is string | Uint8Array =>
  *
  * @example
  * ```ts
- * validateProviderOptions({ maxResponseBytes: 0 }); // left(InvalidRequest 'maxResponseBytes: expected a positive integer')
+ * validateProviderOptions({ maxResponseBytes: 0 });
+ * // left(InvalidRequest 'maxResponseBytes: expected a positive integer')
  * ```
  */
 export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
@@ -166,7 +182,12 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
     E.chain((o) =>
       pipe(
         E.Do,
-        E.apS('apiEndpoint', checkEndpoint(o.apiEndpoint)),
+        E.apS(
+          'apiEndpoint',
+          o.apiEndpoint === undefined
+            ? checkEndpoint(environmentVariable(apiEndpointVariable), `${apiEndpointVariable} (environment)`)
+            : checkEndpoint(o.apiEndpoint),
+        ),
         E.apS('headers', o.headers === undefined ? E.right({}) : validateHeaders(o.headers)),
         E.apS('axios', optionalOf('axios', 'an axios instance', isAxios)(o.axios)),
         E.apS('ca', optionalOf('ca', 'a PEM certificate string or bytes', isCa)(o.ca)),
@@ -177,6 +198,7 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
         E.apS('keepAlive', optionalOf('keepAlive', 'a boolean', isBoolean)(o.keepAlive)),
         E.apS('transport', optionalOf('transport', 'a function', isFunction)(o.transport)),
         E.apS('now', optionalOf('now', 'a function returning epoch milliseconds', isFunction)(o.now)),
+        E.apS('logger', optionalOf('logger', 'an object with a debug method', isLogger)(o.logger)),
         E.map(
           (c): ProviderConfig => ({
             apiEndpoint: c.apiEndpoint,
@@ -187,6 +209,7 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
             keepAlive: c.keepAlive ?? true,
             transport: c.transport as Transport | undefined,
             now: (c.now as (() => number) | undefined) ?? Date.now,
+            logger: c.logger ?? loggerFromEnvironment(),
           }),
         ),
       ),

@@ -100,7 +100,8 @@ export const turnConversation = (request: ValidRequest, now: () => number): Conv
  *
  * @example
  * ```ts
- * buildPayload(conversation, true); // { prompt: 'Hi', userId: '#/chat/…', network: true, system: '', withoutContext: false, stream: true }
+ * buildPayload(conversation, true);
+ * // { prompt: 'Hi', userId: '#/chat/…', network: true, system: '', withoutContext: false, stream: true }
  * ```
  */
 export const buildPayload = (conversation: Conversation, stream: boolean, budget: HistoryBudget = {}): Payload => {

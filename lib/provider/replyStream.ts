@@ -115,11 +115,17 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     };
 
     const onText = (piece: string): void => {
-      if (held === undefined) return emit(piece);
+      if (held === undefined) {
+        emit(piece);
+        return;
+      }
       held += piece;
       const verdict = classifyStart(held);
       if (verdict._tag === 'Undecided') return;
-      if (verdict._tag === 'Blocked') return fail(blocked(verdict.reason, held.slice(0, excerptChars)));
+      if (verdict._tag === 'Blocked') {
+        fail(blocked(verdict.reason, held.slice(0, excerptChars)));
+        return;
+      }
       const start = held;
       held = undefined;
       emit(start);
@@ -144,9 +150,15 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         return;
       }
       bytes += utf8Length(event.data);
-      if (bytes > plan.maxResponseBytes) return fail(responseTooLarge(plan.maxResponseBytes));
+      if (bytes > plan.maxResponseBytes) {
+        fail(responseTooLarge(plan.maxResponseBytes));
+        return;
+      }
       const piece = reply.decode(event.data);
-      if (ok) return onText(piece);
+      if (ok) {
+        onText(piece);
+        return;
+      }
       errorBody += piece;
       if (errorBody.length >= excerptChars) fail(httpFailure());
     };
@@ -155,9 +167,8 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       const rest = reply.end();
       if (!ok) {
         errorBody += rest;
-        return fail(
-          status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure(),
-        );
+        fail(status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure());
+        return;
       }
       onText(rest);
       if (subscriber.closed) return;
@@ -166,7 +177,10 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         held = undefined;
         emit(start);
       }
-      if (reply.nothingDelivered()) return fail(emptyResponse(status));
+      if (reply.nothingDelivered()) {
+        fail(emptyResponse(status));
+        return;
+      }
       if (plan.returnConversation)
         subscriber.next(
           conversationChunk(appendHistory({ role: 'assistant', content: reply.deliveredText() })(plan.conversation)),

@@ -16,6 +16,11 @@ import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudP
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
 import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js';
 import { replyStream } from './replyStream.js';
+import { withLogging, type Logger } from '../http/loggingTransport.js';
+import type { Transport } from '../http/transport.js';
+
+const logged = (transport: Transport, logger: Logger | undefined): Transport =>
+  logger === undefined ? transport : withLogging(transport, logger);
 
 /** The endpoint as given, when it is a string that can be read without throwing. */
 const givenEndpoint = (options: unknown): string => {
@@ -114,6 +119,7 @@ export class YqcloudProvider {
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
       const conversation = turnConversation(valid, config.now);
+      this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));
       const reply$ = replyStream(owned.transport, {
         request: {
           url: config.apiEndpoint,
@@ -126,7 +132,7 @@ export class YqcloudProvider {
         returnConversation: valid.returnConversation,
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
-        pool: (this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap))),
+        pool: this.#pool,
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
@@ -169,9 +175,12 @@ export class YqcloudProvider {
   }
 
   #transport(config: ProviderConfig): OwnedTransport {
-    if (config.transport !== undefined) return { transport: config.transport, destroy: () => {}, inBrowser: false };
+    if (config.transport !== undefined)
+      return { transport: logged(config.transport, config.logger), destroy: () => {}, inBrowser: false };
     this.#owned ??= createDefaultTransport({ axios: config.axios, ca: config.ca, keepAlive: config.keepAlive });
-    return this.#owned;
+    return config.logger === undefined
+      ? this.#owned
+      : { ...this.#owned, transport: logged(this.#owned.transport, config.logger) };
   }
 }
 

@@ -35,7 +35,10 @@ export const replyValues = (letters: string | Readonly<Record<string, string>>):
 
 const upper = 'ABDEGHIJKLMNOPQRSTUVWXYZ';
 
-/** The letter of the n-th text chunk: `a`…`z`, then capitals but `C` and `F`, then one character each beyond Latin-1 (no surrogates). */
+/**
+ * The letter of the n-th text chunk: `a`…`z`, then capitals but `C` and `F`, then one character
+ * each beyond Latin-1 (no surrogates).
+ */
 const textLetter = (n: number): string => {
   if (n < 26) return String.fromCharCode(97 + n);
   if (n < 26 + upper.length) return upper.charAt(n - 26);

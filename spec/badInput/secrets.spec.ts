@@ -72,9 +72,10 @@ describe('bad input: proxy credentials never leak into errors', () => {
   });
 
   after(async () => {
-    provider.destroy();
-    httpsProvider.destroy();
-    await Promise.all([target.close(), proxy407.close(), resetter.close()]);
+    // Optional chaining: when `before` failed half-way, the servers it did start still close.
+    provider?.destroy();
+    httpsProvider?.destroy();
+    await Promise.all([target?.close(), proxy407?.close(), resetter?.close()]);
   });
 
   /** The ways a proxied request can fail: a name, the proxy URL for a `user:password`, the kinds expected. */

@@ -17,6 +17,7 @@ import { describeError } from '../../examples/browser/describeError.js';
 import { startDemo, type Demo } from '../../examples/browser/server.js';
 import { storageKey } from '../../examples/browser/storage.js';
 import { within } from '../support/loopbackServer.js';
+import { teardown } from '../support/teardown.js';
 import { launchChromium } from './support.js';
 
 /** One browser connection through the relay. */
@@ -143,24 +144,25 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
   let demo: Demo;
   let page: Page;
 
+  const started = teardown();
+
   before(async () => {
     [browser, demo] = await Promise.all([
-      launchChromium(),
-      startDemo({
-        emulator: { pieceChars: 4, delayMs: 40 },
-        pageEndpoint: async (emulator) => {
-          relay = await startRelay(new URL(emulator.url));
-          return `${relay.origin}${apiPath}`;
-        },
-      }),
+      started.track(launchChromium(), (b) => b.close()),
+      started.track(
+        startDemo({
+          emulator: { pieceChars: 4, delayMs: 40 },
+          pageEndpoint: async (emulator) => {
+            relay = await started.track(startRelay(new URL(emulator.url)), (r) => r.close());
+            return `${relay.origin}${apiPath}`;
+          },
+        }),
+        (d) => d.close(),
+      ),
     ]);
   });
 
-  after(async () => {
-    await browser?.close();
-    await relay?.close();
-    await demo?.close();
-  });
+  after(() => started.stopAll());
 
   it('bundles the fetch transport and no Node-only module', () => {
     expect(demo.bundleInputs).to.satisfy((inputs: ReadonlyArray<string>) =>

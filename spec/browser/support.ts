@@ -9,46 +9,61 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { browserSources } from '../../tools/browserSources.js';
 
 const systemChromium = '/usr/bin/chromium';
 
-/** The Chromium executable the specs launch (see the module comment for the order). */
-export const chromiumPath = async (): Promise<string> => {
+/** The Chromium executable the specs launch, and where it came from (see the module comment). */
+export const chromiumPath = async (): Promise<{ readonly path: string; readonly from: string }> => {
   const given = process.env.CHROMIUM_PATH;
-  if (given !== undefined && given !== '') return given;
-  if (existsSync(systemChromium)) return systemChromium;
+  if (given !== undefined && given !== '') return { path: given, from: 'CHROMIUM_PATH' };
+  if (existsSync(systemChromium)) return { path: systemChromium, from: 'the system Chromium' };
   // Only its executablePath(): the package's own `args` are for serverless puppeteer and make
   // Chromium 138 crash (SIGTRAP) under playwright here.
   const { default: packaged } = await import('@sparticuz/chromium');
-  return packaged.executablePath();
+  return { path: await packaged.executablePath(), from: '@sparticuz/chromium' };
 };
 
-/** Launches headless Chromium with the flags this closed network needs. */
-export const launchChromium = async (): Promise<Browser> =>
-  chromium.launch({
-    executablePath: await chromiumPath(),
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+/** Launches headless Chromium with the flags this closed network needs; a failure names the Chromium tried. */
+export const launchChromium = async (): Promise<Browser> => {
+  const { path, from } = await chromiumPath();
+  try {
+    return await chromium.launch({
+      executablePath: path,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (error) {
+    throw new Error(
+      `Chromium from ${from} (${path}) did not launch; set CHROMIUM_PATH to a Chromium executable. ${String(error)}`,
+      { cause: error },
+    );
+  }
+};
 
-/** Bundles a browser entry (TypeScript) into one ESM script, as a user's bundler would. */
-export const bundleForBrowser = async (entry: string): Promise<{ code: string; inputs: ReadonlyArray<string> }> => {
+/** Bundles a browser entry (TypeScript) into one ESM script, as a user's bundler would (`minify` for a production build). */
+export const bundleForBrowser = async (
+  entry: string,
+  { minify = false }: { readonly minify?: boolean } = {},
+): Promise<{ code: string; inputs: ReadonlyArray<string> }> => {
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
     platform: 'browser',
     format: 'esm',
+    minify,
     write: false,
     metafile: true,
     logLevel: 'silent',
+    plugins: [browserSources],
   });
   const file = result.outputFiles[0];
   if (file === undefined) throw new Error(`esbuild produced nothing for ${entry}`);

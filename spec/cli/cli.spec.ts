@@ -42,8 +42,19 @@ const until = async (check: () => boolean, ms: number, what: string): Promise<vo
 
 const expected = (prompt: string): string => defaultReply(prompt, { system: '', userId: '', history: [] });
 
+/** Why the terminal specs cannot run here, or undefined when tmux is installed. */
+const tmuxMissing = ((): string | undefined => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'tmux is not installed: the REPL and terminal specs drive the CLI on a real terminal through it (see README)';
+  }
+})();
+
 /** A tmux server of its own, one window, for driving the binary on a terminal. */
 const terminal = (name: string) => {
+  if (tmuxMissing !== undefined) throw new Error(tmuxMissing);
   const socket = `yqcloud-rx-spec-${process.pid}-${name}`;
   const tmux = (...args: ReadonlyArray<string>): string =>
     execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -405,7 +416,8 @@ describe('command line (the built binary, as a user runs it)', function () {
         emulator.injectFault({ kind: 'ban' });
         term.start(`env -u NO_COLOR ${process.execPath} ${bin} chat ${flags} --endpoint ${emulator.apiEndpoint} Hi`);
         await until(() => term.screen().includes('EXITED=5'), 10_000, 'the Blocked exit');
-        expect(/\x1b\[31m[^\n]*yqcloud-rx: Blocked/.test(term.screen(true)), flags).to.equal(red);
+        const redError = new RegExp(`${String.fromCharCode(27)}\\[31m[^\\n]*yqcloud-rx: Blocked`);
+        expect(redError.test(term.screen(true)), flags).to.equal(red);
         term.kill();
       }
     } finally {

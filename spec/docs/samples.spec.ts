@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const workDir = join(root, '.samples');
 
 const shims: Readonly<Record<string, string>> = {
-  'yqcloud-rx': '../spec/docs/shim.js',
+  'yqcloud-rx': '../lib/index.js',
   ...(existsSync(join(root, 'lib/testing/index.ts')) ? { 'yqcloud-rx/testing': '../lib/testing/index.js' } : {}),
   ...(existsSync(join(root, 'lib/emulator/index.ts')) ? { 'yqcloud-rx/emulator': '../lib/emulator/index.js' } : {}),
   ...(existsSync(join(root, 'lib/server/index.ts')) ? { 'yqcloud-rx/server': '../lib/server/index.js' } : {}),
@@ -64,12 +64,21 @@ describe('code samples of the README and docs/ (run against the emulator)', func
     expect(located, located).to.equal('');
   });
 
+  it('every sample that makes a request handles its errors (an error callback, catch, or the state’s error)', () => {
+    const unhandled = samples
+      .filter((s) => s.run && /\.create\(|createAsyncGenerator|\.send\(|\.subscribe\(/.test(s.code))
+      .filter((s) => !/\berror\s*:|\bcatch\b|catchError|status === 'error'|assert\.rejects/.test(s.code))
+      .map(where);
+    expect(unhandled).to.deep.equal([]);
+  });
+
   samples.forEach((sample, index) => {
     if (!sample.run) return;
     it(`runs ${where(sample)}`, async () => {
       const result = await run(process.execPath, ['--import', 'tsx', join(workDir, fileOf(index))], {
         cwd: root,
-        env: { ...process.env, YQ_ENDPOINT: endpoint.apiEndpoint },
+        // As a newcomer runs them offline: every provider made without an endpoint reads this.
+        env: { ...process.env, YQCLOUD_API_ENDPOINT: endpoint.apiEndpoint },
         timeout: 30_000,
       }).then(
         // Samples report a failed reply with console.error and still exit 0: stderr must stay empty.

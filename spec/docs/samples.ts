@@ -42,11 +42,12 @@ export const markdownFiles = (root: string): ReadonlyArray<string> => [
 
 /**
  * Names a sample may use without declaring them, as a reader would expect from the prose around
- * it: `messages` (one user message) and `provider` (a provider aimed at the test endpoint).
+ * it: `messages` (one user message) and `provider` (a provider with the default endpoint, which
+ * the spec aims at the emulator through `YQCLOUD_API_ENDPOINT`).
  */
 const preludeNames: ReadonlyArray<readonly [string, string]> = [
   ['messages', "const messages: ReadonlyArray<__yq.Message> = [{ role: 'user', content: 'Hello' }];"],
-  ['provider', "const provider = new __yq.YqcloudProvider({ apiEndpoint: process.env['YQ_ENDPOINT'] });"],
+  ['provider', 'const provider = new __yq.YqcloudProvider();'],
 ];
 
 const declares = (code: string, name: string): boolean =>
@@ -55,8 +56,8 @@ const declares = (code: string, name: string): boolean =>
   ).test(code);
 
 /**
- * A sample as a module: imports of `yqcloud-rx` rewritten to `shim` (the library, with `Yqcloud`
- * aimed at the test endpoint), and the prelude names it uses but does not declare.
+ * A sample as a module: imports of `yqcloud-rx` rewritten to `shims` (the library's sources), and
+ * the prelude names it uses but does not declare.
  */
 export const asModule = (sample: Sample, shims: Readonly<Record<string, string>>): string => {
   let code = sample.code;

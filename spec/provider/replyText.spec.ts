@@ -106,7 +106,13 @@ describe('provider/replyText createReplyText', () => {
         (bodies) => {
           const pool = createBlockPool(1 << 20);
           const given: Array<Uint8Array> = [];
-          const spy: BlockPool = { ...pool, give: (blocks) => (given.push(...blocks), pool.give(blocks)) };
+          const spy: BlockPool = {
+            ...pool,
+            give: (blocks) => {
+              given.push(...blocks);
+              pool.give(blocks);
+            },
+          };
           let previous: { readonly reply: ReturnType<typeof createReplyText>; readonly text: string } | undefined;
           for (const [bytes, points] of bodies) {
             const reply = createReplyText(spy);

@@ -302,8 +302,9 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         const chunks = await lastValueFrom(
           provider.create({ messages: hello, returnConversation: true }).pipe(
             tap((chunk) => {
-              if (chunk.type !== 'text' || (seen += chunk.text.length) < 36_000 || seen - chunk.text.length >= 36_000)
-                return;
+              if (chunk.type !== 'text') return;
+              seen += chunk.text.length;
+              if (seen < 36_000 || seen - chunk.text.length >= 36_000) return;
               if (++started === together) halfway.open();
             }),
             toArray(),

@@ -1,0 +1,60 @@
+/**
+ * The environment variables the provider reads, where there is a `process` (Node, Bun, Deno):
+ * `YQCLOUD_API_ENDPOINT` (the default endpoint, as openai-node reads `OPENAI_BASE_URL`) and
+ * `YQCLOUD_RX_LOG` (`debug` logs each request to stderr). In a browser bundle there is no
+ * `process`, and both read as unset.
+ *
+ * @module
+ */
+import type { Logger } from '../http/loggingTransport.js';
+
+/**
+ * The variable naming the default endpoint, used when a provider is given no `apiEndpoint`.
+ *
+ * @example
+ * ```ts
+ * process.env[apiEndpointVariable] = 'http://127.0.0.1:8080/api/generateStream'; // before `new YqcloudProvider()`
+ * ```
+ */
+export const apiEndpointVariable = 'YQCLOUD_API_ENDPOINT';
+
+/**
+ * The variable that turns debug logging on (`debug`) when a provider is given no `logger`.
+ *
+ * @example
+ * ```ts
+ * process.env[logVariable] = 'debug'; // providers made afterwards log to stderr
+ * ```
+ */
+export const logVariable = 'YQCLOUD_RX_LOG';
+
+/**
+ * A variable's value, or `undefined` when it is unset, empty, or there is no `process`.
+ *
+ * @example
+ * ```ts
+ * environmentVariable('YQCLOUD_API_ENDPOINT'); // undefined unless set
+ * ```
+ */
+export const environmentVariable = (name: string): string | undefined => {
+  const env = (globalThis as { readonly process?: { readonly env?: Readonly<Record<string, string | undefined>> } })
+    .process?.env;
+  const value = typeof env === 'object' && env !== null ? env[name] : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+/** Writes each log line to stderr, so that a program's stdout stays its own. */
+const stderrLogger: Logger = {
+  debug: (message) => console.error(message),
+};
+
+/**
+ * The logger `YQCLOUD_RX_LOG=debug` asks for (stderr), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * const logger = loggerFromEnvironment(); // stderr when YQCLOUD_RX_LOG=debug
+ * ```
+ */
+export const loggerFromEnvironment = (): Logger | undefined =>
+  environmentVariable(logVariable)?.toLowerCase() === 'debug' ? stderrLogger : undefined;

@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { lastValueFrom, toArray } from 'rxjs';
+import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
+import type { LogDetails } from '../../lib/http/loggingTransport.js';
+import { yqcloudApiEndpoint } from '../../lib/provider/options.js';
+import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
+import { collect } from '../support/collect.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const hello = [{ role: 'user' as const, content: 'Hello there' }];
+
+/** Runs `body` with the environment variable set (or removed), then restores it. */
+const withVariable = async <A>(name: string, value: string | undefined, body: () => Promise<A> | A): Promise<A> => {
+  const saved = process.env[name];
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+};
+
+describe('provider environment: YQCLOUD_API_ENDPOINT and YQCLOUD_RX_LOG', () => {
+  let emulator: Emulator;
+
+  before(async () => {
+    emulator = await startEmulator({ delayMs: 0 });
+  });
+
+  after(async () => {
+    await emulator?.close();
+  });
+
+  describe('YQCLOUD_API_ENDPOINT', () => {
+    it('is the default endpoint of a provider given none: the reply comes from there', async () => {
+      const provider = await withVariable('YQCLOUD_API_ENDPOINT', emulator.apiEndpoint, () => new YqcloudProvider());
+      expect(provider.apiEndpoint).to.equal(emulator.apiEndpoint);
+      const chunks = await lastValueFrom(provider.create({ messages: hello }).pipe(toArray()));
+      expect(chunks.at(-1)).to.deep.equal({ type: 'finish', reason: 'stop' });
+      expect(emulator.requests.at(-1)?.payload).to.have.property('prompt', 'Hello there');
+      provider.destroy();
+    });
+
+    it('gives way to an apiEndpoint option, and unset or empty means the real service', async () => {
+      const given = 'http://127.0.0.1:9/api/generateStream';
+      await withVariable('YQCLOUD_API_ENDPOINT', emulator.apiEndpoint, () => {
+        expect(new YqcloudProvider({ apiEndpoint: given }).apiEndpoint).to.equal(given);
+      });
+      for (const value of [undefined, ''])
+        await withVariable('YQCLOUD_API_ENDPOINT', value, () => {
+          expect(new YqcloudProvider().apiEndpoint).to.equal(yqcloudApiEndpoint);
+        });
+    });
+
+    it('a value that is not an http(s) URL is an InvalidRequest naming the variable, and nothing is sent', async () => {
+      const before = emulator.requests.length;
+      const provider = await withVariable(
+        'YQCLOUD_API_ENDPOINT',
+        'ftp://user:secret@host/x',
+        () => new YqcloudProvider(),
+      );
+      const result = await collect(provider.create({ messages: hello }));
+      expect(result.error).to.include({ kind: 'InvalidRequest' });
+      expect(result.error).to.have.property('message').that.includes('YQCLOUD_API_ENDPOINT').and.not.include('secret');
+      expect(emulator.requests).to.have.length(before);
+    });
+  });
+
+  describe('logger option', () => {
+    it('logs method, URL without credentials or query, status and timings; never a body or a secret', async () => {
+      const lines: Array<{ message: string; details: LogDetails }> = [];
+      const endpoint = new URL(emulator.apiEndpoint);
+      endpoint.username = 'bob';
+      endpoint.password = 's3cret';
+      endpoint.search = '?token=t0ken';
+      const provider = new YqcloudProvider({
+        apiEndpoint: endpoint.href,
+        headers: { authorization: 'Bearer hdr-s3cret' },
+        logger: { debug: (message, details) => lines.push({ message, details }) },
+      });
+      const chunks = await lastValueFrom(provider.create({ messages: hello }).pipe(toArray()));
+      provider.destroy();
+      const reply = chunks.flatMap((chunk) => (chunk.type === 'text' ? [chunk.text] : [])).join('');
+      const plainEndpoint = `${new URL(emulator.apiEndpoint).origin}/api/generateStream?…`;
+      expect(lines.map((line) => line.message)).to.have.length(3);
+      expect(lines[0]?.message).to.equal(`yqcloud-rx: POST ${plainEndpoint} sent`);
+      expect(lines[1]?.details).to.include({ method: 'POST', url: plainEndpoint, status: 200 });
+      expect(lines[1]?.details.ms).to.be.a('number');
+      expect(lines[2]?.message).to.match(/ done in \d+ ms, \d+ bytes$/);
+      expect(lines[2]?.details.bytes).to.be.greaterThan(0);
+      const everything = JSON.stringify(lines);
+      for (const secret of ['bob', 's3cret', 't0ken', 'hdr-s3cret', 'Hello there', reply.slice(0, 12)])
+        expect(everything).to.not.include(secret);
+    });
+
+    it('logs a failure by kind and code, and a cancellation', async () => {
+      const lines: Array<string> = [];
+      const provider = new YqcloudProvider({
+        apiEndpoint: emulator.apiEndpoint,
+        logger: { debug: (message) => lines.push(message) },
+      });
+      emulator.injectFault({ kind: 'status', status: 503 });
+      await collect(provider.create({ messages: hello }));
+      expect(lines.at(-1)).to.match(/ done in \d+ ms/);
+      expect(lines.some((line) => / 503 after \d+ ms$/.test(line))).to.equal(true);
+      emulator.injectFault({ kind: 'reset', afterChars: 5 });
+      const reset = await collect(provider.create({ messages: hello }));
+      expect(reset.error).to.include({ kind: 'Network' });
+      expect(lines.at(-1)).to.match(/ failed after \d+ ms: YqcloudError Network [A-Z]+$/);
+      emulator.injectFault({ kind: 'hang', phase: 'before-body' });
+      const subscription = provider.create({ messages: hello }).subscribe();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      subscription.unsubscribe();
+      expect(lines.at(-1)).to.match(/ cancelled after \d+ ms$/);
+      provider.destroy();
+    });
+  });
+
+  it('YQCLOUD_RX_LOG=debug logs to stderr, and stdout stays the program’s', async () => {
+    const script = [
+      "import { YqcloudProvider, textOnly } from './lib/index.js';",
+      "import { lastValueFrom, toArray } from 'rxjs';",
+      'const provider = new YqcloudProvider();',
+      "const text = await lastValueFrom(provider.create({ messages: [{ role: 'user', content: 'Hi' }] }).pipe(textOnly(), toArray()));",
+      "process.stdout.write(text.join(''));",
+      'provider.destroy();',
+    ].join('\n');
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      env: { ...process.env, YQCLOUD_API_ENDPOINT: emulator.apiEndpoint, YQCLOUD_RX_LOG: 'debug' },
+      timeout: 20_000,
+    });
+    expect(stdout).to.not.include('yqcloud-rx:').and.not.equal('');
+    expect(stderr.trim().split('\n')).to.satisfy((lines: ReadonlyArray<string>) =>
+      lines.some((line) => line.startsWith(`yqcloud-rx: POST ${emulator.apiEndpoint} `)),
+    );
+    expect(stderr).to.match(/ 200 after \d+ ms/);
+  });
+});
