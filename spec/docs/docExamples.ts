@@ -180,10 +180,10 @@ export const exampleScope = (root: string, outDir: string): Scope => {
 
 const declares = (code: string, name: string): boolean =>
   new RegExp(
-    `\\b(?:const|let|var|function|class|interface|type)\\s+${escape(name)}\\b|\\b(?:const|let|var)\\s*(?:\\{[^}]*\\b${escape(name)}\\b[^}]*\\}|\\[[^\\]]*\\b${escape(name)}\\b[^\\]]*\\])|import\\s+(?:type\\s+)?\\{[^}]*\\b${escape(name)}\\b[^}]*\\}|import\\s+\\*\\s+as\\s+${escape(name)}\\b|import\\s+${escape(name)}\\s+from`,
+    `\\b(?:const|let|var|function|class|interface|type)\\s+${escapeName(name)}\\b|\\b(?:const|let|var)\\s*(?:\\{[^}]*\\b${escapeName(name)}\\b[^}]*\\}|\\[[^\\]]*\\b${escapeName(name)}\\b[^\\]]*\\])|import\\s+(?:type\\s+)?\\{[^}]*\\b${escapeName(name)}\\b[^}]*\\}|import\\s+\\*\\s+as\\s+${escapeName(name)}\\b|import\\s+${escapeName(name)}\\s+from`,
   ).test(code);
 
-const escape = (name: string): string => name.replace(/\$/g, '\\$');
+const escapeName = (name: string): string => name.replace(/\$/g, '\\$');
 
 /** The identifiers of code, outside strings and comments (roughly: enough to choose imports). */
 const identifiers = (code: string): ReadonlySet<string> =>
