@@ -73,6 +73,8 @@ export const HistoryBudgetCodec = new t.Type<HistoryBudget, HistoryBudget, unkno
  *
  * @example
  * ```ts
+ * const user = (content: string): Message => ({ role: 'user', content });
+ * const assistant = (content: string): Message => ({ role: 'assistant', content });
  * turnsOf([user('a'), assistant('b'), user('c')]); // [[user('a'), assistant('b')], [user('c')]]
  * ```
  */
@@ -101,8 +103,11 @@ const fits =
  *
  * @example
  * ```ts
+ * const system: Message = { role: 'system', content: 'Answer briefly.' };
+ * const user = (content: string): Message => ({ role: 'user', content });
+ * const assistant = (content: string): Message => ({ role: 'assistant', content });
  * trimHistory({ maxMessages: 3 })([system, user('a'), assistant('b'), user('c'), assistant('d'), user('e')]);
- * // [system, user('c'), assistant('d'), user('e')]
+ * // [system, user('c'), assistant('d'), user('e')]: the oldest turn dropped whole
  * ```
  */
 export const trimHistory =

@@ -11,7 +11,7 @@ import { functionOption, readOptions, withOptions, type Checked, type OptionRead
  *
  * @example
  * ```ts
- * const route: FallbackRoute = { name: 'relay', reply: relay.create({ messages }) };
+ * const route: FallbackRoute = { name: 'proxy', reply: provider.create({ messages, proxy: 'http://127.0.0.1:3128' }) };
  * ```
  */
 export type FallbackRoute = Observable<Chunk> | { readonly name: string; readonly reply: Observable<Chunk> };
@@ -96,7 +96,13 @@ const isRoute = (u: unknown): boolean =>
  *
  * @example
  * ```ts
- * direct.create(request).pipe(fallback({ name: 'proxy', reply: viaProxy.create(request) }, { name: 'relay', reply: relay.create(request) }));
+ * const mirror = new YqcloudProvider({ apiEndpoint: 'http://127.0.0.1:8080/api/generateStream' });
+ * provider.create(request).pipe(
+ *   fallback(
+ *     { name: 'proxy', reply: provider.create({ ...request, proxy: 'socks5://127.0.0.1:1080' }) },
+ *     { name: 'mirror', reply: mirror.create(request) },
+ *   ),
+ * );
  * ```
  */
 export function fallback(...alternatives: ReadonlyArray<FallbackRoute>): OperatorFunction<Chunk, Chunk>;
@@ -105,7 +111,8 @@ export function fallback(...alternatives: ReadonlyArray<FallbackRoute>): Operato
  *
  * @example
  * ```ts
- * reply$.pipe(fallback({ when: (e) => e.kind === 'Blocked', primary: 'direct' }, viaProxy.create(request)));
+ * const viaProxy$ = provider.create({ messages, proxy: 'http://127.0.0.1:3128' });
+ * provider.create({ messages }).pipe(fallback({ when: (e) => e.kind === 'Blocked', primary: 'direct' }, viaProxy$));
  * ```
  */
 export function fallback(
@@ -117,7 +124,10 @@ export function fallback(
  *
  * @example
  * ```ts
- * reply$.pipe(fallback(backup$));
+ * import { answers, createScriptedProvider } from 'yqcloud-rx/testing';
+ * const banned = createScriptedProvider([answers.ban()]);
+ * const backup = createScriptedProvider([answers.reply(of('Hello'))]);
+ * banned.create({ messages }).pipe(fallback(backup.create({ messages })), textOnly()).subscribe(console.log); // 'Hello'
  * ```
  */
 export function fallback(...args: ReadonlyArray<unknown>): OperatorFunction<Chunk, Chunk> {

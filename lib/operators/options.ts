@@ -196,6 +196,7 @@ const readAll = <R extends Readonly<Record<string, OptionReader<unknown>>>>(
  *
  * @example
  * ```ts
+ * import { timeout } from 'rxjs';
  * export const idle = (options?: { idleMs?: number }) =>
  *   withOptions(readOptions('idle', options, { idleMs: durationMs }), ({ idleMs }) => timeout(idleMs ?? 1000));
  * ```

@@ -36,7 +36,10 @@ export interface ChatState {
  *
  * @example
  * ```ts
- * chat.finished$.subscribe((end: ReplyEnd) => end.reason !== 'stop' && saveDraft(end.text));
+ * const drafts: Array<string> = [];
+ * chat.finished$.subscribe((end: ReplyEnd) => {
+ *   if (end.reason !== 'stop') drafts.push(end.text); // a partial reply, kept to resume from
+ * });
  * ```
  */
 export type ReplyEnd =
@@ -190,7 +193,10 @@ export const reduce = (state: SessionState, event: SessionEvent): SessionState =
  *
  * @example
  * ```ts
- * replyEnd(streamingState, { type: 'stop' }); // { reason: 'cancelled', text: streamingState.pending }
+ * const sent = reduce(initialState(Conversation.make('gpt-4')), { type: 'send', content: 'Hi' });
+ * const streaming = reduce(sent, { type: 'chunk', chunk: text('Hel') });
+ * replyEnd(streaming, { type: 'stop' }); // { reason: 'cancelled', text: 'Hel' }
+ * replyEnd(streaming, { type: 'chunk', chunk: text('lo') }); // undefined: still streaming
  * ```
  */
 export const replyEnd = (state: SessionState, event: SessionEvent): ReplyEnd | undefined => {

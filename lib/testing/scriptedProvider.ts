@@ -35,7 +35,7 @@ export interface ScriptStep {
  *
  * @example
  * ```ts
- * createScriptedProvider([answers.status(503), answers.reply(cold('-a-b|', { a: 'Hel', b: 'lo' }))]);
+ * createScriptedProvider([answers.status(503, 1), answers.ban(), answers.reply(of('Hel', 'lo'))]);
  * ```
  */
 export const answers = {
@@ -65,7 +65,10 @@ export const answers = {
  *
  * @example
  * ```ts
+ * const requests: Array<RecordedRequest> = [];
+ * const steps: ReadonlyArray<ScriptStep> = [answers.network(), answers.reply(of('Hi'))];
  * const transport = answeringTransport(requests, (_request, index) => steps[index]);
+ * const provider = new YqcloudProvider({ transport }); // requests: what it sent, in order
  * ```
  */
 export const answeringTransport =
