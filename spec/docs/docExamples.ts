@@ -191,7 +191,7 @@ const identifiers = (code: string): ReadonlySet<string> =>
     code
       .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''")
       .replace(/\/\/.*$/gm, '')
-      .match(/(?<![.\w$])[A-Za-z_$][\w$]*/g) ?? [],
+      .match(/(?<!(?<!\.)\.|[\w$])[A-Za-z_$][\w$]*/g) ?? [],
   );
 
 /**
