@@ -50,12 +50,12 @@ const defaultPorts: Readonly<Record<ProxyProtocol, number>> = {
 
 const isProtocol = (s: string): s is ProxyProtocol => (protocols as ReadonlyArray<string>).includes(s);
 
-const decode = (s: string): string =>
-  E.getOrElse(() => s)(
-    E.tryCatch(
-      () => decodeURIComponent(s),
-      () => s,
-    ),
+/** A credential's `%`-escapes decoded; a broken one (`%zz`, `%E0%A4%A`, a lone `%`) is refused. */
+const decodeCredential = (part: 'user' | 'password', s: string): E.Either<YqcloudError, string> =>
+  E.tryCatch(
+    () => decodeURIComponent(s),
+    // The credential is not echoed.
+    () => invalidRequest('proxy', `the proxy ${part} holds a broken %-escape; write a literal % as %25`),
   );
 
 /**
@@ -111,15 +111,27 @@ export const parseProxy = (input: string): E.Either<YqcloudError, ProxyConfig> =
       if (url.hostname === '') return E.left(invalidRequest('proxy', `no host in ${redacted}`));
       if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
         return E.left(invalidRequest('proxy', `a proxy URL has no path, query or fragment: ${redacted}`));
-      const credentials: readonly [string, string] | undefined =
-        url.username === '' && url.password === '' ? undefined : [decode(url.username), decode(url.password)];
-      return E.right({
-        protocol: scheme,
-        url: input,
-        redacted,
-        host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: url.port === '' ? defaultPorts[scheme] : Number(url.port),
+      const credentials: E.Either<YqcloudError, readonly [string, string] | undefined> =
+        url.username === '' && url.password === ''
+          ? E.right(undefined)
+          : pipe(
+              E.Do,
+              E.apS('user', decodeCredential('user', url.username)),
+              E.apS('password', decodeCredential('password', url.password)),
+              E.map(({ user, password }) => [user, password] as const),
+            );
+      return pipe(
         credentials,
-      });
+        E.map(
+          (decoded): ProxyConfig => ({
+            protocol: scheme,
+            url: input,
+            redacted,
+            host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: url.port === '' ? defaultPorts[scheme] : Number(url.port),
+            credentials: decoded,
+          }),
+        ),
+      );
     }),
   );

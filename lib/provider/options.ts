@@ -9,6 +9,7 @@ import type { AxiosInstance } from 'axios';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders, type Headers } from '../core/headers.js';
 import { redactCredentials } from '../core/proxy.js';
+import { ownSnapshot } from '../core/snapshot.js';
 import type { Transport } from '../http/transport.js';
 
 /**
@@ -140,6 +141,7 @@ const isCa = (u: unknown): u is string | Uint8Array =>
 
 /**
  * Validates provider options without throwing: defaults filled, or an `InvalidRequest` error.
+ * The options are read once, through their own properties only (see `ownSnapshot`).
  *
  * @example
  * ```ts
@@ -151,10 +153,9 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
   if (typeof u !== 'object' || u === null || Array.isArray(u))
     return E.left(invalidRequest('', 'provider options must be an object'));
   return pipe(
-    E.tryCatch(
-      () => ({ ...(u as Record<string, unknown>) }),
-      () => invalidRequest('', 'provider options could not be read'),
-    ),
+    ownSnapshot(u),
+    E.mapLeft((e) => invalidRequest('', `provider options ${e.message}`)),
+    E.map((o) => o as Readonly<Record<string, unknown>>),
     E.filterOrElse(
       (o) => Object.keys(o).every((key) => optionKeys.has(key)),
       (o) =>

@@ -9,7 +9,9 @@ import { pipe } from '#fp-ts/function.js';
 import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Chunk } from '../core/chunk.js';
-import type { YqcloudError } from '../core/error.js';
+import { mergeHeaders } from '../core/headers.js';
+import { invalidRequest, type YqcloudError } from '../core/error.js';
+import { ownSnapshot } from '../core/snapshot.js';
 import { validateRequest, type ChatRequest, type ModelSet } from '../core/request.js';
 import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
 import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudProviderOptions } from './options.js';
@@ -85,9 +87,12 @@ export class YqcloudProvider {
    * ```
    */
   static fromOptions(options: unknown): E.Either<YqcloudError, YqcloudProvider> {
+    // One read of the caller's object: the copy is validated and then built from.
     return pipe(
-      validateProviderOptions(options),
-      E.map(() => new YqcloudProvider(options as YqcloudProviderOptions)),
+      ownSnapshot(options === undefined ? {} : options),
+      E.mapLeft((e) => invalidRequest('', `provider options ${e.message}`)),
+      E.chainFirst(validateProviderOptions),
+      E.map((snapshot) => new YqcloudProvider(snapshot as YqcloudProviderOptions)),
     );
   }
 
@@ -121,7 +126,7 @@ export class YqcloudProvider {
         request: {
           url: config.apiEndpoint,
           method: 'POST',
-          headers: requestHeaders(this.url, config.headers, owned.inBrowser),
+          headers: requestHeaders(this.url, mergeHeaders(config.headers, valid.headers), owned.inBrowser),
           body: JSON.stringify(buildPayload(conversation, valid.stream)),
           proxy: valid.proxy,
         },
