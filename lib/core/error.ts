@@ -217,6 +217,33 @@ export const withPartialText =
     e.partialText === partialText ? e : new YqcloudError(e.kind, e.message, { ...fieldsOf(e), partialText });
 
 /**
+ * A copy of `e` whose message, body and cause's message went through `redact` (for secrets a
+ * server echoed); `e` itself is left as it is.
+ *
+ * @example
+ * ```ts
+ * withRedactedText((t) => t.replaceAll('s3cret', '***'))(httpError(407, 'echo s3cret')).body; // 'echo ***'
+ * ```
+ */
+export const withRedactedText =
+  (redact: (text: string) => string) =>
+  (e: YqcloudError): YqcloudError => {
+    const { cause, body } = e;
+    const redactedCause =
+      cause instanceof Error
+        ? Object.assign(new Error(redact(cause.message)), {
+            name: cause.name,
+            code: (cause as { code?: unknown }).code,
+          })
+        : cause;
+    return new YqcloudError(e.kind, redact(e.message), {
+      ...fieldsOf(e),
+      ...(body === undefined ? {} : { body: redact(body) }),
+      ...(redactedCause === undefined ? {} : { cause: redactedCause }),
+    });
+  };
+
+/**
  * A bad request or option; nothing was sent.
  *
  * @example

@@ -6,6 +6,7 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import { invalidRequest, type YqcloudError } from './error.js';
+import { redactUrlsIn } from './redact.js';
 
 /**
  * The proxy schemes the HTTP layer can tunnel through.
@@ -60,7 +61,7 @@ const decodeCredential = (part: 'user' | 'password', s: string): E.Either<Yqclou
 
 /**
  * Replaces the `user:password@` of every URL in a text with `***@` (up to the authority's last
- * `@`, as URL parsers read it, so a password holding `@` is hidden whole).
+ * `@`, as URL parsers read it, so a password holding `@` is hidden whole); see `redact.ts`.
  *
  * @example
  * ```ts
@@ -68,8 +69,7 @@ const decodeCredential = (part: 'user' | 'password', s: string): E.Either<Yqclou
  * redactCredentials('http://bob:p@ss@proxy:8080');       // 'http://***@proxy:8080'
  * ```
  */
-export const redactCredentials = (text: string): string =>
-  text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\\\s]*@/gi, '$1***@');
+export const redactCredentials: (text: string) => string = redactUrlsIn;
 
 /**
  * The URL without its credentials. When the input has an `@` and the parser found a path, query

@@ -9,7 +9,7 @@ import axios, { type AxiosInstance } from 'axios';
 import * as O from '#fp-ts/Option.js';
 import { Observable } from 'rxjs';
 import { invalidRequest, networkError, type YqcloudError } from '../core/error.js';
-import { redactCredentials } from '../core/proxy.js';
+import { redactUrl } from '../core/redact.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { AgentPool } from './agents.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
@@ -71,7 +71,7 @@ export const axiosTransport =
       try {
         target = new URL(request.url);
       } catch {
-        subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactCredentials(request.url)}`));
+        subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactUrl(request.url)}`));
         return;
       }
       const agent = options.agents.agentFor(target, O.toUndefined(request.proxy));

@@ -8,7 +8,7 @@ import { pipe } from '#fp-ts/function.js';
 import type { AxiosInstance } from 'axios';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders, type Headers } from '../core/headers.js';
-import { redactCredentials } from '../core/proxy.js';
+import { redactUrl } from '../core/redact.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import type { Transport } from '../http/transport.js';
 
@@ -115,7 +115,7 @@ const checkEndpoint = (u: unknown): Check<string> => {
   return pipe(
     E.tryCatch(
       () => new URL(u),
-      () => invalidRequest('apiEndpoint', `not a URL: ${JSON.stringify(redactCredentials(u))}`),
+      () => invalidRequest('apiEndpoint', `not a URL: ${JSON.stringify(redactUrl(u))}`),
     ),
     E.filterOrElse(
       (url) => url.protocol === 'http:' || url.protocol === 'https:',

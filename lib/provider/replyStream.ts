@@ -14,8 +14,11 @@ import {
   invalidRequest,
   responseTooLarge,
   withPartialText,
+  withRedactedText,
   YqcloudError,
 } from '../core/error.js';
+import { redactText } from '../core/redact.js';
+import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
 import { redactCredentials } from '../core/proxy.js';
 import { toNetworkError } from '../http/toNetworkError.js';
@@ -43,6 +46,8 @@ export interface ReplyPlan {
   readonly now: () => number;
   /** Where the reply keeps its long pieces (by default blocks of its own, not reused). */
   readonly pool?: BlockPool | undefined;
+  /** The credentials this request carries (endpoint userinfo, proxy), kept out of every error. */
+  readonly secrets?: ReadonlyArray<string> | undefined;
 }
 
 /**
@@ -97,6 +102,8 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
     const reply = createReplyText(plan.pool);
+    const secrets = plan.secrets ?? [];
+    const redact = (text: string): string => redactText(text, secrets);
     let status = 0;
     let ok = false;
     let head: Readonly<Record<string, string>> = {};
@@ -106,7 +113,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
 
     const fail = (e: unknown): void => {
       const error = e instanceof YqcloudError ? e : toNetworkError(e);
-      subscriber.error(withPartialText(reply.deliveredText())(error));
+      subscriber.error(pipe(error, withPartialText(reply.deliveredText()), withRedactedText(redact)));
     };
 
     const emit = (piece: string): void => {

@@ -18,6 +18,7 @@ import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudP
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
 import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js';
 import { replyStream } from './replyStream.js';
+import { requestSecrets } from './requestSecrets.js';
 
 /** The endpoint as given, when it is a string that can be read without throwing. */
 const givenEndpoint = (options: unknown): string =>
@@ -135,6 +136,7 @@ export class YqcloudProvider {
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
         pool: (this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap))),
+        secrets: requestSecrets(config.apiEndpoint, valid.proxy),
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
