@@ -148,7 +148,8 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         status = event.status;
         head = event.headers;
         ok = status >= 200 && status < 300;
-        if (status >= 300 && status < 400) fail(httpFailure());
+        // A redirect is not followed, and a 1xx as the final answer (a 101) is no reply.
+        if (status < 200 || (status >= 300 && status < 400)) fail(httpFailure());
         return;
       }
       bytes += utf8Length(event.data);
