@@ -91,6 +91,7 @@ export interface YqcloudErrorInit {
   readonly reason?: BlockReason;
   readonly limitBytes?: number;
   readonly cause?: unknown;
+  readonly attempts?: ReadonlyArray<YqcloudError>;
 }
 
 /**
@@ -135,6 +136,8 @@ export class YqcloudError extends Error {
   declare readonly reason?: BlockReason;
   /** The byte limit that was passed (`ResponseTooLarge`). */
   declare readonly limitBytes?: number;
+  /** Each failed attempt, first to last, when `retryTransient` retried or gave up on `Retry-After`. */
+  declare readonly attempts?: ReadonlyArray<YqcloudError>;
 
   /**
    * Prefer the constructors of this module (`invalidRequest`, `httpError`, …),
@@ -153,6 +156,7 @@ export class YqcloudError extends Error {
     if (init.path !== undefined) this.path = init.path;
     if (init.reason !== undefined) this.reason = init.reason;
     if (init.limitBytes !== undefined) this.limitBytes = init.limitBytes;
+    if (init.attempts !== undefined) this.attempts = init.attempts;
   }
 
   /**
@@ -184,6 +188,7 @@ export class YqcloudError extends Error {
       ...(this.path === undefined ? {} : { path: this.path }),
       ...(this.reason === undefined ? {} : { reason: this.reason }),
       ...(this.limitBytes === undefined ? {} : { limitBytes: this.limitBytes }),
+      ...(this.attempts === undefined ? {} : { attempts: this.attempts.map((a) => a.toJSON()) }),
       ...(cause instanceof Error ? { cause: { name: cause.name, message: cause.message } } : {}),
     };
   }
@@ -201,7 +206,21 @@ const fieldsOf = (e: YqcloudError): YqcloudErrorInit => ({
   ...(e.reason === undefined ? {} : { reason: e.reason }),
   ...(e.limitBytes === undefined ? {} : { limitBytes: e.limitBytes }),
   ...(e.cause === undefined ? {} : { cause: e.cause }),
+  ...(e.attempts === undefined ? {} : { attempts: e.attempts }),
 });
+
+/**
+ * A copy of `e` recording the attempts made, its message followed by `note`.
+ *
+ * @example
+ * ```ts
+ * withAttempts([first, last], ' (gave up after 2 attempts)')(last).attempts?.length; // 2
+ * ```
+ */
+export const withAttempts =
+  (attempts: ReadonlyArray<YqcloudError>, note: string) =>
+  (e: YqcloudError): YqcloudError =>
+    new YqcloudError(e.kind, `${e.message}${note}`, { ...fieldsOf(e), attempts });
 
 /**
  * A copy of `e` with `partialText` set; `e` itself is left as it is.
