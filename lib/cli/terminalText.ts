@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { redactText } from '../core/redact.js';
 
 // Whole escape sequences first (OSC … BEL/ST, DCS/SOS/PM/APC … ST, CSI … final byte), so their
 // printable middle does not remain as noise, then every C0 (but \n and \t), DEL and C1 left.
@@ -24,12 +23,16 @@ const controlCharacters = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
  */
 export const stripControls = (text: string): string => text.replace(escapeSequences, '').replace(controlCharacters, '');
 
+/** The userinfo of any URL in a text (to its last `@` before a space), as `***`. */
+const urlUserinfo = /([a-z][a-z0-9+.-]*:\/\/)\S*@/gi;
+
 /**
- * A line for stderr: URL credentials redacted, control characters stripped.
+ * A line for stderr: URL credentials redacted (the library's messages already are; this also
+ * covers a line that did not come from it), control characters stripped.
  *
  * @example
  * ```ts
  * terminalLine('HTTP 500: \x1b[2Jboom'); // 'HTTP 500: boom'
  * ```
  */
-export const terminalLine = (text: string): string => stripControls(redactText(text));
+export const terminalLine = (text: string): string => stripControls(text).replace(urlUserinfo, '$1***@');
