@@ -41,8 +41,8 @@ const port = (value: string): number => {
 
 const fault = (value: string): Fault => {
   const parsed = faultFromHeader(value);
-  if (typeof parsed === 'string') throw new InvalidArgumentError(parsed);
-  return parsed;
+  if (parsed._tag === 'Left') throw new InvalidArgumentError(parsed.left);
+  return parsed.right;
 };
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
