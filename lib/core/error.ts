@@ -237,7 +237,7 @@ export const withPartialText =
 
 /**
  * A copy of `e` whose message, body and cause's message went through `redact` (for secrets a
- * server echoed); `e` itself is left as it is.
+ * server echoed); `e` itself when `redact` changes none of them.
  *
  * @example
  * ```ts
@@ -248,6 +248,11 @@ export const withRedactedText =
   (redact: (text: string) => string) =>
   (e: YqcloudError): YqcloudError => {
     const { cause, body } = e;
+    const unchanged =
+      redact(e.message) === e.message &&
+      (body === undefined || redact(body) === body) &&
+      (!(cause instanceof Error) || redact(cause.message) === cause.message);
+    if (unchanged) return e;
     const redactedCause =
       cause instanceof Error
         ? Object.assign(new Error(redact(cause.message)), {

@@ -59,6 +59,7 @@ export interface RefusalRule {
  */
 export const refusalRules: ReadonlyArray<RefusalRule> = [
   { start: banPrefix, reason: 'ip-banned' },
+  { start: 'sorry，您的ip已由于触发防滥用检测而被封禁', reason: 'ip-banned' },
   { start: englishBanPrefix, reason: 'ip-banned' },
   { start: abnormalTrafficPrefix, reason: 'abnormal-traffic' },
   { start: '<!doctype html', reason: 'html-page' },
@@ -93,6 +94,9 @@ export type Verdict =
   | { readonly _tag: 'Text' }
   | { readonly _tag: 'Blocked'; readonly reason: BlockReason };
 
+/** Whitespace, and the invisible characters a body may start with (zero-width spaces, joiners, BOM). */
+const leadingBlank = /^[\s\u200b-\u200d\u2060\ufeff]+/u;
+
 const undecided: Verdict = { _tag: 'Undecided' };
 const textVerdict: Verdict = { _tag: 'Text' };
 
@@ -110,7 +114,7 @@ const textVerdict: Verdict = { _tag: 'Text' };
  * ```
  */
 export const classifyStart = (start: string): Verdict => {
-  const trimmed = start.toLowerCase().trimStart();
+  const trimmed = start.toLowerCase().replace(leadingBlank, '');
   if (trimmed === '') return start.length <= maxLeadingWhitespace ? undecided : textVerdict;
   let open = false;
   for (const rule of loweredRules) {

@@ -17,7 +17,7 @@ import {
   withRedactedText,
   YqcloudError,
 } from '../core/error.js';
-import { redactText } from '../core/redact.js';
+import { redactText, redactUrl } from '../core/redact.js';
 import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
 import { redactCredentials } from '../core/proxy.js';
@@ -139,7 +139,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         errorBody.slice(0, excerptChars),
         O.toUndefined(parseRetryAfter(head['retry-after'], plan.now())),
         status >= 300 && status < 400
-          ? `redirect${head.location === undefined ? '' : ` to ${redactCredentials(head.location)}`} not followed`
+          ? `redirect${head.location === undefined ? '' : ` to ${redactUrl(head.location)}`} not followed`
           : undefined,
       );
 

@@ -145,6 +145,7 @@ describe('hardening: answers that must settle correctly', function () {
       ['Sorry, your IP has been blocked due to triggering anti-abuse detection, please try again later', 'ip-banned'],
       ['\n\nsorry, YOUR IP HAS BEEN BLOCKED DUE TO TRIGGERING ANTI-ABUSE DETECTION.', 'ip-banned'],
       ['\ufeff  <!doctype html><p>gateway</p>', 'html-page'],
+      ['\u200b\u3000sorry，您的ip已由于触发防滥用检测而被封禁', 'ip-banned'],
     ];
     let server: LoopbackServer;
     let body = '';

@@ -126,6 +126,20 @@ describe('hardening: secrets stay secret', function () {
       expectNoSecret(error, ['EndP0intPass', base64('bob:EndP0intPass')]);
     });
 
+    it('a redirect whose Location carries unparseable credentials', async () => {
+      const redirect = await startLoopbackServer((_req, res) => {
+        res.writeHead(302, { location: 'http://carol:Re#d1rect@elsewhere.example/api' });
+        res.end();
+      });
+      const provider = new YqcloudProvider({ apiEndpoint: redirect.endpoint });
+      const { error } = await collect(provider.create(hello));
+      provider.destroy();
+      await redirect.close();
+      expect(error).to.have.property('status', 302);
+      expect((error as YqcloudError).message).to.include('elsewhere.example');
+      expectNoSecret(error, ['Re#d1rect', 'carol:Re']);
+    });
+
     it('a 200 HTML page echoing the request (Blocked excerpt), with the value in table cells', async () => {
       const endpoint = html200.endpoint.replace('http://', 'http://bob:Html0Pass@');
       const provider = new YqcloudProvider({ apiEndpoint: endpoint });
