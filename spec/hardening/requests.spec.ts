@@ -84,7 +84,6 @@ describe('hardening: requests that must never leave as sent', () => {
       },
       now: () => 7,
       conversation: { model: 'gpt-4', userId: '#/chat/7', messageHistory: [] },
-      content: 'polluted content',
       returnConversation: true,
       model: 'gpt-5',
     } as const;
