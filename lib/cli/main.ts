@@ -60,7 +60,8 @@ const program = new Command('yqcloud-rx')
   .exitOverride((e) => {
     process.exit(e.exitCode === 0 ? 0 : exitCodes.InvalidRequest);
   })
-  .configureOutput({ outputError: (text, write) => write(text) });
+  // Usage errors echo the arguments: no control character of theirs reaches the terminal either.
+  .configureOutput({ outputError: (text, write) => write(terminalLine(text)) });
 
 program
   .command('chat')

@@ -177,6 +177,13 @@ describe('hardening: the command line', function () {
       expect(run.stderr).to.not.include('\x9b');
     });
 
+    it("a usage error echoing an argument's escape sequences: stderr holds none of them", async () => {
+      const run = await cli(['chat', `--bogus${hostile.replace('\x00', '')}`, 'hi']);
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.include('--bogus');
+      expect(run.stderr, JSON.stringify(run.stderr)).to.not.match(controlChars);
+    });
+
     it('an error body on a terminal: the screen gets none of them either', async () => {
       answer = { status: 502, body: `bad gateway${hostile}` };
       const run = await onTerminal(['chat', '--endpoint', server.endpoint, 'hi']);
