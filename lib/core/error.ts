@@ -210,19 +210,6 @@ const fieldsOf = (e: YqcloudError): YqcloudErrorInit => ({
 });
 
 /**
- * A copy of `e` recording the attempts made, its message followed by `note`.
- *
- * @example
- * ```ts
- * withAttempts([first, last], ' (gave up after 2 attempts)')(last).attempts?.length; // 2
- * ```
- */
-export const withAttempts =
-  (attempts: ReadonlyArray<YqcloudError>, note: string) =>
-  (e: YqcloudError): YqcloudError =>
-    new YqcloudError(e.kind, `${e.message}${note}`, { ...fieldsOf(e), attempts });
-
-/**
  * A copy of `e` with `partialText` set; `e` itself is left as it is.
  *
  * @example
@@ -234,38 +221,6 @@ export const withPartialText =
   (partialText: string) =>
   (e: YqcloudError): YqcloudError =>
     e.partialText === partialText ? e : new YqcloudError(e.kind, e.message, { ...fieldsOf(e), partialText });
-
-/**
- * A copy of `e` whose message, body and cause's message went through `redact` (for secrets a
- * server echoed); `e` itself when `redact` changes none of them.
- *
- * @example
- * ```ts
- * withRedactedText((t) => t.replaceAll('s3cret', '***'))(httpError(407, 'echo s3cret')).body; // 'echo ***'
- * ```
- */
-export const withRedactedText =
-  (redact: (text: string) => string) =>
-  (e: YqcloudError): YqcloudError => {
-    const { cause, body } = e;
-    const unchanged =
-      redact(e.message) === e.message &&
-      (body === undefined || redact(body) === body) &&
-      (!(cause instanceof Error) || redact(cause.message) === cause.message);
-    if (unchanged) return e;
-    const redactedCause =
-      cause instanceof Error
-        ? Object.assign(new Error(redact(cause.message)), {
-            name: cause.name,
-            code: (cause as { code?: unknown }).code,
-          })
-        : cause;
-    return new YqcloudError(e.kind, redact(e.message), {
-      ...fieldsOf(e),
-      ...(body === undefined ? {} : { body: redact(body) }),
-      ...(redactedCause === undefined ? {} : { cause: redactedCause }),
-    });
-  };
 
 /**
  * A bad request or option; nothing was sent.

@@ -2,7 +2,8 @@ import * as E from '#fp-ts/Either.js';
 import { pipe as fpPipe } from '#fp-ts/function.js';
 import { asyncScheduler, defer, retry, tap, throwError, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import { invalidRequest, withAttempts, YqcloudError } from '../core/error.js';
+import { invalidRequest, YqcloudError } from '../core/error.js';
+import { withAttempts } from '../core/errorCopy.js';
 import { durationMs, nonNegative, optionsObject, schedulerOption } from './options.js';
 
 /**

@@ -14,9 +14,9 @@ import {
   invalidRequest,
   responseTooLarge,
   withPartialText,
-  withRedactedText,
   YqcloudError,
 } from '../core/error.js';
+import { withRedactedText } from '../core/errorCopy.js';
 import { redactText, redactUrl } from '../core/redact.js';
 import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';

@@ -10,10 +10,10 @@ import {
   networkError,
   responseTooLarge,
   timeoutError,
-  withAttempts,
   withPartialText,
   YqcloudError,
 } from '../../lib/core/error.js';
+import { withAttempts } from '../../lib/core/errorCopy.js';
 import { backoffDelay, isTransient, retryTransient } from '../../lib/operators/index.js';
 import { testScheduler } from '../support/marbles.js';
 
