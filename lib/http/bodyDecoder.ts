@@ -1,9 +1,8 @@
 /**
- * Decoding a compressed response body (`content-encoding` gzip, x-gzip, deflate, br; compress as
- * axios reads it) as it
- * arrives, so that a body cut short is an error instead of a reply that silently lost its end:
- * each piece is flushed at once (text streams as before), and the end of the body is a full
- * finish, which fails on an incomplete stream.
+ * Decoding a compressed response body (`content-encoding` gzip, x-gzip, deflate, br; compress
+ * as axios reads it) as it arrives, so that a body cut short is an error instead of a reply that
+ * silently lost its end: each piece is flushed at once (text streams as before), and the end of
+ * the body is a full finish, which fails on an incomplete stream.
  *
  * @module
  */
