@@ -16,10 +16,11 @@ import {
   type Message,
 } from '../index.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { loadConversation, saveConversation } from './conversationFile.js';
+import { checkSavable, loadConversation, saveConversation } from './conversationFile.js';
 import { describeError } from './describeError.js';
 import { exitCodes } from './exitCodes.js';
 import { startSpinner } from './spinner.js';
+import { stripControls, terminalLine } from './terminalText.js';
 
 /**
  * The options of `yqcloud-rx chat`, as parsed.
@@ -84,14 +85,25 @@ const readAll = async (stream: NodeJS.ReadStream): Promise<string> => {
   return Buffer.concat(pieces).toString('utf8');
 };
 
-const red = (io: ChatIo, options: ChatOptions, line: string): string =>
-  options.color !== false && io.stderr.isTTY === true && process.env.NO_COLOR === undefined
-    ? `\x1b[31m${line}\x1b[0m`
-    : line;
+/** An error line for stderr: secrets redacted, control characters stripped, red on a colour terminal. */
+const errorLine = (io: ChatIo, options: ChatOptions, text: string): string => {
+  const line = terminalLine(text);
+  return `${
+    options.color !== false && io.stderr.isTTY === true && process.env.NO_COLOR === undefined
+      ? `\x1b[31m${line}\x1b[0m`
+      : line
+  }\n`;
+};
+
+const noPrompt = 'yqcloud-rx: InvalidRequest: no prompt (give it as arguments or on stdin)\n';
 
 const exitCodeOf = (e: unknown): number => (e instanceof YqcloudError ? exitCodes[e.kind] : exitCodes.unexpected);
 
+/** Opens what a session needs; what can fail is checked first, so nothing is left open on failure. */
 const openSession = async (options: ChatOptions): Promise<Session> => {
+  const file = options.conversation;
+  const conversation = file === undefined ? undefined : await loadConversation(file);
+  if (file !== undefined) await checkSavable(file);
   const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
   const endpoint = emulator?.apiEndpoint ?? options.endpoint;
   const provider = new YqcloudProvider(endpoint === undefined ? {} : { apiEndpoint: endpoint });
@@ -105,7 +117,6 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
         });
   const retries =
     options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
-  const conversation = options.conversation === undefined ? undefined : await loadConversation(options.conversation);
   return {
     provider,
     emulator,
@@ -177,7 +188,8 @@ const runTurn = (
                 : chunk;
             io.stdout.write(`${JSON.stringify(line)}\n`);
           } else if (chunk.type === 'text') {
-            io.stdout.write(chunk.text);
+            // A terminal gets no control characters from the service; a pipe gets the bytes as sent.
+            io.stdout.write(io.stdout.isTTY === true ? stripControls(chunk.text) : chunk.text);
             wroteText = true;
           }
           if (chunk.type === 'conversation') {
@@ -197,7 +209,7 @@ const report = (io: ChatIo, options: ChatOptions, outcome: TurnOutcome): number 
     io.stderr.write('cancelled\n');
     return exitCodes.interrupted;
   }
-  io.stderr.write(`${red(io, options, `yqcloud-rx: ${describeError(outcome.error)}`)}\n`);
+  io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(outcome.error)}`));
   return exitCodeOf(outcome.error);
 };
 
@@ -265,19 +277,25 @@ export const runChat = async (
   options: ChatOptions,
   io: ChatIo,
 ): Promise<number> => {
+  const given = promptWords.join(' ');
+  // An empty argument ("") is refused as empty stdin is, before anything is opened.
+  if (promptWords.length > 0 && given.trim() === '') {
+    io.stderr.write(noPrompt);
+    return exitCodes.InvalidRequest;
+  }
   let session: Session;
   try {
     session = await openSession(options);
   } catch (e: unknown) {
-    io.stderr.write(`${red(io, options, `yqcloud-rx: ${describeError(e)}`)}\n`);
+    io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(e)}`));
     return exitCodeOf(e);
   }
   try {
-    if (promptWords.length > 0) return await oneShot(session, options, io, promptWords.join(' '));
+    if (promptWords.length > 0) return await oneShot(session, options, io, given);
     if (io.stdin.isTTY === true) return await repl(session, options, io);
     const prompt = (await readAll(io.stdin)).trim();
     if (prompt === '') {
-      io.stderr.write('yqcloud-rx: InvalidRequest: no prompt (give it as arguments or on stdin)\n');
+      io.stderr.write(noPrompt);
       return exitCodes.InvalidRequest;
     }
     return await oneShot(session, options, io, prompt);

@@ -4,8 +4,19 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { Conversation, YqcloudError } from '../index.js';
+
+/** A system error without the paths Node appends (`…, open '/dir/x.json.1234'`). */
+const reasonOf = (e: unknown): string => {
+  if (!(e instanceof Error)) return String(e);
+  return typeof (e as NodeJS.ErrnoException).code === 'string' ? (e.message.split(',')[0] ?? e.message) : e.message;
+};
+
+const cannot = (file: string, what: string, e: unknown): YqcloudError =>
+  new YqcloudError('InvalidRequest', `--conversation ${file}: ${what} (${reasonOf(e)})`, { path: 'conversation' });
 
 /**
  * The conversation in `file`, `undefined` when the file does not exist; a file that is not a
@@ -18,17 +29,17 @@ import { Conversation, YqcloudError } from '../index.js';
  */
 export const loadConversation = async (file: string): Promise<Conversation | undefined> => {
   if (!existsSync(file)) return undefined;
+  let content: string;
+  try {
+    content = await readFile(file, 'utf8');
+  } catch (e: unknown) {
+    throw cannot(file, 'cannot be read', e);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(content);
   } catch (e: unknown) {
-    throw new YqcloudError(
-      'InvalidRequest',
-      `--conversation ${file}: not JSON (${e instanceof Error ? e.message : String(e)})`,
-      {
-        path: 'conversation',
-      },
-    );
+    throw cannot(file, 'not JSON', e);
   }
   const decoded = Conversation.fromJson(json);
   if (decoded._tag === 'Left')
@@ -39,8 +50,28 @@ export const loadConversation = async (file: string): Promise<Conversation | und
 };
 
 /**
- * Writes the conversation to `file` atomically: a temporary file beside it, then a rename, so a
- * crash never leaves a half-written file.
+ * Fails with `InvalidRequest` when `file` could not be saved: its directory is missing or not a
+ * directory, or the file itself is a directory. Checked before anything is sent.
+ *
+ * @example
+ * ```ts
+ * await checkSavable('chat.json');
+ * ```
+ */
+export const checkSavable = async (file: string): Promise<void> => {
+  try {
+    if (!(await stat(dirname(file))).isDirectory()) throw new Error(`${dirname(file)} is not a directory`);
+  } catch (e: unknown) {
+    throw cannot(file, 'cannot be saved', e);
+  }
+  if (existsSync(file) && (await stat(file)).isDirectory())
+    throw cannot(file, 'cannot be saved', new Error('it is a directory'));
+};
+
+/**
+ * Writes the conversation to `file` atomically (write-file-atomic: a temporary file beside it,
+ * fsync, then a rename), so a crash never leaves a half-written file. A failure is an
+ * `InvalidRequest` error naming the file.
  *
  * @example
  * ```ts
@@ -48,12 +79,9 @@ export const loadConversation = async (file: string): Promise<Conversation | und
  * ```
  */
 export const saveConversation = async (file: string, conversation: Conversation): Promise<void> => {
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
-    await writeFile(temporary, `${JSON.stringify(Conversation.toJson(conversation), null, 2)}\n`, 'utf8');
-    await rename(temporary, file);
+    await writeFileAtomic(file, `${JSON.stringify(Conversation.toJson(conversation), null, 2)}\n`, { fsync: true });
   } catch (e: unknown) {
-    await rm(temporary, { force: true });
-    throw e;
+    throw cannot(file, 'cannot be saved', e);
   }
 };

@@ -12,9 +12,11 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../emulator/index.js';
 import { runChat, type ChatOptions } from './chat.js';
+import { terminalLine } from './terminalText.js';
 import { exitCodes, exitCodeTable } from './exitCodes.js';
 import { serveCommand } from './serve.js';
 
@@ -40,8 +42,8 @@ const port = (value: string): number => {
 
 const fault = (value: string): Fault => {
   const parsed = faultFromHeader(value);
-  if (typeof parsed === 'string') throw new InvalidArgumentError(parsed);
-  return parsed;
+  if (parsed._tag === 'Left') throw new InvalidArgumentError(parsed.left);
+  return parsed.right;
 };
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -49,12 +51,18 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  readonly version: string;
+};
+
 const program = new Command('yqcloud-rx')
   .description('Chat with the Yqcloud service (or its embedded emulator), streaming the reply as it arrives.')
+  .version(version, '-V, --version', 'print the version of yqcloud-rx')
   .exitOverride((e) => {
     process.exit(e.exitCode === 0 ? 0 : exitCodes.InvalidRequest);
   })
-  .configureOutput({ outputError: (text, write) => write(text) });
+  // Usage errors echo the arguments: no control character of theirs reaches the terminal either.
+  .configureOutput({ outputError: (text, write) => write(terminalLine(text)) });
 
 program
   .command('chat')
@@ -122,7 +130,7 @@ program
       });
     } catch (e: unknown) {
       process.stderr.write(
-        `yqcloud-rx: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}\n`,
+        `${terminalLine(`yqcloud-rx: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`)}\n`,
       );
       process.exitCode = exitCodes.unexpected;
       return;

@@ -152,6 +152,7 @@ export type YqcloudErrorOf<K extends ErrorKind> = YqcloudError & { readonly kind
 export type YqcloudErrorInit<K extends ErrorKind = ErrorKind> = ErrorFields[K] & {
   readonly partialText?: string;
   readonly cause?: unknown;
+  readonly attempts?: ReadonlyArray<YqcloudError>;
 };
 
 /**
@@ -203,6 +204,8 @@ export class YqcloudError extends Error {
   readonly kind: ErrorKind;
   /** The text delivered to the subscriber before this failure. */
   readonly partialText: string;
+  /** Each failed attempt, first to last, when `retryTransient` retried or gave up on `Retry-After`. */
+  declare readonly attempts?: ReadonlyArray<YqcloudError>;
 
   /**
    * Prefer the constructors of this module (`invalidRequest`, `httpError`, …),
@@ -214,6 +217,7 @@ export class YqcloudError extends Error {
     this.kind = kind;
     this.partialText = init.partialText ?? '';
     Object.assign(this, presentFields(init));
+    if (init.attempts !== undefined) this.attempts = init.attempts;
   }
 
   /**
@@ -237,6 +241,7 @@ export class YqcloudError extends Error {
       message: this.message,
       partialText: this.partialText,
       ...presentFields(this),
+      ...(this.attempts === undefined ? {} : { attempts: this.attempts.map((a) => a.toJSON()) }),
       ...(cause instanceof Error ? { cause: { name: cause.name, message: cause.message } } : {}),
     };
   }
@@ -253,17 +258,44 @@ export class YqcloudError extends Error {
 export const withPartialText =
   (partialText: string) =>
   (e: YqcloudError): YqcloudError =>
-    e.partialText === partialText ? e : rebuilt(e, e.message, partialText);
+    e.partialText === partialText ? e : copyError(e, { partialText });
 
-/** `e` again with another message and partial text, its kind, fields and cause kept. */
-const rebuilt = (e: YqcloudError, message: string, partialText: string): YqcloudError =>
-  new YqcloudError(
+/**
+ * What {@link copyError} may change: the message, the partial text, the body excerpt, the cause
+ * and the attempts; the kind and its other fields stay.
+ */
+export interface ErrorChanges {
+  readonly message?: string;
+  readonly partialText?: string;
+  readonly body?: string;
+  readonly cause?: unknown;
+  readonly attempts?: ReadonlyArray<YqcloudError>;
+}
+
+/**
+ * A copy of `e` with `changes` applied, its kind and fields kept; `e` itself is left as it is.
+ *
+ * @example
+ * ```ts
+ * copyError(httpError(503, 'busy'), { partialText: 'Hel' }).status; // 503
+ * ```
+ */
+export const copyError = (e: YqcloudError, changes: ErrorChanges): YqcloudError => {
+  const { message = e.message, partialText = e.partialText, cause = e.cause, attempts = e.attempts } = changes;
+  return new YqcloudError(
     ...([
       e.kind,
       message,
-      { ...presentFields(e), ...(e.cause === undefined ? {} : { cause: e.cause }), partialText },
+      {
+        ...presentFields(e),
+        ...(changes.body === undefined ? {} : { body: changes.body }),
+        ...(cause === undefined ? {} : { cause }),
+        ...(attempts === undefined ? {} : { attempts }),
+        partialText,
+      },
     ] as YqcloudErrorArgs),
   );
+};
 
 /**
  * A bad request or option; nothing was sent.
@@ -378,4 +410,4 @@ export const responseTooLarge = (limitBytes: number): YqcloudError =>
 export const withMessage =
   (message: string) =>
   (e: YqcloudError): YqcloudError =>
-    rebuilt(e, message, e.partialText);
+    copyError(e, { message });

@@ -23,13 +23,52 @@ const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const badValue = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
- * Checks a header record: names are HTTP tokens, values are strings of visible ASCII, spaces,
- * tabs and Latin-1 characters (no CR, LF, NUL or other control character, nothing above U+00FF).
+ * Header names that frame the message or belong to one hop (RFC 9110 §7.6.1, RFC 9112): the
+ * HTTP layer sets them. From a caller, `content-length` would cut the body short (a server then
+ * reads its tail as a second request) or hang the request, and `transfer-encoding` would go out
+ * beside the real `content-length`. Any `proxy-*` name is refused as well.
+ *
+ * @example
+ * ```ts
+ * isFramingHeader('Content-Length'); // true
+ * isFramingHeader('x-trace-id');     // false
+ * ```
+ */
+export const framingHeaders: ReadonlyArray<string> = [
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'upgrade',
+  'keep-alive',
+  'te',
+  'trailer',
+  'expect',
+];
+
+/**
+ * Whether a header name is one the caller may not set (see {@link framingHeaders}), in any case.
+ *
+ * @example
+ * ```ts
+ * isFramingHeader('PROXY-Authorization'); // true
+ * ```
+ */
+export const isFramingHeader = (name: string): boolean => {
+  const lower = name.toLowerCase();
+  return framingHeaders.includes(lower) || lower.startsWith('proxy-');
+};
+
+/**
+ * Checks a header record: names are HTTP tokens and not framing or hop-by-hop headers
+ * ({@link isFramingHeader}), values are strings of visible ASCII, spaces, tabs and Latin-1
+ * characters (no CR, LF, NUL or other control character, nothing above U+00FF).
  *
  * @example
  * ```ts
  * validateHeaders({ 'x-trace': 'abc' });        // right({ 'x-trace': 'abc' })
  * validateHeaders({ 'x-a': 'v\r\nx-b: evil' }); // left(InvalidRequest)
+ * validateHeaders({ 'Content-Length': '11' });  // left(InvalidRequest 'headers.Content-Length: …')
  * ```
  */
 export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudError, HeaderRecord> => {
@@ -38,6 +77,13 @@ export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudE
   const out: Array<readonly [string, string]> = [];
   for (const [name, value] of Object.entries(u)) {
     if (!token.test(name)) return E.left(invalidRequest(`${path}.${name}`, 'not a valid header name'));
+    if (isFramingHeader(name))
+      return E.left(
+        invalidRequest(
+          `${path}.${name}`,
+          `"${name}" frames the message or belongs to one hop; the HTTP layer sets it, a caller may not`,
+        ),
+      );
     if (typeof value !== 'string') return E.left(invalidRequest(`${path}.${name}`, 'a header value must be a string'));
     if (badValue.test(value))
       return E.left(

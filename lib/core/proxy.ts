@@ -6,6 +6,7 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import { invalidRequest, type YqcloudError } from './error.js';
+import { redactUrlsIn } from './redact.js';
 
 /**
  * The proxy schemes the HTTP layer can tunnel through.
@@ -51,18 +52,17 @@ const defaultPorts: Readonly<Record<ProxyProtocol, number>> = {
 
 const isProtocol = (s: string): s is ProxyProtocol => (protocols as ReadonlyArray<string>).includes(s);
 
-/** `s` percent-decoded, or as it is when it holds a malformed escape. */
-const decode = (s: string): string => {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-};
+/** A credential's `%`-escapes decoded; a broken one (`%zz`, `%E0%A4%A`, a lone `%`) is refused. */
+const decodeCredential = (part: 'user' | 'password', s: string): E.Either<YqcloudError, string> =>
+  E.tryCatch(
+    () => decodeURIComponent(s),
+    // The credential is not echoed.
+    () => invalidRequest('proxy', `the proxy ${part} holds a broken %-escape; write a literal % as %25`),
+  );
 
 /**
  * Replaces the `user:password@` of every URL in a text with `***@` (up to the authority's last
- * `@`, as URL parsers read it, so a password holding `@` is hidden whole).
+ * `@`, as URL parsers read it, so a password holding `@` is hidden whole); see `redact.ts`.
  *
  * @example
  * ```ts
@@ -70,8 +70,7 @@ const decode = (s: string): string => {
  * redactCredentials('http://bob:p@ss@proxy:8080');       // 'http://***@proxy:8080'
  * ```
  */
-export const redactCredentials = (text: string): string =>
-  text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\\\s]*@/gi, '$1***@');
+export const redactCredentials: (text: string) => string = redactUrlsIn;
 
 /**
  * The URL without its credentials. When the input has an `@` and the parser found a path, query
@@ -113,15 +112,27 @@ export const parseProxy = (input: string): E.Either<YqcloudError, ProxyConfig> =
       if (url.hostname === '') return E.left(invalidRequest('proxy', `no host in ${redacted}`));
       if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '')
         return E.left(invalidRequest('proxy', `a proxy URL has no path, query or fragment: ${redacted}`));
-      const credentials: readonly [string, string] | undefined =
-        url.username === '' && url.password === '' ? undefined : [decode(url.username), decode(url.password)];
-      return E.right({
-        protocol: scheme,
-        url: input,
-        redacted,
-        host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: url.port === '' ? defaultPorts[scheme] : Number(url.port),
+      const credentials: E.Either<YqcloudError, readonly [string, string] | undefined> =
+        url.username === '' && url.password === ''
+          ? E.right(undefined)
+          : pipe(
+              E.Do,
+              E.apS('user', decodeCredential('user', url.username)),
+              E.apS('password', decodeCredential('password', url.password)),
+              E.map(({ user, password }) => [user, password] as const),
+            );
+      return pipe(
         credentials,
-      });
+        E.map(
+          (decoded): ProxyConfig => ({
+            protocol: scheme,
+            url: input,
+            redacted,
+            host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: url.port === '' ? defaultPorts[scheme] : Number(url.port),
+            credentials: decoded,
+          }),
+        ),
+      );
     }),
   );

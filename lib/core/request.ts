@@ -11,8 +11,10 @@ import { ConversationCodec, type Conversation } from './conversation.js';
 import { describeErrors, errorPath, relevantErrors } from './decodeErrors.js';
 import { HistoryBudgetCodec, type HistoryBudget } from './historyBudget.js';
 import { invalidRequest, YqcloudError } from './error.js';
-import { MessageCodec, normalise, type Message } from './message.js';
+import { validateHeaders, type HeaderRecord } from './headers.js';
+import { contentText, MessageCodec, type Message } from './message.js';
 import { parseProxy, type ProxyConfig } from './proxy.js';
+import { ownSnapshot } from './snapshot.js';
 
 /**
  * What `create` and `createAsyncGenerator` take.
@@ -42,6 +44,12 @@ export interface ChatRequest {
    * completes without `finish` (so a `for await` loop ends). Already aborted: nothing is sent.
    */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Extra headers for this request, merged over the provider's (names compared without case).
+   * Framing and hop-by-hop headers (`host`, `content-length`, `transfer-encoding`, `connection`,
+   * `proxy-*`, …) are refused.
+   */
+  readonly headers?: HeaderRecord | undefined;
 }
 
 /**
@@ -61,6 +69,7 @@ export interface ValidRequest {
   readonly conversation: O.Option<Conversation>;
   readonly returnConversation: boolean;
   readonly signal: O.Option<AbortSignal>;
+  readonly headers: HeaderRecord;
 }
 
 /**
@@ -127,6 +136,7 @@ export const ChatRequestCodec = t.intersection(
       conversation: ConversationCodec,
       returnConversation: t.boolean,
       signal: AbortSignalCodec,
+      headers: t.record(t.string, t.string),
     }),
   ],
   'ChatRequest',
@@ -141,6 +151,7 @@ const requestKeys: ReadonlySet<string> = new Set([
   'conversation',
   'returnConversation',
   'signal',
+  'headers',
 ]);
 
 const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
@@ -171,9 +182,32 @@ const checkModel =
       : E.left(invalidRequest('model', `unknown model "${model}"; this provider serves ${set.models.join(', ')}`));
   };
 
+/** A message of its own: content joined to one string, in a fresh object. */
+const plainMessage = (message: Message): Message => ({ role: message.role, content: contentText(message.content) });
+
+/** A history message of its own, its content kept as given (a string or text parts). */
+const historyMessage = (message: Message): Message => ({
+  role: message.role,
+  content:
+    typeof message.content === 'string'
+      ? message.content
+      : message.content.map((part) => ({ type: part.type, text: part.text })),
+});
+
+/** A conversation of its own, out of the snapshot validation checked. */
+const plainConversation = (conversation: Conversation): Conversation => ({
+  model: conversation.model,
+  userId: conversation.userId,
+  messageHistory: conversation.messageHistory.map(historyMessage),
+});
+
 /**
  * Validates anything a caller passed as a request, without throwing: a {@link ValidRequest}
  * with defaults filled, or an `InvalidRequest` error naming the first problem.
+ *
+ * The request is read once, through its own properties only ({@link ownSnapshot}): validation
+ * checks that copy and the result is built from it, so a polluted `Object.prototype` or a getter
+ * that changes its answer has no effect.
  *
  * @example
  * ```ts
@@ -183,11 +217,9 @@ const checkModel =
  */
 export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E.Either<YqcloudError, ValidRequest> =>
   pipe(
-    E.tryCatch(
-      () => checkShape(u),
-      (): YqcloudError => invalidRequest('', 'the request could not be read'),
-    ),
-    E.flatten,
+    ownSnapshot(u),
+    E.mapLeft((e) => (e.path === '' ? invalidRequest('', `the request ${e.message}`) : e)),
+    E.chain(checkShape),
     E.filterOrElse(
       (request) => request.messages.length > 0,
       () => invalidRequest('messages', 'at least one message is required'),
@@ -199,16 +231,20 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
         ? E.right(O.none)
         : pipe(parseProxy(request.proxy), E.map(O.some)),
     ),
+    E.bind('headers', ({ request }) =>
+      request.headers === undefined ? E.right({}) : validateHeaders(request.headers, 'headers'),
+    ),
     E.map(
-      ({ request, model, proxy }): ValidRequest => ({
-        messages: request.messages.map(normalise),
+      ({ request, model, proxy, headers }): ValidRequest => ({
+        messages: request.messages.map(plainMessage),
         model,
         stream: request.stream ?? true,
         historyBudget: request.historyBudget ?? {},
         proxy,
-        conversation: O.fromNullable(request.conversation),
+        conversation: pipe(O.fromNullable(request.conversation), O.map(plainConversation)),
         returnConversation: request.returnConversation ?? false,
         signal: O.fromNullable(request.signal),
+        headers,
       }),
     ),
   );

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
 
 /**
  * Where a `hang` fault stops answering.
@@ -59,11 +61,16 @@ const isInteger = (u: unknown, min: number, max: number): u is number =>
  *
  * @example
  * ```ts
- * parseFault({ kind: 'slow', delayMs: 200 }); // { kind: 'slow', delayMs: 200 }
- * parseFault({ kind: 'nope' });               // 'unknown fault kind "nope"'
+ * parseFault({ kind: 'slow', delayMs: 200 }); // right({ kind: 'slow', delayMs: 200 })
+ * parseFault({ kind: 'nope' });               // left('unknown fault kind "nope"')
  * ```
  */
-export const parseFault = (u: unknown): Fault | string => {
+export const parseFault = (u: unknown): E.Either<string, Fault> => {
+  const verdict = faultOrReason(u);
+  return typeof verdict === 'string' ? E.left(verdict) : E.right(verdict);
+};
+
+const faultOrReason = (u: unknown): Fault | string => {
   if (typeof u !== 'object' || u === null) return 'a fault is an object with a `kind`';
   const f = u as Record<string, unknown>;
   switch (f.kind) {
@@ -103,24 +110,23 @@ export const parseFault = (u: unknown): Fault | string => {
  *
  * @example
  * ```ts
- * faultFromHeader('ban');                           // { kind: 'ban' }
- * faultFromHeader('{"kind":"status","status":429}'); // { kind: 'status', status: 429 }
+ * faultFromHeader('ban');                           // right({ kind: 'ban' })
+ * faultFromHeader('{"kind":"status","status":429}'); // right({ kind: 'status', status: 429 })
  * ```
  */
-export const faultFromHeader = (header: string): Fault | string => {
+export const faultFromHeader = (header: string): E.Either<string, Fault> => {
   const trimmed = header.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      return parseFault(JSON.parse(trimmed));
-    } catch {
-      return 'the x-emulator-fault header is not valid JSON';
-    }
-  }
+  if (trimmed.startsWith('{'))
+    return pipe(
+      E.parseJSON(trimmed, () => 'the x-emulator-fault header is not valid JSON'),
+      E.chain(parseFault),
+    );
   const shorthand: Readonly<Record<string, Fault>> = {
     status: { kind: 'status', status: 503 },
     reset: { kind: 'reset', afterChars: 10 },
     hang: { kind: 'hang', phase: 'mid-body' },
     slow: { kind: 'slow', delayMs: 200 },
   };
-  return (Object.hasOwn(shorthand, trimmed) ? shorthand[trimmed] : undefined) ?? parseFault({ kind: trimmed });
+  const known = Object.hasOwn(shorthand, trimmed) ? shorthand[trimmed] : undefined;
+  return known === undefined ? parseFault({ kind: trimmed }) : E.right(known);
 };

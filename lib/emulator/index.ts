@@ -12,8 +12,11 @@
  *
  * @module
  */
-export { startEmulator, validatePayload, apiPath } from './emulator.js';
-export type { Emulator, EmulatorOptions, EmulatorPayload, EmulatorRequest } from './emulator.js';
+export { startEmulator, apiPath } from './emulator.js';
+export type { Emulator, EmulatorOptions } from './emulator.js';
+export { validatePayload, parsePayload } from './payload.js';
+export type { EmulatorPayload } from './payload.js';
+export type { EmulatorRequest } from './requestLog.js';
 export { parseFault, faultFromHeader } from './fault.js';
 export type { Fault, FaultKind, HangPhase } from './fault.js';
 export { promptRefusal } from './promptLimit.js';

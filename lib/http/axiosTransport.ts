@@ -9,9 +9,10 @@ import axios, { type AxiosInstance } from 'axios';
 import * as O from '#fp-ts/Option.js';
 import { Observable } from 'rxjs';
 import { invalidRequest, networkError, type YqcloudError } from '../core/error.js';
-import { redactCredentials } from '../core/proxy.js';
+import { redactUrl } from '../core/redact.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { AgentPool } from './agents.js';
+import { finalInformational, informationalAware, relayBody, type BodyRelay } from './nodeResponse.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
 import type { ResponseEvent, Transport } from './transport.js';
 
@@ -68,12 +69,12 @@ export const axiosTransport =
       const controller = new AbortController();
       const client = options.axios ?? axios;
       let body: IncomingMessage | undefined;
-      let ended = false;
+      let relay: BodyRelay | undefined;
       let target: URL;
       try {
         target = new URL(request.url);
       } catch {
-        subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactCredentials(request.url)}`));
+        subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactUrl(request.url)}`));
         return;
       }
       const agent = options.agents.agentFor(target, O.toUndefined(request.proxy));
@@ -94,6 +95,9 @@ export const axiosTransport =
           maxContentLength: -1,
           maxBodyLength: -1,
           transformRequest: [(data: unknown) => data],
+          // Decoded here instead, so that a compressed body cut short is an error.
+          decompress: false,
+          transport: informationalAware,
         })
         .then(
           (response) => {
@@ -109,27 +113,25 @@ export const axiosTransport =
               return;
             }
             body = data;
-            subscriber.next({ type: 'head', status: response.status, headers: lowerCaseHeaders(response.headers) });
-            body.on('data', (data: Uint8Array) => subscriber.next({ type: 'body', data }));
-            body.once('end', () => {
-              ended = true;
-            });
-            body.on('error', (e: unknown) => subscriber.error(toNetworkError(e)));
-            // Completing on 'close' rather than 'end': Node hands a kept-alive socket back to its
-            // agent on the tick after 'end', so a request the subscriber starts on completion
-            // (`concatMap`, `repeat`) then finds the socket free instead of opening another.
-            body.once('close', () => {
-              if (ended) subscriber.complete();
-              else subscriber.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
-            });
+            const headers = lowerCaseHeaders(response.headers);
+            subscriber.next({ type: 'head', status: response.status, headers });
+            relay = relayBody(data, headers['content-encoding'], subscriber);
           },
           (e: unknown) => {
-            if (!subscriber.closed) subscriber.error(toNetworkError(e));
+            if (subscriber.closed) return;
+            // A 101 is no reply: its head goes on, and the provider maps the status to an error.
+            const final = finalInformational(e);
+            if (final === undefined) subscriber.error(toNetworkError(e));
+            else {
+              subscriber.next(final);
+              subscriber.complete();
+            }
           },
         );
 
       return () => {
-        if (ended) return;
+        relay?.release();
+        if (relay?.ended() === true) return;
         controller.abort();
         if (body !== undefined && !body.destroyed) {
           body.removeAllListeners('data');

@@ -4,6 +4,9 @@
  * @module
  */
 import type { AxiosInstance } from 'axios';
+import { throwError } from 'rxjs';
+import * as E from '#fp-ts/Either.js';
+import { checkCaCertificates } from './caCertificates.js';
 import { createAgentPool } from './agents.js';
 import { axiosTransport } from './axiosTransport.js';
 import type { Transport } from './transport.js';
@@ -40,7 +43,8 @@ export interface DefaultTransportOptions {
 }
 
 /**
- * The Node transport: axios with `responseType: 'stream'` over keep-alive agents.
+ * The Node transport: axios with `responseType: 'stream'` over keep-alive agents. A `ca` that is
+ * not X.509 certificates makes every request fail with `InvalidRequest` before connecting.
  *
  * @example
  * ```ts
@@ -48,6 +52,11 @@ export interface DefaultTransportOptions {
  * ```
  */
 export const createDefaultTransport = (options: DefaultTransportOptions): OwnedTransport => {
-  const agents = createAgentPool({ keepAlive: options.keepAlive, ca: options.ca });
+  const ca = options.ca === undefined ? E.right(undefined) : checkCaCertificates(options.ca);
+  if (E.isLeft(ca)) {
+    const refused = ca.left;
+    return { transport: () => throwError(() => refused), destroy: () => {}, inBrowser: false };
+  }
+  const agents = createAgentPool({ keepAlive: options.keepAlive, ca: ca.right });
   return { transport: axiosTransport({ axios: options.axios, agents }), destroy: agents.destroy, inBrowser: false };
 };

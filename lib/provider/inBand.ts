@@ -25,11 +25,51 @@ export const banPrefix = 'sorry, 您的ip已由于触发防滥用检测而被封
  */
 export const abnormalTrafficPrefix = '流量异常';
 
-const textPatterns: ReadonlyArray<readonly [string, BlockReason]> = [
-  [banPrefix.toLowerCase(), 'ip-banned'],
-  [abnormalTrafficPrefix, 'abnormal-traffic'],
+/**
+ * The English ban text gpt4free's users reported (gpt4free issue 2066).
+ *
+ * @example
+ * ```ts
+ * classifyStart(`${englishBanPrefix}, please try again later`); // { _tag: 'Blocked', reason: 'ip-banned' }
+ * ```
+ */
+export const englishBanPrefix = 'Sorry, your IP has been blocked due to triggering anti-abuse detection';
+
+/**
+ * One in-band refusal: the text a body starts with (after any leading whitespace, compared in
+ * lower case) and what it means. A new wording is one more line of {@link refusalRules}.
+ *
+ * @example
+ * ```ts
+ * const rule: RefusalRule = { start: '流量异常', reason: 'abnormal-traffic' };
+ * ```
+ */
+export interface RefusalRule {
+  readonly start: string;
+  readonly reason: BlockReason;
+}
+
+/**
+ * Every refusal the provider recognises.
+ *
+ * @example
+ * ```ts
+ * refusalRules.some((rule) => rule.reason === 'html-page'); // true
+ * ```
+ */
+export const refusalRules: ReadonlyArray<RefusalRule> = [
+  { start: banPrefix, reason: 'ip-banned' },
+  { start: 'sorry，您的ip已由于触发防滥用检测而被封禁', reason: 'ip-banned' },
+  { start: englishBanPrefix, reason: 'ip-banned' },
+  { start: abnormalTrafficPrefix, reason: 'abnormal-traffic' },
+  { start: '<!doctype html', reason: 'html-page' },
+  { start: '<html', reason: 'html-page' },
 ];
-const htmlPatterns: ReadonlyArray<string> = ['<!doctype html', '<html'];
+
+const loweredRules: ReadonlyArray<RefusalRule> = refusalRules.map((rule) => ({
+  start: rule.start.toLowerCase(),
+  reason: rule.reason,
+}));
 
 /**
  * The most leading whitespace held back while waiting to see whether an HTML page follows.
@@ -54,38 +94,32 @@ export type Verdict =
   | { readonly _tag: 'Text' }
   | { readonly _tag: 'Blocked'; readonly reason: BlockReason };
 
-const undecided: Verdict = { _tag: 'Undecided' };
-const isText: Verdict = { _tag: 'Text' };
+/** Whitespace, and the invisible characters a body may start with (zero-width spaces, joiners, BOM). */
+const leadingBlank = /^[\s\u200b-\u200d\u2060\ufeff]+/u;
 
-const against = (start: string, pattern: string): 'match' | 'maybe' | 'no' =>
-  start.startsWith(pattern) ? 'match' : pattern.startsWith(start) ? 'maybe' : 'no';
+const undecided: Verdict = { _tag: 'Undecided' };
+const textVerdict: Verdict = { _tag: 'Text' };
 
 /**
- * Classifies the text a body starts with: `Blocked` once it begins with a known refusal (any
- * case; an HTML document may follow whitespace), `Text` as soon as it cannot, `Undecided` while
- * it still could.
+ * Classifies the text a body starts with: `Blocked` once, after any leading whitespace, it
+ * begins with a refusal of {@link refusalRules} (any case), `Text` as soon as it cannot,
+ * `Undecided` while it still could (so only that much is held back).
  *
  * @example
  * ```ts
  * classifyStart('sorry, 您的');           // { _tag: 'Undecided' }
  * classifyStart('Sorry, I cannot');       // { _tag: 'Text' }
+ * classifyStart('\n sorry, 您的ip已由于触发防滥用检测而被封禁'); // { _tag: 'Blocked', reason: 'ip-banned' }
  * classifyStart('  <!DOCTYPE html><p>');  // { _tag: 'Blocked', reason: 'html-page' }
  * ```
  */
 export const classifyStart = (start: string): Verdict => {
-  const lower = start.toLowerCase();
+  const trimmed = start.toLowerCase().replace(leadingBlank, '');
+  if (trimmed === '') return start.length <= maxLeadingWhitespace ? undecided : textVerdict;
   let open = false;
-  for (const [pattern, reason] of textPatterns) {
-    const r = against(lower, pattern);
-    if (r === 'match') return { _tag: 'Blocked', reason };
-    if (r === 'maybe') open = true;
+  for (const rule of loweredRules) {
+    if (trimmed.startsWith(rule.start)) return { _tag: 'Blocked', reason: rule.reason };
+    if (rule.start.startsWith(trimmed)) open = true;
   }
-  const trimmed = lower.trimStart();
-  if (trimmed === '') return lower.length <= maxLeadingWhitespace ? undecided : isText;
-  for (const pattern of htmlPatterns) {
-    const r = against(trimmed, pattern);
-    if (r === 'match') return { _tag: 'Blocked', reason: 'html-page' };
-    if (r === 'maybe') open = true;
-  }
-  return open ? undecided : isText;
+  return open ? undecided : textVerdict;
 };

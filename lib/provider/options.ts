@@ -8,7 +8,8 @@ import { pipe } from '#fp-ts/function.js';
 import type { AxiosInstance } from 'axios';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders, type HeaderRecord } from '../core/headers.js';
-import { redactCredentials } from '../core/proxy.js';
+import { redactUrl } from '../core/redact.js';
+import { ownSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
 import { apiEndpointVariable, environmentVariable, loggerFromEnvironment } from './environment.js';
@@ -127,7 +128,7 @@ const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
   return pipe(
     E.tryCatch(
       () => new URL(u),
-      () => invalidRequest(path, `not a URL: ${JSON.stringify(redactCredentials(u))}`),
+      () => invalidRequest(path, `not a URL: ${JSON.stringify(redactUrl(u))}`),
     ),
     E.filterOrElse(
       (url) => url.protocol === 'http:' || url.protocol === 'https:',
@@ -155,6 +156,7 @@ const isCa = (u: unknown): u is string | Uint8Array =>
 
 /**
  * Validates provider options without throwing: defaults filled, or an `InvalidRequest` error.
+ * The options are read once, through their own properties only (see `ownSnapshot`).
  *
  * @example
  * ```ts
@@ -167,10 +169,9 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
   if (typeof u !== 'object' || u === null || Array.isArray(u))
     return E.left(invalidRequest('', 'provider options must be an object'));
   return pipe(
-    E.tryCatch(
-      () => ({ ...(u as Record<string, unknown>) }),
-      () => invalidRequest('', 'provider options could not be read'),
-    ),
+    ownSnapshot(u),
+    E.mapLeft((e) => invalidRequest('', `provider options ${e.message}`)),
+    E.map((o) => o as Readonly<Record<string, unknown>>),
     E.filterOrElse(
       (o) => Object.keys(o).every((key) => optionKeys.has(key)),
       (o) =>

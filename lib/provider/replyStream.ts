@@ -16,6 +16,9 @@ import {
   withPartialText,
   YqcloudError,
 } from '../core/error.js';
+import { withRedactedText } from '../core/errorCopy.js';
+import { redactText, redactUrl } from '../core/redact.js';
+import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
 import { redactCredentials } from '../core/proxy.js';
 import { toNetworkError } from '../http/toNetworkError.js';
@@ -42,6 +45,8 @@ export interface ReplyPlan {
   readonly now: () => number;
   /** Where the reply keeps its long pieces (by default blocks of its own, not reused). */
   readonly pool?: BlockPool | undefined;
+  /** The credentials this request carries (endpoint userinfo, proxy), kept out of every error. */
+  readonly secrets?: ReadonlyArray<string> | undefined;
 }
 
 /**
@@ -96,6 +101,8 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
     const reply = createReplyText(plan.pool);
+    const secrets = plan.secrets ?? [];
+    const redact = (text: string): string => redactText(text, secrets);
     let status = 0;
     let ok = false;
     let head: Readonly<Record<string, string>> = {};
@@ -105,7 +112,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
 
     const fail = (e: unknown): void => {
       const error = e instanceof YqcloudError ? e : toNetworkError(e);
-      subscriber.error(withPartialText(reply.deliveredText())(error));
+      subscriber.error(pipe(error, withPartialText(reply.deliveredText()), withRedactedText(redact)));
     };
 
     const emit = (piece: string): void => {
@@ -137,7 +144,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         errorBody.slice(0, excerptChars),
         parseRetryAfter(head['retry-after'], plan.now()),
         status >= 300 && status < 400
-          ? `redirect${head.location === undefined ? '' : ` to ${redactCredentials(head.location)}`} not followed`
+          ? `redirect${head.location === undefined ? '' : ` to ${redactUrl(head.location)}`} not followed`
           : undefined,
       );
 
@@ -146,7 +153,8 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         status = event.status;
         head = event.headers;
         ok = status >= 200 && status < 300;
-        if (status >= 300 && status < 400) fail(httpFailure());
+        // A redirect is not followed, and a 1xx as the final answer (a 101) is no reply.
+        if (status < 200 || (status >= 300 && status < 400)) fail(httpFailure());
         return;
       }
       bytes += utf8Length(event.data);

@@ -9,7 +9,9 @@ import { pipe } from '#fp-ts/function.js';
 import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Chunk } from '../core/chunk.js';
-import type { YqcloudError } from '../core/error.js';
+import { mergeHeaders } from '../core/headers.js';
+import { invalidRequest, type YqcloudError } from '../core/error.js';
+import { ownSnapshot } from '../core/snapshot.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
 import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
 import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudProviderOptions } from './options.js';
@@ -18,6 +20,7 @@ import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js
 import { replyStream } from './replyStream.js';
 import { withLogging, type Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
+import { requestSecrets } from './requestSecrets.js';
 
 const logged = (transport: Transport, logger: Logger | undefined): Transport =>
   logger === undefined ? transport : withLogging(transport, logger);
@@ -87,9 +90,12 @@ export class YqcloudProvider {
    * ```
    */
   static fromOptions(options: unknown): E.Either<YqcloudError, YqcloudProvider> {
+    // One read of the caller's object: the copy is validated and then built from.
     return pipe(
-      validateProviderOptions(options),
-      E.map(() => new YqcloudProvider(options as YqcloudProviderOptions)),
+      ownSnapshot(options === undefined ? {} : options),
+      E.mapLeft((e) => invalidRequest('', `provider options ${e.message}`)),
+      E.chainFirst(validateProviderOptions),
+      E.map((snapshot) => new YqcloudProvider(snapshot as YqcloudProviderOptions)),
     );
   }
 
@@ -124,7 +130,7 @@ export class YqcloudProvider {
         request: {
           url: config.apiEndpoint,
           method: 'POST',
-          headers: requestHeaders(this.url, config.headers, owned.inBrowser),
+          headers: requestHeaders(this.url, mergeHeaders(config.headers, valid.headers), owned.inBrowser),
           body: JSON.stringify(buildPayload(conversation, valid.stream, valid.historyBudget)),
           proxy: valid.proxy,
         },
@@ -133,6 +139,7 @@ export class YqcloudProvider {
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
         pool: this.#pool,
+        secrets: requestSecrets(config.apiEndpoint, valid.proxy),
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });

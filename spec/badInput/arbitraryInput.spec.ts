@@ -364,8 +364,14 @@ describe('bad input: arbitrary values at every client entry point', () => {
         }
         // Valid options: a reply, or a typed failure that is not the caller's fault (a tiny
         // maxResponseBytes makes 'ok' too large).
+        // A `ca` that passes the option check but is no X.509 certificate is refused by the
+        // Node transport (node:crypto), still before anything is sent.
         if (error !== undefined) {
           expect(error, String(error)).to.be.instanceOf(YqcloudError);
+          if ((error as YqcloudError).path === 'ca') {
+            expect(server.requests, 'a request was sent with a bogus ca').to.have.lengthOf(requests);
+            return;
+          }
           expect((error as YqcloudError).kind).to.not.equal('InvalidRequest');
         } else expect(texts(values)).to.equal('ok');
       } finally {

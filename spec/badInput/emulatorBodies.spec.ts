@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
+import * as E from 'fp-ts/lib/Either.js';
 import { startEmulator, validatePayload, type Emulator, type EmulatorPayload } from '../../lib/emulator/index.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { checkCounted } from './runCount.js';
@@ -71,12 +72,12 @@ interface Answer {
 describe('bad input: emulator request bodies', () => {
   describe('validatePayload', () => {
     const judged = (u: unknown): void => {
-      let verdict: EmulatorPayload | string | undefined;
+      let verdict: E.Either<string, EmulatorPayload> | undefined;
       expect(() => {
         verdict = validatePayload(u);
       }).to.not.throw();
-      if (isProtocolBody(u)) expect(verdict).to.equal(u);
-      else expect(verdict).to.be.a('string').and.not.equal('');
+      if (isProtocolBody(u)) expect(verdict).to.deep.equal(E.right(u)).and.to.have.property('right', u);
+      else expect(verdict).to.have.property('left').that.is.a('string').and.not.equal('');
     };
 
     it('anything at all: the body itself when it is the protocol’s, else a reason; never a throw', async () => {

@@ -358,7 +358,7 @@ describe('emulator', () => {
         });
 
       it('the shorthand `slow` is 200 ms between pieces', () => {
-        expect(faultFromHeader('slow')).to.deep.equal({ kind: 'slow', delayMs: 200 });
+        expect(faultFromHeader('slow')).to.deep.equal({ _tag: 'Right', right: { kind: 'slow', delayMs: 200 } });
       });
     });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { defer, of, concat, throwError, VirtualTimeScheduler, type Observable } from 'rxjs';
+import { defer, mergeMap, of, concat, throwError, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { finish, text, type Chunk } from '../../lib/core/chunk.js';
 import {
   blocked,
@@ -13,11 +13,18 @@ import {
   withPartialText,
   YqcloudError,
 } from '../../lib/core/error.js';
+import { withAttempts } from '../../lib/core/errorCopy.js';
 import { backoffDelay, isTransient, retryTransient } from '../../lib/operators/index.js';
 import { testScheduler } from '../support/marbles.js';
 
 const values = { a: text('Hel'), b: text('lo'), F: finish };
 const busy = httpError(503, 'busy');
+/** The error retryTransient passes on after `n` attempts that all failed with `error`. */
+const gaveUp = (error: YqcloudError, n: number): YqcloudError =>
+  withAttempts(
+    Array.from({ length: n }, () => error),
+    ` (gave up after ${n} attempts)`,
+  )(error);
 
 describe('operators/retryTransient', () => {
   it('retries a 503 after the jittered backoff and delivers the second attempt', () => {
@@ -45,7 +52,7 @@ describe('operators/retryTransient', () => {
         expectObservable(source.pipe(retryTransient({ maxRetries: 1, baseDelayMs: 2, random: () => 0.5 }))).toBe(
           '-----#',
           undefined,
-          error,
+          gaveUp(error, 2),
         );
         expectSubscriptions(source.subscriptions).toBe(['^-!', '---^-!']);
       });
@@ -84,23 +91,97 @@ describe('operators/retryTransient', () => {
       expectObservable(source.pipe(retryTransient({ maxRetries: 3, baseDelayMs: 2, random: () => 0.999 }))).toBe(
         '-----------#',
         undefined,
-        busy,
+        gaveUp(busy, 4),
       );
       expectSubscriptions(source.subscriptions).toBe(['(^!)', '-(^!)', '----(^!)', '-----------(^!)']);
     });
   });
 
-  it('waits as long as Retry-After asks, capped by maxDelayMs', () => {
+  it('waits as long as Retry-After asks, even past maxDelayMs (never earlier than the server allows)', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const limited = httpError(429, 'slow down', 5);
       const source = cold<Chunk>('#', undefined, limited);
       expectObservable(source.pipe(retryTransient({ maxRetries: 1, maxDelayMs: 3, random: () => 0 }))).toBe(
-        '---#',
+        '-----#',
         undefined,
-        limited,
+        gaveUp(limited, 2),
       );
-      expectSubscriptions(source.subscriptions).toBe(['(^!)', '---(^!)']);
+      expectSubscriptions(source.subscriptions).toBe(['(^!)', '-----(^!)']);
     });
+  });
+
+  it('property: a retry never comes earlier than Retry-After, whatever maxDelayMs and the jitter', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (retryAfterMs, maxDelayMs, r) => {
+          const scheduler = new VirtualTimeScheduler();
+          const at: Array<number> = [];
+          const source = defer(() => {
+            at.push(scheduler.now());
+            return throwError(() => httpError(503, 'busy', retryAfterMs));
+          });
+          source.pipe(retryTransient({ maxRetries: 1, maxDelayMs, scheduler, random: () => r })).subscribe({
+            error: () => undefined,
+          });
+          scheduler.flush();
+          expect(at).to.have.length(2);
+          expect((at[1] ?? 0) - (at[0] ?? 0)).to.be.at.least(retryAfterMs);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives up at once with the original error when Retry-After exceeds maxRetryAfterMs (default 60 s), saying so', () => {
+    for (const [retryAfterMs, options] of [
+      [60_001, {}],
+      [3_600_000, {}],
+      [11, { maxRetryAfterMs: 10 }],
+    ] as const) {
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const limited = httpError(429, 'slow down', retryAfterMs);
+        const source = cold<Chunk>('#', undefined, limited);
+        const limit = 'maxRetryAfterMs' in options ? options.maxRetryAfterMs : 60_000;
+        const note = ` (not retried: the server asked to wait ${retryAfterMs} ms, more than maxRetryAfterMs ${limit} ms)`;
+        expectObservable(source.pipe(retryTransient({ maxRetries: 3, ...options }))).toBe(
+          '#',
+          undefined,
+          withAttempts([limited], note)(limited),
+        );
+        expectSubscriptions(source.subscriptions).toBe('(^!)');
+      });
+    }
+    let failure: unknown;
+    of(0)
+      .pipe(
+        mergeMap(() => throwError(() => httpError(503, 'busy', 120_000))),
+        retryTransient(),
+      )
+      .subscribe({ error: (e: unknown) => (failure = e) });
+    expect(failure).to.be.instanceOf(YqcloudError);
+    expect(failure).to.include({ kind: 'Http', status: 503, retryAfterMs: 120_000 });
+    expect((failure as YqcloudError).message).to.include('maxRetryAfterMs 60000 ms');
+  });
+
+  it('the final error records every attempt made, in order, also in toJSON', () => {
+    const errors = [networkError('ECONNRESET', 'reset'), httpError(503, 'busy'), timeoutError('first-chunk', 5)];
+    const scheduler = new VirtualTimeScheduler();
+    let n = 0;
+    let failure: unknown;
+    defer(() => throwError(() => errors[n++] ?? busy))
+      .pipe(retryTransient({ maxRetries: 2, baseDelayMs: 1, scheduler }))
+      .subscribe({ error: (e: unknown) => (failure = e) });
+    scheduler.flush();
+    expect(failure).to.be.instanceOf(YqcloudError);
+    expect(failure).to.include({ kind: 'Timeout', phase: 'first-chunk' });
+    expect((failure as YqcloudError).attempts).to.deep.equal(errors);
+    expect((failure as YqcloudError).message).to.include('gave up after 3 attempts');
+    expect((failure as YqcloudError).toJSON())
+      .to.have.property('attempts')
+      .that.deep.equals(errors.map((e) => e.toJSON()));
   });
 
   it('never retries once text was delivered: the partial reply and its error go through', () => {
@@ -197,7 +278,12 @@ describe('operators/retryTransient', () => {
           expect(subscriptionsAfterText).to.equal(0);
           expect(subscriptions).to.equal(expected);
           const lastAttempt = attempts[Math.min(expected - 1, attempts.length - 1)];
-          expect(failure).to.equal(lastAttempt?.error);
+          if (expected === 1 || lastAttempt?.error === undefined) expect(failure).to.equal(lastAttempt?.error);
+          else {
+            expect(failure).to.include({ kind: lastAttempt.error.kind });
+            expect((failure as YqcloudError).attempts).to.have.length(expected);
+            expect((failure as YqcloudError).attempts?.at(-1)).to.equal(lastAttempt.error);
+          }
           expect(scheduler.actions.filter((a) => !a.closed)).to.have.length(0);
         },
       ),

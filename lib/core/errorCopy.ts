@@ -1,0 +1,53 @@
+/**
+ * Copies of a {@link YqcloudError} with one thing changed: the attempts that led to it, or its
+ * texts redacted. The original is never changed.
+ *
+ * @module
+ */
+import { copyError, type YqcloudError } from './error.js';
+
+/**
+ * A copy of `e` recording the attempts made (first to last), its message followed by `note`.
+ *
+ * @example
+ * ```ts
+ * const first = httpError(503, 'busy');
+ * withAttempts([first, first], ' (gave up after 2 attempts)')(first).attempts?.length; // 2
+ * ```
+ */
+export const withAttempts =
+  (attempts: ReadonlyArray<YqcloudError>, note: string) =>
+  (e: YqcloudError): YqcloudError =>
+    copyError(e, { message: `${e.message}${note}`, attempts });
+
+/**
+ * A copy of `e` whose message, body and cause's message went through `redact` (for secrets a
+ * server echoed); `e` itself when `redact` changes none of them.
+ *
+ * @example
+ * ```ts
+ * withRedactedText((t) => t.replaceAll('s3cret', '***'))(httpError(407, 'echo s3cret')).body; // 'echo ***'
+ * ```
+ */
+export const withRedactedText =
+  (redact: (text: string) => string) =>
+  (e: YqcloudError): YqcloudError => {
+    const { cause, body } = e;
+    const unchanged =
+      redact(e.message) === e.message &&
+      (body === undefined || redact(body) === body) &&
+      (!(cause instanceof Error) || redact(cause.message) === cause.message);
+    if (unchanged) return e;
+    return copyError(e, {
+      message: redact(e.message),
+      ...(body === undefined ? {} : { body: redact(body) }),
+      ...(cause instanceof Error
+        ? {
+            cause: Object.assign(new Error(redact(cause.message)), {
+              name: cause.name,
+              code: (cause as { code?: unknown }).code,
+            }),
+          }
+        : {}),
+    });
+  };

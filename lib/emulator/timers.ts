@@ -1,0 +1,47 @@
+/**
+ * The emulator's timers, kept so that closing it clears every one.
+ *
+ * @module
+ */
+
+/**
+ * Timers that can all be cleared at once.
+ *
+ * @example
+ * ```ts
+ * const timers = createTimers();
+ * timers.later(15, () => res.write('Hi'));
+ * timers.clear();
+ * ```
+ */
+export interface Timers {
+  /** Runs `run` after `ms` milliseconds, unless cleared first. */
+  readonly later: (ms: number, run: () => void) => void;
+  /** Clears every pending timer. */
+  readonly clear: () => void;
+}
+
+/**
+ * A fresh set of timers.
+ *
+ * @example
+ * ```ts
+ * const { later, clear } = createTimers();
+ * ```
+ */
+export const createTimers = (): Timers => {
+  const pending = new Set<NodeJS.Timeout>();
+  return {
+    later: (ms, run) => {
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        run();
+      }, ms);
+      pending.add(timer);
+    },
+    clear: () => {
+      for (const timer of pending) clearTimeout(timer);
+      pending.clear();
+    },
+  };
+};

@@ -1,0 +1,170 @@
+/**
+ * Reading a Node response so that every answer settles and no reply is silently cut short: a
+ * `101` (which Node hands over as an upgrade) becomes a head the provider maps to an error, and a
+ * compressed body is decoded here, strictly (a body cut short fails), instead of by axios.
+ *
+ * @module
+ */
+import * as http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { AxiosResponse } from 'axios';
+import { networkError, type YqcloudError } from '../core/error.js';
+import { bodyDecoder, isDecodedEncoding, type BodyDecoder } from './bodyDecoder.js';
+import { lowerCaseHeaders } from './responseHeaders.js';
+import { toNetworkError } from './toNetworkError.js';
+import type { ResponseEvent, ResponseHead } from './transport.js';
+
+/**
+ * Where response events go: an RxJS `Subscriber` is one.
+ *
+ * @example
+ * ```ts
+ * const sink: ResponseSink = { next: console.log, error: console.error, complete: () => undefined, closed: false };
+ * ```
+ */
+export interface ResponseSink {
+  readonly next: (event: ResponseEvent) => void;
+  readonly error: (error: unknown) => void;
+  readonly complete: () => void;
+  readonly closed: boolean;
+}
+
+/** What Node hands over as a final 1xx answer (a 101), carried out of axios's rejection. */
+class InformationalAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {
+    super(`the server answered ${status} (switching protocols); no reply follows`);
+  }
+}
+
+/**
+ * Node's `http`/`https` for axios's `transport` option, with an `upgrade` listener: without one,
+ * Node destroys the socket of a `101` answer and the request never settles.
+ *
+ * @example
+ * ```ts
+ * axios.request({ url, method: 'POST', transport: informationalAware, maxRedirects: 0 });
+ * ```
+ */
+export const informationalAware = {
+  request: (options: http.RequestOptions, callback: (res: IncomingMessage) => void): http.ClientRequest => {
+    const request = (options.protocol === 'https:' ? https : http).request(options, callback);
+    request.on('upgrade', (res: IncomingMessage, socket: Duplex) => {
+      socket.destroy();
+      // Node marks the request destroyed once this listener returns, so `destroy(error)` would
+      // be a no-op: the error is emitted for axios's own listener instead.
+      request.emit(
+        'error',
+        new InformationalAnswer(res.statusCode ?? 101, lowerCaseHeaders(res.headers as AxiosResponse['headers'])),
+      );
+    });
+    return request;
+  },
+};
+
+/**
+ * The head of a final 1xx answer when axios rejected because of one (see
+ * {@link informationalAware}), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * const head = finalInformational(e); // { type: 'head', status: 101, headers } or undefined
+ * ```
+ */
+export const finalInformational = (e: unknown): ResponseHead | undefined => {
+  let current = e;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof InformationalAnswer)
+      return { type: 'head', status: current.status, headers: current.headers };
+    current = current.cause;
+  }
+  return undefined;
+};
+
+const cutShort = (e: unknown): YqcloudError => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return networkError(
+    typeof code === 'string' && code !== '' ? code : 'Z_DATA_ERROR',
+    `the compressed body is cut short or corrupt (${e instanceof Error ? e.message : String(e)})`,
+  );
+};
+
+/**
+ * A body being relayed: whether it ended, and how to stop relaying it.
+ *
+ * @example
+ * ```ts
+ * const relay = relayBody(body, headers['content-encoding'], subscriber); relay.release();
+ * ```
+ */
+export interface BodyRelay {
+  /** The body's last byte arrived. */
+  readonly ended: () => boolean;
+  /** Stops decoding (the caller destroys the body itself). */
+  readonly release: () => void;
+}
+
+/**
+ * Relays a response body to `sink`: decoded when `contentEncoding` is gzip, x-gzip, deflate or br
+ * (a stream cut short fails with `Network`), completing once the body has closed whole (on
+ * `close` rather than `end`: Node hands a kept-alive socket back to its agent on the tick after
+ * `end`, so a request started on completion finds the socket free).
+ *
+ * @example
+ * ```ts
+ * relayBody(response.data, lowerCaseHeaders(response.headers)['content-encoding'], subscriber);
+ * ```
+ */
+export const relayBody = (
+  body: IncomingMessage,
+  contentEncoding: string | undefined,
+  sink: ResponseSink,
+): BodyRelay => {
+  const encoding = isDecodedEncoding(contentEncoding) ? contentEncoding : undefined;
+  let decoder: BodyDecoder | undefined;
+  let ended = false;
+  let closed = false;
+  let decodedEnd = encoding === undefined;
+  const completeWhenDone = (): void => {
+    if (closed && ended && decodedEnd && !sink.closed) sink.complete();
+  };
+  const relay = (data: Uint8Array): void => sink.next({ type: 'body', data });
+  body.on('data', (data: Uint8Array) => {
+    if (encoding === undefined) {
+      relay(data);
+      return;
+    }
+    if (decoder === undefined) {
+      decoder = bodyDecoder(encoding, data);
+      decoder?.on('data', relay);
+      decoder?.on('error', (e: unknown) => sink.error(cutShort(e)));
+      decoder?.once('end', () => {
+        decodedEnd = true;
+        completeWhenDone();
+      });
+    }
+    decoder?.write(data);
+  });
+  body.once('end', () => {
+    ended = true;
+    if (decoder === undefined) decodedEnd = true;
+    else decoder.end();
+  });
+  body.on('error', (e: unknown) => sink.error(toNetworkError(e)));
+  body.once('close', () => {
+    closed = true;
+    if (!ended) sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
+    else completeWhenDone();
+  });
+  return {
+    ended: () => ended,
+    release: () => {
+      decoder?.removeAllListeners('data');
+      decoder?.destroy();
+    },
+  };
+};
