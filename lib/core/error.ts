@@ -263,6 +263,11 @@ export const withPartialText =
 /**
  * What {@link copyError} may change: the message, the partial text, the body excerpt, the cause
  * and the attempts; the kind and its other fields stay.
+ *
+ * @example
+ * ```ts
+ * const changes: ErrorChanges = { message: 'HTTP 503 (after 3 attempts)', partialText: '' };
+ * ```
  */
 export interface ErrorChanges {
   readonly message?: string;
