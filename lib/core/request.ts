@@ -35,6 +35,12 @@ export interface ChatRequest {
   /** Emit the updated conversation before `finish`; default `false`. */
   readonly returnConversation?: boolean | undefined;
   /**
+   * Keep the delivered text for an error's `partialText` (default `true`). `false` keeps none:
+   * `partialText` is then `''`, which suits a caller that keeps the text itself (a relay
+   * forwarding each chunk); it cannot be combined with `returnConversation`.
+   */
+  readonly keepText?: boolean | undefined;
+  /**
    * Aborting it aborts the request and closes its socket, as unsubscribing does; the stream then
    * completes without `finish` (so a `for await` loop ends). Already aborted: nothing is sent.
    */
@@ -56,6 +62,7 @@ export interface ValidRequest {
   readonly proxy: O.Option<ProxyConfig>;
   readonly conversation: O.Option<Conversation>;
   readonly returnConversation: boolean;
+  readonly keepText: boolean;
   readonly signal: O.Option<AbortSignal>;
 }
 
@@ -121,6 +128,7 @@ export const ChatRequestCodec = t.intersection(
       proxy: t.string,
       conversation: ConversationCodec,
       returnConversation: t.boolean,
+      keepText: t.boolean,
       signal: AbortSignalCodec,
     }),
   ],
@@ -134,6 +142,7 @@ const requestKeys: ReadonlySet<string> = new Set([
   'proxy',
   'conversation',
   'returnConversation',
+  'keepText',
   'signal',
 ]);
 
@@ -186,6 +195,10 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
       (request) => request.messages.length > 0,
       () => invalidRequest('messages', 'at least one message is required'),
     ),
+    E.filterOrElse(
+      (request) => request.keepText !== false || request.returnConversation !== true,
+      () => invalidRequest('keepText', 'returnConversation needs the reply kept; leave keepText out or true'),
+    ),
     E.bindTo('request'),
     E.bind('model', ({ request }) => checkModel(models)(request)),
     E.bind('proxy', ({ request }) =>
@@ -201,6 +214,7 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
         proxy,
         conversation: O.fromNullable(request.conversation),
         returnConversation: request.returnConversation ?? false,
+        keepText: request.keepText ?? true,
         signal: O.fromNullable(request.signal),
       }),
     ),

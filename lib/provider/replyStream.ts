@@ -22,7 +22,7 @@ import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
 import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
-import { createReplyText } from './replyText.js';
+import { createReplyText, createUnkeptReplyText } from './replyText.js';
 import type { BlockPool } from './blockPool.js';
 import * as O from '#fp-ts/Option.js';
 
@@ -39,6 +39,8 @@ export interface ReplyPlan {
   /** The conversation of this turn, before the reply. */
   readonly conversation: Conversation;
   readonly returnConversation: boolean;
+  /** Keep the delivered text for `partialText` (`false`: an error's `partialText` is `''`). */
+  readonly keepText?: boolean | undefined;
   readonly maxResponseBytes: number;
   readonly now: () => number;
   /** Where the reply keeps its long pieces (by default blocks of its own, not reused). */
@@ -96,7 +98,7 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
  */
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
-    const reply = createReplyText(plan.pool);
+    const reply = plan.keepText === false ? createUnkeptReplyText() : createReplyText(plan.pool);
     let status = 0;
     let ok = false;
     let head: Readonly<Record<string, string>> = {};

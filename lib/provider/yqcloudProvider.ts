@@ -127,6 +127,7 @@ export class YqcloudProvider {
         },
         conversation,
         returnConversation: valid.returnConversation,
+        keepText: valid.keepText,
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
         pool: (this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap))),
