@@ -6,7 +6,6 @@
  */
 import type { Agent, IncomingMessage } from 'node:http';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import * as O from '#fp-ts/Option.js';
 import { Observable } from 'rxjs';
 import { invalidRequest, networkError, type YqcloudError } from '../core/error.js';
 import { redactCredentials } from '../core/proxy.js';
@@ -111,7 +110,7 @@ export const axiosTransport =
         subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactCredentials(request.url)}`));
         return;
       }
-      const proxy = O.toUndefined(request.proxy);
+      const { proxy } = request;
       const send = (client: AxiosInstance, agent: Agent): Promise<AxiosResponse<IncomingMessage>> =>
         controller.signal.aborted
           ? Promise.reject(new Error('aborted before it was sent'))

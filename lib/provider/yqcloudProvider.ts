@@ -123,7 +123,7 @@ export class YqcloudProvider {
           method: 'POST',
           headers: requestHeaders(this.url, config.headers, owned.inBrowser),
           body: JSON.stringify(buildPayload(conversation, valid.stream)),
-          proxy: valid.proxy,
+          proxy: O.toUndefined(valid.proxy),
         },
         conversation,
         returnConversation: valid.returnConversation,
