@@ -72,6 +72,15 @@ const utf8Length = (piece: Uint8Array | string): number => {
   return bytes;
 };
 
+/**
+ * Where the reply's start stands: `Holding` its text back while it could still turn out to be an
+ * in-band refusal (`text` is `''` before any arrived), or `Passed`, every later piece emitted as
+ * it comes.
+ */
+type StartState = { readonly _tag: 'Holding'; readonly text: string } | { readonly _tag: 'Passed' };
+const holding = (text: string): StartState => ({ _tag: 'Holding', text });
+const passed: StartState = { _tag: 'Passed' };
+
 /** The transport's events for `request`, or the error a transport that breaks its contract causes. */
 const exchange = (transport: Transport, request: HttpRequest): Observable<ResponseEvent> | YqcloudError => {
   try {
@@ -103,7 +112,7 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     let ok = false;
     let head: Readonly<Record<string, string>> = {};
     let bytes = 0;
-    let held: string | undefined = '';
+    let start: StartState = holding('');
     let errorBody = '';
 
     const fail = (e: unknown): void => {
@@ -118,14 +127,18 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     };
 
     const onText = (piece: string): void => {
-      if (held === undefined) return emit(piece);
-      held += piece;
+      if (start._tag === 'Passed') {
+        emit(piece);
+        return;
+      }
+      const held = start.text + piece;
       const verdict = classifyStart(held);
-      if (verdict._tag === 'Undecided') return;
-      if (verdict._tag === 'Blocked') return fail(blocked(verdict.reason, held.slice(0, excerptChars)));
-      const start = held;
-      held = undefined;
-      emit(start);
+      if (verdict._tag === 'Undecided') start = holding(held);
+      else if (verdict._tag === 'Blocked') fail(blocked(verdict.reason, held.slice(0, excerptChars)));
+      else {
+        start = passed;
+        emit(held);
+      }
     };
 
     const httpFailure = (): YqcloudError =>
@@ -147,29 +160,36 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         return;
       }
       bytes += utf8Length(event.data);
-      if (bytes > plan.maxResponseBytes) return fail(responseTooLarge(plan.maxResponseBytes));
+      if (bytes > plan.maxResponseBytes) {
+        fail(responseTooLarge(plan.maxResponseBytes));
+        return;
+      }
       const piece = reply.decode(event.data);
-      if (ok) return onText(piece);
-      errorBody += piece;
-      if (errorBody.length >= excerptChars) fail(httpFailure());
+      if (ok) onText(piece);
+      else {
+        errorBody += piece;
+        if (errorBody.length >= excerptChars) fail(httpFailure());
+      }
     };
 
     const onComplete = (): void => {
       const rest = reply.end();
       if (!ok) {
         errorBody += rest;
-        return fail(
-          status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure(),
-        );
+        fail(status === 0 ? toNetworkError(new Error('the transport completed without a response')) : httpFailure());
+        return;
       }
       onText(rest);
       if (subscriber.closed) return;
-      if (held !== undefined) {
-        const start = held;
-        held = undefined;
-        emit(start);
+      if (start._tag === 'Holding') {
+        const held = start.text;
+        start = passed;
+        emit(held);
       }
-      if (reply.nothingDelivered()) return fail(emptyResponse(status));
+      if (reply.nothingDelivered()) {
+        fail(emptyResponse(status));
+        return;
+      }
       if (plan.returnConversation)
         subscriber.next(
           conversationChunk(appendHistory({ role: 'assistant', content: reply.deliveredText() })(plan.conversation)),
