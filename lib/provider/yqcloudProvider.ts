@@ -10,6 +10,7 @@ import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Chunk } from '../core/chunk.js';
 import type { YqcloudError } from '../core/error.js';
+import type { Headers } from '../core/headers.js';
 import { validateRequest, type ChatRequest, type ModelSet } from '../core/request.js';
 import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
 import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudProviderOptions } from './options.js';
@@ -65,6 +66,8 @@ export class YqcloudProvider {
   readonly #config: E.Either<YqcloudError, ProviderConfig>;
   #owned: OwnedTransport | undefined;
   #pool: BlockPool | undefined;
+  /** The request headers, built on the first request (they depend on the options only). */
+  #headers: Headers | undefined;
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
@@ -117,11 +120,13 @@ export class YqcloudProvider {
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
       const conversation = turnConversation(valid, config.now);
+      this.#headers ??= Object.freeze(requestHeaders(this.url, config.headers, owned.inBrowser));
+      this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));
       const reply$ = replyStream(owned.transport, {
         request: {
           url: config.apiEndpoint,
           method: 'POST',
-          headers: requestHeaders(this.url, config.headers, owned.inBrowser),
+          headers: this.#headers,
           body: JSON.stringify(buildPayload(conversation, valid.stream)),
           proxy: O.toUndefined(valid.proxy),
         },
@@ -130,7 +135,7 @@ export class YqcloudProvider {
         keepText: valid.keepText,
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
-        pool: (this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap))),
+        pool: this.#pool,
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
