@@ -6,13 +6,13 @@
  */
 import type { Agent, IncomingMessage } from 'node:http';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { Observable } from 'rxjs';
 import { invalidRequest, networkError, type YqcloudError } from '../core/error.js';
 import { redactCredentials } from '../core/proxy.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { AgentPool } from './agents.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
-import type { HttpRequest, ResponseEvent, Transport } from './transport.js';
+import { directTransport } from './directTransport.js';
+import type { HttpRequest, Transport } from './transport.js';
 
 /**
  * What the axios transport needs.
@@ -95,73 +95,82 @@ const configFor = (request: HttpRequest, signal: AbortSignal, agent: Agent): Axi
  * transport(request).subscribe((event) => console.log(event.type));
  * ```
  */
-export const axiosTransport =
-  (options: AxiosTransportOptions): Transport =>
-  (request) =>
-    new Observable<ResponseEvent>((subscriber) => {
-      const controller = new AbortController();
-      const client = options.axios ?? loadedAxios;
-      let body: IncomingMessage | undefined;
-      let ended = false;
-      let target: URL;
-      try {
-        target = new URL(request.url);
-      } catch {
-        subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactCredentials(request.url)}`));
-        return;
-      }
-      const { proxy } = request;
-      const send = (client: AxiosInstance, agent: Agent): Promise<AxiosResponse<IncomingMessage>> =>
-        controller.signal.aborted
-          ? Promise.reject(new Error('aborted before it was sent'))
-          : client.request<IncomingMessage>(configFor(request, controller.signal, agent));
-      const answer =
-        client !== undefined && proxy === undefined
-          ? send(client, options.agents.agentFor(target))
-          : Promise.all([
-              client ?? loadAxios(),
-              proxy === undefined ? options.agents.agentFor(target) : options.agents.proxyAgentFor(target, proxy),
-            ]).then(([client, agent]) => send(client, agent));
+export const axiosTransport = (options: AxiosTransportOptions): Transport => {
+  // A provider sends every request to one endpoint: its URL is parsed once.
+  let lastUrl = '';
+  let lastTarget: URL | undefined;
+  const parse = (url: string): URL => {
+    if (url !== lastUrl || lastTarget === undefined) {
+      lastTarget = new URL(url);
+      lastUrl = url;
+    }
+    return lastTarget;
+  };
+  return directTransport((request, subscriber) => {
+    const controller = new AbortController();
+    const client = options.axios ?? loadedAxios;
+    let body: IncomingMessage | undefined;
+    let ended = false;
+    let target: URL;
+    try {
+      target = parse(request.url);
+    } catch {
+      subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactCredentials(request.url)}`));
+      return undefined;
+    }
+    const { proxy } = request;
+    const send = (client: AxiosInstance, agent: Agent): Promise<AxiosResponse<IncomingMessage>> =>
+      controller.signal.aborted
+        ? Promise.reject(new Error('aborted before it was sent'))
+        : client.request<IncomingMessage>(configFor(request, controller.signal, agent));
+    const answer =
+      client !== undefined && proxy === undefined
+        ? send(client, options.agents.agentFor(target))
+        : Promise.all([
+            client ?? loadAxios(),
+            proxy === undefined ? options.agents.agentFor(target) : options.agents.proxyAgentFor(target, proxy),
+          ]).then(([client, agent]) => send(client, agent));
 
-      answer.then(
-        (response) => {
-          const data: unknown = response.data;
-          if (!isNodeStream(data)) {
-            release(data);
-            controller.abort();
-            if (!subscriber.closed) subscriber.error(notAStream());
-            return;
-          }
-          if (subscriber.closed) {
-            data.destroy();
-            return;
-          }
-          body = data;
-          subscriber.next({ type: 'head', status: response.status, headers: lowerCaseHeaders(response.headers) });
-          body.on('data', (data: Uint8Array) => subscriber.next({ type: 'body', data }));
-          body.once('end', () => {
-            ended = true;
-          });
-          body.on('error', (e: unknown) => subscriber.error(toNetworkError(e)));
-          // Completing on 'close' rather than 'end': Node hands a kept-alive socket back to its
-          // agent on the tick after 'end', so a request the subscriber starts on completion
-          // (`concatMap`, `repeat`) then finds the socket free instead of opening another.
-          body.once('close', () => {
-            if (ended) subscriber.complete();
-            else subscriber.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
-          });
-        },
-        (e: unknown) => {
-          if (!subscriber.closed) subscriber.error(toNetworkError(e));
-        },
-      );
-
-      return () => {
-        if (ended) return;
-        controller.abort();
-        if (body !== undefined && !body.destroyed) {
-          body.removeAllListeners('data');
-          body.destroy();
+    answer.then(
+      (response) => {
+        const data: unknown = response.data;
+        if (!isNodeStream(data)) {
+          release(data);
+          controller.abort();
+          if (!subscriber.closed) subscriber.error(notAStream());
+          return;
         }
-      };
-    });
+        if (subscriber.closed) {
+          data.destroy();
+          return;
+        }
+        body = data;
+        subscriber.next({ type: 'head', status: response.status, headers: lowerCaseHeaders(response.headers) });
+        body.on('data', (data: Uint8Array) => subscriber.next({ type: 'body', data }));
+        body.once('end', () => {
+          ended = true;
+        });
+        body.on('error', (e: unknown) => subscriber.error(toNetworkError(e)));
+        // Completing on 'close' rather than 'end': Node hands a kept-alive socket back to its
+        // agent on the tick after 'end', so a request the subscriber starts on completion
+        // (`concatMap`, `repeat`) then finds the socket free instead of opening another.
+        body.once('close', () => {
+          if (ended) subscriber.complete();
+          else subscriber.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
+        });
+      },
+      (e: unknown) => {
+        if (!subscriber.closed) subscriber.error(toNetworkError(e));
+      },
+    );
+
+    return () => {
+      if (ended) return;
+      controller.abort();
+      if (body !== undefined && !body.destroyed) {
+        body.removeAllListeners('data');
+        body.destroy();
+      }
+    };
+  });
+};

@@ -18,6 +18,7 @@ import {
 } from '../core/error.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
 import { redactCredentials } from '../core/proxy.js';
+import { directOpen } from '../http/directTransport.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
 import { classifyStart } from './inBand.js';
@@ -198,6 +199,29 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       subscriber.complete();
     };
 
+    const open = directOpen(transport);
+    if (open !== undefined) {
+      // The built-in transport calls these straight from the socket's events: nothing reaches
+      // the reply once it has ended or its subscriber has left.
+      const abort = open(plan.request, {
+        next: (event) => {
+          if (!subscriber.closed) onEvent(event);
+        },
+        error: (e) => {
+          if (!subscriber.closed) fail(e);
+        },
+        complete: () => {
+          if (!subscriber.closed) onComplete();
+        },
+        get closed() {
+          return subscriber.closed;
+        },
+      });
+      return () => {
+        abort?.();
+        reply.release();
+      };
+    }
     const events = exchange(transport, plan.request);
     if (events instanceof YqcloudError) {
       fail(events);
