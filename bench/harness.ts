@@ -147,7 +147,7 @@ const firstChunk = (start: Start, query: string): Promise<{ firstMs: number }> =
 /**
  * The relay's shape: `n` streams open at once, each receiving a 20-byte piece every 50 ms. The
  * streams are started in batches of {@link rampBatch}; `upMs` is the time until every one has
- * had its first piece. Then, over `windowMs`, the pieces delivered per second (and as a share
+ * had its first piece, `upCpuUsPerStream` the process's CPU time for that, per stream. Then, over `windowMs`, the pieces delivered per second (and as a share
  * of the 20 per stream per second the server sends), the event loop's delay p99 (beyond the
  * timer's period), the CPU per
  * 1,000 pieces, and, after a collection with the streams still open, RSS and heap per stream
@@ -163,6 +163,7 @@ const relay = async (start: Start, n: number, windowMs = 5_000) => {
   let allUp: () => void = () => undefined;
   const up = new Promise<void>((resolve) => (allUp = resolve));
   const streams: Array<Stream> = [];
+  const upCpu = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     let first = true;
@@ -178,6 +179,7 @@ const relay = async (start: Start, n: number, windowMs = 5_000) => {
   }
   await up;
   const upMs = performance.now() - t0;
+  const upCpuUsPerStream = (cpuMsSince(upCpu) * 1000) / n;
   const delay = monitorEventLoopDelay({ resolution: eldResolutionMs });
   const cpu = process.cpuUsage();
   const counted = chunks;
@@ -195,6 +197,7 @@ const relay = async (start: Start, n: number, windowMs = 5_000) => {
   return {
     streams: n,
     upMs,
+    upCpuUsPerStream,
     chunksPerS: delivered / seconds,
     deliveredShare: delivered / seconds / (n * 20),
     eldP99Ms: delay.percentile(99) / 1e6 - eldResolutionMs,

@@ -43,9 +43,10 @@ interface Scenario {
 
 const core = ['raw', 'axios', 'yqcloud-rx'];
 const withKeepText = ['raw', 'axios', 'yqcloud-rx', 'yqcloud-rx keepText:false'];
-const relayClients = ['raw', 'yqcloud-rx', 'yqcloud-rx keepText:false'];
+const relayClients = ['raw', 'axios', 'yqcloud-rx', 'yqcloud-rx keepText:false'];
 const relayMetrics: ReadonlyArray<Metric> = [
   { key: 'upMs', label: 'time until every stream had its first piece', unit: 'ms', higherIsBetter: false },
+  { key: 'upCpuUsPerStream', label: 'CPU per stream brought up', unit: 'µs', higherIsBetter: false },
   { key: 'chunksPerS', label: 'pieces delivered per second', unit: '', higherIsBetter: true },
   { key: 'deliveredShare', label: 'share of the pieces sent', unit: '', higherIsBetter: true },
   { key: 'eldP99Ms', label: 'event-loop delay p99', unit: 'ms', higherIsBetter: false },
