@@ -209,6 +209,60 @@ const relay = async (start: Start, n: number, windowMs = 5_000) => {
 };
 
 /**
+ * `n` streams through the relay process (`bench/relayServer.ts`), each of whose upstream replies
+ * sends a 20-byte piece every 50 ms: bring-up time, then over 5 s the pieces delivered, and the
+ * relay process's own event-loop delay p99, CPU per 1,000 pieces, and RSS and heap per stream
+ * above its idle figures (after a collection, the streams still open).
+ */
+const relayThrough = async (start: Start, relayBase: string, n: number) => {
+  await firstChunk(start, 'pieces=1&size=16');
+  const idle = (await (await fetch(`${relayBase}/idle`)).json()) as { rss: number; heapUsed: number };
+  let waiting = n;
+  let chunks = 0;
+  let allUp: () => void = () => undefined;
+  const up = new Promise<void>((resolve) => {
+    allUp = resolve;
+  });
+  const streams: Array<Stream> = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    let first = true;
+    const stream = start('relay=1', id(), () => {
+      chunks++;
+      if (!first) return;
+      first = false;
+      if (--waiting === 0) allUp();
+    });
+    stream.done.catch(() => undefined);
+    streams.push(stream);
+    if ((i + 1) % rampBatch === 0) await nextTurn();
+  }
+  await up;
+  const upMs = performance.now() - t0;
+  const counted = chunks;
+  const w0 = performance.now();
+  const relay = (await (await fetch(`${relayBase}/measure?windowMs=5000`)).json()) as {
+    eldP99Ms: number;
+    cpuMs: number;
+    rss: number;
+    heapUsed: number;
+  };
+  const seconds = (performance.now() - w0) / 1000;
+  const delivered = chunks - counted;
+  for (const stream of streams) stream.cancel();
+  return {
+    streams: n,
+    upMs,
+    chunksPerS: delivered / seconds,
+    deliveredShare: delivered / seconds / (n * 20),
+    relayEldP99Ms: relay.eldP99Ms,
+    relayCpuMsPer1000Chunks: (relay.cpuMs / delivered) * 1000,
+    relayKibPerStream: (relay.rss - idle.rss) / 1024 / n,
+    relayHeapKibPerStream: (relay.heapUsed - idle.heapUsed) / 1024 / n,
+  };
+};
+
+/**
  * The scenarios by name; each resolves with its figures.
  *
  * @example
@@ -217,7 +271,7 @@ const relay = async (start: Start, n: number, windowMs = 5_000) => {
  * ```
  */
 export const scenarios: Readonly<
-  Record<string, (start: Start, base: string) => Promise<Readonly<Record<string, number>>>>
+  Record<string, (start: Start, base: string, relayBase: string) => Promise<Readonly<Record<string, number>>>>
 > = {
   small: (start) => throughput(start, 50_000, 16),
   bulk: (start) => throughput(start, 2_000, 16 * 1024),
@@ -291,4 +345,5 @@ export const scenarios: Readonly<
   'relay-1000': (start) => relay(start, 1_000),
   'relay-3000': (start) => relay(start, 3_000),
   'relay-5000': (start) => relay(start, 5_000),
+  'relay-through-2000': (start, _base, relayBase) => relayThrough(start, relayBase, 2_000),
 };

@@ -143,9 +143,34 @@ const scenarios: ReadonlyArray<Scenario> = [
     ],
     target: '(no target; the cost of the operators)',
   },
+  {
+    name: 'latency',
+    title: 'first chunk, direct and through the relay',
+    clients: ['raw', 'through-relay'],
+    metrics: [
+      { key: 'p50Ms', label: 'first chunk p50', unit: 'ms', higherIsBetter: false },
+      { key: 'p99Ms', label: 'first chunk p99', unit: 'ms', higherIsBetter: false },
+    ],
+    target: '(no target; the relay hop: HTTP in, provider, SSE out)',
+  },
   relayScenario(1_000, '(no target)'),
   relayScenario(3_000, 'event-loop delay p99 ≤ 1.5× raw; RSS per stream ≤ 1.3× raw (keepText: false)'),
   relayScenario(5_000, 'bring-up ≤ 1.5× raw'),
+  {
+    name: 'relay-through-2000',
+    title: 'through the relay: 2,000 streams, 20 B every 50 ms each',
+    clients: ['through-relay'],
+    metrics: [
+      { key: 'upMs', label: 'time until every stream had its first piece', unit: 'ms', higherIsBetter: false },
+      { key: 'deliveredShare', label: 'share of the pieces sent', unit: '', higherIsBetter: true },
+      { key: 'relayEldP99Ms', label: 'relay event-loop delay p99', unit: 'ms', higherIsBetter: false },
+      { key: 'relayCpuMsPer1000Chunks', label: 'relay CPU per 1,000 pieces', unit: 'ms', higherIsBetter: false },
+      { key: 'relayKibPerStream', label: 'relay RSS per stream', unit: 'KiB', higherIsBetter: false },
+      { key: 'relayHeapKibPerStream', label: 'relay heap per stream', unit: 'KiB', higherIsBetter: false },
+    ],
+    target: '(no target; absolute figures of the relay process)',
+    runs: 3,
+  },
 ];
 
 const median = (values: ReadonlyArray<number>): number => {
@@ -179,13 +204,26 @@ const load = (): number => os.loadavg()[0] ?? Number.NaN;
 
 type Measured = Figures & { readonly load: number };
 
+/** The relay (`bench/relayServer.ts`) in its own process, in front of the server. */
+const startRelay = (upstreamPort: string): Promise<{ port: string; stop: () => void }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', join(out, 'relayServer.js'), upstreamPort], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', (data: Buffer) => resolve({ port: data.toString().trim(), stop: () => child.kill() }));
+    child.once('error', reject);
+  });
+
 const measure = async (
   port: string,
+  relayPort: string,
   client: string,
   scenario: string,
 ): Promise<{ figures: Measured; options: string }> => {
   const before = load();
-  const { stdout } = await run(process.execPath, ['--expose-gc', join(out, 'client.js'), client, scenario, port], {
+  const args = ['--expose-gc', join(out, 'client.js'), client, scenario, port, relayPort];
+  const { stdout } = await run(process.execPath, args, {
     cwd: root,
     maxBuffer: 1 << 20,
     timeout: 300_000,
@@ -246,6 +284,7 @@ const main = async (): Promise<void> => {
   await run(tsc, ['-p', join(root, 'tsconfig.build.json')], { cwd: root });
   await run(tsc, ['-p', join(root, 'bench/tsconfig.json')], { cwd: root });
   const server = await startServer();
+  const relay = await startRelay(server.port);
   const rows: Array<Row> = [];
   const options = new Map<string, Map<string, string>>();
   try {
@@ -254,7 +293,7 @@ const main = async (): Promise<void> => {
       const figures: Record<string, Array<Measured>> = {};
       for (let i = 0; i < Math.min(runs, scenario.runs ?? runs); i++)
         for (const client of scenario.clients) {
-          const measured = await measure(server.port, client, scenario.name);
+          const measured = await measure(server.port, relay.port, client, scenario.name);
           figures[client] = [...(figures[client] ?? []), measured.figures];
           const byScenario = options.get(client) ?? new Map<string, string>();
           byScenario.set(scenario.name, measured.options);
@@ -285,6 +324,7 @@ const main = async (): Promise<void> => {
       process.stdout.write(`done: ${scenario.title} (load ${fmt(load())})\n`);
     }
   } finally {
+    relay.stop();
     server.stop();
   }
   const imports = only === undefined || only.has('import') ? await importCosts() : [];
