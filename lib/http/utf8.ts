@@ -31,6 +31,8 @@ export interface Utf8Decoder {
  * d.push(new Uint8Array([0xa0]));       // '你'
  * ```
  */
+const streaming: TextDecodeOptions = { stream: true };
+
 export const createUtf8Decoder = (): Utf8Decoder => {
   // The decoder keeps every U+FEFF: flushing it (before a string piece) would otherwise make it
   // drop the next one as if a new body started there.
@@ -50,7 +52,7 @@ export const createUtf8Decoder = (): Utf8Decoder => {
         return text;
       }
       pending = true;
-      return fromStart(decoder.decode(piece, { stream: true }));
+      return fromStart(decoder.decode(piece, streaming));
     },
     end: () => {
       if (!pending) return '';
