@@ -174,6 +174,7 @@ const scenarios: ReadonlyArray<Scenario> = [
 ];
 
 const median = (values: ReadonlyArray<number>): number => {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1
@@ -457,6 +458,7 @@ const renderSvg = (rows: ReadonlyArray<Row>): string => {
   const shown = rows.filter(
     (r) =>
       r.client !== 'raw' &&
+      Number.isFinite(r.ratio) &&
       r.metric.key !== 'chunks' &&
       r.metric.key !== 'connections' &&
       r.metric.key !== 'deliveredShare' &&
