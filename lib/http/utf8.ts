@@ -20,6 +20,8 @@ export interface Utf8Decoder {
   readonly end: () => string;
 }
 
+const streaming: TextDecodeOptions = { stream: true };
+
 /**
  * A new incremental decoder (`TextDecoder` with `stream: true`). Strings pass through as they are.
  * A byte-order mark is dropped only where the body starts; a U+FEFF anywhere later is text.
@@ -31,8 +33,6 @@ export interface Utf8Decoder {
  * d.push(new Uint8Array([0xa0]));       // '你'
  * ```
  */
-const streaming: TextDecodeOptions = { stream: true };
-
 export const createUtf8Decoder = (): Utf8Decoder => {
   // The decoder keeps every U+FEFF: flushing it (before a string piece) would otherwise make it
   // drop the next one as if a new body started there.
