@@ -63,6 +63,7 @@ export class YqcloudProvider {
   /** The models the service serves. */
   readonly models: ReadonlyArray<string> = ['gpt-4'];
 
+  readonly #models: ModelSet = { defaultModel: this.defaultModel, models: this.models };
   readonly #config: E.Either<YqcloudError, ProviderConfig>;
   #owned: OwnedTransport | undefined;
   #pool: BlockPool | undefined;
@@ -109,13 +110,12 @@ export class YqcloudProvider {
    */
   create(request: ChatRequest): Observable<Chunk> {
     return defer(() => {
-      const planned = pipe(
-        this.#config,
-        E.bindTo('config'),
-        E.bind('valid', () => validateRequest(request, this.#modelSet)),
-      );
-      if (E.isLeft(planned)) return throwError(() => planned.left);
-      const { config, valid } = planned.right;
+      const configured = this.#config;
+      if (E.isLeft(configured)) return throwError(() => configured.left);
+      const config = configured.right;
+      const validated = validateRequest(request, this.#models);
+      if (E.isLeft(validated)) return throwError(() => validated.left);
+      const valid = validated.right;
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
@@ -173,13 +173,11 @@ export class YqcloudProvider {
     this.#pool?.clear();
   }
 
-  get #modelSet(): ModelSet {
-    return { defaultModel: this.defaultModel, models: this.models };
-  }
-
   #transport(config: ProviderConfig): OwnedTransport {
-    if (config.transport !== undefined) return { transport: config.transport, destroy: () => {}, inBrowser: false };
-    this.#owned ??= createDefaultTransport({ axios: config.axios, ca: config.ca, keepAlive: config.keepAlive });
+    this.#owned ??=
+      config.transport === undefined
+        ? createDefaultTransport({ axios: config.axios, ca: config.ca, keepAlive: config.keepAlive })
+        : { transport: config.transport, destroy: () => {}, inBrowser: false };
     return this.#owned;
   }
 }
