@@ -204,8 +204,15 @@ describe('provider/replyStream (marbles, through the transport seam)', () => {
       return {
         pool: {
           ...inner,
-          take: (bytes) => (taken++, out++, inner.take(bytes)),
-          give: (blocks) => ((out -= blocks.length), inner.give(blocks)),
+          take: (bytes) => {
+            taken++;
+            out++;
+            return inner.take(bytes);
+          },
+          give: (blocks) => {
+            out -= blocks.length;
+            inner.give(blocks);
+          },
         },
         taken: () => taken,
         out: () => out,
