@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: runs every scenario for every client, each run in a fresh process against one
- * loopback server process, repeats each run (5 by default), prints the table with medians and
- * min/max and the ratio to raw node, and rewrites docs/benchmarks.md and docs/benchmarks.svg.
- * Asserts nothing: benchmarks are not tests.
+ * `npm run bench`: compiles the library and the bench, runs every scenario for every client, each
+ * run in a fresh `node` process against one loopback server process, repeats each run (5 by
+ * default, 3 for the relay scenarios), measures the import cost, prints the table with medians,
+ * min/max, the ratio to raw node and the load average, and rewrites docs/benchmarks.md and
+ * docs/benchmarks.svg. Asserts nothing: benchmarks are not tests.
  *
- *   npm run bench [-- --runs 5]
+ *   npm run bench [-- --runs 5] [-- --only small,bulk,latency,concurrency,cancel,pacing,relay-1000,relay-3000,relay-5000,import]
  *
  * @module
  */
@@ -36,32 +37,55 @@ interface Scenario {
   readonly clients: ReadonlyArray<string>;
   readonly metrics: ReadonlyArray<Metric>;
   readonly target: string;
+  /** Runs of this scenario when fewer than `--runs` (the relay ones take 10–60 s each). */
+  readonly runs?: number;
 }
 
 const core = ['raw', 'axios', 'yqcloud-rx'];
+const withKeepText = ['raw', 'axios', 'yqcloud-rx', 'yqcloud-rx keepText:false'];
+const relayClients = ['raw', 'axios', 'yqcloud-rx', 'yqcloud-rx keepText:false'];
+const relayMetrics: ReadonlyArray<Metric> = [
+  { key: 'upMs', label: 'time until every stream had its first piece', unit: 'ms', higherIsBetter: false },
+  { key: 'upCpuUsPerStream', label: 'CPU per stream brought up', unit: 'µs', higherIsBetter: false },
+  { key: 'chunksPerS', label: 'pieces delivered per second', unit: '', higherIsBetter: true },
+  { key: 'deliveredShare', label: 'share of the pieces sent', unit: '', higherIsBetter: true },
+  { key: 'eldP99Ms', label: 'event-loop delay p99', unit: 'ms', higherIsBetter: false },
+  { key: 'cpuMsPer1000Chunks', label: 'CPU per 1,000 pieces', unit: 'ms', higherIsBetter: false },
+  { key: 'kibPerStream', label: 'RSS per stream', unit: 'KiB', higherIsBetter: false },
+  { key: 'heapKibPerStream', label: 'heap per stream', unit: 'KiB', higherIsBetter: false },
+];
+const relayScenario = (n: number, target: string): Scenario => ({
+  name: `relay-${n}`,
+  title: `relay: ${n.toLocaleString('en')} streams, 20 B every 50 ms each`,
+  clients: relayClients,
+  metrics: relayMetrics,
+  target,
+  runs: 3,
+});
 const scenarios: ReadonlyArray<Scenario> = [
   {
     name: 'small',
     title: 'small pieces: 50,000 × 16 B, no gap',
-    clients: core,
+    clients: withKeepText,
     metrics: [
       { key: 'mbPerS', label: 'MB/s', unit: '', higherIsBetter: true },
       { key: 'coldMbPerS', label: 'MB/s, first reply (cold JIT)', unit: '', higherIsBetter: true },
       { key: 'chunks', label: 'text chunks', unit: '', higherIsBetter: true },
       { key: 'cpuMs', label: 'CPU', unit: 'ms', higherIsBetter: false },
     ],
-    target: 'MB/s ≥ 0.5× raw',
+    target: 'MB/s ≥ 0.9× raw (text kept), ≥ 0.97× (keepText: false)',
   },
   {
     name: 'bulk',
     title: 'bulk: 2,000 × 16 KiB',
-    clients: core,
+    clients: withKeepText,
     metrics: [
       { key: 'mbPerS', label: 'MB/s', unit: '', higherIsBetter: true },
       { key: 'coldMbPerS', label: 'MB/s, first reply (cold JIT)', unit: '', higherIsBetter: true },
+      { key: 'cpuMs', label: 'CPU', unit: 'ms', higherIsBetter: false },
       { key: 'peakRssMiB', label: 'peak RSS', unit: 'MiB', higherIsBetter: false },
     ],
-    target: 'MB/s ≥ 0.8× raw',
+    target: 'MB/s ≥ 0.9× raw (text kept), ≥ 0.97× (keepText: false)',
   },
   {
     name: 'latency',
@@ -70,9 +94,10 @@ const scenarios: ReadonlyArray<Scenario> = [
     metrics: [
       { key: 'p50Ms', label: 'first chunk p50', unit: 'ms', higherIsBetter: false },
       { key: 'p99Ms', label: 'first chunk p99', unit: 'ms', higherIsBetter: false },
+      { key: 'cpuUsPerRequest', label: 'CPU per request', unit: 'µs', higherIsBetter: false },
       { key: 'connections', label: 'TCP connections', unit: '', higherIsBetter: false },
     ],
-    target: 'p50 within +1 ms of raw; 1–2 connections',
+    target: 'p50 ≤ raw + 0.25 ms; CPU per request ≤ 1.3× raw; 1–2 connections',
   },
   {
     name: 'concurrency',
@@ -81,6 +106,7 @@ const scenarios: ReadonlyArray<Scenario> = [
     metrics: [
       { key: 'p50Ms', label: 'first chunk p50', unit: 'ms', higherIsBetter: false },
       { key: 'p99Ms', label: 'first chunk p99', unit: 'ms', higherIsBetter: false },
+      { key: 'allMs', label: 'all 2,000 replies done', unit: 'ms', higherIsBetter: false },
       { key: 'peakRssMiB', label: 'peak RSS', unit: 'MiB', higherIsBetter: false },
       { key: 'kibPerStream', label: 'RSS per stream', unit: 'KiB', higherIsBetter: false },
     ],
@@ -117,9 +143,38 @@ const scenarios: ReadonlyArray<Scenario> = [
     ],
     target: '(no target; the cost of the operators)',
   },
+  {
+    name: 'latency',
+    title: 'first chunk, direct and through the relay',
+    clients: ['raw', 'through-relay'],
+    metrics: [
+      { key: 'p50Ms', label: 'first chunk p50', unit: 'ms', higherIsBetter: false },
+      { key: 'p99Ms', label: 'first chunk p99', unit: 'ms', higherIsBetter: false },
+    ],
+    target: '(no target; the relay hop: HTTP in, provider, SSE out)',
+  },
+  relayScenario(1_000, '(no target)'),
+  relayScenario(3_000, 'event-loop delay p99 ≤ 1.5× raw; RSS per stream ≤ 1.3× raw (keepText: false)'),
+  relayScenario(5_000, 'bring-up ≤ 1.5× raw'),
+  {
+    name: 'relay-through-2000',
+    title: 'through the relay: 2,000 streams, 20 B every 50 ms each',
+    clients: ['through-relay'],
+    metrics: [
+      { key: 'upMs', label: 'time until every stream had its first piece', unit: 'ms', higherIsBetter: false },
+      { key: 'deliveredShare', label: 'share of the pieces sent', unit: '', higherIsBetter: true },
+      { key: 'relayEldP99Ms', label: 'relay event-loop delay p99', unit: 'ms', higherIsBetter: false },
+      { key: 'relayCpuMsPer1000Chunks', label: 'relay CPU per 1,000 pieces', unit: 'ms', higherIsBetter: false },
+      { key: 'relayKibPerStream', label: 'relay RSS per stream', unit: 'KiB', higherIsBetter: false },
+      { key: 'relayHeapKibPerStream', label: 'relay heap per stream', unit: 'KiB', higherIsBetter: false },
+    ],
+    target: '(no target; absolute figures of the relay process)',
+    runs: 3,
+  },
 ];
 
 const median = (values: ReadonlyArray<number>): number => {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1
@@ -130,9 +185,30 @@ const median = (values: ReadonlyArray<number>): number => {
 const fmt = (n: number): string =>
   Number.isNaN(n) ? '–' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 
-const startServer = (): Promise<{ port: string; stop: () => void }> =>
+const out = join(root, 'dist-check/bench');
+
+const startServer = (): Promise<{ port: string; backlog: string; stop: () => void }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/server.ts')], {
+    const child = spawn(process.execPath, [join(out, 'server.js')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', (data: Buffer) => {
+      const [port = '', backlog = ''] = data.toString().trim().split(' ');
+      resolve({ port, backlog, stop: () => child.kill() });
+    });
+    child.once('error', reject);
+  });
+
+/** The machine's 1-minute load average, read with every figure. */
+const load = (): number => os.loadavg()[0] ?? Number.NaN;
+
+type Measured = Figures & { readonly load: number };
+
+/** The relay (`bench/relayServer.ts`) in its own process, in front of the server. */
+const startRelay = (upstreamPort: string): Promise<{ port: string; stop: () => void }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', join(out, 'relayServer.js'), upstreamPort], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -140,19 +216,54 @@ const startServer = (): Promise<{ port: string; stop: () => void }> =>
     child.once('error', reject);
   });
 
-const measure = async (port: string, client: string, scenario: string): Promise<Figures> => {
-  // `--import tsx` rather than tsx's command line, which runs the script in a child process
-  // without `--expose-gc` (so `global.gc` was missing and the idle baseline was taken unswept).
-  const { stdout } = await run(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', join(root, 'bench/client.ts'), client, scenario, port],
-    {
-      cwd: root,
-      maxBuffer: 1 << 20,
-      timeout: 120_000,
-    },
-  );
-  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Figures;
+const measure = async (
+  port: string,
+  relayPort: string,
+  client: string,
+  scenario: string,
+): Promise<{ figures: Measured; options: string }> => {
+  const before = load();
+  const args = ['--expose-gc', join(out, 'client.js'), client, scenario, port, relayPort];
+  const { stdout } = await run(process.execPath, args, {
+    cwd: root,
+    maxBuffer: 1 << 20,
+    timeout: 300_000,
+  });
+  const { options, ...figures } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Figures & {
+    options: string;
+  };
+  return { figures: { ...figures, load: Math.max(before, load()) }, options };
+};
+
+interface ImportCost {
+  readonly importMs: number;
+  readonly rssMiB: number;
+  readonly heapMiB: number;
+}
+
+/** `import('yqcloud-rx')` (and axios alone, and nothing) in fresh processes, each `runs` times. */
+const importCosts = async (): Promise<ReadonlyArray<{ specifier: string; cost: ImportCost; load: number }>> => {
+  const specifiers = ['-', 'axios', 'yqcloud-rx'];
+  const samples: Record<string, Array<ImportCost>> = {};
+  let worst = 0;
+  for (let i = 0; i < Math.max(runs, 5); i++)
+    for (const specifier of specifiers) {
+      worst = Math.max(worst, load());
+      const { stdout } = await run(process.execPath, [join(out, 'importCost.js'), specifier], { cwd: root });
+      samples[specifier] = [...(samples[specifier] ?? []), JSON.parse(stdout) as ImportCost];
+    }
+  return specifiers.map((specifier) => {
+    const all = samples[specifier] ?? [];
+    return {
+      specifier,
+      load: worst,
+      cost: {
+        importMs: median(all.map((c) => c.importMs)),
+        rssMiB: median(all.map((c) => c.rssMiB)),
+        heapMiB: median(all.map((c) => c.heapMiB)),
+      },
+    };
+  });
 };
 
 interface Row {
@@ -163,24 +274,41 @@ interface Row {
   readonly min: number;
   readonly max: number;
   readonly ratio: number;
+  readonly load: string;
 }
 
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : undefined;
+
 const main = async (): Promise<void> => {
-  await run(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'tsconfig.build.json')], { cwd: root });
+  const tsc = join(root, 'node_modules/.bin/tsc');
+  await run(tsc, ['-p', join(root, 'tsconfig.build.json')], { cwd: root });
+  await run(tsc, ['-p', join(root, 'bench/tsconfig.json')], { cwd: root });
   const server = await startServer();
+  const relay = await startRelay(server.port);
   const rows: Array<Row> = [];
+  const options = new Map<string, Map<string, string>>();
   try {
     for (const scenario of scenarios) {
-      const figures: Record<string, Array<Figures>> = {};
-      for (let i = 0; i < runs; i++)
+      if (only !== undefined && !only.has(scenario.name)) continue;
+      const figures: Record<string, Array<Measured>> = {};
+      for (let i = 0; i < Math.min(runs, scenario.runs ?? runs); i++)
         for (const client of scenario.clients) {
-          figures[client] ??= [];
-          figures[client].push(await measure(server.port, client, scenario.name));
+          const measured = await measure(server.port, relay.port, client, scenario.name);
+          figures[client] = [...(figures[client] ?? []), measured.figures];
+          const byScenario = options.get(client) ?? new Map<string, string>();
+          byScenario.set(scenario.name, measured.options);
+          options.set(client, byScenario);
         }
+      const chars = new Set(Object.values(figures).flatMap((all) => all.map((f) => f.chars)));
+      if (chars.size > 1)
+        process.stdout.write(`warning: the clients decoded different text (${[...chars].join(', ')} characters)\n`);
       for (const metric of scenario.metrics) {
         const rawMedian = median((figures.raw ?? []).map((f) => f[metric.key] ?? Number.NaN));
         for (const client of scenario.clients) {
-          const values = (figures[client] ?? []).map((f) => f[metric.key] ?? Number.NaN);
+          const all = figures[client] ?? [];
+          const values = all.map((f) => f[metric.key] ?? Number.NaN);
+          const loads = all.map((f) => f.load);
           const m = median(values);
           rows.push({
             scenario,
@@ -190,30 +318,67 @@ const main = async (): Promise<void> => {
             min: Math.min(...values),
             max: Math.max(...values),
             ratio: m / rawMedian,
+            load: `${fmt(Math.min(...loads))} – ${fmt(Math.max(...loads))}`,
           });
         }
       }
-      process.stdout.write(`done: ${scenario.title}\n`);
+      process.stdout.write(`done: ${scenario.title} (load ${fmt(load())})\n`);
     }
   } finally {
+    relay.stop();
     server.stop();
   }
+  const imports = only === undefined || only.has('import') ? await importCosts() : [];
   const table = renderTable(rows);
-  process.stdout.write(`\n${table}\n`);
+  const importTable = renderImports(imports);
+  const optionList = renderOptions(options);
+  process.stdout.write(`\n${table}\n\n${importTable}\n\n${optionList}\n`);
   const doc = join(root, 'docs/benchmarks.md');
-  writeFileSync(doc, renderDoc(table, existsSync(doc) ? soakSection(readFileSync(doc, 'utf8')) : ''));
+  const current = existsSync(doc) ? readFileSync(doc, 'utf8') : '';
+  writeFileSync(
+    doc,
+    renderDoc(table, importTable, optionList, server.backlog, soakSection(current), notesSection(current)),
+  );
   writeFileSync(join(root, 'docs/benchmarks.svg'), renderSvg(rows));
   process.stdout.write('wrote docs/benchmarks.md and docs/benchmarks.svg\n');
 };
 
 const renderTable = (rows: ReadonlyArray<Row>): string =>
   [
-    '| scenario | metric | client | median | min – max | × raw | target |',
-    '|---|---|---|---:|---:|---:|---|',
+    '| scenario | metric | client | median | min – max | × raw | load (1 min) | target |',
+    '|---|---|---|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
-        `| ${r.scenario.title} | ${r.metric.label}${r.metric.unit === '' ? '' : ` (${r.metric.unit})`} | ${r.client} | ${fmt(r.median)} | ${fmt(r.min)} – ${fmt(r.max)} | ${r.client === 'raw' ? '1' : fmt(r.ratio)} | ${r.scenario.target} |`,
+        `| ${r.scenario.title} | ${r.metric.label}${r.metric.unit === '' ? '' : ` (${r.metric.unit})`} | ${r.client} | ${fmt(r.median)} | ${fmt(r.min)} – ${fmt(r.max)} | ${r.client === 'raw' ? '1' : fmt(r.ratio)} | ${r.load} | ${r.scenario.target} |`,
     ),
+  ].join('\n');
+
+const renderImports = (imports: ReadonlyArray<{ specifier: string; cost: ImportCost; load: number }>): string =>
+  imports.length === 0
+    ? ''
+    : [
+        `Import cost in a fresh \`node\` process (median of ${Math.max(runs, 5)}; load up to ${fmt(imports[0]?.load ?? Number.NaN)}; target for \`yqcloud-rx\`: ≤ 120 ms, ≤ +20 MiB with no proxy):`,
+        '',
+        '| `import()` of | time (ms) | RSS added (MiB) | heap added (MiB) |',
+        '|---|---:|---:|---:|',
+        ...imports.map(
+          ({ specifier, cost }) =>
+            `| ${specifier === '-' ? '(nothing)' : `\`${specifier}\``} | ${fmt(cost.importMs)} | ${fmt(cost.rssMiB)} | ${fmt(cost.heapMiB)} |`,
+        ),
+      ].join('\n');
+
+const renderOptions = (options: ReadonlyMap<string, ReadonlyMap<string, string>>): string =>
+  [
+    'Every option a client sets, per scenario (anything not listed is the default):',
+    '',
+    ...[...options].flatMap(([client, byScenario]) => {
+      const distinct = new Map<string, Array<string>>();
+      for (const [scenario, option] of byScenario) distinct.set(option, [...(distinct.get(option) ?? []), scenario]);
+      return [...distinct].map(
+        ([option, scenarios]) =>
+          `- \`${client}\`${distinct.size > 1 ? ` (${scenarios.join(', ')})` : ''}: ${option === '' ? 'defaults' : option}`,
+      );
+    }),
   ].join('\n');
 
 const machine = (): string =>
@@ -222,51 +387,88 @@ const machine = (): string =>
 /** The soak figures (written by `bench/soak.ts` between its markers), kept across bench runs. */
 const soakSection = (doc: string): string => /<!-- soak:start -->[\s\S]*<!-- soak:end -->/.exec(doc)?.[0] ?? '';
 
-const renderDoc = (table: string, soak: string): string => `# Benchmarks
+/** The hand-written notes (targets, profiles) between their markers, kept across bench runs. */
+const notesSection = (doc: string): string => /<!-- notes:start -->[\s\S]*<!-- notes:end -->/.exec(doc)?.[0] ?? '';
 
-Written by \`npm run bench\` (${runs} runs of every scenario; each run of each client in its own
-process, against one loopback server process that streams the service's shape: plain UTF-8
-pieces, chunked, no framing). \`raw\` is \`node:http\` with a keep-alive agent and a streaming
-\`TextDecoder\` — the physical limit; \`axios\` is axios with \`responseType: 'stream'\` used
-directly; \`yqcloud-rx\` is \`create\` + subscribe on the built package. "× raw" is the
-median's ratio to raw's median in the same run. Throughput (MB/s) is measured over five
-replies in a row, after one of the same shape has warmed the JIT (and a forced collection), so
-the collections that each reply's garbage costs the next are counted; the first reply's own rate
-is shown too ("first reply (cold JIT)"). A cancelled stream is unsubscribed after its 1st to
-20th piece, so the cancels of a batch spread over the body rather than reaching the server at
-once.
+const renderDoc = (
+  table: string,
+  imports: string,
+  options: string,
+  backlog: string,
+  soak: string,
+  notes: string,
+): string => `# Benchmarks
+
+Written by \`npm run bench\` (${runs} runs of every scenario, 3 of each relay one; each run of each
+client in its own process, against one loopback server process). The bench is compiled first
+and run with plain \`node\` (no TypeScript loader in any measured process).
+
+- The server streams the service's shape: plain UTF-8 text, chunked, no framing; the text mixes
+  ASCII with 2-, 3- and 4-byte characters (about a third of its bytes), and pieces are cut by
+  bytes, so they split characters. Its listen backlog is ${backlog} (the kernel's \`somaxconn\`), so
+  2,000 or 5,000 connects queue instead of paying SYN retries; clients open the relay streams in
+  batches of 100, a turn of the event loop apart.
+- \`raw\` is \`node:http\` and a streaming \`TextDecoder\`, in a process that loads nothing else (the
+  client modules are imported only once the client's name is known): the physical limit.
+  \`axios\` is axios used directly; \`yqcloud-rx\` is \`create\` + subscribe on the built package,
+  imported by its name.
+- "× raw" is the median's ratio to raw's median in the same run. The load column is the
+  machine's 1-minute load average over that figure's runs (2 cores: above ~1.5, figures are
+  noisy; ratios of the same run hold better than absolute figures).
+- Throughput (MB/s, of body bytes) is measured over five replies in a row, after one of the same
+  shape has warmed the JIT (and a forced collection); the first reply's own rate is shown too.
+- Relay: N streams open at once, each receiving a 20-byte piece every 50 ms (the server spreads
+  the streams' pieces over the 50 ms). Bring-up is the time until every stream had its first
+  piece; then, over 5 s, pieces delivered per second, the event loop's delay p99 (above the
+  10 ms sampling period), CPU per 1,000 pieces, and RSS and heap per stream above the idle
+  process (after a collection, the streams still open).
+- Latency: CPU per request is the client process's CPU time over the 300 sequential requests.
 
 - Machine: ${machine()}
-- Command: \`npm run bench\` (\`tsx bench/run.ts --runs ${runs}\`)
+- Command: \`npm run bench\` (\`tsx bench/run.ts --runs ${runs}\`; \`--only small,relay-3000,import\` runs some)
 - Date: ${new Date().toISOString().slice(0, 10)}
 
 ![Ratio to raw node per scenario](benchmarks.svg)
 
 ${table}
 
+${imports}
+
+${options}
+
 Benchmarks are not tests: \`npm test\` asserts no timing.
 
 ## Memory kept between replies
 
-A stream keeps the text it delivered, so that an error's \`partialText\` and the conversation chunk
-hold exactly what the subscriber received; raw node and axios keep nothing. Its body's bytes are
-copied into byte blocks (1 KiB, doubling up to 1 MiB) that the provider gives to its later
-replies, keeping at most \`maxResponseBytes\` (default 8 MiB, never more than 32 MiB) of them idle
-between replies; \`provider.destroy()\` drops them. The text is decoded again from them only when
-asked for. So yqcloud-rx's peak RSS on the bulk scenario is the reply in flight plus one reply's
-worth of idle blocks above raw node's, and its RSS per concurrent stream includes the reply kept
-so far (up to 6.4 KB at 200 × 32 B, in 7 KiB of blocks). Keeping the transport's own buffers
-instead ran the bulk scenario at ~0.68× raw: the external memory they hold made V8 collect the
-whole heap during the next reply.
-${soak === '' ? '' : `\n${soak}\n`}`;
+By default a stream keeps the text it delivered, so that an error's \`partialText\` and the
+conversation chunk hold exactly what the subscriber received; raw node and axios keep nothing.
+\`create({ …, keepText: false })\` keeps none (a relay forwards each chunk and its own client keeps
+the text): an error's \`partialText\` is then \`''\`, and \`returnConversation\` cannot be asked with
+it. A kept body's bytes are copied into byte blocks (1 KiB, doubling up to 1 MiB) that the
+provider gives to its later replies, keeping at most \`maxResponseBytes\` (default 8 MiB, never
+more than 32 MiB) of them idle between replies; \`provider.destroy()\` drops them. The text is
+decoded again from them only when asked for. Keeping the transport's own buffers instead ran the
+bulk scenario at ~0.68× raw: the external memory they hold made V8 collect the whole heap during
+the next reply; copying into reused blocks brought it to 0.8–0.9×. At 2,000 concurrent streams
+of 200 × 32 B, joining runs of 16 short pieces rather than 64 took RSS per stream from ~99 KiB to
+~93 KiB (keeping no text at all: ~86 KiB).
+${notes === '' ? '' : `\n${notes}\n`}${soak === '' ? '' : `\n${soak}\n`}`;
 
 const renderSvg = (rows: ReadonlyArray<Row>): string => {
-  const shown = rows.filter((r) => r.client !== 'raw' && r.metric.key !== 'chunks' && r.metric.key !== 'connections');
-  const width = 900;
+  const shown = rows.filter(
+    (r) =>
+      r.client !== 'raw' &&
+      Number.isFinite(r.ratio) &&
+      r.metric.key !== 'chunks' &&
+      r.metric.key !== 'connections' &&
+      r.metric.key !== 'deliveredShare' &&
+      r.metric.key !== 'chunksPerS',
+  );
+  const width = 960;
   const barHeight = 16;
-  const left = 430;
+  const left = 520;
   const height = 60 + shown.length * (barHeight + 6);
-  const maxRatio = Math.max(2, ...shown.map((r) => (Number.isFinite(r.ratio) ? r.ratio : 0)));
+  const maxRatio = Math.max(2, ...shown.map((r) => (Number.isFinite(r.ratio) ? Math.min(r.ratio, 6) : 0)));
   const x = (ratio: number): number => left + (Math.min(ratio, maxRatio) / maxRatio) * (width - left - 60);
   const bars = shown
     .map((r, i) => {
@@ -278,7 +480,7 @@ const renderSvg = (rows: ReadonlyArray<Row>): string => {
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
-<text x="10" y="20" font-size="14" font-weight="bold">yqcloud-rx and axios as a ratio to raw node (median of ${runs} runs; 1× = raw)</text>
+<text x="10" y="20" font-size="14" font-weight="bold">yqcloud-rx and axios as a ratio to raw node (median of ${runs} runs; 1× = raw; bars cut at 6×)</text>
 <line x1="${x(1)}" y1="30" x2="${x(1)}" y2="${height - 10}" stroke="#c00" stroke-dasharray="4 3"/>
 ${bars}
 </svg>

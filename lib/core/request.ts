@@ -40,6 +40,12 @@ export interface ChatRequest {
   /** Emit the updated conversation before `finish`; default `false`. */
   readonly returnConversation?: boolean | undefined;
   /**
+   * Keep the delivered text for an error's `partialText` (default `true`). `false` keeps none:
+   * `partialText` is then `''`, which suits a caller that keeps the text itself (a relay
+   * forwarding each chunk); it cannot be combined with `returnConversation`.
+   */
+  readonly keepText?: boolean | undefined;
+  /**
    * Aborting it aborts the request and closes its socket, as unsubscribing does; the stream then
    * completes without `finish` (so a `for await` loop ends). Already aborted: nothing is sent.
    */
@@ -68,6 +74,7 @@ export interface ValidRequest {
   readonly proxy: O.Option<ProxyConfig>;
   readonly conversation: O.Option<Conversation>;
   readonly returnConversation: boolean;
+  readonly keepText: boolean;
   readonly signal: O.Option<AbortSignal>;
   readonly headers: HeaderRecord;
 }
@@ -135,6 +142,7 @@ export const ChatRequestCodec = t.intersection(
       proxy: t.string,
       conversation: ConversationCodec,
       returnConversation: t.boolean,
+      keepText: t.boolean,
       signal: AbortSignalCodec,
       headers: t.record(t.string, t.string),
     }),
@@ -150,6 +158,7 @@ const requestKeys: ReadonlySet<string> = new Set([
   'proxy',
   'conversation',
   'returnConversation',
+  'keepText',
   'signal',
   'headers',
 ]);
@@ -224,6 +233,10 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
       (request) => request.messages.length > 0,
       () => invalidRequest('messages', 'at least one message is required'),
     ),
+    E.filterOrElse(
+      (request) => request.keepText !== false || request.returnConversation !== true,
+      () => invalidRequest('keepText', 'returnConversation needs the reply kept; leave keepText out or true'),
+    ),
     E.bindTo('request'),
     E.bind('model', ({ request }) => checkModel(models)(request)),
     E.bind('proxy', ({ request }) =>
@@ -243,6 +256,7 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
         proxy,
         conversation: pipe(O.fromNullable(request.conversation), O.map(plainConversation)),
         returnConversation: request.returnConversation ?? false,
+        keepText: request.keepText ?? true,
         signal: O.fromNullable(request.signal),
         headers,
       }),

@@ -7,30 +7,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
-import { HttpProxyAgent } from 'http-proxy-agent';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import { SocksProxyAgent } from 'socks-proxy-agent';
 import type { ProxyConfig } from '../core/proxy.js';
-
-type TunnelAgentOptions = ConstructorParameters<typeof HttpsProxyAgent<string>>[1];
-type ConnectOptions = Parameters<HttpsProxyAgent<string>['connect']>[1];
-
-/**
- * An `HttpsProxyAgent` whose TLS session with the *target* (inside the CONNECT tunnel) also
- * trusts the extra CA: the package applies its options to the proxy connection only.
- */
-class TunnelAgent extends HttpsProxyAgent<string> {
-  readonly #targetTls: tls.ConnectionOptions;
-
-  constructor(proxy: string, options: TunnelAgentOptions, targetTls: tls.ConnectionOptions) {
-    super(proxy, options);
-    this.#targetTls = targetTls;
-  }
-
-  override connect(req: http.ClientRequest, opts: ConnectOptions): ReturnType<HttpsProxyAgent<string>['connect']> {
-    return super.connect(req, { ...opts, ...this.#targetTls } as ConnectOptions);
-  }
-}
 
 /**
  * How the pools are built.
@@ -54,13 +31,18 @@ export interface AgentPoolOptions {
  * @example
  * ```ts
  * const pool = createAgentPool({ keepAlive: true });
- * const agent = pool.agentFor(new URL('http://127.0.0.1:8080/'), undefined);
+ * const agent = pool.agentFor(new URL('http://127.0.0.1:8080/'));
  * pool.destroy(); // when no request uses it any more
  * ```
  */
 export interface AgentPool {
-  /** The agent for a target URL, through `proxy` when given. */
-  readonly agentFor: (target: URL, proxy: ProxyConfig | undefined) => http.Agent;
+  /** The agent for a target URL, without a proxy. */
+  readonly agentFor: (target: URL) => http.Agent;
+  /**
+   * The agent for a target URL through `proxy`, made on first use (the proxy agents' modules are
+   * loaded then) and kept per proxy URL.
+   */
+  readonly proxyAgentFor: (target: URL, proxy: ProxyConfig) => Promise<http.Agent>;
   /**
    * Closes every socket of every agent, in-flight ones included (their requests fail with a
    * `Network` error), so nothing outlives the pool.
@@ -69,12 +51,13 @@ export interface AgentPool {
 }
 
 /**
- * A pool of keep-alive agents, with proxy agents made on first use and kept per proxy URL.
+ * A pool of keep-alive agents, with proxy agents made on first use and kept per proxy URL (their
+ * modules are imported only then: a provider that never uses a proxy never loads them).
  *
  * @example
  * ```ts
  * const pool = createAgentPool({ keepAlive: true });
- * const agent = pool.agentFor(new URL('https://api.binjie.fun/'), undefined);
+ * const agent = pool.agentFor(new URL('https://api.binjie.fun/'));
  * ```
  */
 export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
@@ -85,31 +68,31 @@ export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
     http: new http.Agent(common),
     https: new https.Agent({ ...common, ...tlsOptions }),
   };
-  const proxied = new Map<string, http.Agent>();
-
-  const proxyAgent = (secureTarget: boolean, proxy: ProxyConfig): http.Agent => {
-    const key = `${secureTarget ? 'https' : 'http'} ${proxy.url}`;
-    const cached = proxied.get(key);
-    if (cached !== undefined) return cached;
-    const agent = proxy.protocol.startsWith('socks')
-      ? new SocksProxyAgent(proxy.url, { ...common, ...tlsOptions })
-      : secureTarget
-        ? new TunnelAgent(proxy.url, { ...common, ...tlsOptions }, tlsOptions)
-        : new HttpProxyAgent(proxy.url, { ...common, ...tlsOptions });
-    proxied.set(key, agent);
-    return agent;
-  };
+  const proxied = new Map<string, Promise<http.Agent>>();
+  // Bumped by destroy: an agent whose modules were still loading then is closed once it exists.
+  let generation = 0;
 
   return {
-    agentFor: (target, proxy) => {
+    agentFor: (target) => (target.protocol === 'https:' ? direct.https : direct.http),
+    proxyAgentFor: (target, proxy) => {
       const secure = target.protocol === 'https:';
-      if (proxy !== undefined) return proxyAgent(secure, proxy);
-      return secure ? direct.https : direct.http;
+      const key = `${secure ? 'https' : 'http'} ${proxy.url}`;
+      const cached = proxied.get(key);
+      if (cached !== undefined) return cached;
+      const madeIn = generation;
+      const made = import('./proxyAgents.js').then(({ proxyAgent }) => {
+        const agent = proxyAgent(secure, proxy, { ...common, tls: tlsOptions });
+        if (madeIn !== generation) agent.destroy();
+        return agent;
+      });
+      proxied.set(key, made);
+      return made;
     },
     destroy: () => {
       direct.http.destroy();
       direct.https.destroy();
-      for (const agent of proxied.values()) agent.destroy();
+      generation++;
+      for (const agent of proxied.values()) void agent.then((a) => a.destroy());
       proxied.clear();
     },
   };

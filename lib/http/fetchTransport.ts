@@ -6,7 +6,6 @@
  * @module
  */
 import axios, { type AxiosInstance } from 'axios';
-import * as O from '#fp-ts/Option.js';
 import { Observable } from 'rxjs';
 import { httpError, invalidRequest } from '../core/error.js';
 import { toNetworkError } from './toNetworkError.js';
@@ -51,7 +50,7 @@ export const fetchTransport =
   (options: FetchTransportOptions = {}): Transport =>
   (request) =>
     new Observable<ResponseEvent>((subscriber) => {
-      if (O.isSome(request.proxy)) {
+      if (request.proxy !== undefined) {
         subscriber.error(
           invalidRequest('proxy', 'a proxy cannot be used from a browser (fetch); the browser chooses its own'),
         );

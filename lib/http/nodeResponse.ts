@@ -14,22 +14,8 @@ import { networkError, type YqcloudError } from '../core/error.js';
 import { bodyDecoder, isDecodedEncoding, type BodyDecoder } from './bodyDecoder.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
 import { toNetworkError } from './toNetworkError.js';
-import type { ResponseEvent, ResponseHead } from './transport.js';
-
-/**
- * Where response events go: an RxJS `Subscriber` is one.
- *
- * @example
- * ```ts
- * const sink: ResponseSink = { next: console.log, error: console.error, complete: () => undefined, closed: false };
- * ```
- */
-export interface ResponseSink {
-  readonly next: (event: ResponseEvent) => void;
-  readonly error: (error: unknown) => void;
-  readonly complete: () => void;
-  readonly closed: boolean;
-}
+import type { ResponseHead } from './transport.js';
+import type { EventSink } from './directTransport.js';
 
 /** What Node hands over as a final 1xx answer (a 101), carried out of axios's rejection. */
 class InformationalAnswer extends Error {
@@ -122,7 +108,7 @@ export interface BodyRelay {
 export const relayBody = (
   body: IncomingMessage,
   contentEncoding: string | undefined,
-  sink: ResponseSink,
+  sink: EventSink,
 ): BodyRelay => {
   const encoding = isDecodedEncoding(contentEncoding) ? contentEncoding : undefined;
   let decoder: BodyDecoder | undefined;

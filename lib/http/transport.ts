@@ -6,7 +6,6 @@
  * @module
  */
 import type { Observable } from 'rxjs';
-import type { Option } from '#fp-ts/Option.js';
 import type { HeaderRecord } from '../core/headers.js';
 import type { ProxyConfig } from '../core/proxy.js';
 
@@ -15,7 +14,7 @@ import type { ProxyConfig } from '../core/proxy.js';
  *
  * @example
  * ```ts
- * const request: HttpRequest = { url, method: 'POST', headers: {}, body: '{}', proxy: O.none };
+ * const request: HttpRequest = { url, method: 'POST', headers: {}, body: '{}' };
  * ```
  */
 export interface HttpRequest {
@@ -24,7 +23,8 @@ export interface HttpRequest {
   readonly headers: HeaderRecord;
   /** The JSON body, already serialised. */
   readonly body: string;
-  readonly proxy: Option<ProxyConfig>;
+  /** The proxy to send through; absent: a direct connection. */
+  readonly proxy?: ProxyConfig | undefined;
 }
 
 /**

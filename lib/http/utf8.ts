@@ -23,6 +23,8 @@ export interface Utf8Decoder {
   readonly end: () => string;
 }
 
+const streaming: TextDecodeOptions = { stream: true };
+
 /**
  * A new incremental decoder (`TextDecoder` with `stream: true`). Strings pass through as they are.
  * A byte-order mark is dropped only where the body starts; a U+FEFF anywhere later is text.
@@ -53,7 +55,7 @@ export const createUtf8Decoder = (): Utf8Decoder => {
         return text;
       }
       pending = true;
-      return fromStart(decoder.decode(piece, { stream: true }));
+      return fromStart(decoder.decode(piece, streaming));
     },
     end: () => {
       if (!pending) return '';

@@ -2,19 +2,18 @@
  * Byte blocks that a provider's replies keep their body in, given back when a reply ends and
  * reused by the next one.
  *
- * A reply must keep what it delivered (for `partialText` and the conversation chunk). Keeping the
- * transport's own buffers makes every long reply grow the process's external memory until a full
- * collection frees it, and V8 answers that growth with full collections during the next reply:
- * five 32 MB replies in a row ran at ~0.68× the rate of raw `node:http` that way, and at 0.8-0.9×
- * copied into reused blocks, which leave the transport's buffers short-lived, as they are in a
- * client that keeps nothing (`npm run bench`, bulk).
+ * A reply that keeps its text (for `partialText` and the conversation chunk) copies its bytes into
+ * blocks rather than keeping the transport's buffers: kept buffers grow the process's external
+ * memory until a full collection frees it, and V8 answers that growth with full collections
+ * during the next reply. Copied into reused blocks, the transport's buffers stay short-lived, as
+ * in a client that keeps nothing (the figures are in docs/benchmarks.md).
  *
  * @module
  */
 
 /**
- * The smallest block, a reply's first: a short reply takes little (2,000 concurrent streams take
- * a few KiB each).
+ * The smallest block, a reply's first: a short reply takes little, which matters when thousands of
+ * streams are open at once.
  *
  * @example
  * ```ts

@@ -21,11 +21,12 @@ import { redactText, redactUrl } from '../core/redact.js';
 import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
 import { redactCredentials } from '../core/proxy.js';
+import { directOpen } from '../http/directTransport.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
 import { classifyStart } from './inBand.js';
 import { parseRetryAfter } from './retryAfter.js';
-import { createReplyText } from './replyText.js';
+import { createReplyText, createUnkeptReplyText } from './replyText.js';
 import type { BlockPool } from './blockPool.js';
 
 /**
@@ -41,6 +42,8 @@ export interface ReplyPlan {
   /** The conversation of this turn, before the reply. */
   readonly conversation: Conversation;
   readonly returnConversation: boolean;
+  /** Keep the delivered text for `partialText` (`false`: an error's `partialText` is `''`). */
+  readonly keepText?: boolean | undefined;
   readonly maxResponseBytes: number;
   readonly now: () => number;
   /** Where the reply keeps its long pieces (by default blocks of its own, not reused). */
@@ -74,6 +77,15 @@ const utf8Length = (piece: Uint8Array | string): number => {
   return bytes;
 };
 
+/**
+ * Where the reply's start stands: `Holding` its text back while it could still turn out to be an
+ * in-band refusal (`text` is `''` before any arrived), or `Passed`, every later piece emitted as
+ * it comes.
+ */
+type StartState = { readonly _tag: 'Holding'; readonly text: string } | { readonly _tag: 'Passed' };
+const holding = (text: string): StartState => ({ _tag: 'Holding', text });
+const passed: StartState = { _tag: 'Passed' };
+
 /** The transport's events for `request`, or the error a transport that breaks its contract causes. */
 const exchange = (transport: Transport, request: HttpRequest): Observable<ResponseEvent> | YqcloudError => {
   try {
@@ -100,14 +112,14 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
  */
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
-    const reply = createReplyText(plan.pool);
+    const reply = plan.keepText === false ? createUnkeptReplyText() : createReplyText(plan.pool);
     const secrets = plan.secrets ?? [];
     const redact = (text: string): string => redactText(text, secrets);
     let status = 0;
     let ok = false;
     let head: Readonly<Record<string, string>> = {};
     let bytes = 0;
-    let held: string | undefined = '';
+    let start: StartState = holding('');
     let errorBody = '';
 
     const fail = (e: unknown): void => {
@@ -122,20 +134,18 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     };
 
     const onText = (piece: string): void => {
-      if (held === undefined) {
+      if (start._tag === 'Passed') {
         emit(piece);
         return;
       }
-      held += piece;
+      const held = start.text + piece;
       const verdict = classifyStart(held);
-      if (verdict._tag === 'Undecided') return;
-      if (verdict._tag === 'Blocked') {
-        fail(blocked(verdict.reason, held.slice(0, excerptChars)));
-        return;
+      if (verdict._tag === 'Undecided') start = holding(held);
+      else if (verdict._tag === 'Blocked') fail(blocked(verdict.reason, held.slice(0, excerptChars)));
+      else {
+        start = passed;
+        emit(held);
       }
-      const start = held;
-      held = undefined;
-      emit(start);
     };
 
     const httpFailure = (): YqcloudError =>
@@ -163,12 +173,11 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
         return;
       }
       const piece = reply.decode(event.data);
-      if (ok) {
-        onText(piece);
-        return;
+      if (ok) onText(piece);
+      else {
+        errorBody += piece;
+        if (errorBody.length >= excerptChars) fail(httpFailure());
       }
-      errorBody += piece;
-      if (errorBody.length >= excerptChars) fail(httpFailure());
     };
 
     const onComplete = (): void => {
@@ -180,10 +189,10 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       }
       onText(rest);
       if (subscriber.closed) return;
-      if (held !== undefined) {
-        const start = held;
-        held = undefined;
-        emit(start);
+      if (start._tag === 'Holding') {
+        const held = start.text;
+        start = passed;
+        emit(held);
       }
       if (reply.nothingDelivered()) {
         fail(emptyResponse(status));
@@ -197,6 +206,29 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       subscriber.complete();
     };
 
+    const open = directOpen(transport);
+    if (open !== undefined) {
+      // The built-in transport calls these straight from the socket's events: nothing reaches
+      // the reply once it has ended or its subscriber has left.
+      const abort = open(plan.request, {
+        next: (event) => {
+          if (!subscriber.closed) onEvent(event);
+        },
+        error: (e) => {
+          if (!subscriber.closed) fail(e);
+        },
+        complete: () => {
+          if (!subscriber.closed) onComplete();
+        },
+        get closed() {
+          return subscriber.closed;
+        },
+      });
+      return () => {
+        abort?.();
+        reply.release();
+      };
+    }
     const events = exchange(transport, plan.request);
     if (events instanceof YqcloudError) {
       fail(events);

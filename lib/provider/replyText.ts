@@ -44,6 +44,33 @@ export interface ReplyText {
 }
 
 /**
+ * A {@link ReplyText} that keeps nothing (the request's `keepText: false`): it decodes and counts
+ * the delivered characters, and its `deliveredText` is always `''`.
+ *
+ * @example
+ * ```ts
+ * const reply = createUnkeptReplyText();
+ * reply.delivered(reply.decode('Hello'));
+ * reply.deliveredText();    // ''
+ * reply.nothingDelivered(); // false
+ * ```
+ */
+export const createUnkeptReplyText = (): ReplyText => {
+  const decoder = createUtf8Decoder();
+  let deliveredAny = false;
+  return {
+    decode: decoder.push,
+    end: decoder.end,
+    delivered: (text) => {
+      if (text !== '') deliveredAny = true;
+    },
+    deliveredText: () => '',
+    nothingDelivered: () => !deliveredAny,
+    release: () => undefined,
+  };
+};
+
+/**
  * A new {@link ReplyText} for one response body, keeping its bytes in blocks of `pool` (by
  * default a pool of its own that keeps nothing for reuse).
  *

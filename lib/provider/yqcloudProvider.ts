@@ -9,7 +9,7 @@ import { pipe } from '#fp-ts/function.js';
 import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import type { Chunk } from '../core/chunk.js';
-import { mergeHeaders } from '../core/headers.js';
+import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
@@ -67,9 +67,12 @@ export class YqcloudProvider {
   /** The models the service serves. */
   readonly models: ReadonlyArray<string> = [...yqcloudModels.models];
 
+  readonly #models: ModelSet = { defaultModel: this.defaultModel, models: this.models };
   readonly #config: E.Either<YqcloudError, ProviderConfig>;
   #owned: OwnedTransport | undefined;
   #pool: BlockPool | undefined;
+  /** The request headers, built on the first request (they depend on the options only). */
+  #headers: HeaderRecord | undefined;
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
@@ -114,28 +117,32 @@ export class YqcloudProvider {
    */
   create(request: ChatRequest): Observable<Chunk> {
     return defer(() => {
-      const planned = pipe(
-        this.#config,
-        E.bindTo('config'),
-        E.bind('valid', () => validateRequest(request, this.#modelSet)),
-      );
-      if (E.isLeft(planned)) return throwError(() => planned.left);
-      const { config, valid } = planned.right;
+      const configured = this.#config;
+      if (E.isLeft(configured)) return throwError(() => configured.left);
+      const config = configured.right;
+      const validated = validateRequest(request, this.#models);
+      if (E.isLeft(validated)) return throwError(() => validated.left);
+      const valid = validated.right;
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
       const conversation = turnConversation(valid, config.now);
+      this.#headers ??= Object.freeze(requestHeaders(this.url, config.headers, owned.inBrowser));
       this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));
       const reply$ = replyStream(owned.transport, {
         request: {
           url: config.apiEndpoint,
           method: 'POST',
-          headers: requestHeaders(this.url, mergeHeaders(config.headers, valid.headers), owned.inBrowser),
+          headers:
+            Object.keys(valid.headers).length === 0
+              ? this.#headers
+              : requestHeaders(this.url, mergeHeaders(config.headers, valid.headers), owned.inBrowser),
           body: JSON.stringify(buildPayload(conversation, valid.stream, valid.historyBudget)),
-          proxy: valid.proxy,
+          proxy: O.toUndefined(valid.proxy),
         },
         conversation,
         returnConversation: valid.returnConversation,
+        keepText: valid.keepText,
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
         pool: this.#pool,
@@ -177,17 +184,15 @@ export class YqcloudProvider {
     this.#pool?.clear();
   }
 
-  get #modelSet(): ModelSet {
-    return { defaultModel: this.defaultModel, models: this.models };
-  }
-
   #transport(config: ProviderConfig): OwnedTransport {
-    if (config.transport !== undefined)
-      return { transport: logged(config.transport, config.logger), destroy: () => {}, inBrowser: false };
-    this.#owned ??= createDefaultTransport({ axios: config.axios, ca: config.ca, keepAlive: config.keepAlive });
-    return config.logger === undefined
-      ? this.#owned
-      : { ...this.#owned, transport: logged(this.#owned.transport, config.logger) };
+    if (this.#owned === undefined) {
+      const base: OwnedTransport =
+        config.transport === undefined
+          ? createDefaultTransport({ axios: config.axios, ca: config.ca, keepAlive: config.keepAlive })
+          : { transport: config.transport, destroy: () => {}, inBrowser: false };
+      this.#owned = config.logger === undefined ? base : { ...base, transport: logged(base.transport, config.logger) };
+    }
+    return this.#owned;
   }
 }
 

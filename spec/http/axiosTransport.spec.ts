@@ -2,7 +2,6 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import axios from 'axios';
-import * as O from 'fp-ts/lib/Option.js';
 import { lastValueFrom, toArray } from 'rxjs';
 import { createAgentPool, type AgentPool } from '../../lib/http/agents.js';
 import { axiosTransport } from '../../lib/http/axiosTransport.js';
@@ -15,7 +14,6 @@ const request = (url: string, body = '{"prompt":"Hi"}'): HttpRequest => ({
   method: 'POST',
   headers: { 'content-type': 'application/json', 'x-test': '1' },
   body,
-  proxy: O.none,
 });
 
 const bodyText = (events: ReadonlyArray<ResponseEvent>): string =>

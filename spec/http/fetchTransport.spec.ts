@@ -3,7 +3,6 @@
  * puts on the wire. The browser specs (spec/browser/) run it in Chromium.
  */
 import { expect } from 'chai';
-import * as O from 'fp-ts/lib/Option.js';
 import { lastValueFrom, toArray } from 'rxjs';
 import { fetchTransport } from '../../lib/http/fetchTransport.js';
 import type { HttpRequest } from '../../lib/http/transport.js';
@@ -14,7 +13,6 @@ const request = (url: string, headers: HttpRequest['headers']): HttpRequest => (
   method: 'POST',
   headers,
   body: '{"prompt":"你好"}',
-  proxy: O.none,
 });
 
 describe('http/fetchTransport (on Node’s fetch)', () => {

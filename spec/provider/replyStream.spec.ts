@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import * as O from 'fp-ts/lib/Option.js';
 import { catchError, of, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { make } from '../../lib/core/conversation.js';
@@ -12,7 +11,7 @@ import { replyStream, type ReplyPlan } from '../../lib/provider/replyStream.js';
 
 const base = make('gpt-4', () => 1);
 const plan = (overrides: Partial<ReplyPlan> = {}): ReplyPlan => ({
-  request: { url: 'http://test/api/generateStream', method: 'POST', headers: {}, body: '{}', proxy: O.none },
+  request: { url: 'http://test/api/generateStream', method: 'POST', headers: {}, body: '{}' },
   conversation: { ...base, messageHistory: [{ role: 'user', content: 'Hi' }] },
   returnConversation: false,
   maxResponseBytes: 1024 * 1024,
