@@ -39,10 +39,9 @@ const straightQuote = /^["']$/;
 /** A sentence break is settled once a letter follows it (a lower-case one would have joined the sentences). */
 const letter = /\p{L}/u;
 
-/** Whether a segment opens the word after it: an opening bracket, or a straight quote after a space or at the start. */
-const opens = (pending: string, s: Intl.SegmentData): boolean =>
-  opening.test(s.segment) ||
-  (straightQuote.test(s.segment) && (s.index === 0 || /\s/u.test(pending.charAt(s.index - 1))));
+/** Whether `segment`, at `index` in `pending`, opens the word after it: an opening bracket, or a straight quote after a space or at the start. */
+const opens = (pending: string, segment: string, index: number): boolean =>
+  opening.test(segment) || (straightQuote.test(segment) && (index === 0 || /\s/u.test(pending.charAt(index - 1))));
 
 // Only the end of pending text is segmented: iterating a long string's segments, or walking
 // back through them, takes time that grows with the square of its length (V8 12: 36,000
@@ -51,7 +50,7 @@ const opens = (pending: string, s: Intl.SegmentData): boolean =>
 /** How far back a word boundary is looked for; text with none in this many characters has none. */
 const wordWindow = 512;
 
-/** The start of the last word-like segment (after any opening punctuation before it), if not at 0. */
+/** The start of the last word-like segment, or of the opening punctuation before it; 0 when that is the start of `pending`. */
 const wordCut = (pending: string): number => {
   let from = Math.max(0, pending.length - wordWindow);
   if (from > 0 && /[\uDC00-\uDFFF]/.test(pending.charAt(from))) from -= 1;
@@ -61,7 +60,9 @@ const wordCut = (pending: string): number => {
   for (const s of words.segment(tail)) {
     // a segment starting the window may be the end of a longer one: only boundaries inside it count
     if (s.isWordLike === true && s.index > 0)
-      cut = from + (previous !== undefined && previous.index > 0 && opens(tail, previous) ? previous.index : s.index);
+      cut =
+        from +
+        (previous !== undefined && opens(pending, previous.segment, from + previous.index) ? previous.index : s.index);
     previous = s;
   }
   return cut;

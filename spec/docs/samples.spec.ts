@@ -64,10 +64,10 @@ describe('code samples of the README and docs/ (run against the emulator)', func
     expect(located, located).to.equal('');
   });
 
-  it('every sample that makes a request handles its errors (an error callback, catch, or the state’s error)', () => {
+  it('every sample that makes a request handles its errors (an error callback, catch, the state’s or reply end’s error)', () => {
     const unhandled = samples
       .filter((s) => s.run && /\.create\(|createAsyncGenerator|\.send\(|\.subscribe\(/.test(s.code))
-      .filter((s) => !/\berror\s*:|\bcatch\b|catchError|status === 'error'|assert\.rejects/.test(s.code))
+      .filter((s) => !/\berror\s*:|\bcatch\b|catchError|(?:status|reason) === 'error'|assert\.rejects/.test(s.code))
       .map(where);
     expect(unhandled).to.deep.equal([]);
   });

@@ -201,6 +201,22 @@ describe('operators/bufferText', () => {
     });
   });
 
+  it('falls back from line to word to grapheme without cutting an opening bracket from its word', () => {
+    // fast-check's counterexample: after "Hello", "「Hello" was cut after 「, one tick too many
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('(ab)F', { a: text('\n'), b: text('Hello「Hello'), F: finish });
+      expectObservable(source.pipe(bufferText({ timeMs: 1, boundary: 'line', maxWaitMs: 0 }))).toBe('-xyz(wF)', {
+        x: text('\n'),
+        y: text('Hello'),
+        z: text('「Hell'),
+        w: text('o'),
+        F: finish,
+      });
+    });
+    expect(cutAt('word')('「Hello')).to.equal(0);
+    expect(cutAt('word')('"Hello')).to.equal(0);
+  });
+
   it('finds the boundary at the end of a long pending text without segmenting all of it', () => {
     const long = [
       '😀'.repeat(50_000),
