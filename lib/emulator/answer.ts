@@ -15,7 +15,12 @@ import type { Timers } from './timers.js';
  *
  * @example
  * ```ts
- * res.writeHead(204, corsHeaders);
+ * import { createServer } from 'node:http';
+ *
+ * createServer((req, res) => {
+ *   res.writeHead(204, corsHeaders); // a CORS preflight, allowed from any origin
+ *   res.end();
+ * });
  * ```
  */
 export const corsHeaders: Readonly<Record<string, string>> = {
@@ -32,7 +37,9 @@ export const corsHeaders: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
- * plain(res, 404, 'no such path');
+ * import { createServer } from 'node:http';
+ *
+ * createServer((req, res) => plain(res, 404, 'no such path')); // text/plain; charset=utf-8, CORS headers
  * ```
  */
 export const plain = (
@@ -81,7 +88,13 @@ const writePieces = (
  *
  * @example
  * ```ts
- * answer(req, res, { timers, pieceChars: 4, delayMs: 15, reply: text, remember }, payload, undefined);
+ * const plan: AnswerPlan = {
+ *   timers: createTimers(),
+ *   pieceChars: 4,
+ *   delayMs: 15, // 'Hell', 'o, w', 'orld', 15 ms apart
+ *   reply: 'Hello, world',
+ *   remember: (received) => console.log(received), // 'Hello, world', or less if the client left
+ * };
  * ```
  */
 export interface AnswerPlan {
@@ -141,7 +154,16 @@ const answerWithoutReply = (
  *
  * @example
  * ```ts
- * answer(req, res, plan, payload, { kind: 'reset', afterChars: 10 });
+ * import { createServer } from 'node:http';
+ *
+ * const timers = createTimers();
+ * createServer((req, res) =>
+ *   // Sends 'Hell', 'o, w', then resets the socket; remembers 'Hello, w'.
+ *   answer(req, res, { timers, pieceChars: 4, delayMs: 15, reply: 'Hello, world', remember: console.log }, {
+ *     kind: 'reset',
+ *     afterChars: 8,
+ *   }),
+ * );
  * ```
  */
 export const answer = (

@@ -35,9 +35,14 @@ export interface EmulatorRequest {
  *
  * @example
  * ```ts
+ * import { createServer } from 'node:http';
+ *
  * const log = createRequestLog(2);
- * log.record(req, 404);
- * log.entries.length; // 1
+ * createServer((req, res) => {
+ *   log.record(req, 404); // GET /a?x=1 → { method: 'GET', path: '/a', status: 404, … }
+ *   res.writeHead(404).end();
+ * });
+ * // After three requests, log.entries holds the last two.
  * ```
  */
 export interface RequestLog {

@@ -9,9 +9,18 @@
  *
  * @example
  * ```ts
+ * import { createServer } from 'node:http';
+ *
  * const timers = createTimers();
- * timers.later(15, () => res.write('Hi'));
- * timers.clear();
+ * const server = createServer((req, res) => {
+ *   res.writeHead(200);
+ *   timers.later(1000, () => res.end('Hi'));
+ * });
+ * const close = (): void => {
+ *   timers.clear(); // no pending 'Hi' runs after the server is gone
+ *   server.close();
+ *   server.closeAllConnections();
+ * };
  * ```
  */
 export interface Timers {

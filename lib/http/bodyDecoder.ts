@@ -13,7 +13,9 @@ import * as zlib from 'node:zlib';
  *
  * @example
  * ```ts
- * const decoder = bodyDecoder('gzip'); // a zlib Transform, or undefined for identity
+ * import { gzipSync } from 'node:zlib';
+ *
+ * const decoder: BodyDecoder | undefined = bodyDecoder('gzip', gzipSync('Hi')); // a zlib Gunzip
  * ```
  */
 export type BodyDecoder = zlib.Gunzip | zlib.Unzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress;
@@ -38,7 +40,13 @@ export const isDecodedEncoding = (encoding: string | undefined): boolean =>
  *
  * @example
  * ```ts
- * bodyDecoder('deflate', firstPiece)?.write(firstPiece);
+ * import { deflateRawSync, deflateSync } from 'node:zlib';
+ *
+ * bodyDecoder('deflate', deflateSync('Hi')); // an Inflate: the body starts with a zlib header
+ * bodyDecoder('deflate', deflateRawSync('Hi')); // an InflateRaw
+ * bodyDecoder('identity', new Uint8Array()); // undefined
+ * const body = deflateRawSync('Hello');
+ * bodyDecoder('deflate', body)?.on('data', (text: Buffer) => console.log(String(text))).end(body); // 'Hello'
  * ```
  */
 export const bodyDecoder = (encoding: string | undefined, first: Uint8Array): BodyDecoder | undefined => {

@@ -17,8 +17,10 @@ const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
  *
  * @example
  * ```ts
- * checkCaCertificates(fs.readFileSync('ca.pem')); // right('-----BEGIN CERTIFICATE-----\n…')
- * checkCaCertificates('trust me');                 // left(InvalidRequest 'ca: …')
+ * import { readFileSync } from 'node:fs';
+ *
+ * checkCaCertificates(readFileSync('ca.pem')); // right('-----BEGIN CERTIFICATE-----\n…')
+ * checkCaCertificates('trust me'); // left(InvalidRequest 'ca: expected PEM certificates (…), found none')
  * ```
  */
 export const checkCaCertificates = (ca: string | Uint8Array): E.Either<YqcloudError, string> => {

@@ -33,6 +33,9 @@ class InformationalAnswer extends Error {
  *
  * @example
  * ```ts
+ * import axios from 'axios';
+ *
+ * // A 101 answer rejects (see finalInformational) instead of leaving the request pending.
  * axios.request({ url, method: 'POST', transport: informationalAware, maxRedirects: 0 });
  * ```
  */
@@ -84,7 +87,18 @@ const cutShort = (e: unknown): YqcloudError => {
  *
  * @example
  * ```ts
- * const relay = relayBody(body, headers['content-encoding'], subscriber); relay.release();
+ * import { get } from 'node:http';
+ *
+ * const events$ = new Observable<ResponseEvent>((subscriber) => {
+ *   const request = get(url, (body) => {
+ *     const relay = relayBody(body, body.headers['content-encoding'], subscriber);
+ *     subscriber.add(() => {
+ *       relay.release();
+ *       if (!relay.ended()) body.destroy(); // unsubscribed mid-body
+ *     });
+ *   });
+ *   return () => request.destroy();
+ * });
  * ```
  */
 export interface BodyRelay {
@@ -102,7 +116,16 @@ export interface BodyRelay {
  *
  * @example
  * ```ts
- * relayBody(response.data, lowerCaseHeaders(response.headers)['content-encoding'], subscriber);
+ * import { get } from 'node:http';
+ *
+ * get(url, { headers: { 'accept-encoding': 'gzip' } }, (body) => {
+ *   relayBody(body, body.headers['content-encoding'], {
+ *     next: (event) => console.log(event), // { type: 'body', data: <decoded bytes> }
+ *     error: (e) => console.error(e), // a gzip body cut short: YqcloudError Network, code Z_BUF_ERROR
+ *     complete: () => console.log('the whole body'),
+ *     closed: false,
+ *   });
+ * });
  * ```
  */
 export const relayBody = (
