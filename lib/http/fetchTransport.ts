@@ -5,7 +5,7 @@
  *
  * @module
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { Observable } from 'rxjs';
 import { httpError, invalidRequest } from '../core/error.js';
 import { toNetworkError } from './toNetworkError.js';
@@ -74,21 +74,25 @@ export const fetchTransport =
         }
       };
 
-      (options.axios ?? axios)
-        .request<ReadableStream<Uint8Array>>({
-          url: request.url,
-          method: 'POST',
-          headers: withoutAxiosUserAgent(request.headers),
-          data: request.body,
-          adapter: 'fetch',
-          responseType: 'stream',
-          signal: controller.signal,
-          maxRedirects: 0,
-          validateStatus: () => true,
-          maxContentLength: -1,
-          maxBodyLength: -1,
-          transformRequest: [(data: unknown) => data],
-        })
+      // axios is imported on the first request, as in the Node transport: importing the library
+      // (which exports this transport) must not load it.
+      (options.axios === undefined ? import('axios').then((module) => module.default) : Promise.resolve(options.axios))
+        .then((client) =>
+          client.request<ReadableStream<Uint8Array>>({
+            url: request.url,
+            method: 'POST',
+            headers: withoutAxiosUserAgent(request.headers),
+            data: request.body,
+            adapter: 'fetch',
+            responseType: 'stream',
+            signal: controller.signal,
+            maxRedirects: 0,
+            validateStatus: () => true,
+            maxContentLength: -1,
+            maxBodyLength: -1,
+            transformRequest: [(data: unknown) => data],
+          }),
+        )
         .then((response) => {
           if (subscriber.closed) return;
           if (response.status === 0) {

@@ -126,17 +126,20 @@ export const decodeChatCompletionRequest = (u: unknown): E.Either<YqcloudError, 
 
 /**
  * The provider's request for an OpenAI request: the provider then splits off the system message
- * and formats the history as the prompt with the same pure functions as for any caller.
+ * and formats the history as the prompt with the same pure functions as for any caller. The
+ * endpoint keeps the text it forwards itself, so the provider is asked to keep none
+ * (`keepText: false`).
  *
  * @example
  * ```ts
  * const signal = new AbortController().signal;
  * toChatRequest({ model: 'gpt-4', messages, stream: true, includeUsage: false }, signal);
- * // { messages, model: 'gpt-4', signal }
+ * // { messages, model: 'gpt-4', keepText: false, signal }
  * ```
  */
 export const toChatRequest = (request: ChatCompletionRequest, signal?: AbortSignal): ChatRequest => ({
   messages: request.messages,
   model: request.model,
+  keepText: false,
   ...(signal === undefined ? {} : { signal }),
 });

@@ -103,13 +103,18 @@ describe('OpenAI chat.completions request → the provider request', () => {
     expect(payload).to.include({ system: 'Be brief', prompt: 'User: Hi\nAssistant: Hello\nUser: Bye\nAssistant:' });
   });
 
-  it('passes the signal through and nothing else', () => {
+  it('passes the signal through, asks the provider to keep no text (the endpoint keeps its own), nothing else', () => {
     const signal = new AbortController().signal;
     const request = toChatRequest(
       decoded({ model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
       signal,
     );
-    expect(request).to.deep.equal({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4', signal });
+    expect(request).to.deep.equal({
+      messages: [{ role: 'user', content: 'Hi' }],
+      model: 'gpt-4',
+      keepText: false,
+      signal,
+    });
   });
 
   it('refuses what the service cannot do, naming the param', () => {
