@@ -51,7 +51,11 @@ export interface AgentCommon {
  *
  * @example
  * ```ts
- * const agent = proxyAgent(true, proxy, { keepAlive: true, scheduling: 'lifo', tls: {} });
+ * const proxy: ProxyConfig = {
+ *   protocol: 'socks5', url: 'socks5://127.0.0.1:1080', redacted: 'socks5://127.0.0.1:1080',
+ *   host: '127.0.0.1', port: 1080, credentials: undefined,
+ * };
+ * const agent = proxyAgent(true, proxy, { keepAlive: true, scheduling: 'lifo', tls: {} }); // a SocksProxyAgent
  * ```
  */
 export const proxyAgent = (secureTarget: boolean, proxy: ProxyConfig, common: AgentCommon): http.Agent => {

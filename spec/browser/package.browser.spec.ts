@@ -26,11 +26,13 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * What an app that streams a chat into a page may ship, minified (esbuild) and gzipped (level 9).
- * Measured 125.3 kB minified, 42.8 kB gzipped for the app below (provider, chat session,
- * bufferText) when the budget was set: about 5 % headroom on each. With fp-ts's CommonJS build
- * instead of its ES one the same app is over 200 kB.
+ * Measured 139.0 kB minified, 48.3 kB gzipped for the app below (provider, chat session,
+ * bufferText) when the budget was last set: about 4 % headroom on each. axios is 61 kB of it,
+ * rxjs 22, io-ts 16; the library's own modules (validation read once, redaction, the history
+ * budget, Segmenter boundaries, logging) about 30. With fp-ts's CommonJS build instead of its ES
+ * one the same app is over 200 kB.
  */
-const budget = { minifiedBytes: 132_000, gzippedBytes: 45_000 };
+const budget = { minifiedBytes: 145_000, gzippedBytes: 50_000 };
 
 describe('the packed yqcloud-rx in a browser bundle (esbuild, platform browser)', function () {
   this.timeout(60_000);
