@@ -128,11 +128,7 @@ export interface BodyRelay {
  * });
  * ```
  */
-export const relayBody = (
-  body: IncomingMessage,
-  contentEncoding: string | undefined,
-  sink: EventSink,
-): BodyRelay => {
+export const relayBody = (body: IncomingMessage, contentEncoding: string | undefined, sink: EventSink): BodyRelay => {
   const encoding = isDecodedEncoding(contentEncoding) ? contentEncoding : undefined;
   let decoder: BodyDecoder | undefined;
   let ended = false;
