@@ -14,6 +14,8 @@
 export { Yqcloud, YqcloudProvider } from './provider/yqcloudProvider.js';
 export { yqcloudApiEndpoint, yqcloudUrl, defaultMaxResponseBytes } from './provider/options.js';
 export type { YqcloudProviderOptions } from './provider/options.js';
+export { RelayProvider } from './provider/relayProvider.js';
+export type { RelayProviderOptions } from './provider/relayOptions.js';
 export { banPrefix, abnormalTrafficPrefix, classifyStart } from './provider/inBand.js';
 export type { Verdict } from './provider/inBand.js';
 export { buildPayload, turnConversation, defaultHeaders } from './provider/payload.js';
