@@ -73,7 +73,9 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   // On the public API only: `../index.js` is `yqcloud-rx`, `../emulator/index.js` is `yqcloud-rx/emulator`.
   testing: ['area:testing', 'area:index', 'pkg:*'],
   emulator: ['area:emulator', 'area:index', 'pkg:*'],
-  cli: ['area:cli', 'area:index', 'area:emulator/index', 'pkg:*'],
+  // The relay and the OpenAI-compatible endpoint: above the provider; only cli imports them.
+  server: ['area:server', 'area:index', 'area:core', 'area:provider', 'area:operators', 'pkg:*'],
+  cli: ['area:cli', 'area:index', 'area:emulator/index', 'area:server', 'pkg:*'],
 };
 
 const permits = (area: string, target: string): boolean => {

@@ -1,0 +1,90 @@
+/**
+ * The CORS allow-list: which pages on other origins may call an endpoint. No `*` unless asked for.
+ *
+ * @module
+ */
+import type { GuardRequest } from './guardRequest.js';
+
+/**
+ * Which origins may call, and what their preflight is told.
+ *
+ * @example
+ * ```ts
+ * const cors: CorsOptions = { origins: ['https://app.example.com', 'http://localhost:5173'] };
+ * ```
+ */
+export interface CorsOptions {
+  /**
+   * Exact origins (`https://app.example.com`, no trailing slash), a predicate, or `'*'` to let
+   * any page call (then `authorize` alone stands between the internet and the service).
+   */
+  readonly origins: ReadonlyArray<string> | ((origin: string) => boolean) | '*';
+  /** Request headers a page may send (default `authorization, content-type, accept`). */
+  readonly allowHeaders?: ReadonlyArray<string>;
+  /** Response headers a page may read (default `retry-after, www-authenticate`). */
+  readonly exposeHeaders?: ReadonlyArray<string>;
+  /** How long a browser may cache a preflight, in seconds (default 600). */
+  readonly maxAgeS?: number;
+}
+
+/**
+ * What the CORS check says of one request: not a CORS request (no `Origin`), an allowed origin
+ * with the headers to add to the answer, or a refused origin.
+ *
+ * @example
+ * ```ts
+ * const verdict: CorsVerdict = checkOrigin(cors, request);
+ * if (verdict.type === 'allowed') Object.assign(headers, verdict.headers);
+ * ```
+ */
+export type CorsVerdict =
+  | { readonly type: 'no-origin'; readonly headers: Readonly<Record<string, string>> }
+  | { readonly type: 'allowed'; readonly origin: string; readonly headers: Readonly<Record<string, string>> }
+  | { readonly type: 'refused'; readonly headers: Readonly<Record<string, string>> };
+
+const originAllowed = (origins: CorsOptions['origins'], origin: string): boolean =>
+  origins === '*' ? true : typeof origins === 'function' ? origins(origin) : origins.includes(origin);
+
+/**
+ * Checks the request's `Origin` against the allow-list. Without `cors` options no origin is
+ * allowed to read the answers (a same-origin page still can: its browser does not ask), and
+ * every answer still carries `Vary: Origin` when CORS is configured so caches keep them apart.
+ *
+ * @example
+ * ```ts
+ * checkOrigin({ origins: ['https://a.example'] }, request).type; // 'allowed' | 'refused' | 'no-origin'
+ * ```
+ */
+export const checkOrigin = (cors: CorsOptions | undefined, request: GuardRequest): CorsVerdict => {
+  const vary: Record<string, string> = cors === undefined ? {} : { vary: 'Origin' };
+  const origin = request.headers.get('origin');
+  if (origin === null) return { type: 'no-origin', headers: vary };
+  if (cors === undefined || !originAllowed(cors.origins, origin)) return { type: 'refused', headers: vary };
+  return {
+    type: 'allowed',
+    origin,
+    headers: {
+      ...vary,
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': (cors.exposeHeaders ?? ['retry-after', 'www-authenticate']).join(', '),
+    },
+  };
+};
+
+/**
+ * The headers of the answer to an allowed preflight (`OPTIONS` with `Origin`), on top of
+ * {@link checkOrigin}'s.
+ *
+ * @example
+ * ```ts
+ * preflightHeaders(cors, ['POST']); // { 'access-control-allow-methods': 'POST', … }
+ * ```
+ */
+export const preflightHeaders = (
+  cors: CorsOptions | undefined,
+  methods: ReadonlyArray<string>,
+): Readonly<Record<string, string>> => ({
+  'access-control-allow-methods': methods.join(', '),
+  'access-control-allow-headers': (cors?.allowHeaders ?? ['authorization', 'content-type', 'accept']).join(', '),
+  'access-control-max-age': String(cors?.maxAgeS ?? 600),
+});

@@ -1,0 +1,56 @@
+/**
+ * Subscribing to a reply at once, to tell a request the provider refuses outright (an
+ * `InvalidRequest` error on subscription, before anything is sent) from a stream.
+ *
+ * @module
+ */
+import * as E from '#fp-ts/Either.js';
+import { Observable, type Subscriber } from 'rxjs';
+import { YqcloudError } from '../core/error.js';
+
+type Held<A> =
+  | { readonly type: 'next'; readonly value: A }
+  | { readonly type: 'error'; readonly error: unknown }
+  | { readonly type: 'complete' };
+
+/**
+ * Subscribes to `source` now. An `InvalidRequest` error raised during that subscription, before
+ * any value, is returned as `left` (the relay answers it with a 400); otherwise `right` is the
+ * stream, which holds what arrives until it is subscribed. Subscribe to it once, right away:
+ * unsubscribing from it unsubscribes the source.
+ *
+ * @example
+ * ```ts
+ * const started = startReply(provider.create(request)); // left(InvalidRequest) for an unknown model
+ * if (E.isRight(started)) started.right.subscribe(console.log);
+ * ```
+ */
+export const startReply = <A>(source: Observable<A>): E.Either<YqcloudError, Observable<A>> => {
+  const held: Array<Held<A>> = [];
+  let target: Subscriber<A> | undefined;
+  let subscribing = true;
+  let refused: YqcloudError | undefined;
+  const deliver = (notification: Held<A>): void => {
+    if (target === undefined) held.push(notification);
+    else if (notification.type === 'next') target.next(notification.value);
+    else if (notification.type === 'error') target.error(notification.error);
+    else target.complete();
+  };
+  const upstream = source.subscribe({
+    next: (value) => deliver({ type: 'next', value }),
+    error: (error: unknown) => {
+      if (subscribing && held.length === 0 && YqcloudError.is(error, 'InvalidRequest')) refused = error;
+      else deliver({ type: 'error', error });
+    },
+    complete: () => deliver({ type: 'complete' }),
+  });
+  subscribing = false;
+  if (refused !== undefined) return E.left(refused);
+  return E.right(
+    new Observable<A>((subscriber) => {
+      target = subscriber;
+      for (const notification of held.splice(0)) deliver(notification);
+      return () => upstream.unsubscribe();
+    }),
+  );
+};
