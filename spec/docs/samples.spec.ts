@@ -15,6 +15,7 @@ const shims: Readonly<Record<string, string>> = {
   'yqcloud-rx': '../spec/docs/shim.js',
   ...(existsSync(join(root, 'lib/testing/index.ts')) ? { 'yqcloud-rx/testing': '../lib/testing/index.js' } : {}),
   ...(existsSync(join(root, 'lib/emulator/index.ts')) ? { 'yqcloud-rx/emulator': '../lib/emulator/index.js' } : {}),
+  ...(existsSync(join(root, 'lib/server/index.ts')) ? { 'yqcloud-rx/server': '../lib/server/index.js' } : {}),
 };
 
 const samples: ReadonlyArray<Sample> = markdownFiles(root).flatMap((file) => samplesOf(root, file));
