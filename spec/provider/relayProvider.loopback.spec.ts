@@ -250,6 +250,24 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
     expect(error).to.include({ kind: 'Network', code: 'ECONNREFUSED', partialText: '' });
   });
 
+  it('the token in headers is never in an error’s message, JSON or stack', async () => {
+    const secret = 'Bearer sk-very-secret-0123';
+    handler = (_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+      res.end(JSON.stringify({ error: httpError(401, '') }));
+    };
+    const refused = `http://127.0.0.1:${await closedPort()}/chat`;
+    for (const provider of [
+      client({ headers: { authorization: secret } }),
+      new RelayProvider({ url: refused, headers: { authorization: secret } }),
+    ]) {
+      const { error } = await settle(provider.create({ messages }));
+      expect(error).to.be.instanceOf(YqcloudError);
+      for (const text of [error?.message, JSON.stringify(error), error?.stack, String(error?.cause)])
+        expect(text).to.not.include('sk-very-secret');
+    }
+  });
+
   it('takes a fetch of its own, called without a `this` (as a browser’s must be)', async () => {
     handler = (_req, res) => {
       res.writeHead(200, sseHeaders);

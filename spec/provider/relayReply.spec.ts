@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import * as O from 'fp-ts/lib/Option.js';
 import { catchError, lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import { conversation, finish, text, type Chunk } from '../../lib/core/chunk.js';
@@ -257,6 +258,30 @@ describe('provider/relayReply (marbles, through the transport seam)', () => {
   it('refusalError leaves a timeout as it came', () => {
     expect(refusalError(504, {}, JSON.stringify({ error: timeoutError('total', 5) }), 0).toJSON()).to.deep.equal(
       timeoutError('total', 5).toJSON(),
+    );
+  });
+
+  it('nothing lost, nothing reordered, however the stream is cut into byte pieces (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: 'grapheme', minLength: 1 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (texts, cuts) => {
+          const bytes = new TextEncoder().encode(
+            `${texts.map((t) => event('text', { text: t })).join(': keep-alive\n\n')}${event('finish', { reason: 'stop' })}`,
+          );
+          const at = [...new Set(cuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
+          const pieces = [0, ...at].map((start, i) => bytes.slice(start, [...at, bytes.length][i]));
+          const chunks = await lastValueFrom(
+            relayReply(
+              () => of(head(), ...pieces.filter((p) => p.length > 0).map(body)),
+              request,
+              () => 0,
+            ).pipe(toArray()),
+          );
+          expect(chunks).to.deep.equal([...texts.map((t) => text(t)), finish]);
+        },
+      ),
     );
   });
 });
