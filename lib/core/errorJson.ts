@@ -8,7 +8,7 @@ import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { describeErrors } from './decodeErrors.js';
-import { YqcloudError, type ErrorKind, type YqcloudErrorInit } from './error.js';
+import { YqcloudError, type ErrorKind } from './error.js';
 
 /**
  * Why {@link errorFromJson} could not revive its input.
@@ -48,38 +48,74 @@ const CommonCodec = t.intersection([
   t.partial({ partialText: t.string, cause: CauseJsonCodec }),
 ]);
 
-/** One codec per kind: the fields `toJSON()` writes for it (see `ErrorFields`), the kind's own only. */
-const kindCodecs = {
-  InvalidRequest: t.type({ path: t.string }),
-  Http: t.intersection([
-    t.type({ status: statusCodec, body: t.string }),
-    t.partial({ retryAfterMs: millisecondsCodec }),
-  ]),
-  Network: t.type({ code: t.string }),
-  Blocked: t.type({
-    body: t.string,
-    reason: t.keyof({ 'ip-banned': null, 'abnormal-traffic': null, 'html-page': null }),
-  }),
-  Timeout: t.type({
-    phase: t.keyof({ 'first-chunk': null, idle: null, total: null }),
-    timeoutMs: millisecondsCodec,
-  }),
-  EmptyResponse: t.type({ status: statusCodec }),
-  ResponseTooLarge: t.type({ limitBytes: bytesCodec }),
-} as const satisfies Readonly<Record<ErrorKind, t.Decoder<unknown, unknown>>>;
+type CommonJson = t.TypeOf<typeof CommonCodec>;
 
-/** The fields each kind keeps; nothing else of the input is copied onto the error. */
-const kindFields: Readonly<Record<ErrorKind, ReadonlyArray<keyof YqcloudErrorInit>>> = {
-  InvalidRequest: ['path'],
-  Http: ['status', 'body', 'retryAfterMs'],
-  Network: ['code'],
-  Blocked: ['body', 'reason'],
-  Timeout: ['phase', 'timeoutMs'],
-  EmptyResponse: ['status'],
-  ResponseTooLarge: ['limitBytes'],
+/** `partialText` and `cause` as the constructor takes them. */
+const extras = (common: CommonJson): { readonly partialText: string; readonly cause?: Error } => ({
+  partialText: common.partialText ?? '',
+  ...(common.cause === undefined
+    ? {}
+    : { cause: Object.assign(new Error(common.cause.message), { name: common.cause.name }) }),
+});
+
+const HttpJson = t.intersection([
+  t.type({ status: statusCodec, body: t.string }),
+  t.partial({ retryAfterMs: millisecondsCodec }),
+]);
+const BlockReasonCodec = t.keyof({ 'ip-banned': null, 'abnormal-traffic': null, 'html-page': null });
+const TimeoutPhaseCodec = t.keyof({ 'first-chunk': null, idle: null, total: null });
+
+/**
+ * One reviver per kind: that kind's fields (see `ErrorFields`) decoded, and only those copied
+ * onto the error; fields of other kinds and unknown keys are left behind.
+ */
+const revivers: { readonly [K in ErrorKind]: (u: unknown, common: CommonJson) => t.Validation<YqcloudError> } = {
+  InvalidRequest: (u, c) =>
+    pipe(
+      t.type({ path: t.string }).decode(u),
+      E.map(({ path }) => new YqcloudError('InvalidRequest', c.message, { path, ...extras(c) })),
+    ),
+  Http: (u, c) =>
+    pipe(
+      HttpJson.decode(u),
+      E.map(
+        ({ status, body, retryAfterMs }) =>
+          new YqcloudError('Http', c.message, {
+            status,
+            body,
+            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+            ...extras(c),
+          }),
+      ),
+    ),
+  Network: (u, c) =>
+    pipe(
+      t.type({ code: t.string }).decode(u),
+      E.map(({ code }) => new YqcloudError('Network', c.message, { code, ...extras(c) })),
+    ),
+  Blocked: (u, c) =>
+    pipe(
+      t.type({ body: t.string, reason: BlockReasonCodec }).decode(u),
+      E.map(({ body, reason }) => new YqcloudError('Blocked', c.message, { body, reason, ...extras(c) })),
+    ),
+  Timeout: (u, c) =>
+    pipe(
+      t.type({ phase: TimeoutPhaseCodec, timeoutMs: millisecondsCodec }).decode(u),
+      E.map(({ phase, timeoutMs }) => new YqcloudError('Timeout', c.message, { phase, timeoutMs, ...extras(c) })),
+    ),
+  EmptyResponse: (u, c) =>
+    pipe(
+      t.type({ status: statusCodec }).decode(u),
+      E.map(({ status }) => new YqcloudError('EmptyResponse', c.message, { status, ...extras(c) })),
+    ),
+  ResponseTooLarge: (u, c) =>
+    pipe(
+      t.type({ limitBytes: bytesCodec }).decode(u),
+      E.map(({ limitBytes }) => new YqcloudError('ResponseTooLarge', c.message, { limitBytes, ...extras(c) })),
+    ),
 };
 
-const isKind = (u: unknown): u is ErrorKind => typeof u === 'string' && Object.hasOwn(kindCodecs, u);
+const isKind = (u: unknown): u is ErrorKind => typeof u === 'string' && Object.hasOwn(revivers, u);
 
 const failure = (message: string): ErrorJsonDecodeError => ({ _tag: 'ErrorJsonDecodeError', message });
 
@@ -96,20 +132,9 @@ const revive = (u: unknown): E.Either<ErrorJsonDecodeError, YqcloudError> => {
       ),
     );
   return pipe(
-    t.intersection([CommonCodec, kindCodecs[kind]]).decode(u),
+    CommonCodec.decode(u),
+    E.flatMap((common) => revivers[kind](u, common)),
     E.mapLeft((errors) => failure(`not a ${kind} error: ${describeErrors(errors)}`)),
-    E.map((json) => {
-      const record = json as unknown as Readonly<Record<string, unknown>>;
-      const fields = Object.fromEntries(
-        kindFields[kind].filter((key) => record[key] !== undefined).map((key) => [key, record[key]]),
-      ) as YqcloudErrorInit;
-      const { cause } = json as t.TypeOf<typeof CommonCodec>;
-      return new YqcloudError(kind, json.message, {
-        ...fields,
-        partialText: (json as t.TypeOf<typeof CommonCodec>).partialText ?? '',
-        ...(cause === undefined ? {} : { cause: Object.assign(new Error(cause.message), { name: cause.name }) }),
-      });
-    }),
   );
 };
 

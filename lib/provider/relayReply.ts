@@ -11,14 +11,7 @@ import { pipe } from '#fp-ts/function.js';
 import { createParser } from 'eventsource-parser';
 import { Observable } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import {
-  httpError,
-  networkError,
-  responseTooLarge,
-  withPartialText,
-  YqcloudError,
-  type YqcloudErrorInit,
-} from '../core/error.js';
+import { httpError, networkError, responseTooLarge, withPartialText, YqcloudError } from '../core/error.js';
 import { errorFromJson } from '../core/errorJson.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, Transport } from '../http/transport.js';
@@ -80,17 +73,16 @@ export const refusalError = (
         ),
       (e) =>
         e.kind === 'Http' && e.retryAfterMs === undefined && retryAfterMs !== undefined
-          ? new YqcloudError(e.kind, e.message, { ...fieldsForHttp(e), retryAfterMs })
+          ? new YqcloudError('Http', e.message, {
+              status: e.status ?? status,
+              body: e.body ?? '',
+              retryAfterMs,
+              partialText: e.partialText,
+            })
           : e,
     ),
   );
 };
-
-const fieldsForHttp = (e: YqcloudError): YqcloudErrorInit => ({
-  partialText: e.partialText,
-  ...(e.status === undefined ? {} : { status: e.status }),
-  ...(e.body === undefined ? {} : { body: e.body }),
-});
 
 const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
   /^\s*text\/event-stream\b/i.test(headers['content-type'] ?? '');
