@@ -6,7 +6,7 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
-import { validateHeaders, type Headers } from '../core/headers.js';
+import { validateHeaders } from '../core/headers.js';
 import type { FetchFunction } from '../http/webFetchTransport.js';
 
 /**
@@ -24,7 +24,7 @@ export interface RelayProviderOptions {
    */
   readonly url: string;
   /** Extra headers, such as `authorization: Bearer …`; `content-type` and `accept` are the protocol's. */
-  readonly headers?: Headers | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** The `fetch` to send with (default: the global one). */
   readonly fetch?: FetchFunction | undefined;
 }
@@ -39,7 +39,7 @@ export interface RelayProviderOptions {
  */
 export interface RelayConfig {
   readonly url: string;
-  readonly headers: Headers;
+  readonly headers: Readonly<Record<string, string>>;
   readonly fetch: FetchFunction | undefined;
 }
 
