@@ -57,7 +57,12 @@ export interface GuardOptions {
 export type Admission =
   | { readonly type: 'preflight'; readonly headers: Readonly<Record<string, string>> }
   | { readonly type: 'refused'; readonly refusal: Refusal; readonly headers: Readonly<Record<string, string>> }
-  | { readonly type: 'admitted'; readonly headers: Readonly<Record<string, string>>; readonly release: () => void };
+  | {
+      readonly type: 'admitted';
+      readonly headers: Readonly<Record<string, string>>;
+      /** Gives the stream slot back (when the stream ends, however it ends); later calls do nothing. */
+      readonly release: () => void;
+    };
 
 /**
  * What an endpoint's route asks of the guards.
@@ -83,6 +88,7 @@ export interface AdmitOptions {
  * ```
  */
 export interface Guards {
+  /** Runs the checks on a request; see {@link createGuards} for their order. */
   readonly admit: (request: GuardRequest, options?: AdmitOptions) => Promise<Admission>;
   /** The body limit, for reading the body once admitted. */
   readonly maxBodyBytes: number;

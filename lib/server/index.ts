@@ -37,15 +37,10 @@ export {
 export type { Refusal } from './refusal.js';
 export { createStreamLimiter } from './streamLimiter.js';
 export type { StreamLimiter } from './streamLimiter.js';
-export {
-  defaultKeepAliveMs,
-  encodeChunk,
-  encodeError,
-  keepAliveComment,
-  sseEvent,
-  toServerSentEvents,
-} from './serverSentEvents.js';
+export { encodeChunk, encodeError, sseEvent, toServerSentEvents } from './serverSentEvents.js';
 export type { ServerSentEventsOptions } from './serverSentEvents.js';
+export { defaultKeepAliveMs, keepAlive, keepAliveComment } from './keepAlive.js';
+export type { KeepAliveOptions } from './keepAlive.js';
 export { defaultMaxBufferedBytes, eventStreamHeaders } from './eventStreamHeaders.js';
 export type { EventStreamOptions } from './eventStreamHeaders.js';
 export { writeEventStream } from './writeEventStream.js';

@@ -28,6 +28,7 @@ import { writeEventStream } from './writeEventStream.js';
  * ```
  */
 export interface RelayUpstream {
+  /** Streams the reply to a request (`YqcloudProvider.create`). */
   readonly create: (request: ChatRequest) => Observable<Chunk>;
 }
 
@@ -83,6 +84,7 @@ export interface RelayFetchInfo {
  */
 export interface RelayHandler {
   (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** The same relay as a Web handler: a refusal or an event-stream `Response`. */
   readonly fetch: (request: Request, info?: RelayFetchInfo) => Promise<Response>;
 }
 

@@ -5,30 +5,11 @@
  *
  * @module
  */
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { catchError, map, of, pipe, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { toJson } from '../core/conversation.js';
 import { YqcloudError } from '../core/error.js';
-
-/**
- * The comment sent while the source is silent, so proxies and browsers keep the connection.
- *
- * @example
- * ```ts
- * keepAliveComment; // ': keep-alive\n\n'
- * ```
- */
-export const keepAliveComment = ': keep-alive\n\n';
-
-/**
- * The default interval of keep-alive comments: 15 s.
- *
- * @example
- * ```ts
- * toServerSentEvents({ keepAliveMs: defaultKeepAliveMs * 2 });
- * ```
- */
-export const defaultKeepAliveMs = 15_000;
+import { keepAlive } from './keepAlive.js';
 
 /**
  * One SSE event: `event: <name>\ndata: <one line of JSON>\n\n`.
@@ -94,8 +75,8 @@ export interface ServerSentEventsOptions {
 
 /**
  * Chunks as SSE text: one string per event, `k` a keep-alive comment after each
- * `keepAliveMs` of silence; an error becomes the `error` event and the stream completes (so
- * the response can end). Unsubscribing unsubscribes the source.
+ * `keepAliveMs` of silence ({@link keepAlive}); an error becomes the `error` event and the
+ * stream completes (so the response can end). Unsubscribing unsubscribes the source.
  *
  * ```
  * source: -a 20ms -----b-F|          keepAliveMs: 10
@@ -109,43 +90,12 @@ export interface ServerSentEventsOptions {
  * provider.create({ messages }).pipe(toServerSentEvents({ keepAliveMs: 15_000 })).subscribe((event) => res.write(event));
  * ```
  */
-export const toServerSentEvents =
-  (options: ServerSentEventsOptions = {}): OperatorFunction<Chunk, string> =>
-  (source) =>
-    new Observable<string>((subscriber) => {
-      const keepAliveMs = options.keepAliveMs ?? defaultKeepAliveMs;
-      const scheduler = options.scheduler ?? asyncScheduler;
-      let timer: Subscription | undefined;
-      const arm = (): void => {
-        timer?.unsubscribe();
-        if (keepAliveMs <= 0) return;
-        timer = scheduler.schedule(function tick() {
-          subscriber.next(keepAliveComment);
-          this.schedule(undefined, keepAliveMs);
-        }, keepAliveMs);
-      };
-      const stop = (): void => {
-        timer?.unsubscribe();
-        timer = undefined;
-      };
-      arm();
-      const upstream = source.subscribe({
-        next: (chunk) => {
-          subscriber.next(encodeChunk(chunk));
-          arm();
-        },
-        error: (e: unknown) => {
-          stop();
-          subscriber.next(encodeError(e));
-          subscriber.complete();
-        },
-        complete: () => {
-          stop();
-          subscriber.complete();
-        },
-      });
-      return () => {
-        stop();
-        upstream.unsubscribe();
-      };
-    });
+export const toServerSentEvents = (options: ServerSentEventsOptions = {}): OperatorFunction<Chunk, string> =>
+  pipe(
+    map(encodeChunk),
+    catchError((e: unknown) => of(encodeError(e))),
+    keepAlive({
+      ...(options.keepAliveMs === undefined ? {} : { intervalMs: options.keepAliveMs }),
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+    }),
+  );

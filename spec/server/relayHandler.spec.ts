@@ -81,6 +81,17 @@ for (const variant of ['node:http', 'Web Request → Response'] as const) {
         ['another origin', post(url, { messages }, relayHeaders({ origin: 'http://evil.test' })), 403, 'Http'],
         ['GET', fetch(url, { headers: relayHeaders() }), 405, 'Http'],
         ['a big body', post(url, { messages: [{ role: 'user', content: 'x'.repeat(4096) }] }), 413, 'InvalidRequest'],
+        [
+          'a big body with no content-length',
+          fetch(url, {
+            method: 'POST',
+            headers: relayHeaders(),
+            body: new Blob([JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(4096) }] })]).stream(),
+            duplex: 'half',
+          } as RequestInit),
+          413,
+          'InvalidRequest',
+        ],
         ['text/plain', post(url, { messages }, relayHeaders({ 'content-type': 'text/plain' })), 415, 'Http'],
         ['bad JSON', post(url, '{"messages":'), 400, 'InvalidRequest'],
         ['an unknown key', post(url, { messages, proxy: 'http://attacker.test:8080' }), 400, 'InvalidRequest'],
@@ -197,7 +208,7 @@ describe('server/createRelayHandler: a client that stops reading', () => {
         }
       });
       try {
-        const provider = providerOn(upstream.endpoint, 1024 * 1024 * 1024);
+        const provider = providerOn(upstream.endpoint, 64 * 1024 * 1024);
         const relay = createRelayHandler({
           provider,
           authorize: () => true,
