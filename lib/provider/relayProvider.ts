@@ -69,6 +69,7 @@ export class RelayProvider {
    *
    * @example
    * ```ts
+   * const relay = new RelayProvider({ url: '/api/chat', headers: { authorization: 'Bearer demo-token' } });
    * const subscription = relay.create({ messages }).subscribe({
    *   next: (chunk) => chunk.type === 'text' && console.log(chunk.text),
    *   error: (e: YqcloudError) => console.error(e.kind, e.message),
@@ -111,6 +112,7 @@ export class RelayProvider {
    *
    * @example
    * ```ts
+   * const relay = new RelayProvider({ url: 'http://127.0.0.1:8787/api/chat' });
    * for await (const chunk of relay.createAsyncGenerator({ messages })) {
    *   if (chunk.type === 'text') console.log(chunk.text);
    * }

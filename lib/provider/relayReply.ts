@@ -98,7 +98,8 @@ const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
  *
  * @example
  * ```ts
- * relayReply(webFetchTransport(), { url, method: 'POST', headers, body, proxy: O.none }, Date.now).subscribe(console.log);
+ * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
+ * relayReply(webFetchTransport(), { url, method: 'POST', headers: {}, body, proxy: O.none }, Date.now).subscribe(console.log);
  * ```
  */
 export const relayReply = (transport: Transport, request: HttpRequest, now: () => number): Observable<Chunk> =>
