@@ -189,7 +189,9 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
     try {
       const limitedClient = new RelayProvider({ url: limited.url, headers: { authorization: `Bearer ${token}` } });
       const firstReply = limitedClient.create({ messages }).subscribe();
-      await new Promise((r) => setTimeout(r, 100));
+      // The first stream holds the client's one slot once its request has reached the emulator.
+      const deadline = Date.now() + 5000;
+      while (slow.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       const { error } = await settle(limitedClient.create({ messages }));
       firstReply.unsubscribe();
       expect(error).to.include({ kind: 'Http', status: 429 });
