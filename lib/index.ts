@@ -37,6 +37,8 @@ export type { Chunk, TextChunk, ConversationChunk, FinishChunk } from './core/ch
 export { MessageCodec, messageText, contentText } from './core/message.js';
 export type { Message, Role, Content, TextPart } from './core/message.js';
 export { extractSystem, formatPrompt } from './core/prompt.js';
+export { trimHistory, turnsOf } from './core/historyBudget.js';
+export type { HistoryBudget } from './core/historyBudget.js';
 export type { SplitHistory } from './core/prompt.js';
 export { validateRequest, yqcloudModels } from './core/request.js';
 export type { ChatRequest, ValidRequest, ModelSet } from './core/request.js';
@@ -57,6 +59,8 @@ export {
   retryTransient,
   isTransient,
   backoffDelay,
+  fallback,
+  isRouteFailure,
 } from './operators/index.js';
 export type {
   AssistantMessage,
@@ -64,7 +68,9 @@ export type {
   TextBoundary,
   TimeoutOptions,
   RetryOptions,
+  FallbackOptions,
+  FallbackRoute,
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';
-export type { ChatSession, ChatSessionOptions, ChatProvider, ChatState } from './session/index.js';
+export type { ChatSession, ChatSessionOptions, ChatProvider, ChatState, ReplyEnd } from './session/index.js';

@@ -11,6 +11,7 @@ import {
   messageText,
   RelayProvider,
   withTimeouts,
+  YqcloudError,
   type ChatSession,
   type ChatState,
 } from '../../lib/index.js';
@@ -62,7 +63,9 @@ const render = (state: ChatState): void => {
   status.textContent = state.status === 'streaming' ? 'Replying…' : state.status === 'error' ? 'Failed.' : 'Ready.';
   status.dataset.status = state.status;
   stopButton.disabled = state.status !== 'streaming';
-  problem.textContent = state.status === 'error' && state.error !== undefined ? describeError(state.error) : '';
+  const failure = state.status === 'error' ? state.error : undefined;
+  problem.textContent =
+    failure === undefined ? '' : failure instanceof YqcloudError ? describeError(failure) : failure.message;
   problem.hidden = problem.textContent === '';
   if (follow) window.scrollTo({ top: document.documentElement.scrollHeight });
 };

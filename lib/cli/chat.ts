@@ -45,6 +45,9 @@ export interface ChatOptions {
   readonly timeout?: number | undefined;
   readonly retries?: number | undefined;
   readonly color?: boolean | undefined;
+  /** The history budget (`--max-messages`, `--max-chars`). */
+  readonly maxMessages?: number | undefined;
+  readonly maxChars?: number | undefined;
 }
 
 /**
@@ -161,6 +164,7 @@ const runTurn = (
         proxy: options.proxy,
         conversation: session.conversation,
         returnConversation: true,
+        historyBudget: { maxMessages: options.maxMessages, maxChars: options.maxChars },
       })
       .pipe(session.pipeline)
       .subscribe({

@@ -83,6 +83,17 @@ program
       'retry transient failures before any text (network, 408/425/429/5xx, first-chunk timeout)',
     ).argParser(count),
   )
+  .addOption(
+    new Option(
+      '--max-messages <n>',
+      'send at most the newest N messages of the history (whole turns, system kept)',
+    ).argParser(count),
+  )
+  .addOption(
+    new Option('--max-chars <n>', 'send a prompt of at most N characters (the newest whole turns that fit)').argParser(
+      count,
+    ),
+  )
   .option('--no-color', 'no colours in error messages (also when NO_COLOR is set)')
   .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
   .action(async (prompt: ReadonlyArray<string>, options: ChatOptions) => {

@@ -9,6 +9,7 @@ import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { ConversationCodec, type Conversation } from './conversation.js';
 import { describeErrors, errorPath, relevantErrors } from './decodeErrors.js';
+import { HistoryBudgetCodec, type HistoryBudget } from './historyBudget.js';
 import { invalidRequest, YqcloudError } from './error.js';
 import { MessageCodec, normalise, type Message } from './message.js';
 import { parseProxy, type ProxyConfig } from './proxy.js';
@@ -28,6 +29,8 @@ export interface ChatRequest {
   readonly model?: string | undefined;
   /** Sent as the body's `stream` flag; default `true`. */
   readonly stream?: boolean | undefined;
+  /** Trims the history that goes into the prompt (`trimHistory`); the conversation keeps it all. */
+  readonly historyBudget?: HistoryBudget | undefined;
   /** `http://user:pass@host:port`, `https://…`, `socks5://…` or `socks4://…`. */
   readonly proxy?: string | undefined;
   /** A conversation to continue. */
@@ -53,6 +56,7 @@ export interface ValidRequest {
   readonly messages: ReadonlyArray<Message>;
   readonly model: string;
   readonly stream: boolean;
+  readonly historyBudget: HistoryBudget;
   readonly proxy: O.Option<ProxyConfig>;
   readonly conversation: O.Option<Conversation>;
   readonly returnConversation: boolean;
@@ -118,6 +122,7 @@ export const ChatRequestCodec = t.intersection(
     t.partial({
       model: t.string,
       stream: t.boolean,
+      historyBudget: HistoryBudgetCodec,
       proxy: t.string,
       conversation: ConversationCodec,
       returnConversation: t.boolean,
@@ -131,6 +136,7 @@ const requestKeys: ReadonlySet<string> = new Set([
   'messages',
   'model',
   'stream',
+  'historyBudget',
   'proxy',
   'conversation',
   'returnConversation',
@@ -198,6 +204,7 @@ export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E
         messages: request.messages.map(normalise),
         model,
         stream: request.stream ?? true,
+        historyBudget: request.historyBudget ?? {},
         proxy,
         conversation: O.fromNullable(request.conversation),
         returnConversation: request.returnConversation ?? false,

@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { abnormalTrafficPrefix, banPrefix } from '../index.js';
 import { createConversationStore } from './conversations.js';
 import { faultFromHeader, parseFault, type Fault } from './fault.js';
+import { promptRefusal, type PromptLimit } from './promptLimit.js';
 import { defaultReply, type ReplyFunction } from './reply.js';
 
 /**
@@ -37,6 +38,8 @@ export interface EmulatorOptions {
   readonly maxConversations?: number;
   /** A fault for every request that has neither an injected fault nor an `x-emulator-fault` header. */
   readonly fault?: Fault;
+  /** Prompts longer than this are refused with 413 (default: no limit); see `promptLimit.ts`. */
+  readonly promptLimit?: PromptLimit;
 }
 
 /**
@@ -241,6 +244,12 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
     payload: EmulatorPayload,
     fault: Fault | undefined,
   ): void => {
+    const refused = promptRefusal(options.promptLimit, payload.prompt);
+    if (refused !== undefined) {
+      record(req, refused.status, payload, fault);
+      plain(res, refused.status, refused.body);
+      return;
+    }
     const history = payload.withoutContext ? [] : store.turns(payload.userId);
     const text = reply(payload.prompt, { system: payload.system, userId: payload.userId, history });
     const remember = (): void => {

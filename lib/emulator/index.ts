@@ -16,6 +16,8 @@ export { startEmulator, validatePayload, apiPath } from './emulator.js';
 export type { Emulator, EmulatorOptions, EmulatorPayload, EmulatorRequest } from './emulator.js';
 export { parseFault, faultFromHeader } from './fault.js';
 export type { Fault, FaultKind, HangPhase } from './fault.js';
+export { promptRefusal } from './promptLimit.js';
+export type { PromptLimit } from './promptLimit.js';
 export { defaultReply } from './reply.js';
 export type { ReplyFunction, ReplyContext } from './reply.js';
 export { createConversationStore } from './conversations.js';

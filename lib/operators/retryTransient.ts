@@ -1,9 +1,8 @@
 import * as E from '#fp-ts/Either.js';
-import { pipe as fpPipe } from '#fp-ts/function.js';
 import { asyncScheduler, defer, retry, tap, throwError, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import { invalidRequest, YqcloudError } from '../core/error.js';
-import { durationMs, nonNegative, optionsObject, schedulerOption } from './options.js';
+import { YqcloudError } from '../core/error.js';
+import { durationMs, functionOption, nonNegative, readOptions, schedulerOption } from './options.js';
 
 /**
  * How `retryTransient` retries.
@@ -85,24 +84,13 @@ export const backoffDelay = (
 export const retryTransient =
   (options?: RetryOptions): OperatorFunction<Chunk, Chunk> =>
   (source) => {
-    const checked = fpPipe(
-      optionsObject('retryTransient', options, ['maxRetries', 'baseDelayMs', 'maxDelayMs', 'scheduler', 'random']),
-      E.chain((o) =>
-        fpPipe(
-          E.Do,
-          E.apS('maxRetries', nonNegative('retryTransient.maxRetries', o.maxRetries)),
-          E.apS('baseDelayMs', durationMs('retryTransient.baseDelayMs', o.baseDelayMs)),
-          E.apS('maxDelayMs', durationMs('retryTransient.maxDelayMs', o.maxDelayMs)),
-          E.apS('scheduler', schedulerOption('retryTransient.scheduler', o.scheduler)),
-          E.apS(
-            'random',
-            o.random === undefined || typeof o.random === 'function'
-              ? E.right(o.random as (() => number) | undefined)
-              : E.left(invalidRequest('retryTransient.random', 'expected a function returning a number in [0, 1)')),
-          ),
-        ),
-      ),
-    );
+    const checked = readOptions('retryTransient', options, {
+      maxRetries: nonNegative,
+      baseDelayMs: durationMs,
+      maxDelayMs: durationMs,
+      scheduler: schedulerOption,
+      random: functionOption<() => number>('a function returning a number in [0, 1)'),
+    });
     if (E.isLeft(checked)) return throwError(() => checked.left);
     const o = checked.right;
     const delays = {

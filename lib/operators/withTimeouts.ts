@@ -1,16 +1,7 @@
-import * as E from '#fp-ts/Either.js';
-import { pipe as fpPipe } from '#fp-ts/function.js';
-import {
-  asyncScheduler,
-  Observable,
-  throwError,
-  type OperatorFunction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { timeoutError, withPartialText, type TimeoutPhase } from '../core/error.js';
-import { durationMs, optionsObject, schedulerOption } from './options.js';
+import { durationMs, readOptions, schedulerOption, withOptions } from './options.js';
 
 /**
  * Deadlines for a reply, in milliseconds; each is optional.
@@ -47,56 +38,49 @@ export interface TimeoutOptions {
  * provider.create({ messages }).pipe(withTimeouts({ firstChunkMs: 10_000, idleMs: 5_000, totalMs: 60_000 }));
  * ```
  */
-export const withTimeouts =
-  (options?: TimeoutOptions): OperatorFunction<Chunk, Chunk> =>
-  (source) => {
-    const checked = fpPipe(
-      optionsObject('withTimeouts', options, ['firstChunkMs', 'idleMs', 'totalMs', 'scheduler']),
-      E.chain((o) =>
-        fpPipe(
-          E.Do,
-          E.apS('firstChunkMs', durationMs('withTimeouts.firstChunkMs', o.firstChunkMs)),
-          E.apS('idleMs', durationMs('withTimeouts.idleMs', o.idleMs)),
-          E.apS('totalMs', durationMs('withTimeouts.totalMs', o.totalMs)),
-          E.apS('scheduler', schedulerOption('withTimeouts.scheduler', o.scheduler)),
-        ),
-      ),
-    );
-    if (E.isLeft(checked)) return throwError(() => checked.left);
-    const { firstChunkMs, idleMs, totalMs } = checked.right;
-    const scheduler = checked.right.scheduler ?? asyncScheduler;
+export const withTimeouts = (options?: TimeoutOptions): OperatorFunction<Chunk, Chunk> =>
+  withOptions(
+    readOptions('withTimeouts', options, {
+      firstChunkMs: durationMs,
+      idleMs: durationMs,
+      totalMs: durationMs,
+      scheduler: schedulerOption,
+    }),
+    ({ firstChunkMs, idleMs, totalMs, scheduler = asyncScheduler }) =>
+      (source) =>
+        new Observable<Chunk>((subscriber) => {
+          /** The text that passed, as one string: the only copy this operator keeps, for its own Timeout's `partialText`. */
+          let delivered = '';
+          let gap: Subscription | undefined;
+          let total: Subscription | undefined;
 
-    return new Observable<Chunk>((subscriber) => {
-      const delivered: Array<string> = [];
-      let gap: Subscription | undefined;
-      let total: Subscription | undefined;
+          const expire = (phase: TimeoutPhase, ms: number) => (): void => {
+            subscriber.error(withPartialText(delivered)(timeoutError(phase, ms)));
+          };
+          const armGap = (phase: TimeoutPhase, ms: number | undefined): void => {
+            gap?.unsubscribe();
+            gap = ms === undefined ? undefined : scheduler.schedule(expire(phase, ms), ms);
+          };
 
-      const expire = (phase: TimeoutPhase, ms: number) => (): void => {
-        subscriber.error(withPartialText(delivered.join(''))(timeoutError(phase, ms)));
-      };
-      const armGap = (phase: TimeoutPhase, ms: number | undefined): void => {
-        gap?.unsubscribe();
-        gap = ms === undefined ? undefined : scheduler.schedule(expire(phase, ms), ms);
-      };
+          if (totalMs !== undefined) total = scheduler.schedule(expire('total', totalMs), totalMs);
+          if (firstChunkMs !== undefined) armGap('first-chunk', firstChunkMs);
+          else armGap('idle', idleMs);
 
-      if (totalMs !== undefined) total = scheduler.schedule(expire('total', totalMs), totalMs);
-      if (firstChunkMs !== undefined) armGap('first-chunk', firstChunkMs);
-      else armGap('idle', idleMs);
+          const inner = source.subscribe({
+            next: (chunk) => {
+              if (chunk.type === 'text') delivered += chunk.text;
+              armGap('idle', idleMs);
+              subscriber.next(chunk);
+            },
+            // The source's own errors already carry the partialText of what it delivered.
+            error: (e: unknown) => subscriber.error(e),
+            complete: () => subscriber.complete(),
+          });
 
-      const inner = source.subscribe({
-        next: (chunk) => {
-          if (chunk.type === 'text') delivered.push(chunk.text);
-          armGap('idle', idleMs);
-          subscriber.next(chunk);
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-
-      return () => {
-        gap?.unsubscribe();
-        total?.unsubscribe();
-        inner.unsubscribe();
-      };
-    });
-  };
+          return () => {
+            gap?.unsubscribe();
+            total?.unsubscribe();
+            inner.unsubscribe();
+          };
+        }),
+  );

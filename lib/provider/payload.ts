@@ -9,6 +9,7 @@ import * as RA from '#fp-ts/ReadonlyArray.js';
 import { pipe } from '#fp-ts/function.js';
 import { appendHistory, make, withHistory, type Conversation } from '../core/conversation.js';
 import { mergeHeaders, type Headers } from '../core/headers.js';
+import { trimHistory, type HistoryBudget } from '../core/historyBudget.js';
 import { formatPrompt, extractSystem } from '../core/prompt.js';
 import type { ValidRequest } from '../core/request.js';
 
@@ -93,15 +94,16 @@ export const turnConversation = (request: ValidRequest, now: () => number): Conv
   );
 
 /**
- * The body for a conversation's turn: the system message split off, the rest formatted.
+ * The body for a conversation's turn: the history trimmed to the budget, the system message
+ * split off, the rest formatted.
  *
  * @example
  * ```ts
  * buildPayload(conversation, true); // { prompt: 'Hi', userId: '#/chat/…', network: true, system: '', withoutContext: false, stream: true }
  * ```
  */
-export const buildPayload = (conversation: Conversation, stream: boolean): Payload => {
-  const split = extractSystem(conversation.messageHistory);
+export const buildPayload = (conversation: Conversation, stream: boolean, budget: HistoryBudget = {}): Payload => {
+  const split = extractSystem(trimHistory(budget)(conversation.messageHistory));
   return {
     prompt: formatPrompt(split.messages),
     userId: conversation.userId,

@@ -122,7 +122,7 @@ export class YqcloudProvider {
           url: config.apiEndpoint,
           method: 'POST',
           headers: requestHeaders(this.url, config.headers, owned.inBrowser),
-          body: JSON.stringify(buildPayload(conversation, valid.stream)),
+          body: JSON.stringify(buildPayload(conversation, valid.stream, valid.historyBudget)),
           proxy: valid.proxy,
         },
         conversation,

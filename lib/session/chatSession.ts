@@ -3,34 +3,36 @@
  *
  * @module
  */
+import { toError } from '#fp-ts/Either.js';
 import {
   catchError,
   concat,
   defer,
-  distinctUntilChanged,
+  EMPTY,
   identity,
   map,
   merge,
   of,
   ReplaySubject,
   scan,
-  startWith,
   Subject,
   switchMap,
   takeUntil,
   type Observable,
   type OperatorFunction,
-  type Subscription,
 } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { make, type Conversation } from '../core/conversation.js';
 import { YqcloudError } from '../core/error.js';
+import type { HistoryBudget } from '../core/historyBudget.js';
 import type { ChatRequest } from '../core/request.js';
 import {
   initialState,
   reduce,
+  replyEnd,
   toChatState,
   type ChatState,
+  type ReplyEnd,
   type SessionEvent,
   type SessionState,
 } from './chatState.js';
@@ -63,6 +65,8 @@ export interface ChatSessionOptions {
   readonly conversation?: Conversation | undefined;
   /** Operators applied to every reply (for example `bufferText()`, `retryTransient()`). */
   readonly pipe?: OperatorFunction<Chunk, Chunk> | undefined;
+  /** Trims the history sent with every reply (the session keeps all of it); see `trimHistory`. */
+  readonly historyBudget?: HistoryBudget | undefined;
 }
 
 /**
@@ -78,29 +82,35 @@ export interface ChatSessionOptions {
 export interface ChatSession {
   /** The state, replaying the latest to each new subscriber. */
   readonly state$: Observable<ChatState>;
+  /** How each reply ended (`stop`, `cancelled`, `error`) with the text received; not replayed. */
+  readonly finished$: Observable<ReplyEnd>;
   /** Starts a reply to `content`; a reply in flight is cancelled first (its partial text kept). */
   readonly send: (content: string) => void;
+  /** Asks the last question again on the same history; the last reply (or the one in flight) is dropped. */
+  readonly regenerate: () => void;
+  /** Replaces the user message at `index` of `messages`, drops everything after it, and asks again. */
+  readonly edit: (index: number, content: string) => void;
   /** Cancels the reply in flight, keeping its partial text as the assistant's turn. */
   readonly stop: () => void;
   /** The current conversation (JSON-serialisable with `Conversation.toJson`). */
   readonly conversation: () => Conversation;
-  /** Cancels any reply and ends the session; `state$` completes. */
+  /** Cancels any reply and ends the session; `state$` and `finished$` complete. */
   readonly close: () => void;
 }
 
-const asYqcloudError = (e: unknown): YqcloudError =>
-  e instanceof YqcloudError
-    ? e
-    : new YqcloudError('Network', e instanceof Error ? e.message : String(e), { code: 'ERR_UNKNOWN', cause: e });
+/** A failure as the state shows it: a `YqcloudError` as it is, anything else as an `Error` (never relabelled). */
+const asFailure = (e: unknown): YqcloudError | Error => (e instanceof YqcloudError ? e : toError(e));
 
 /**
  * A chat session on a provider. The state is derived with `scan` from the session's events;
- * `send` while a reply streams switches to the new one (the old request is aborted).
+ * a new prompt (`send`, `regenerate`, `edit`) while a reply streams switches to the new one (the
+ * old request is aborted).
  *
  * @example
  * ```ts
- * const chat = createChatSession(provider, { pipe: bufferText({ boundary: 'word' }) });
+ * const chat = createChatSession(provider, { pipe: bufferText({ boundary: 'word' }), historyBudget: { maxMessages: 20 } });
  * chat.state$.subscribe(({ messages, pending, status }) => render(messages, pending, status));
+ * chat.finished$.subscribe(({ reason, text }) => console.log(reason, text.length));
  * chat.send('Hello');
  * chat.stop();
  * localStorage.setItem('chat', JSON.stringify(Conversation.toJson(chat.conversation())));
@@ -108,60 +118,84 @@ const asYqcloudError = (e: unknown): YqcloudError =>
  */
 export const createChatSession = (provider: ChatProvider, options: ChatSessionOptions = {}): ChatSession => {
   const start = options.conversation ?? make(provider.defaultModel ?? 'gpt-4');
-  const sends = new Subject<string>();
-  const stops = new Subject<void>();
-  const closing = new Subject<void>();
+  const prompts$ = new Subject<SessionEvent>();
+  const stops$ = new Subject<void>();
+  const closing$ = new Subject<void>();
   let latest: SessionState = initialState(start);
 
-  const replies: Observable<SessionEvent> = sends.pipe(
-    switchMap(() =>
-      concat(
-        defer(() =>
-          provider.create({
-            messages: latest.turn === undefined ? [] : [latest.turn.user],
-            conversation: latest.turn?.base ?? latest.conversation,
-            returnConversation: true,
-          }),
-        ).pipe(
-          options.pipe ?? identity,
-          map((chunk): SessionEvent => ({ type: 'chunk', chunk })),
-          catchError((e: unknown) => of<SessionEvent>({ type: 'error', error: asYqcloudError(e) })),
-        ),
-        of<SessionEvent>({ type: 'complete' }),
-      ).pipe(takeUntil(stops)),
-    ),
-  );
-
-  const events: Observable<SessionEvent> = merge(
-    sends.pipe(map((content): SessionEvent => ({ type: 'send', content }))),
-    stops.pipe(map((): SessionEvent => ({ type: 'stop' }))),
-    replies,
-  );
-
-  const states = new ReplaySubject<ChatState>(1);
-  const subscription: Subscription = events
-    .pipe(
-      scan(reduce, latest),
-      startWith(latest),
-      map((state) => {
-        latest = state;
-        return toChatState(state);
-      }),
-      distinctUntilChanged(
-        (a, b) => a.messages === b.messages && a.pending === b.pending && a.status === b.status && a.error === b.error,
+  const reply = (turn: NonNullable<SessionState['turn']>): Observable<SessionEvent> =>
+    concat(
+      defer(() =>
+        provider.create({
+          messages: [turn.user],
+          conversation: turn.base,
+          returnConversation: true,
+          ...(options.historyBudget === undefined ? {} : { historyBudget: options.historyBudget }),
+        }),
+      ).pipe(
+        options.pipe ?? identity,
+        map((chunk): SessionEvent => ({ type: 'chunk', chunk })),
+        catchError((e: unknown) => of<SessionEvent>({ type: 'error', error: asFailure(e) })),
       ),
-      takeUntil(closing),
+      of<SessionEvent>({ type: 'complete' }),
+    ).pipe(takeUntil(stops$));
+
+  // `prompts$` reaches the reducer before `switchMap`, so `latest.turn` is the new prompt's turn.
+  const events$: Observable<SessionEvent> = merge(
+    prompts$,
+    stops$.pipe(map((): SessionEvent => ({ type: 'stop' }))),
+    prompts$.pipe(switchMap(() => (latest.turn === undefined ? EMPTY : reply(latest.turn)))),
+  );
+
+  const states$ = new ReplaySubject<ChatState>(1);
+  const finished$ = new Subject<ReplyEnd>();
+  let shown: ChatState | undefined;
+  const show = (state: ChatState): void => {
+    const same =
+      shown !== undefined &&
+      shown.messages === state.messages &&
+      shown.pending === state.pending &&
+      shown.status === state.status &&
+      shown.error === state.error;
+    shown = state;
+    if (!same) states$.next(state);
+  };
+  show(toChatState(latest));
+
+  const subscription = events$
+    .pipe(
+      scan(
+        (step: { readonly state: SessionState; readonly end: ReplyEnd | undefined }, event: SessionEvent) => ({
+          state: reduce(step.state, event),
+          end: replyEnd(step.state, event),
+        }),
+        { state: latest, end: undefined },
+      ),
+      takeUntil(closing$),
     )
-    .subscribe(states);
+    .subscribe({
+      next: ({ state, end }) => {
+        latest = state;
+        show(toChatState(state));
+        if (end !== undefined) finished$.next(end);
+      },
+      complete: () => {
+        states$.complete();
+        finished$.complete();
+      },
+    });
 
   return {
-    state$: states.asObservable(),
-    send: (content) => sends.next(content),
-    stop: () => stops.next(),
+    state$: states$.asObservable(),
+    finished$: finished$.asObservable(),
+    send: (content) => prompts$.next({ type: 'send', content }),
+    regenerate: () => prompts$.next({ type: 'regenerate' }),
+    edit: (index, content) => prompts$.next({ type: 'edit', index, content }),
+    stop: () => stops$.next(),
     conversation: () => latest.conversation,
     close: () => {
-      stops.next();
-      closing.next();
+      stops$.next();
+      closing$.next();
       subscription.unsubscribe();
     },
   };

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { appendHistory, type Conversation } from '../core/conversation.js';
+import { appendHistory, withHistory, type Conversation } from '../core/conversation.js';
 import type { Chunk } from '../core/chunk.js';
-import type { YqcloudError } from '../core/error.js';
+import { invalidRequest, type YqcloudError } from '../core/error.js';
 import type { Message } from '../core/message.js';
 
 /**
@@ -22,9 +22,27 @@ export interface ChatState {
   /** The text of the reply streaming in now (empty when idle). */
   readonly pending: string;
   readonly status: 'idle' | 'streaming' | 'error';
-  /** The last failure, while `status` is `error`. */
-  readonly error?: YqcloudError;
+  /**
+   * The last failure, while `status` is `error`: a `YqcloudError` for every failure of the reply
+   * itself; any other `Error` (a `TypeError` thrown by your own `pipe`) is passed as it is.
+   */
+  readonly error?: YqcloudError | Error;
 }
+
+/**
+ * How a reply ended, with the text received in every case (so an app can save a partial reply):
+ * `stop` when it finished, `cancelled` by Stop, a new prompt (`send`, `regenerate`, `edit`) or
+ * `close`, `error` with the failure.
+ *
+ * @example
+ * ```ts
+ * chat.finished$.subscribe((end: ReplyEnd) => end.reason !== 'stop' && saveDraft(end.text));
+ * ```
+ */
+export type ReplyEnd =
+  | { readonly reason: 'stop'; readonly text: string }
+  | { readonly reason: 'cancelled'; readonly text: string }
+  | { readonly reason: 'error'; readonly text: string; readonly error: YqcloudError | Error };
 
 /**
  * The state the session keeps: what the UI sees, plus the conversation to continue.
@@ -51,9 +69,11 @@ export interface SessionState extends ChatState {
  */
 export type SessionEvent =
   | { readonly type: 'send'; readonly content: string }
+  | { readonly type: 'regenerate' }
+  | { readonly type: 'edit'; readonly index: number; readonly content: string }
   | { readonly type: 'stop' }
   | { readonly type: 'chunk'; readonly chunk: Chunk }
-  | { readonly type: 'error'; readonly error: YqcloudError }
+  | { readonly type: 'error'; readonly error: YqcloudError | Error }
   | { readonly type: 'complete' };
 
 /**
@@ -75,7 +95,7 @@ export const initialState = (conversation: Conversation): SessionState => ({
 const assistant = (content: string): Message => ({ role: 'assistant', content });
 
 /** Ends the turn in flight, keeping whatever text arrived as the assistant's turn. */
-const settle = (state: SessionState, status: 'idle' | 'error', error?: YqcloudError): SessionState => {
+const settle = (state: SessionState, status: 'idle' | 'error', error?: YqcloudError | Error): SessionState => {
   if (state.turn === undefined) return state;
   const kept = state.pending === '' ? [] : [assistant(state.pending)];
   const withUser = appendHistory(state.turn.user)(state.turn.base);
@@ -89,8 +109,29 @@ const settle = (state: SessionState, status: 'idle' | 'error', error?: YqcloudEr
   };
 };
 
+/** A reply to `user` on `base` starts streaming. */
+const streaming = (base: Conversation, user: Message): SessionState => ({
+  messages: [...base.messageHistory, user],
+  pending: '',
+  status: 'streaming',
+  conversation: base,
+  turn: { base, user },
+});
+
+/** The conversation cut before message `index`, with the same id. */
+const cutBefore = (conversation: Conversation, index: number): Conversation =>
+  withHistory(conversation.messageHistory.slice(0, index))(conversation);
+
+const lastUserIndex = (messages: ReadonlyArray<Message>): number => {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') return i;
+  return -1;
+};
+
 /**
- * The next state after an event (pure: the given state is never changed).
+ * The next state after an event (pure: the given state is never changed). `regenerate` asks the
+ * last question again on the history before it (the reply in flight, or the last reply, is
+ * dropped); `edit(index, content)` replaces the user message at `index` of `messages`, drops what
+ * came after it and asks again; an `index` that is not a user message is an `InvalidRequest`.
  *
  * @example
  * ```ts
@@ -101,14 +142,24 @@ export const reduce = (state: SessionState, event: SessionEvent): SessionState =
   switch (event.type) {
     case 'send': {
       const settled = settle(state, 'idle');
-      const user: Message = { role: 'user', content: event.content };
-      return {
-        messages: [...settled.messages, user],
-        pending: '',
-        status: 'streaming',
-        conversation: settled.conversation,
-        turn: { base: settled.conversation, user },
-      };
+      return streaming(settled.conversation, { role: 'user', content: event.content });
+    }
+    case 'regenerate': {
+      if (state.turn !== undefined) return streaming(state.turn.base, state.turn.user);
+      const at = lastUserIndex(state.conversation.messageHistory);
+      const user = state.conversation.messageHistory[at];
+      return user === undefined ? state : streaming(cutBefore(state.conversation, at), user);
+    }
+    case 'edit': {
+      const settled = settle(state, 'idle');
+      const target = settled.conversation.messageHistory[event.index];
+      if (target?.role !== 'user')
+        return {
+          ...settled,
+          status: 'error',
+          error: invalidRequest('edit.index', `message ${event.index} is not a user message`),
+        };
+      return streaming(cutBefore(settled.conversation, event.index), { role: 'user', content: event.content });
     }
     case 'stop':
       return settle(state, 'idle');
@@ -130,6 +181,29 @@ export const reduce = (state: SessionState, event: SessionEvent): SessionState =
       return state.turn === undefined ? state : settle(state, 'error', event.error);
     case 'complete':
       return settle(state, 'idle');
+  }
+};
+
+/**
+ * How the reply in flight ends with this event, if it does: the counterpart of {@link reduce}
+ * for `finished$`.
+ *
+ * @example
+ * ```ts
+ * replyEnd(streamingState, { type: 'stop' }); // { reason: 'cancelled', text: streamingState.pending }
+ * ```
+ */
+export const replyEnd = (state: SessionState, event: SessionEvent): ReplyEnd | undefined => {
+  if (state.turn === undefined) return undefined;
+  const text = state.pending;
+  switch (event.type) {
+    case 'chunk':
+      return event.chunk.type === 'text' ? undefined : { reason: 'stop', text };
+    case 'error':
+      return { reason: 'error', text, error: event.error };
+    default:
+      // a new prompt, Stop, or the source completing without `finish` (an aborted signal)
+      return { reason: 'cancelled', text };
   }
 };
 

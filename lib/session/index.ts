@@ -11,5 +11,5 @@
  */
 export { createChatSession } from './chatSession.js';
 export type { ChatSession, ChatSessionOptions, ChatProvider } from './chatSession.js';
-export { initialState, reduce, toChatState } from './chatState.js';
-export type { ChatState, SessionState, SessionEvent } from './chatState.js';
+export { initialState, reduce, replyEnd, toChatState } from './chatState.js';
+export type { ChatState, ReplyEnd, SessionState, SessionEvent } from './chatState.js';

@@ -4,11 +4,13 @@
  *
  * @example
  * ```ts
- * import { createTestProvider, textChunks } from 'yqcloud-rx/testing';
+ * import { answers, createScriptedProvider, createTestProvider, textChunks } from 'yqcloud-rx/testing';
  * ```
  *
  * @module
  */
 export { createTestProvider } from './testProvider.js';
 export type { TestProvider, TestProviderOptions, TestBody, RecordedRequest } from './testProvider.js';
+export { createScriptedProvider, answers } from './scriptedProvider.js';
+export type { ScriptStep } from './scriptedProvider.js';
 export { textChunks, replyValues, toMarble } from './marbles.js';

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { concat, defer, isObservable, map, of, type Observable } from 'rxjs';
-import { YqcloudProvider, type HttpRequest, type Payload, type ResponseEvent, type Transport } from '../index.js';
+import { isObservable, type Observable } from 'rxjs';
+import { YqcloudProvider, type Payload } from '../index.js';
+import { answeringTransport, type ScriptStep } from './scriptedProvider.js';
 
 /**
  * A request the test provider would have sent.
@@ -83,24 +84,14 @@ export interface TestProvider extends YqcloudProvider {
  */
 export const createTestProvider = (options: TestProviderOptions): TestProvider => {
   const requests: Array<RecordedRequest> = [];
-  const transport: Transport = (request: HttpRequest): Observable<ResponseEvent> =>
-    defer(() => {
-      const recorded: RecordedRequest = {
-        url: request.url,
-        headers: request.headers,
-        body: JSON.parse(request.body) as Payload,
-      };
-      const index = requests.length;
-      requests.push(recorded);
-      const body = isObservable(options.body) ? options.body : options.body(recorded, index);
-      return concat(
-        of<ResponseEvent>({ type: 'head', status: options.status ?? 200, headers: options.headers ?? {} }),
-        body.pipe(map((data): ResponseEvent => ({ type: 'body', data }))),
-      );
-    });
+  const step = (recorded: RecordedRequest, index: number): ScriptStep => ({
+    status: options.status ?? 200,
+    headers: options.headers ?? {},
+    body: isObservable(options.body) ? options.body : options.body(recorded, index),
+  });
   const provider = new YqcloudProvider({
     apiEndpoint: 'https://api.binjie.fun/api/generateStream',
-    transport,
+    transport: answeringTransport(requests, step),
     now: options.now ?? (() => 0),
   });
   return Object.assign(provider, { requests });

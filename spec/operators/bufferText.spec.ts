@@ -118,6 +118,96 @@ describe('operators/bufferText', () => {
     expect(cutAt(undefined)('abc')).to.equal(3);
   });
 
+  it('a Chinese reply without spaces reaches the screen word by word (five pieces over 500 ms, timeMs 50)', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a 99ms b 99ms c 99ms d 99ms e 99ms (F|)', {
+        a: text('你好！我是'),
+        b: text('一个人工'),
+        c: text('智能助手。'),
+        d: text('有什么可以'),
+        e: text('帮你的吗？'),
+        F: finish,
+      });
+      expectObservable(source.pipe(bufferText({ timeMs: 50, boundary: 'word' }))).toBe(
+        '50ms p 49ms q 99ms r 99ms s 99ms t 99ms (uF|)',
+        {
+          p: text('你好！'),
+          q: text('我是一个'),
+          r: text('人工智能'),
+          s: text('助手。有什么'),
+          t: text('可以帮你的'),
+          u: text('吗？'),
+          F: finish,
+        },
+      );
+    });
+  });
+
+  it('ends sentences after their closing punctuation (。」 and ！）), without spaces', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a--b--c-(F|)', {
+        a: text('他说：「你'),
+        b: text('好。」然'),
+        c: text('后走了！）'),
+        F: finish,
+      });
+      expectObservable(source.pipe(bufferText({ timeMs: 3, boundary: 'sentence' }))).toBe('----x----(yF|)', {
+        x: text('他说：「你好。」'),
+        y: text('然后走了！）'),
+        F: finish,
+      });
+    });
+  });
+
+  it('keeps a word with its closing punctuation, and an opening bracket with its word', () => {
+    expect(cutAt('word')('今天很好。」我们')).to.equal(6);
+    expect(cutAt('word')('他走了！）还有')).to.equal(5);
+    expect(cutAt('word')('好的。「はい')).to.equal(3);
+    expect(cutAt('word')('好。')).to.equal(0);
+  });
+
+  it('never splits a grapheme the network split: an emoji and its modifier, a ZWJ sequence, Hangul jamo', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-c-d-e-(F|)', {
+        a: text('ok 👍'),
+        b: text('🏽 👨\u200d'),
+        c: text('👩\u200d👧 \u1112'),
+        d: text('\u1161\u11ab'),
+        e: text('!'),
+        F: finish,
+      });
+      expectObservable(source.pipe(bufferText({ timeMs: 2, boundary: 'grapheme' }))).toBe('---x-y---z-(vF|)', {
+        x: text('ok 👍🏽 '),
+        y: text('👨\u200d👩\u200d👧 '),
+        z: text('\u1112\u1161\u11ab'),
+        v: text('!'),
+        F: finish,
+      });
+    });
+  });
+
+  it('a reply with no boundary still flushes on time: after maxWaitMs on the next finer boundary, the last grapheme held', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a 9ms b 19ms (F|)', { a: text('😀😀'), b: text('😀😀😀'), F: finish });
+      expectObservable(source.pipe(bufferText({ timeMs: 5, boundary: 'word', maxWaitMs: 10 }))).toBe(
+        '10ms x 19ms (yF|)',
+        {
+          x: text('😀😀😀😀'),
+          y: text('😀'),
+          F: finish,
+        },
+      );
+    });
+  });
+
+  it('refuses an unknown option instead of using the default (timems for timeMs)', () => {
+    let failure: unknown;
+    of(text('a'))
+      .pipe(bufferText({ timems: 100 } as BufferTextOptions))
+      .subscribe({ error: (e: unknown) => (failure = e) });
+    expect(failure).to.be.instanceOf(YqcloudError).and.include({ kind: 'InvalidRequest', path: 'bufferText.timems' });
+  });
+
   it('refuses bad options with InvalidRequest when subscribed', () => {
     for (const bad of [{ timeMs: -1 }, { boundary: 'paragraph' }, { maxChars: 'x' }, { scheduler: 'now' }, null]) {
       let failure: unknown;
@@ -200,23 +290,145 @@ describe('operators/bufferText', () => {
       );
     });
 
-    it(`with a boundary, every piece ends on it but a flush before a non-text chunk or the end (${runs} runs)`, () => {
+    /** Text atoms of several scripts, some of them halves of one grapheme (a modifier, a ZWJ, a jamo). */
+    const atomArb = fc.constantFrom(
+      'Hello',
+      ' ',
+      'world',
+      '. ',
+      'v1.2',
+      ',',
+      '\n',
+      'can',
+      "'t",
+      '你好',
+      '。',
+      '」',
+      '「',
+      '世界',
+      '！',
+      '）',
+      '今天天气很好',
+      '？',
+      'こんにちは',
+      '、',
+      'はい',
+      '안녕하세요',
+      '세계',
+      '\u1112',
+      '\u1161',
+      '\u11ab',
+      '👍',
+      '🏽',
+      '👨',
+      '\u200d',
+      '👩',
+      '👧',
+      '🇯',
+      '🇵',
+      'e',
+      '\u0301',
+    );
+    /** A reply as pieces of whole atoms, each arriving this many frames after the one before. */
+    const mixedReplyArb = fc.array(
+      fc.tuple(
+        fc.array(atomArb, { minLength: 1, maxLength: 4 }).map((atoms) => atoms.join('')),
+        fc.integer({ min: 0, max: 25 }),
+      ),
+      { maxLength: 25 },
+    );
+    const anyBoundaryArb = fc.constantFrom('word', 'sentence', 'line', 'grapheme') as fc.Arbitrary<TextBoundary>;
+    const graphemeEnds = (whole: string): ReadonlySet<number> =>
+      new Set(
+        [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(whole)].map(
+          (g) => g.index + g.segment.length,
+        ),
+      );
+
+    /** What comes out, with the frame of each chunk. */
+    const runTimed = (
+      chunks: ReadonlyArray<readonly [Chunk, number]>,
+      options: BufferTextOptions,
+    ): ReadonlyArray<readonly [Chunk, number]> => {
+      const scheduler = new VirtualTimeScheduler();
+      const out: Array<readonly [Chunk, number]> = [];
+      timed(scheduler, chunks, false)
+        .pipe(bufferText({ ...options, scheduler }))
+        .subscribe((chunk) => out.push([chunk, scheduler.now()]));
+      scheduler.flush();
+      return out;
+    };
+
+    it(`over mixed-script text, with any boundary: nothing lost or reordered, no chunk cut inside a grapheme (${runs} runs)`, () => {
       fc.assert(
-        fc.property(replyArb, optionsArb, boundaryArb, (pieces, options, boundary) => {
-          const chunks: Array<readonly [Chunk, number]> = [
-            ...pieces.map(([piece, gap]) => [text(piece), gap] as const),
-            [finish, 1],
-          ];
-          const scheduler = new VirtualTimeScheduler();
-          const out: Array<Chunk> = [];
-          timed(scheduler, chunks, false)
-            .pipe(bufferText({ ...options, boundary, scheduler }))
-            .subscribe((chunk) => out.push(chunk));
-          scheduler.flush();
-          out.forEach((chunk, i) => {
-            const flushed = out[i + 1]?.type !== 'text';
-            if (chunk.type === 'text' && !flushed)
-              expect(cutAt(boundary)(chunk.text), JSON.stringify(chunk.text)).to.equal(chunk.text.length);
+        fc.property(mixedReplyArb, optionsArb, anyBoundaryArb, (pieces, options, boundary) => {
+          const whole = pieces.map(([piece]) => piece).join('');
+          const out = runTimed([...pieces.map(([piece, gap]) => [text(piece), gap] as const), [finish, 1]], {
+            ...options,
+            boundary,
+          });
+          const texts = out.flatMap(([x]) => (x.type === 'text' ? [x.text] : []));
+          expect(texts.join('')).to.equal(whole);
+          const ends = graphemeEnds(whole);
+          let at = 0;
+          for (const piece of texts) {
+            at += piece.length;
+            expect(ends, `${JSON.stringify(texts)} cut at ${at}`).to.include(at);
+          }
+        }),
+        { numRuns: runs },
+      );
+    });
+
+    it(`a reply with no boundary still flows: silent for maxWaitMs + 3 · timeMs, at most its last grapheme is pending (${runs} runs)`, () => {
+      fc.assert(
+        fc.property(
+          mixedReplyArb,
+          fc.integer({ min: 1, max: 10 }),
+          fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+          anyBoundaryArb,
+          (pieces, timeMs, maxWaitMs, boundary) => {
+            const whole = pieces.map(([piece]) => piece).join('');
+            const silence = (maxWaitMs ?? 10 * timeMs) + 3 * timeMs + 1;
+            const out = runTimed([...pieces.map(([piece, gap]) => [text(piece), gap] as const), [finish, silence]], {
+              timeMs,
+              boundary,
+              maxWaitMs,
+            });
+            const finishedAt = out.at(-1)?.[1] ?? 0;
+            const beforeFinish = out
+              .filter(([x, frame]) => x.type === 'text' && frame < finishedAt)
+              .map(([x]) => (x.type === 'text' ? x.text : ''))
+              .join('');
+            const held = whole.slice(beforeFinish.length);
+            expect(whole.startsWith(beforeFinish)).to.equal(true);
+            expect(
+              [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(held)],
+              JSON.stringify(held),
+            ).to.have.length.at.most(1);
+          },
+        ),
+        { numRuns: runs },
+      );
+    });
+
+    it(`on words that never wait 2 · timeMs, every piece but a flush ends after a word and its spaces (${runs} runs)`, () => {
+      const wordsArb = fc.array(
+        fc.tuple(
+          fc.constantFrom('one ', 'two\n', 'three. ', 'Four, ', '你好。', 'はい、'),
+          fc.integer({ min: 0, max: 2 }),
+        ),
+        { maxLength: 25 },
+      );
+      fc.assert(
+        fc.property(wordsArb, (pieces) => {
+          const out = runTimed([...pieces.map(([piece, gap]) => [text(piece), gap] as const), [finish, 1]], {
+            timeMs: 5,
+            boundary: 'word',
+          });
+          out.forEach(([chunk], i) => {
+            if (chunk.type === 'text' && out[i + 1]?.[0].type === 'text')
+              expect(chunk.text, JSON.stringify(out.map(([x]) => x))).to.match(/[\s。、]$/u);
           });
         }),
         { numRuns: runs },

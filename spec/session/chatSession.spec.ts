@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { Observable, Subject } from 'rxjs';
+import fc from 'fast-check';
+import { map, Observable, Subject } from 'rxjs';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { appendHistory, make, toJson } from '../../lib/core/conversation.js';
-import { networkError, withPartialText } from '../../lib/core/error.js';
+import { networkError, withPartialText, YqcloudError } from '../../lib/core/error.js';
 import type { ChatRequest } from '../../lib/core/request.js';
 import { bufferText } from '../../lib/operators/index.js';
-import { createChatSession, type ChatState } from '../../lib/session/index.js';
+import { createChatSession, type ChatState, type ReplyEnd } from '../../lib/session/index.js';
 
 interface Exchange {
   readonly request: ChatRequest;
@@ -36,6 +37,13 @@ const last = <A>(list: ReadonlyArray<A>): A => {
   const item = list[list.length - 1];
   if (item === undefined) throw new Error('empty');
   return item;
+};
+
+/** What `finished$` says, collected. */
+const ends = (chat: ReturnType<typeof createChatSession>): Array<ReplyEnd> => {
+  const list: Array<ReplyEnd> = [];
+  chat.finished$.subscribe((end) => list.push(end));
+  return list;
 };
 
 describe('session/createChatSession', () => {
@@ -199,5 +207,207 @@ describe('session/createChatSession', () => {
     chat.close();
     expect(last(provider.exchanges).unsubscribed).to.equal(true);
     expect(completed).to.equal(true);
+  });
+
+  it('a TypeError from the pipe is shown as it is, not labelled Network', () => {
+    const provider = manualProvider();
+    const bug = new TypeError('chunk.text.toUpperCase is not a function');
+    const chat = createChatSession(provider, {
+      conversation: start,
+      pipe: map((chunk) => {
+        if (chunk.type === 'text' && chunk.text === 'boom') throw bug;
+        return chunk;
+      }),
+    });
+    let state: ChatState | undefined;
+    chat.state$.subscribe((s) => (state = s));
+    chat.send('Hi');
+    last(provider.exchanges).reply.next(text('boom'));
+    expect(state?.status).to.equal('error');
+    expect(state?.error).to.equal(bug);
+    expect(state?.error).to.not.be.instanceOf(YqcloudError);
+  });
+
+  describe('finished$', () => {
+    it('stop: the reply finished, with its whole text', () => {
+      const provider = manualProvider();
+      const chat = createChatSession(provider, { conversation: start });
+      const list = ends(chat);
+      chat.send('Hi');
+      last(provider.exchanges).reply.next(text('Hel'));
+      last(provider.exchanges).reply.next(text('lo'));
+      last(provider.exchanges).reply.next(finish);
+      last(provider.exchanges).reply.complete();
+      expect(list).to.deep.equal([{ reason: 'stop', text: 'Hello' }]);
+    });
+
+    it('cancelled by Stop, by a new prompt and by close, each with the text received', () => {
+      const provider = manualProvider();
+      const chat = createChatSession(provider, { conversation: start });
+      const list = ends(chat);
+      let completed = false;
+      chat.finished$.subscribe({ complete: () => (completed = true) });
+      chat.send('one');
+      last(provider.exchanges).reply.next(text('a'));
+      chat.stop();
+      chat.send('two');
+      last(provider.exchanges).reply.next(text('b'));
+      chat.send('three');
+      chat.regenerate();
+      last(provider.exchanges).reply.next(text('c'));
+      chat.close();
+      expect(list).to.deep.equal([
+        { reason: 'cancelled', text: 'a' },
+        { reason: 'cancelled', text: 'b' },
+        { reason: 'cancelled', text: '' },
+        { reason: 'cancelled', text: 'c' },
+      ]);
+      expect(completed).to.equal(true);
+    });
+
+    it('error: with the error and the partial text', () => {
+      const provider = manualProvider();
+      const chat = createChatSession(provider, { conversation: start });
+      const list = ends(chat);
+      const error = withPartialText('Hel')(networkError('ECONNRESET', 'reset'));
+      chat.send('Hi');
+      last(provider.exchanges).reply.next(text('Hel'));
+      last(provider.exchanges).reply.error(error);
+      expect(list).to.deep.equal([{ reason: 'error', text: 'Hel', error }]);
+    });
+  });
+
+  it('regenerate asks the last question again on the history before it, dropping the last reply', () => {
+    const provider = manualProvider();
+    const chat = createChatSession(provider, { conversation: start });
+    let state: ChatState | undefined;
+    chat.state$.subscribe((s) => (state = s));
+    chat.send('Hi');
+    last(provider.exchanges).reply.next(text('Hello'));
+    last(provider.exchanges).reply.complete();
+    const before = chat.conversation();
+    expect(before.messageHistory).to.have.length(2);
+    chat.regenerate();
+    const again = last(provider.exchanges);
+    expect(provider.exchanges).to.have.length(2);
+    expect(again.request.messages).to.deep.equal([{ role: 'user', content: 'Hi' }]);
+    expect(again.request.conversation?.messageHistory).to.deep.equal([]);
+    expect(again.request.conversation?.userId).to.equal(start.userId);
+    expect(state?.messages).to.deep.equal([{ role: 'user', content: 'Hi' }]);
+    again.reply.next(text('Hey'));
+    again.reply.complete();
+    expect(chat.conversation().messageHistory).to.deep.equal([
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hey' },
+    ]);
+  });
+
+  it('regenerate while streaming restarts the same turn (the request in flight is aborted); with no question it does nothing', () => {
+    const provider = manualProvider();
+    const chat = createChatSession(provider, { conversation: start });
+    chat.regenerate();
+    expect(provider.exchanges).to.have.length(0);
+    chat.send('Hi');
+    last(provider.exchanges).reply.next(text('Hel'));
+    chat.regenerate();
+    expect(provider.exchanges).to.have.length(2);
+    expect(provider.exchanges[0]?.unsubscribed).to.equal(true);
+    expect(last(provider.exchanges).request.conversation).to.equal(start);
+  });
+
+  it('edit(index, content) cuts the history after that user message and asks the new content', () => {
+    const provider = manualProvider();
+    const chat = createChatSession(provider, { conversation: start });
+    let state: ChatState | undefined;
+    chat.state$.subscribe((s) => (state = s));
+    for (const [question, answer] of [
+      ['one', 'uno'],
+      ['two', 'dos'],
+    ]) {
+      chat.send(question ?? '');
+      last(provider.exchanges).reply.next(text(answer ?? ''));
+      last(provider.exchanges).reply.complete();
+    }
+    chat.edit(2, 'deux?');
+    const edited = last(provider.exchanges);
+    expect(edited.request.messages).to.deep.equal([{ role: 'user', content: 'deux?' }]);
+    expect(edited.request.conversation?.messageHistory).to.deep.equal([
+      { role: 'user', content: 'one' },
+      { role: 'assistant', content: 'uno' },
+    ]);
+    expect(state?.messages.map((m) => m.content)).to.deep.equal(['one', 'uno', 'deux?']);
+  });
+
+  it("edit of a message that is not the user's is an InvalidRequest and sends nothing", () => {
+    const provider = manualProvider();
+    const chat = createChatSession(provider, { conversation: start });
+    let state: ChatState | undefined;
+    chat.state$.subscribe((s) => (state = s));
+    chat.send('one');
+    last(provider.exchanges).reply.next(text('uno'));
+    last(provider.exchanges).reply.complete();
+    chat.edit(1, 'x');
+    chat.edit(7, 'x');
+    expect(provider.exchanges).to.have.length(1);
+    expect(state?.status).to.equal('error');
+    expect(state?.error).to.be.instanceOf(YqcloudError).and.include({ kind: 'InvalidRequest', path: 'edit.index' });
+  });
+
+  it('sends the historyBudget option with every request', () => {
+    const provider = manualProvider();
+    const chat = createChatSession(provider, { conversation: start, historyBudget: { maxMessages: 4 } });
+    chat.send('Hi');
+    expect(last(provider.exchanges).request.historyBudget).to.deep.equal({ maxMessages: 4 });
+  });
+
+  const runs = 300;
+  it(`property: every reply that started ends exactly once on finished$, in order, with the text it received (${runs} runs)`, () => {
+    const actionArb = fc.oneof(
+      fc.record({ type: fc.constant('send' as const), content: fc.string({ maxLength: 4 }) }),
+      fc.record({ type: fc.constant('regenerate' as const) }),
+      fc.record({
+        type: fc.constant('edit' as const),
+        index: fc.nat({ max: 6 }),
+        content: fc.string({ maxLength: 4 }),
+      }),
+      fc.record({ type: fc.constant('stop' as const) }),
+      fc.record({ type: fc.constant('text' as const), text: fc.string({ minLength: 1, maxLength: 4 }) }),
+      fc.record({ type: fc.constant('finish' as const) }),
+      fc.record({ type: fc.constant('fail' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(actionArb, { maxLength: 30 }), (actions) => {
+        const provider = manualProvider();
+        const chat = createChatSession(provider, { conversation: start });
+        const list = ends(chat);
+        const received = new Map<Exchange, string>();
+        const live = (): Exchange | undefined => {
+          const exchange = provider.exchanges.at(-1);
+          return exchange === undefined || exchange.unsubscribed || !exchange.reply.observed ? undefined : exchange;
+        };
+        for (const action of actions) {
+          const exchange = live();
+          if (action.type === 'send') chat.send(action.content);
+          else if (action.type === 'regenerate') chat.regenerate();
+          else if (action.type === 'edit') chat.edit(action.index, action.content);
+          else if (action.type === 'stop') chat.stop();
+          else if (exchange !== undefined) {
+            if (action.type === 'text') {
+              received.set(exchange, (received.get(exchange) ?? '') + action.text);
+              exchange.reply.next(text(action.text));
+            } else if (action.type === 'finish') {
+              exchange.reply.next(finish);
+              exchange.reply.complete();
+            } else exchange.reply.error(networkError('ECONNRESET', 'reset'));
+          }
+        }
+        chat.close();
+        expect(list.map((end) => end.text)).to.deep.equal(provider.exchanges.map((e) => received.get(e) ?? ''));
+        expect(provider.exchanges.every((e) => !e.reply.observed)).to.equal(true);
+        const state = chat.conversation();
+        expect(state.userId).to.equal(start.userId);
+      }),
+      { numRuns: runs },
+    );
   });
 });

@@ -4,29 +4,11 @@ import { from } from 'rxjs';
 import { conversation, finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { make } from '../../lib/core/conversation.js';
 import { networkError } from '../../lib/core/error.js';
-import { accumulateText, finalMessage, textOnly } from '../../lib/operators/index.js';
+import { accumulateText } from '../../lib/operators/index.js';
 import { testScheduler } from '../support/marbles.js';
 
 const c = conversation(make('gpt-4', () => 1));
 const values = { a: text('Hel'), b: text('lo'), c, F: finish };
-
-describe('operators/textOnly', () => {
-  it('emits the text deltas and drops conversation and finish chunks', () => {
-    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('--a--b--c--F--|', values);
-      expectObservable(source.pipe(textOnly())).toBe('--x--y--------|', { x: 'Hel', y: 'lo' });
-      expectSubscriptions(source.subscriptions).toBe('^-------------!');
-    });
-  });
-
-  it('unsubscribes the source when the subscriber leaves', () => {
-    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('--a--b--c--F--|', values);
-      expectObservable(source.pipe(textOnly()), '^---!').toBe('--x--', { x: 'Hel' });
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-    });
-  });
-});
 
 describe('operators/accumulateText', () => {
   it('emits the whole text so far, one snapshot per text chunk', () => {
@@ -63,7 +45,9 @@ describe('operators/accumulateText', () => {
             .subscribe((s) => snapshots.push(s));
           expect(snapshots).to.have.length(pieces.length);
           expect(snapshots.at(-1)).to.equal(pieces.join(''));
-          snapshots.forEach((snapshot, i) => expect(snapshot).to.equal((snapshots[i - 1] ?? '') + pieces[i]));
+          snapshots.forEach((snapshot, i) => {
+            expect(snapshot).to.equal((snapshots[i - 1] ?? '') + pieces[i]);
+          });
         },
       ),
       { numRuns: runs },
@@ -74,37 +58,6 @@ describe('operators/accumulateText', () => {
     const error = networkError('ECONNRESET', 'reset');
     testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('--a--#', values, error).pipe(accumulateText())).toBe('--x--#', { x: 'Hel' }, error);
-    });
-  });
-});
-
-describe('operators/finalMessage', () => {
-  it('emits one assistant message when the reply finishes', () => {
-    testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('--a--b--F--|', values).pipe(finalMessage())).toBe('-----------(m|)', {
-        m: { role: 'assistant', content: 'Hello' },
-      });
-    });
-  });
-
-  it('emits nothing when the source errors (the error carries partialText)', () => {
-    const error = networkError('ECONNRESET', 'reset');
-    testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('--a--#', values, error).pipe(finalMessage())).toBe('-----#', undefined, error);
-    });
-  });
-
-  it('emits nothing when the reply was cancelled (completed without finish)', () => {
-    testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('--a--|', values).pipe(finalMessage())).toBe('-----|');
-    });
-  });
-
-  it('unsubscribes the source when the subscriber leaves', () => {
-    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('--a--b--F--|', values);
-      expectObservable(source.pipe(finalMessage()), '^--!').toBe('----');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });
 });
