@@ -8,16 +8,16 @@
 import * as E from '#fp-ts/Either.js';
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 'rxjs';
+import { defer, EMPTY, fromEvent, map, takeUntil, throwError, type Observable } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
-import type { Chunk } from '../core/chunk.js';
+import { conversation, type Chunk } from '../core/chunk.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { mergeHeaders } from '../core/headers.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
 import { webFetchTransport } from '../http/webFetchTransport.js';
 import { relayReply } from './relayReply.js';
 import { validateRelayOptions, type RelayConfig, type RelayProviderOptions } from './relayOptions.js';
-import { relayRequestBody } from './relayWire.js';
+import { relayTurn } from './relayWire.js';
 
 const protocolHeaders = { 'content-type': 'application/json', accept: 'text/event-stream' } as const;
 
@@ -27,7 +27,8 @@ const protocolHeaders = { 'content-type': 'application/json', accept: 'text/even
  * the same chunks and the same `YqcloudError` kinds, whatever side of the relay they happened on.
  * A request is validated here first, with the same rules, so a bad one is never sent. `proxy` is
  * refused (`InvalidRequest`): the relay chooses how it reaches the service. `stream` is not sent:
- * a relay always streams.
+ * a relay always streams. `historyBudget` is applied here: the history sent is trimmed to it, and
+ * the returned conversation still holds it all.
  *
  * @example
  * ```ts
@@ -92,17 +93,18 @@ export class RelayProvider {
       const { config, valid } = planned.right;
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
+      const turn = relayTurn(valid);
       const reply$ = relayReply(
         webFetchTransport(config.fetch),
         {
           url: config.url,
           method: 'POST',
           headers: mergeHeaders(config.headers, protocolHeaders),
-          body: JSON.stringify(relayRequestBody(valid)),
+          body: JSON.stringify(turn.body),
           proxy: O.none,
         },
         Date.now,
-      );
+      ).pipe(map((chunk) => (chunk.type === 'conversation' ? conversation(turn.restore(chunk.conversation)) : chunk)));
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
   }

@@ -10,6 +10,7 @@ import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { conversation, finish, text, type Chunk } from '../core/chunk.js';
 import { Conversation, type ConversationJson } from '../core/conversation.js';
+import { trimHistory } from '../core/historyBudget.js';
 import { networkError, type YqcloudError } from '../core/error.js';
 import { errorFromJson } from '../core/errorJson.js';
 import type { Message } from '../core/message.js';
@@ -31,27 +32,66 @@ export interface RelayRequestBody {
 }
 
 /**
- * The body for a validated request: the messages, the model, the conversation as
- * `Conversation.toJson` (it travels with the client: the relay keeps no state), and
- * `returnConversation` when set. `stream` is not sent: a relay always streams.
+ * One turn as the relay is asked for it: the body to POST, and how to make the conversation the
+ * relay returns whole again.
  *
  * @example
  * ```ts
- * pipe(validateRequest({ messages }), E.map(relayRequestBody)); // right({ messages, model: 'gpt-4' })
+ * const { body, restore }: RelayTurn = relayTurn(valid);
  * ```
  */
-export const relayRequestBody = (request: ValidRequest): RelayRequestBody => ({
-  messages: request.messages,
-  model: request.model,
-  ...pipe(
-    request.conversation,
-    O.match(
-      () => ({}),
-      (c) => ({ conversation: Conversation.toJson(c) }),
-    ),
-  ),
-  ...(request.returnConversation ? { returnConversation: true as const } : {}),
-});
+export interface RelayTurn {
+  readonly body: RelayRequestBody;
+  /** The returned conversation with the history the budget left out put back. */
+  readonly restore: (returned: Conversation) => Conversation;
+}
+
+/**
+ * The turn for a validated request. The body holds the messages, the model, the conversation as
+ * `Conversation.toJson` (it travels with the client: the relay keeps no state), and
+ * `returnConversation` when set; `stream` is not sent (a relay always streams).
+ *
+ * `historyBudget` is applied here, on the client: the history sent (the conversation's, or the
+ * messages themselves without one) is `trimHistory(budget)` of it, so the relay's prompt is the
+ * one `YqcloudProvider` would build with that budget; the relay returns the trimmed history with
+ * the new turn, and `restore` puts the new turn back after the whole history, so the
+ * conversation keeps it all, as it does with `YqcloudProvider`.
+ *
+ * @example
+ * ```ts
+ * pipe(validateRequest({ messages }), E.map((valid) => relayTurn(valid).body)); // right({ messages, model: 'gpt-4' })
+ * ```
+ */
+export const relayTurn = (request: ValidRequest): RelayTurn => {
+  const trim = trimHistory(request.historyBudget);
+  const base = {
+    model: request.model,
+    ...(request.returnConversation ? { returnConversation: true as const } : {}),
+  };
+  if (O.isSome(request.conversation)) {
+    const { value: whole } = request.conversation;
+    const last = request.messages.at(-1);
+    // The relay appends the last message; the budget is counted with it, as the provider does.
+    const sent = last === undefined ? whole.messageHistory : trim([...whole.messageHistory, last]).slice(0, -1);
+    return {
+      body: {
+        messages: request.messages,
+        ...base,
+        conversation: Conversation.toJson({ ...whole, messageHistory: sent }),
+      },
+      restore: restoreAfter(whole.messageHistory, sent.length),
+    };
+  }
+  const sent = trim(request.messages);
+  return { body: { messages: sent, ...base }, restore: restoreAfter(request.messages, sent.length) };
+};
+
+const restoreAfter =
+  (whole: ReadonlyArray<Message>, sentLength: number) =>
+  (returned: Conversation): Conversation =>
+    whole.length === sentLength
+      ? returned
+      : { ...returned, messageHistory: [...whole, ...returned.messageHistory.slice(sentLength)] };
 
 /**
  * What one event of the stream asks the client to do: emit a chunk (`finish` ends the reply),

@@ -16,6 +16,7 @@ import {
   type Chunk,
   type ChatState,
   type Conversation,
+  type Message,
 } from '../../lib/index.js';
 import { bearerToken, createRelayHandler, type RelayOptions } from '../../lib/server/index.js';
 import { startWebServer, type WebServer } from '../support/webServer.js';
@@ -216,5 +217,81 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
     expect(state.messages.map((m) => m.role)).to.deep.equal(['user', 'assistant', 'user', 'assistant']);
     expect(String(state.messages[3]?.content)).to.match(/^You said: "S/);
     expect(String(state.messages[3]?.content)).to.not.include('你好');
+  });
+
+  describe('historyBudget, applied by the client', () => {
+    let limited: Emulator;
+    let limitedUpstream: YqcloudProvider;
+    let limitedRelay: NodeRelay;
+    let relayed: RelayProvider;
+    // A long conversation: five earlier turns, with a system message first.
+    const history: ReadonlyArray<Message> = [
+      { role: 'system', content: 'Be brief.' },
+      ...['one', 'two', 'three', 'four', 'five'].flatMap(
+        (n): ReadonlyArray<Message> => [
+          { role: 'user', content: `Question ${n}` },
+          { role: 'assistant', content: `Answer ${n} `.repeat(8) },
+        ],
+      ),
+    ];
+    const start: Conversation = { model: 'gpt-4', userId: '#/chat/1764614400000', messageHistory: history };
+
+    before(async () => {
+      limited = await startEmulator({ delayMs: 0, promptLimit: { maxChars: 300 } });
+      limitedUpstream = new YqcloudProvider({ apiEndpoint: limited.apiEndpoint, keepAlive: false });
+      limitedRelay = await startNodeRelay({ provider: limitedUpstream, authorize: bearerToken(token) });
+      relayed = new RelayProvider({ url: limitedRelay.url, headers: { authorization: `Bearer ${token}` } });
+    });
+    after(async () => {
+      limitedUpstream?.destroy();
+      await limitedRelay?.close();
+      await limited?.close();
+    });
+
+    it('without a budget the long conversation is over the service’s prompt limit', async () => {
+      const { error } = await settle(
+        relayed.create({ messages: [{ role: 'user', content: 'And six?' }], conversation: start }),
+      );
+      expect(error).to.include({ kind: 'Http', status: 413 });
+    });
+
+    for (const budget of [{ maxChars: 300 }, { maxMessages: 3 }] as const)
+      it(`with ${JSON.stringify(budget)}: the prompt the provider itself would send, and the whole conversation back`, async () => {
+        const request = {
+          messages: [{ role: 'user', content: 'And six?' }],
+          conversation: start,
+          historyBudget: budget,
+          returnConversation: true,
+        } as const;
+        const viaRelay = await lastValueFrom(relayed.create(request).pipe(toArray()));
+        const relayedPrompt = limited.requests.at(-1)?.payload;
+        const direct = await lastValueFrom(limitedUpstream.create(request).pipe(toArray()));
+        const directPrompt = limited.requests.at(-1)?.payload;
+        expect(relayedPrompt?.prompt).to.equal(directPrompt?.prompt);
+        expect(relayedPrompt?.system).to.equal('Be brief.');
+        expect(relayedPrompt?.prompt).to.not.include('Question one');
+        expect(relayedPrompt?.prompt).to.match(/User: And six\?\nAssistant:$/);
+        const returned = (viaRelay.find((c) => c.type === 'conversation') as { conversation: Conversation })
+          .conversation;
+        const expected = (direct.find((c) => c.type === 'conversation') as { conversation: Conversation }).conversation;
+        expect(returned.messageHistory).to.have.length(history.length + 2);
+        expect(returned.messageHistory.slice(0, history.length)).to.deep.equal(history);
+        expect(returned.messageHistory.map((m) => m.role)).to.deep.equal(expected.messageHistory.map((m) => m.role));
+        expect(returned.messageHistory.at(-2)).to.deep.equal({ role: 'user', content: 'And six?' });
+        expect(returned.userId).to.equal(start.userId);
+      });
+
+    it('without a conversation, the messages themselves are trimmed, and all of them come back', async () => {
+      const thread = [...history.slice(1), { role: 'user', content: 'And six?' }] as ReadonlyArray<Message>;
+      const request = { messages: thread, historyBudget: { maxMessages: 3 }, returnConversation: true } as const;
+      const chunks = await lastValueFrom(relayed.create(request).pipe(toArray()));
+      const relayedPrompt = limited.requests.at(-1)?.payload?.prompt;
+      await lastValueFrom(limitedUpstream.create(request).pipe(toArray()));
+      expect(relayedPrompt).to.equal(limited.requests.at(-1)?.payload?.prompt);
+      expect(relayedPrompt).to.match(/^User: Question five\nAssistant: Answer five .*\nUser: And six\?\nAssistant:$/);
+      const returned = (chunks.find((c) => c.type === 'conversation') as { conversation: Conversation }).conversation;
+      expect(returned.messageHistory.slice(0, thread.length)).to.deep.equal(thread);
+      expect(returned.messageHistory).to.have.length(thread.length + 1);
+    });
   });
 });
