@@ -1,7 +1,8 @@
 /**
  * A failure in words a reader of the page understands, with what to do about it. The relay hands
  * on the service's errors with the same kinds, and refuses on its own account with `Http` 401
- * (token) and 403 (origin).
+ * (token) and 403 (origin; a page on such an origin cannot read the refusal, so it sees a failed
+ * fetch, `Network`, instead).
  */
 import { YqcloudError } from '../../lib/index.js';
 

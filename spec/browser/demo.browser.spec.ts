@@ -370,6 +370,25 @@ describe('the browser demo (examples/browser, headless Chromium → relay → em
       }
     });
 
+    it('the same page on an origin the relay does not allow cannot reach it (CORS), and nothing reaches the emulator', async () => {
+      // localhost is another origin than 127.0.0.1: the relay's allow-list has only the latter.
+      const elsewhere = await browser.newPage();
+      try {
+        await elsewhere.goto(demo.url.replace('127.0.0.1', 'localhost'));
+        await elsewhere.waitForSelector('#status[data-status="idle"]');
+        const before = demo.emulator.requests.length;
+        await ask(elsewhere, 'From elsewhere');
+        await elsewhere.waitForSelector('#error:not([hidden])', { timeout: 10_000 });
+        const shown = await screen(elsewhere);
+        // The browser hides a refusal the page's origin may not read: fetch just fails.
+        expect(shown.error).to.match(/^The relay or the service behind it could not be reached/);
+        expect(shown.messages).to.deep.equal([{ role: 'user', text: 'From elsewhere' }]);
+        expect(demo.emulator.requests.length).to.equal(before);
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
     it('a Chinese reply through bufferText({ boundary: "word" }) grows in at least three steps, whole words each', async () => {
       await page.evaluate(() => {
         const pending = document.querySelector('#pending') as HTMLElement;
