@@ -7,7 +7,7 @@
 import * as E from '#fp-ts/Either.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finalize, identity, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { ChatRequest, Chunk } from '../index.js';
+import type { ChatRequest, Chunk, YqcloudError } from '../index.js';
 import type { EventStreamOptions } from './eventStreamHeaders.js';
 import { eventStreamResponse } from './eventStreamResponse.js';
 import { fromNodeRequest, fromWebRequest, type GuardRequest } from './guardRequest.js';
@@ -134,7 +134,7 @@ export const createRelayHandler = (options: RelayOptions): RelayHandler => {
     ...(options.maxBufferedBytes === undefined ? {} : { maxBufferedBytes: options.maxBufferedBytes }),
   });
 
-  /** The guards and the body; `start` is called only when the answer can still be written. */
+  /** The guards, the body, then the reply, started only if the client is still there. */
   const prepare = async (
     request: GuardRequest,
     readBody: (limit: number) => Promise<BodyResult>,
@@ -155,7 +155,14 @@ export const createRelayHandler = (options: RelayOptions): RelayHandler => {
       release();
       return { type: 'gone' };
     }
-    const started = startReply(pipeChunks(provider.create(decoded.right)));
+    let started: E.Either<YqcloudError, Observable<Chunk>>;
+    try {
+      started = startReply(pipeChunks(provider.create(decoded.right)));
+    } catch (e) {
+      // A provider or pipe that throws instead of failing its stream: a 500, the slot given back.
+      release();
+      throw e;
+    }
     if (E.isLeft(started)) return refuse(badRequest(started.left));
     return { type: 'stream', events: started.right.pipe(sse, finalize(release)), headers };
   };

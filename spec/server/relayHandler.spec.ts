@@ -45,6 +45,8 @@ for (const variant of ['node:http', 'Web Request → Response'] as const) {
       expect(json.message_history[1]?.content).to.equal(textOf(events));
       expect(emulator.requests).to.have.length(1);
       expect(emulator.requests[0]?.payload?.prompt).to.equal('Hello relay');
+      // The client's credentials stay at the relay.
+      expect(JSON.stringify(emulator.requests[0]?.headers)).to.not.include(token);
     });
 
     it('sends an upstream failure as an error event with the YqcloudError fields, then ends', async () => {
@@ -283,5 +285,25 @@ describe('server/createRelayHandler: no state between requests', () => {
     expect(emulator.requests.map((r) => r.payload?.userId)).to.deep.equal(turns.map(() => conversation?.userId));
     const restored = Conversation.fromJson(conversation);
     expect(restored._tag).to.equal('Right');
+  });
+});
+
+describe('server/createRelayHandler: a provider that throws instead of failing its stream', () => {
+  afterEach(stopAll);
+
+  it('answers 500 and gives the stream slot back', async () => {
+    const relay = createRelayHandler({
+      provider: {
+        create: () => {
+          throw new Error('not an observable');
+        },
+      },
+      authorize: () => true,
+      maxConcurrentStreams: 1,
+    });
+    for (const url of [await listen(relay), await listenWeb(relay.fetch)]) {
+      expect((await post(url, { messages })).status).to.equal(500);
+      expect((await post(url, { messages })).status, 'the slot was given back').to.equal(500);
+    }
   });
 });
