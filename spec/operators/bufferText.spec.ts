@@ -16,6 +16,7 @@ import { conversation, finish, text, type Chunk } from '../../lib/core/chunk.js'
 import { make } from '../../lib/core/conversation.js';
 import { networkError, YqcloudError } from '../../lib/core/error.js';
 import { bufferText, cutAt, type BufferTextOptions, type TextBoundary } from '../../lib/operators/index.js';
+import { textBoundaries } from '../../lib/operators/textBoundary.js';
 import { testScheduler } from '../support/marbles.js';
 
 const c = conversation(make('gpt-4', () => 1));
@@ -198,6 +199,19 @@ describe('operators/bufferText', () => {
         },
       );
     });
+  });
+
+  it('finds the boundary at the end of a long pending text without segmenting all of it', () => {
+    const long = [
+      '😀'.repeat(50_000),
+      '你好！我是一个人工智能助手。'.repeat(8_000),
+      'Hello world, this is text. '.repeat(30_000),
+    ];
+    const started = performance.now();
+    for (const pending of long) for (const boundary of textBoundaries) cutAt(boundary)(pending);
+    // Iterating every segment took 9 s for the emoji alone (V8 12); looking at the end takes milliseconds.
+    expect(performance.now() - started).to.be.below(2_000);
+    expect(cutAt('word')(long[1] ?? '')).to.equal((long[1]?.length ?? 0) - 3);
   });
 
   it('refuses an unknown option instead of using the default (timems for timeMs)', () => {
