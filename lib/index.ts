@@ -19,6 +19,8 @@ export { Yqcloud, YqcloudProvider } from './provider/yqcloudProvider.js';
 export type { YqcloudProviderOptions } from './provider/options.js';
 export { apiEndpointVariable, logVariable } from './provider/environment.js';
 export type { Logger, LogDetails } from './http/loggingTransport.js';
+export { RelayProvider } from './provider/relayProvider.js';
+export type { RelayProviderOptions } from './provider/relayOptions.js';
 export type { Payload } from './provider/payload.js';
 
 export { Conversation } from './core/conversation.js';

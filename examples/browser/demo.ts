@@ -1,8 +1,8 @@
 /**
- * `npm run demo`: the browser demo, served with the embedded emulator. `PORT` picks the page's
- * port (default 5173; `0` for any free port).
+ * `npm run demo`: the browser demo: the page, the relay it talks to, and the embedded emulator
+ * behind the relay. `PORT` picks the page's port (default 5173; `0` for any free port).
  */
-import { startDemo, type Demo } from './server.js';
+import { demoToken, startDemo, type Demo } from './server.js';
 
 const port = Number(process.env.PORT ?? 5173);
 
@@ -15,7 +15,8 @@ try {
   process.exit(1);
 }
 console.log(`yqcloud-rx browser demo: ${demo.url}`);
-console.log(`  (replies come from the embedded emulator at ${demo.emulator.apiEndpoint}; Ctrl-C stops)`);
+console.log(`  the page talks to the relay at ${demo.relayUrl} (token "${demoToken}"),`);
+console.log(`  the relay to the embedded emulator at ${demo.emulator.apiEndpoint}; Ctrl-C stops`);
 
 const stop = (): void => {
   void demo.close().then(() => process.exit(0));

@@ -1,5 +1,8 @@
 /**
- * A failure in words a reader of the page understands, with what to do about it.
+ * A failure in words a reader of the page understands, with what to do about it. The relay hands
+ * on the service's errors with the same kinds, and refuses on its own account with `Http` 401
+ * (token) and 403 (origin; a page on such an origin cannot read the refusal, so it sees a failed
+ * fetch, `Network`, instead).
  */
 import { YqcloudError } from '../../lib/index.js';
 
@@ -24,13 +27,17 @@ const blockedAdvice = {
 export const describeError = (e: YqcloudError): string => {
   const kept = e.partialText === '' ? '' : ' The part of the reply that arrived is kept above.';
   if (YqcloudError.is(e, 'Blocked')) return `Blocked: ${blockedAdvice[e.reason]}${kept}`;
+  if (YqcloudError.is(e, 'Http') && e.status === 401)
+    return `Not authorised (HTTP 401): the relay did not accept this page's token, so nothing was sent to the service. Check the token the page is given, or ask whoever runs the relay for one.${kept}`;
+  if (YqcloudError.is(e, 'Http') && e.status === 403)
+    return `Refused (HTTP 403): the relay does not serve pages from this origin. Open the page from the address the relay allows.${kept}`;
   if (YqcloudError.is(e, 'Http')) {
     const wait = e.retryAfterMs === undefined ? '' : ` It asked to wait ${Math.ceil(e.retryAfterMs / 1000)} s.`;
     const transient = e.status === 408 || e.status === 425 || e.status === 429 || e.status >= 500;
     return `The service answered with HTTP status ${e.status}.${wait} ${transient ? 'This is usually temporary: ask again in a moment.' : 'Check the endpoint the page talks to.'}${kept}`;
   }
   if (YqcloudError.is(e, 'Network'))
-    return `The service could not be reached (${e.message}). Check your connection, then ask again.${kept}`;
+    return `The relay or the service behind it could not be reached (${e.message}). Check your connection, then ask again.${kept}`;
   if (YqcloudError.is(e, 'Timeout')) {
     const seconds = Math.round(e.timeoutMs / 1000);
     const what =

@@ -1,17 +1,17 @@
 /**
  * The demo page: a prompt box, the reply streaming in on word boundaries, Stop, and a
  * conversation that survives a reload. Everything the page shows is rendered from the chat
- * session's `state$`.
+ * session's `state$`. The page talks only to the relay (`RelayProvider`), never to the service:
+ * a browser cannot send the headers the service expects.
  */
 import { pipe } from 'rxjs';
 import {
   bufferText,
   createChatSession,
   messageText,
+  RelayProvider,
   withTimeouts,
-  Yqcloud,
   YqcloudError,
-  YqcloudProvider,
   type ChatSession,
   type ChatState,
 } from '../../lib/index.js';
@@ -33,10 +33,12 @@ const pending = element<HTMLDivElement>('#pending');
 const status = element<HTMLParagraphElement>('#status');
 const problem = element<HTMLParagraphElement>('#error');
 
-// The demo server writes the emulator's endpoint into the page; without it, the real service.
-const configured = document.querySelector<HTMLMetaElement>('meta[name="yq-endpoint"]')?.content ?? '';
-const endpoint = /^https?:\/\//.test(configured) ? configured : Yqcloud.apiEndpoint;
-const provider = new YqcloudProvider({ apiEndpoint: endpoint });
+// The demo server writes the relay's address and the page's token into the page.
+const meta = (name: string): string => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
+const provider = new RelayProvider({
+  url: meta('yq-relay') || '/api/chat',
+  headers: { authorization: `Bearer ${meta('yq-token')}` },
+});
 
 const nearBottom = (): boolean => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 48;
 

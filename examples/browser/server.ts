@@ -1,6 +1,8 @@
 /**
- * Builds the demo page with esbuild (browser platform, so the fetch transport is bundled) and
- * serves it next to an embedded emulator, which the page calls across origins (CORS).
+ * Builds the demo page with esbuild (browser platform, as a user's bundler would) and serves it
+ * with the shape of a real deployment: the page on one origin, a relay (`createRelayHandler` of
+ * `yqcloud-rx/server`) on another that admits only that origin and the page's token, and the
+ * service behind the relay, here the embedded emulator. The page talks only to the relay.
  */
 import { readFile } from 'node:fs/promises';
 import * as http from 'node:http';
@@ -8,9 +10,15 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { browserSources } from '../../tools/browserSources.js';
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../lib/emulator/index.js';
+import { startEmulator, type Emulator, type EmulatorOptions, type ReplyFunction } from '../../lib/emulator/index.js';
+import { YqcloudProvider } from '../../lib/index.js';
+import { bearerToken, createRelayHandler } from '../../lib/server/index.js';
+import { demoReply } from './demoReply.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+/** The token the demo's relay accepts and its page sends (a real app gives each user its own). */
+export const demoToken = 'demo-token';
 
 /** What `startDemo` takes; everything is optional. */
 export interface DemoOptions {
@@ -21,21 +29,23 @@ export interface DemoOptions {
   /** How the embedded emulator answers (default: 4 characters every 40 ms, slow enough to watch). */
   readonly emulator?: EmulatorOptions;
   /**
-   * The endpoint the page calls, given the emulator (default: the emulator's `apiEndpoint`).
-   * The specs put a connection-recording relay in front of the emulator this way.
+   * The endpoint the relay calls, given the emulator (default: the emulator's `apiEndpoint`).
+   * The specs put a connection-recording tap between the relay and the emulator this way.
    */
-  readonly pageEndpoint?: (emulator: Emulator) => string | Promise<string>;
+  readonly upstreamEndpoint?: (emulator: Emulator) => string | Promise<string>;
 }
 
 /** A running demo. */
 export interface Demo {
   /** The page's address. */
   readonly url: string;
-  /** The emulator the page talks to. */
+  /** The relay's address, which the page calls. */
+  readonly relayUrl: string;
+  /** The emulator behind the relay. */
   readonly emulator: Emulator;
   /** Which source files went into the page's bundle. */
   readonly bundleInputs: ReadonlyArray<string>;
-  /** Stops the page server and the emulator. */
+  /** Stops the page server, the relay and the emulator. */
   readonly close: () => Promise<void>;
 }
 
@@ -59,7 +69,7 @@ export const buildDemo = async (): Promise<{ readonly code: string; readonly inp
 };
 
 /** Serves the page and its bundle; anything else is a 404. */
-const pageServer = (page: string, script: string): http.Server =>
+const pageServer = (page: () => string, script: string): http.Server =>
   http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/app.js') {
@@ -67,41 +77,67 @@ const pageServer = (page: string, script: string): http.Server =>
       res.end(script);
     } else if (path === '/' || path === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(page);
+      res.end(page());
     } else {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('not found');
     }
   });
 
-/** Builds the page, starts the emulator, and serves the page. */
+const listen = (server: http.Server, port: number, host: string): Promise<string> =>
+  new Promise<string>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+    });
+  });
+
+const closeServer = (server: http.Server): Promise<void> =>
+  new Promise<void>((resolve) => {
+    if (!server.listening) return resolve();
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+const attribute = (value: string): string => value.replace(/["<>&]/g, '');
+
+/** Builds the page, starts the emulator and the relay, and serves the page. */
 export const startDemo = async (options: DemoOptions = {}): Promise<Demo> => {
   const [bundle, template] = await Promise.all([buildDemo(), readFile(here('./index.html'), 'utf8')]);
-  const emulator = await startEmulator({ pieceChars: 4, delayMs: 40, ...options.emulator });
+  const reply: ReplyFunction = options.emulator?.reply ?? demoReply;
+  const emulator = await startEmulator({ pieceChars: 4, delayMs: 40, ...options.emulator, reply });
   const host = options.host ?? '127.0.0.1';
-  let server: http.Server;
+  let relayUrl = '';
+  const page = pageServer(
+    () => template.replace('%YQ_RELAY%', attribute(relayUrl)).replace('%YQ_TOKEN%', attribute(demoToken)),
+    bundle.code,
+  );
+  let upstream: YqcloudProvider | undefined;
+  let relay: http.Server | undefined;
   try {
-    const endpoint = options.pageEndpoint === undefined ? emulator.apiEndpoint : await options.pageEndpoint(emulator);
-    server = pageServer(template.replace('%YQ_ENDPOINT%', endpoint.replace(/["<>&]/g, '')), bundle.code);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const origin = await listen(page, options.port ?? 0, host);
+    const endpoint =
+      options.upstreamEndpoint === undefined ? emulator.apiEndpoint : await options.upstreamEndpoint(emulator);
+    upstream = new YqcloudProvider({ apiEndpoint: endpoint });
+    relay = http.createServer(
+      createRelayHandler({ provider: upstream, authorize: bearerToken(demoToken), cors: { origins: [origin] } }),
+    );
+    relayUrl = `${await listen(relay, 0, host)}/api/chat`;
+    return {
+      url: `${origin}/`,
+      relayUrl,
+      emulator,
+      bundleInputs: bundle.inputs,
+      close: async () => {
+        upstream?.destroy();
+        await Promise.all([closeServer(page), relay === undefined ? undefined : closeServer(relay), emulator.close()]);
+      },
+    };
   } catch (e) {
-    await emulator.close();
+    upstream?.destroy();
+    await Promise.all([closeServer(page), relay === undefined ? undefined : closeServer(relay), emulator.close()]);
     throw e;
   }
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
-    emulator,
-    bundleInputs: bundle.inputs,
-    close: async () => {
-      server.closeAllConnections();
-      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), emulator.close()]);
-    },
-  };
 };

@@ -1,51 +1,53 @@
 /**
  * The browser demo (`examples/browser/`, `npm run demo`) end to end: the real page, bundled by
- * `startDemo`, in headless Chromium, against the embedded emulator. The emulator is paced (4
- * characters every 40 ms) so a reply takes about two seconds and can be watched growing.
+ * `startDemo`, in headless Chromium, talking to the relay (`createRelayHandler`, on another
+ * origin, with the page's token) through `RelayProvider`, and the relay to the embedded emulator.
+ * The emulator is paced (4 characters every 40 ms) so a reply takes about two seconds and can be
+ * watched growing.
  *
- * To see what the browser does with its connections, the page calls the emulator through a small
- * TCP relay that records which connection carried each POST and when it closed: when the browser
- * closes one, the relay closes its side to the emulator too, so the emulator sees it close.
+ * To see what reaches the service, the relay calls the emulator through a small TCP tap that
+ * records which connection carried each POST and when it closed: when the relay closes one, the
+ * tap closes its side to the emulator too, so the emulator sees it close.
  */
 import { expect } from 'chai';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { blocked } from '../../lib/core/error.js';
+import { blocked, httpError } from '../../lib/core/error.js';
 import { apiPath } from '../../lib/emulator/index.js';
 import { describeError } from '../../examples/browser/describeError.js';
-import { startDemo, type Demo } from '../../examples/browser/server.js';
+import { demoToken, startDemo, type Demo } from '../../examples/browser/server.js';
 import { storageKey } from '../../examples/browser/storage.js';
 import { within } from '../support/loopbackServer.js';
 import { teardown } from '../support/teardown.js';
 import { launchChromium } from './support.js';
 
-/** One browser connection through the relay. */
-interface RelayedConnection {
-  /** Resolves when the browser's socket has closed. */
+/** One connection of the relay to the emulator, through the tap. */
+interface TappedConnection {
+  /** Resolves when the relay's socket has closed. */
   readonly closed: Promise<void>;
   readonly isClosed: () => boolean;
 }
 
-/** A TCP relay in front of the emulator that tells which connection carried each POST. */
-interface Relay {
+/** A TCP tap in front of the emulator that tells which connection carried each POST. */
+interface Tap {
   readonly origin: string;
   /** The connections that carried a POST, one entry per POST, in order. */
-  readonly posts: ReadonlyArray<RelayedConnection>;
-  /** Resolves with the connection of the next POST the browser sends. */
-  readonly nextPost: () => Promise<RelayedConnection>;
+  readonly posts: ReadonlyArray<TappedConnection>;
+  /** Resolves with the connection of the next POST the relay sends. */
+  readonly nextPost: () => Promise<TappedConnection>;
   readonly close: () => Promise<void>;
 }
 
-const startRelay = async (target: URL): Promise<Relay> => {
-  const posts: Array<RelayedConnection> = [];
+const startTap = async (target: URL): Promise<Tap> => {
+  const posts: Array<TappedConnection> = [];
   const sockets = new Set<net.Socket>();
-  let waiters: Array<(c: RelayedConnection) => void> = [];
+  let waiters: Array<(c: TappedConnection) => void> = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     let isClosed = false;
-    const connection: RelayedConnection = {
+    const connection: TappedConnection = {
       closed: new Promise<void>((resolve) =>
         client.once('close', () => {
           isClosed = true;
@@ -55,7 +57,7 @@ const startRelay = async (target: URL): Promise<Relay> => {
       isClosed: () => isClosed,
     };
     client.on('data', (data: Buffer) => {
-      // A request line at the start of a piece the browser wrote (HTTP/1.1, no pipelining).
+      // A request line at the start of a piece the relay wrote (HTTP/1.1, no pipelining).
       if (/^POST /.test(data.toString('latin1', 0, 8))) {
         posts.push(connection);
         const ready = waiters;
@@ -77,7 +79,7 @@ const startRelay = async (target: URL): Promise<Relay> => {
   return {
     origin: `http://127.0.0.1:${port}`,
     posts,
-    nextPost: () => new Promise<RelayedConnection>((resolve) => waiters.push(resolve)),
+    nextPost: () => new Promise<TappedConnection>((resolve) => waiters.push(resolve)),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
@@ -116,6 +118,17 @@ const screen = (page: Page): Promise<Screen> =>
     };
   });
 
+/**
+ * The partials of `final` that end inside a word: where `Intl.Segmenter` sees no word boundary
+ * in the whole reply (a space is a segment of its own, so `/\s$/` ends are boundaries too).
+ */
+const insideWords = (final: string, partials: ReadonlyArray<string>, locale = 'en'): ReadonlyArray<string> => {
+  const boundaries = new Set(
+    [...new Intl.Segmenter(locale, { granularity: 'word' }).segment(final)].map((s) => s.index + s.segment.length),
+  );
+  return partials.filter((partial) => !boundaries.has(partial.length));
+};
+
 const ask = async (page: Page, prompt: string): Promise<void> => {
   await page.fill('#prompt', prompt);
   await page.press('#prompt', 'Enter');
@@ -137,13 +150,15 @@ const repliesDone = (page: Page, count: number): Promise<unknown> =>
     { timeout: 10_000 },
   );
 
-describe('the browser demo (examples/browser, headless Chromium against the emulator)', function () {
+describe('the browser demo (examples/browser, headless Chromium → relay → emulator)', function () {
   this.timeout(20_000);
   let browser: Browser;
-  let relay: Relay | undefined;
+  let tap: Tap | undefined;
   let demo: Demo;
   let page: Page;
 
+  // Each start is recorded as it begins, so `after` stops what did start even when another
+  // start failed (a Promise.all alone would drop the demo server when Chromium fails).
   const started = teardown();
 
   before(async () => {
@@ -152,9 +167,9 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
       started.track(
         startDemo({
           emulator: { pieceChars: 4, delayMs: 40 },
-          pageEndpoint: async (emulator) => {
-            relay = await started.track(startRelay(new URL(emulator.url)), (r) => r.close());
-            return `${relay.origin}${apiPath}`;
+          upstreamEndpoint: async (emulator) => {
+            tap = await started.track(startTap(new URL(emulator.url)), (t) => t.close());
+            return `${tap.origin}${apiPath}`;
           },
         }),
         (d) => d.close(),
@@ -162,15 +177,30 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
     ]);
   });
 
+  const nextPost = (): Promise<TappedConnection> => {
+    if (tap === undefined) throw new Error('the demo started without its tap');
+    return tap.nextPost();
+  };
+
   after(() => started.stopAll());
 
-  it('bundles the fetch transport and no Node-only module', () => {
-    expect(demo.bundleInputs).to.satisfy((inputs: ReadonlyArray<string>) =>
-      inputs.some((input) => input.endsWith('lib/http/defaultTransport.browser.ts')),
-    );
+  it('bundles the relay client (fetch, eventsource-parser) and nothing of Node, the server or the emulator', () => {
     expect(
-      demo.bundleInputs.filter((input) => /agents\.ts|axiosTransport\.ts|proxy-agent|^node:/.test(input)),
+      demo.bundleInputs.filter((input) => /lib\/provider\/relayProvider\.ts|eventsource-parser/.test(input)),
+    ).to.have.length(2);
+    expect(
+      demo.bundleInputs.filter((input) =>
+        /agents\.ts|axiosTransport\.ts|proxy-agent|^node:|lib\/server\/|lib\/emulator\//.test(input),
+      ),
     ).to.deep.equal([]);
+  });
+
+  it('the page is given the relay’s address and its token, on another origin, and never the service’s', async () => {
+    const html = await (await fetch(demo.url)).text();
+    expect(html).to.include(`<meta name="yq-relay" content="${demo.relayUrl}"`);
+    expect(html).to.include(`<meta name="yq-token" content="${demoToken}"`);
+    expect(new URL(demo.relayUrl).origin).to.not.equal(new URL(demo.url).origin);
+    expect(html).to.not.include(demo.emulator.url);
   });
 
   describe('on the page (a new browser context, so empty localStorage, per test)', () => {
@@ -211,28 +241,25 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
       expect(partials.length, JSON.stringify(seen.map((s) => s.text))).to.be.at.least(2);
       for (const [i, partial] of seen.entries()) {
         expect(partial.status).to.equal('streaming');
-        expect(final.slice(0, partial.text.length), 'a prefix of the final text').to.equal(partial.text);
+        expect(final.startsWith(partial.text), partial.text).to.equal(true);
         if (i > 0) expect(partial.text.length).to.be.greaterThan(seen[i - 1]?.text.length ?? 0);
       }
-      // `bufferText({ boundary: 'word' })`: a partial ends before a Unicode word (or the quote opening it).
-      const wordStarts = new Set(
-        [...new Intl.Segmenter(undefined, { granularity: 'word' }).segment(final)].flatMap((w) =>
-          w.isWordLike ? [w.index] : [],
-        ),
-      );
+      // `bufferText({ boundary: 'word' })`: a partial never ends inside a word.
       expect(
-        partials.filter((s) => !wordStarts.has(s.text.length) && !wordStarts.has(s.text.length + 1)),
-        JSON.stringify(partials.map((s) => s.text)),
+        insideWords(
+          final,
+          partials.map((s) => s.text),
+        ),
       ).to.deep.equal([]);
-      expect(shown).to.have.property('pendingShown', false);
+      expect(shown.pendingShown).to.equal(false);
     });
 
-    it('Stop aborts the request (its connection closes) and keeps the partial reply', async () => {
-      const post = relay!.nextPost();
+    it('Stop aborts the fetch, the relay closes the emulator’s socket, and the partial reply is kept', async () => {
+      const post = nextPost();
       await ask(page, 'Please stop me');
       const connection = await post;
       await replyShowing(page, 12);
-      expect(await screen(page)).to.have.property('stopEnabled', true);
+      expect((await screen(page)).stopEnabled).to.equal(true);
       await page.click('#stop');
 
       expect(await within(connection.closed, 3000)).to.not.equal('deadline');
@@ -242,21 +269,21 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
       expect(shown.messages.map((m) => m.role)).to.deep.equal(['user', 'assistant']);
       expect(kept?.text).to.match(/^You said: "Please/);
       expect(kept?.text).to.not.include('你好'); // the reply ends with these; it was cut well before
-      expect(shown).to.have.property('pendingShown', false);
-      expect(shown).to.have.property('stopEnabled', false);
+      expect(shown.pendingShown).to.equal(false);
+      expect(shown.stopEnabled).to.equal(false);
       const saved = JSON.parse((await page.evaluate((key) => localStorage.getItem(key), storageKey)) ?? 'null') as {
         message_history: ReadonlyArray<{ content: string }>;
       };
       expect(saved.message_history.map((m) => m.content)).to.deep.equal(['Please stop me', kept?.text]);
     });
 
-    it('a second prompt mid-reply cancels the first: its connection closes, only the second reply completes', async () => {
-      const firstPost = relay!.nextPost();
+    it('a second prompt mid-reply cancels the first: the emulator’s socket for it closes, only the second reply completes', async () => {
+      const firstPost = nextPost();
       await ask(page, 'First question');
       const first = await firstPost;
       await replyShowing(page, 12);
 
-      const secondPost = relay!.nextPost();
+      const secondPost = nextPost();
       await ask(page, 'Second question');
       expect(await within(first.closed, 3000)).to.not.equal('deadline');
       const second = await secondPost;
@@ -307,7 +334,7 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
       expect((await screen(page)).messages).to.deep.equal([]);
     });
 
-    it('an injected ban is explained in words, and no reply is shown', async () => {
+    it('a ban injected behind the relay arrives as Blocked and is explained in words; no reply is shown', async () => {
       demo.emulator.injectFault({ kind: 'ban' });
       await ask(page, 'Am I blocked?');
       await page.waitForSelector('#error:not([hidden])', { timeout: 10_000 });
@@ -319,6 +346,77 @@ describe('the browser demo (examples/browser, headless Chromium against the emul
       expect(shown.status).to.equal('error');
       expect(shown.messages).to.deep.equal([{ role: 'user', text: 'Am I blocked?' }]);
       expect(demo.emulator.requests.at(-1)?.fault).to.deep.equal({ kind: 'ban' });
+    });
+
+    it('a page with a wrong token is told it is not authorised, and nothing reaches the emulator', async () => {
+      // The same page, given another token, as a page of another deployment would be.
+      const wrong = await browser.newPage();
+      try {
+        await wrong.route(demo.url, async (route) => {
+          const response = await route.fetch();
+          const html = (await response.text()).replace(`content="${demoToken}"`, 'content="not-the-token"');
+          await route.fulfill({ response, body: html });
+        });
+        await wrong.goto(demo.url);
+        await wrong.waitForSelector('#status[data-status="idle"]');
+        const before = demo.emulator.requests.length;
+        await ask(wrong, 'Let me in');
+        await wrong.waitForSelector('#error:not([hidden])', { timeout: 10_000 });
+
+        const shown = await screen(wrong);
+        expect(shown.error).to.equal(describeError(httpError(401, '')));
+        expect(shown.error).to.match(/^Not authorised \(HTTP 401\): the relay did not accept this page's token/);
+        expect(shown.status).to.equal('error');
+        expect(shown.messages).to.deep.equal([{ role: 'user', text: 'Let me in' }]);
+        expect(demo.emulator.requests.length).to.equal(before);
+      } finally {
+        await wrong.close();
+      }
+    });
+
+    it('the same page on an origin the relay does not allow cannot reach it (CORS), and nothing reaches the emulator', async () => {
+      // localhost is another origin than 127.0.0.1: the relay's allow-list has only the latter.
+      const elsewhere = await browser.newPage();
+      try {
+        await elsewhere.goto(demo.url.replace('127.0.0.1', 'localhost'));
+        await elsewhere.waitForSelector('#status[data-status="idle"]');
+        const before = demo.emulator.requests.length;
+        await ask(elsewhere, 'From elsewhere');
+        await elsewhere.waitForSelector('#error:not([hidden])', { timeout: 10_000 });
+        const shown = await screen(elsewhere);
+        // The browser hides a refusal the page's origin may not read: fetch just fails.
+        expect(shown.error).to.match(/^The relay or the service behind it could not be reached/);
+        expect(shown.messages).to.deep.equal([{ role: 'user', text: 'From elsewhere' }]);
+        expect(demo.emulator.requests.length).to.equal(before);
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
+    it('a Chinese reply through bufferText({ boundary: "word" }) grows in at least three steps, whole words each', async () => {
+      await page.evaluate(() => {
+        const pending = document.querySelector('#pending') as HTMLElement;
+        const seen: Array<string> = [];
+        (globalThis as unknown as { seen: typeof seen }).seen = seen;
+        new MutationObserver(() => {
+          const text = pending.textContent ?? '';
+          if (text !== '' && text !== seen.at(-1)) seen.push(text);
+        }).observe(pending, { childList: true, characterData: true, subtree: true });
+      });
+      await ask(page, '流式传输是什么？');
+      await repliesDone(page, 1);
+
+      const seen = await page.evaluate(() => (globalThis as unknown as { seen: Array<string> }).seen);
+      const final = (await screen(page)).messages.at(-1)?.text ?? '';
+      expect(final).to.match(/^你问：「流式传输是什么？」。这是我们对话的第1轮。.*你好，世界🌏。$/);
+      expect(final).to.not.match(/\s/);
+      const partials = seen.filter((text) => text !== final);
+      expect(partials.length, JSON.stringify(seen)).to.be.at.least(3);
+      for (const [i, partial] of partials.entries()) {
+        expect(final.startsWith(partial), partial).to.equal(true);
+        if (i > 0) expect(partial.length).to.be.greaterThan(partials[i - 1]?.length ?? 0);
+      }
+      expect(insideWords(final, partials, 'zh')).to.deep.equal([]);
     });
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * A transport over the Web `fetch` itself (the global one, or one the caller gives): no axios, no
+ * Node-only import, so it runs in browsers, Node 20, Deno and Bun alike. The relay client sends
+ * with it.
+ *
+ * @module
+ */
+import { Observable } from 'rxjs';
+import { invalidRequest } from '../core/error.js';
+import { toNetworkError } from './toNetworkError.js';
+import type { ResponseEvent, Transport } from './transport.js';
+
+/**
+ * The `fetch` a transport calls: the global one's signature.
+ *
+ * @example
+ * ```ts
+ * const logged: FetchFunction = (input, init) => fetch(input, init);
+ * ```
+ */
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+
+const headersOf = (response: Response): Readonly<Record<string, string>> => {
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    out[name.toLowerCase()] = value;
+  });
+  return out;
+};
+
+/**
+ * A transport that POSTs with `fetch`, streams the body as it arrives, never follows a redirect
+ * (a redirect's head has its 3xx status, or `0` where the browser hides it), and aborts the fetch
+ * when unsubscribed. A request with `proxy` fails with `InvalidRequest`: `fetch` cannot choose one.
+ *
+ * @example
+ * ```ts
+ * const transport = webFetchTransport();             // the global fetch
+ * const traced = webFetchTransport((input, init) => fetch(input, { ...init, keepalive: false }));
+ * ```
+ */
+export const webFetchTransport =
+  (given?: FetchFunction): Transport =>
+  (request) =>
+    new Observable<ResponseEvent>((subscriber) => {
+      if (request.proxy !== undefined) {
+        subscriber.error(invalidRequest('proxy', 'fetch cannot use a proxy of its own'));
+        return;
+      }
+      // Called unbound: a browser's fetch refuses any `this` but the window (or none).
+      const send: FetchFunction = given ?? ((input, init) => fetch(input, init));
+      const controller = new AbortController();
+      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      let ended = false;
+
+      const pump = async (body: ReadableStream<Uint8Array>): Promise<void> => {
+        reader = body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (subscriber.closed) return;
+          if (done) {
+            ended = true;
+            subscriber.complete();
+            return;
+          }
+          if (value.byteLength > 0) subscriber.next({ type: 'body', data: value });
+        }
+      };
+
+      Promise.resolve()
+        .then(() =>
+          send(request.url, {
+            method: request.method,
+            headers: { ...request.headers },
+            body: request.body,
+            signal: controller.signal,
+            redirect: 'manual',
+            cache: 'no-store',
+          }),
+        )
+        .then((response) => {
+          if (subscriber.closed) return;
+          subscriber.next({
+            type: 'head',
+            status: response.type === 'opaqueredirect' ? 0 : response.status,
+            headers: headersOf(response),
+          });
+          if (response.body === null) {
+            ended = true;
+            subscriber.complete();
+            return;
+          }
+          return pump(response.body);
+        })
+        .catch((e: unknown) => {
+          ended = true;
+          if (!subscriber.closed) subscriber.error(toNetworkError(e));
+        });
+
+      return () => {
+        if (ended) return;
+        controller.abort();
+        reader?.cancel().catch(() => undefined);
+      };
+    });

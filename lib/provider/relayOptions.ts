@@ -1,0 +1,100 @@
+/**
+ * The options of a relay client, and their validation (pure: nothing is thrown).
+ *
+ * @module
+ */
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
+import { invalidRequest, type YqcloudError } from '../core/error.js';
+import { validateHeaders } from '../core/headers.js';
+import type { FetchFunction } from '../http/webFetchTransport.js';
+
+/**
+ * Where a relay is and how to call it.
+ *
+ * @example
+ * ```ts
+ * const options: RelayProviderOptions = { url: '/api/chat', headers: { authorization: 'Bearer demo-token' } };
+ * ```
+ */
+export interface RelayProviderOptions {
+  /**
+   * The relay's address: an `http:` or `https:` URL, or in a browser a path such as `/api/chat`
+   * (resolved against the page). No user or password in it: put credentials in `headers`.
+   */
+  readonly url: string;
+  /** Extra headers, such as `authorization: Bearer …`; `content-type` and `accept` are the protocol's. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** The `fetch` to send with (default: the global one). */
+  readonly fetch?: FetchFunction | undefined;
+}
+
+/**
+ * Options after validation.
+ *
+ * @example
+ * ```ts
+ * pipe(validateRelayOptions({ url: 'http://127.0.0.1:8787/chat' }), E.map((c: RelayConfig) => c.url));
+ * ```
+ */
+export interface RelayConfig {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly fetch: FetchFunction | undefined;
+}
+
+const optionKeys: ReadonlySet<string> = new Set(['url', 'headers', 'fetch']);
+
+type Check<A> = E.Either<YqcloudError, A>;
+
+const absolute = (u: string): URL | undefined => (URL.canParse(u) ? new URL(u) : undefined);
+
+const checkUrl = (u: unknown): Check<string> => {
+  if (typeof u !== 'string' || u.trim() === '')
+    return E.left(invalidRequest('url', 'expected the relay’s URL (http: or https:) or, in a browser, a path'));
+  const url = absolute(u);
+  if (url === undefined)
+    return URL.canParse(u, 'http://relay.invalid/') ? E.right(u) : E.left(invalidRequest('url', 'not a URL or a path'));
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return E.left(invalidRequest('url', `expected an http: or https: URL, got ${url.protocol}`));
+  if (url.username !== '' || url.password !== '')
+    return E.left(invalidRequest('url', 'credentials cannot be part of the URL; send them in `headers`'));
+  return E.right(u);
+};
+
+const checkFetch = (u: unknown): Check<FetchFunction | undefined> =>
+  u === undefined || typeof u === 'function'
+    ? E.right(u as FetchFunction | undefined)
+    : E.left(invalidRequest('fetch', 'expected a function with the signature of fetch'));
+
+/**
+ * Validates a relay client's options without throwing: the config, or the `InvalidRequest` error
+ * that names the first problem (the URL is never repeated in it: it may hold a secret).
+ *
+ * @example
+ * ```ts
+ * validateRelayOptions({ url: 'http://127.0.0.1:8787/chat' }); // right({ url, headers: {}, fetch: undefined })
+ * validateRelayOptions({ url: 'ftp://x' });                    // left(InvalidRequest 'url: …')
+ * ```
+ */
+export const validateRelayOptions = (u: unknown): Check<RelayConfig> =>
+  pipe(
+    E.tryCatch(
+      (): Check<Readonly<Record<string, unknown>>> => {
+        if (typeof u !== 'object' || u === null || Array.isArray(u))
+          return E.left(invalidRequest('', 'expected the relay client’s options, an object with `url`'));
+        const own = Object.fromEntries(Object.entries(u));
+        const unknownKey = Object.keys(own).find((key) => !optionKeys.has(key));
+        return unknownKey === undefined
+          ? E.right(own)
+          : E.left(invalidRequest(unknownKey, `unknown option; the options are ${[...optionKeys].join(', ')}`));
+      },
+      (): YqcloudError => invalidRequest('', 'the options could not be read'),
+    ),
+    E.flatten,
+    E.bindTo('own'),
+    E.bind('url', ({ own }) => checkUrl(own.url)),
+    E.bind('headers', ({ own }) => (own.headers === undefined ? E.right({}) : validateHeaders(own.headers))),
+    E.bind('fetch', ({ own }) => checkFetch(own.fetch)),
+    E.map(({ url, headers, fetch }): RelayConfig => ({ url, headers, fetch })),
+  );

@@ -1,0 +1,150 @@
+/**
+ * One exchange with a relay turned into the reply's chunks: the status mapped to the same
+ * `YqcloudError` kinds the relay refused with, the event stream parsed by `eventsource-parser`
+ * as it arrives, and `partialText` on every error being the text this client delivered.
+ *
+ * @module
+ */
+import * as E from '#fp-ts/Either.js';
+import { pipe } from '#fp-ts/function.js';
+import { createParser } from 'eventsource-parser';
+import { Observable } from 'rxjs';
+import type { Chunk } from '../core/chunk.js';
+import { httpError, networkError, responseTooLarge, withPartialText, YqcloudError } from '../core/error.js';
+import { errorFromJson } from '../core/errorJson.js';
+import { toNetworkError } from '../http/toNetworkError.js';
+import type { HttpRequest, Transport } from '../http/transport.js';
+import { createUtf8Decoder } from '../http/utf8.js';
+import { parseRetryAfter } from './retryAfter.js';
+import { relayStep } from './relayWire.js';
+
+/**
+ * The most characters one event may take (a `conversation` event carries the whole history):
+ * 16 Mi. Past it the reply fails with `ResponseTooLarge`.
+ *
+ * @example
+ * ```ts
+ * responseTooLarge(maxEventChars).limitBytes; // 16777216
+ * ```
+ */
+export const maxEventChars = 16 * 1024 * 1024;
+
+/** The most of a refusal's body read (the relay's are small JSON objects). */
+const maxRefusalChars = 64 * 1024;
+const excerptChars = 1024;
+
+/**
+ * The error of a refusal: the relay's `{ "error": … }` revived with its kind and fields, or, for a
+ * body that is not that (a proxy's page, an empty body), `Http` with the status and an excerpt.
+ * `Retry-After` fills `retryAfterMs` when the revived error lacks it.
+ *
+ * @example
+ * ```ts
+ * refusalError(401, { 'www-authenticate': 'Bearer' }, '{"error":{"kind":"Http","message":"HTTP 401","status":401,"body":""}}', 0);
+ * // YqcloudError { kind: 'Http', status: 401 }
+ * ```
+ */
+export const refusalError = (
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  nowMs: number,
+): YqcloudError => {
+  const retryAfterMs = parseRetryAfter(headers['retry-after'], nowMs);
+  return pipe(
+    E.tryCatch(
+      (): unknown => (JSON.parse(body) as { readonly error?: unknown } | null)?.error,
+      () => undefined,
+    ),
+    E.flatMap((u) =>
+      pipe(
+        errorFromJson(u),
+        E.mapLeft(() => undefined),
+      ),
+    ),
+    E.match(
+      () =>
+        httpError(
+          status,
+          body.slice(0, excerptChars),
+          retryAfterMs,
+          status === 0 || (status >= 300 && status < 400) ? 'redirect not followed' : undefined,
+        ),
+      (e) =>
+        e.kind === 'Http' && e.retryAfterMs === undefined && retryAfterMs !== undefined
+          ? new YqcloudError('Http', e.message, {
+              status: e.status ?? status,
+              body: e.body ?? '',
+              retryAfterMs,
+              partialText: e.partialText,
+            })
+          : e,
+    ),
+  );
+};
+
+const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
+  /^\s*text\/event-stream\b/i.test(headers['content-type'] ?? '');
+
+/**
+ * The reply a relay streams for one request, as chunks: `text` events as text chunks, the
+ * `conversation` event, then `finish` (and the stream completes). Errors: a refusal (non-2xx) is
+ * revived from its JSON body, or is `Http` with the status; a 2xx that is not an event stream is
+ * `Http`; an `error` event is revived; an event the client cannot read is `Network` (`EPROTO`);
+ * the stream ending before `finish` is `Network` (`ERR_STREAM_PREMATURE_CLOSE`); a broken
+ * connection is `Network`. Every error's `partialText` is the text emitted here. Unsubscribing
+ * unsubscribes the transport (which aborts the fetch).
+ *
+ * @example
+ * ```ts
+ * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
+ * relayReply(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
+ * ```
+ */
+export const relayReply = (transport: Transport, request: HttpRequest, now: () => number): Observable<Chunk> =>
+  new Observable<Chunk>((subscriber) => {
+    let delivered = '';
+    let head: { readonly status: number; readonly headers: Readonly<Record<string, string>> } | undefined;
+    let refusal = '';
+    const decoder = createUtf8Decoder();
+    const fail = (e: YqcloudError): void => subscriber.error(withPartialText(delivered)(e));
+
+    const parser = createParser({
+      maxBufferSize: maxEventChars,
+      onEvent: (event) => {
+        if (subscriber.closed) return;
+        const step = relayStep(event);
+        if (step.type === 'error') return fail(step.error);
+        if (step.type === 'skip') return;
+        const { chunk } = step;
+        if (chunk.type === 'text') delivered += chunk.text;
+        subscriber.next(chunk);
+        if (chunk.type === 'finish') subscriber.complete();
+      },
+      onError: (e) => {
+        if (e.type === 'max-buffer-size-exceeded' && !subscriber.closed) fail(responseTooLarge(maxEventChars));
+      },
+    });
+
+    return transport(request).subscribe({
+      next: (event) => {
+        if (subscriber.closed) return;
+        if (event.type === 'head') {
+          head = { status: event.status, headers: event.headers };
+          if (event.status >= 200 && event.status < 300 && !isEventStream(event.headers))
+            fail(httpError(event.status, '', undefined, 'the relay did not answer with an event stream'));
+          return;
+        }
+        const piece = decoder.push(event.data);
+        if (head !== undefined && head.status >= 200 && head.status < 300) parser.feed(piece);
+        else if (refusal.length < maxRefusalChars) refusal += piece;
+      },
+      error: (e: unknown) => fail(toNetworkError(e)),
+      complete: () => {
+        if (head !== undefined && (head.status < 200 || head.status >= 300))
+          return fail(refusalError(head.status, head.headers, refusal + decoder.end(), now()));
+        // An event without its closing blank line is dropped, as EventSource does.
+        fail(networkError('ERR_STREAM_PREMATURE_CLOSE', 'the relay closed the stream before the reply finished'));
+      },
+    });
+  });
