@@ -8,6 +8,7 @@
 import type { AxiosInstance } from 'axios';
 import { Observable } from 'rxjs';
 import { httpError, invalidRequest } from '../core/error.js';
+import { bodyReader } from './bodyReader.js';
 import { toNetworkError } from './toNetworkError.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
 import type { HttpRequest, ResponseEvent, Transport } from './transport.js';
@@ -57,22 +58,7 @@ export const fetchTransport =
         return;
       }
       const controller = new AbortController();
-      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-      let ended = false;
-
-      const pump = async (stream: ReadableStream<Uint8Array>): Promise<void> => {
-        reader = stream.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (subscriber.closed) return;
-          if (done) {
-            ended = true;
-            subscriber.complete();
-            return;
-          }
-          if (value.byteLength > 0) subscriber.next({ type: 'body', data: value });
-        }
-      };
+      const body = bodyReader(subscriber);
 
       // axios is imported on the first request, as in the Node transport: importing the library
       // (which exports this transport) must not load it.
@@ -96,26 +82,16 @@ export const fetchTransport =
         .then((response) => {
           if (subscriber.closed) return;
           if (response.status === 0) {
-            ended = true;
+            body.settle();
             subscriber.error(httpError(0, '', undefined, 'redirect not followed'));
             return;
           }
           subscriber.next({ type: 'head', status: response.status, headers: lowerCaseHeaders(response.headers) });
-          const body = response.data as ReadableStream<Uint8Array> | null | undefined;
-          if (body === null || body === undefined || typeof body.getReader !== 'function') {
-            ended = true;
-            subscriber.complete();
-            return;
-          }
-          return pump(body);
+          return body.read(response.data as ReadableStream<Uint8Array> | null | undefined);
         })
         .catch((e: unknown) => {
           if (!subscriber.closed) subscriber.error(toNetworkError(e));
         });
 
-      return () => {
-        if (ended) return;
-        controller.abort();
-        reader?.cancel().catch(() => undefined);
-      };
+      return () => body.cancel(controller);
     });

@@ -7,6 +7,7 @@
  */
 import { Observable } from 'rxjs';
 import { invalidRequest } from '../core/error.js';
+import { bodyReader } from './bodyReader.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { ResponseEvent, Transport } from './transport.js';
 
@@ -50,22 +51,7 @@ export const webFetchTransport =
       // Called unbound: a browser's fetch refuses any `this` but the window (or none).
       const send: FetchFunction = given ?? ((input, init) => fetch(input, init));
       const controller = new AbortController();
-      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-      let ended = false;
-
-      const pump = async (body: ReadableStream<Uint8Array>): Promise<void> => {
-        reader = body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (subscriber.closed) return;
-          if (done) {
-            ended = true;
-            subscriber.complete();
-            return;
-          }
-          if (value.byteLength > 0) subscriber.next({ type: 'body', data: value });
-        }
-      };
+      const body = bodyReader(subscriber);
 
       Promise.resolve()
         .then(() =>
@@ -85,21 +71,12 @@ export const webFetchTransport =
             status: response.type === 'opaqueredirect' ? 0 : response.status,
             headers: headersOf(response),
           });
-          if (response.body === null) {
-            ended = true;
-            subscriber.complete();
-            return;
-          }
-          return pump(response.body);
+          return body.read(response.body);
         })
         .catch((e: unknown) => {
-          ended = true;
+          body.settle();
           if (!subscriber.closed) subscriber.error(toNetworkError(e));
         });
 
-      return () => {
-        if (ended) return;
-        controller.abort();
-        reader?.cancel().catch(() => undefined);
-      };
+      return () => body.cancel(controller);
     });
