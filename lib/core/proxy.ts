@@ -6,7 +6,6 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import { invalidRequest, type YqcloudError } from './error.js';
-import { redactUrlsIn } from './redact.js';
 
 /**
  * The proxy schemes the HTTP layer can tunnel through.
@@ -59,18 +58,6 @@ const decodeCredential = (part: 'user' | 'password', s: string): E.Either<Yqclou
     // The credential is not echoed.
     () => invalidRequest('proxy', `the proxy ${part} holds a broken %-escape; write a literal % as %25`),
   );
-
-/**
- * Replaces the `user:password@` of every URL in a text with `***@` (up to the authority's last
- * `@`, as URL parsers read it, so a password holding `@` is hidden whole); see `redact.ts`.
- *
- * @example
- * ```ts
- * redactCredentials('via http://bob:s3cret@proxy:8080'); // 'via http://***@proxy:8080'
- * redactCredentials('http://bob:p@ss@proxy:8080');       // 'http://***@proxy:8080'
- * ```
- */
-export const redactCredentials: (text: string) => string = redactUrlsIn;
 
 /**
  * The URL without its credentials. When the input has an `@` and the parser found a path, query

@@ -4,7 +4,7 @@
  * @module
  */
 import { networkError, YqcloudError } from '../core/error.js';
-import { redactCredentials } from '../core/proxy.js';
+import { redactUrlsIn } from '../core/redact.js';
 
 const rootCause = (e: unknown): unknown => {
   let current = e;
@@ -36,7 +36,7 @@ export const toNetworkError = (e: unknown): YqcloudError => {
   if (e instanceof YqcloudError) return e;
   const root = rootCause(e);
   const code = codeOf(root) ?? codeInMessage(root) ?? codeOf(e) ?? 'ERR_NETWORK';
-  const text = redactCredentials(
+  const text = redactUrlsIn(
     root instanceof Error && root.message !== '' ? root.message : e instanceof Error ? e.message : String(e),
   );
   const cause = Object.assign(new Error(text), { name: root instanceof Error ? root.name : 'Error', code });

@@ -17,10 +17,9 @@ import {
   YqcloudError,
 } from '../core/error.js';
 import { withRedactedText } from '../core/errorCopy.js';
-import { redactText, redactUrl } from '../core/redact.js';
+import { redactText, redactUrl, redactUrlsIn } from '../core/redact.js';
 import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
-import { redactCredentials } from '../core/proxy.js';
 import { directOpen } from '../http/directTransport.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
@@ -96,7 +95,7 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
   } catch (e) {
     return invalidRequest(
       'transport',
-      `the transport threw: ${e instanceof Error ? redactCredentials(e.message) : 'a non-error'}`,
+      `the transport threw: ${e instanceof Error ? redactUrlsIn(e.message) : 'a non-error'}`,
     );
   }
 };

@@ -11,6 +11,14 @@ import {
 } from '../../lib/core/redact.js';
 
 describe('core/redact', () => {
+  it('redactUrlsIn hides every URL’s user info, up to the authority’s last @', () => {
+    expect(redactUrlsIn('via http://bob:s3cret@proxy:8080 and socks5://a:b@c:1')).to.equal(
+      'via http://***@proxy:8080 and socks5://***@c:1',
+    );
+    expect(redactUrlsIn('http://bob:p@ss@proxy:8080/x@y')).to.equal('http://***@proxy:8080/x@y');
+    expect(redactUrlsIn('connect ECONNREFUSED 127.0.0.1:9')).to.equal('connect ECONNREFUSED 127.0.0.1:9');
+  });
+
   it('redactUrl hides the userinfo of URLs that do not parse', () => {
     expect(redactUrl('http://user:pw#x@host/api')).to.equal('http://***@host/api');
     expect(redactUrl('http://user:p?ss@host/api')).to.equal('http://***@host/api');
