@@ -65,24 +65,28 @@ export const keepAlive =
       const intervalMs = options.intervalMs ?? defaultKeepAliveMs;
       const comment = options.comment ?? keepAliveComment;
       const scheduler = options.scheduler ?? asyncScheduler;
+      // One timer for the whole response: a value only records when it was sent, and the timer,
+      // when it fires, waits out what is left of the silence. Re-arming a timer per value cost
+      // the relay a clearInterval and a setInterval on every chunk.
+      let lastSent = scheduler.now();
       let timer: Subscription | undefined;
       const stop = (): void => {
         timer?.unsubscribe();
         timer = undefined;
       };
-      const arm = (): void => {
-        stop();
-        if (intervalMs <= 0) return;
+      if (intervalMs > 0)
         timer = scheduler.schedule(function tick() {
-          subscriber.next(comment);
-          this.schedule(undefined, intervalMs);
+          const silentMs = scheduler.now() - lastSent;
+          if (silentMs >= intervalMs) {
+            lastSent = scheduler.now();
+            subscriber.next(comment);
+            this.schedule(undefined, intervalMs);
+          } else this.schedule(undefined, intervalMs - silentMs);
         }, intervalMs);
-      };
-      arm();
       const upstream = source.subscribe({
         next: (value) => {
+          lastSent = scheduler.now();
           subscriber.next(value);
-          arm();
         },
         error: (e: unknown) => {
           stop();
