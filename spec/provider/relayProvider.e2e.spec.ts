@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { filter, firstValueFrom, lastValueFrom, take, toArray, type Observable } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
 import {
   accumulateText,
@@ -13,29 +13,16 @@ import {
   RelayProvider,
   YqcloudError,
   YqcloudProvider,
-  type Chunk,
   type ChatState,
   type Conversation,
   type Message,
 } from '../../lib/index.js';
 import { bearerToken, createRelayHandler, type RelayOptions } from '../../lib/server/index.js';
 import { startWebServer, type WebServer } from '../support/webServer.js';
+import { collectReply, textOf } from '../support/collect.js';
 
 const token = 'e2e-relay-token';
 const messages = [{ role: 'user', content: 'Hello relay' }] as const;
-
-const settle = (chunks$: Observable<Chunk>): Promise<{ chunks: ReadonlyArray<Chunk>; error?: YqcloudError }> =>
-  new Promise((resolve) => {
-    const chunks: Array<Chunk> = [];
-    chunks$.subscribe({
-      next: (chunk) => chunks.push(chunk),
-      error: (error: YqcloudError) => resolve({ chunks, error }),
-      complete: () => resolve({ chunks }),
-    });
-  });
-
-const textOf = (chunks: ReadonlyArray<Chunk>): string =>
-  chunks.map((chunk) => (chunk.type === 'text' ? chunk.text : '')).join('');
 
 interface NodeRelay {
   readonly url: string;
@@ -154,7 +141,7 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
 
   it('an in-band ban behind the relay arrives as Blocked, with nothing delivered', async () => {
     emulator.injectFault({ kind: 'ban' });
-    const { chunks, error } = await settle(client.create({ messages }));
+    const { chunks, error } = await collectReply(client.create({ messages }));
     expect(chunks).to.deep.equal([]);
     expect(error).to.be.instanceOf(YqcloudError);
     expect(error).to.include({ kind: 'Blocked', reason: 'ip-banned', partialText: '' });
@@ -162,7 +149,7 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
 
   it('a reset mid-reply behind the relay is Network with the text this client received', async () => {
     emulator.injectFault({ kind: 'reset', afterChars: 30 });
-    const { chunks, error } = await settle(client.create({ messages }));
+    const { chunks, error } = await collectReply(client.create({ messages }));
     expect(error).to.include({ kind: 'Network' });
     expect(error?.partialText).to.equal(textOf(chunks));
   });
@@ -170,7 +157,7 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
   it('a wrong or missing token is Http 401, and nothing reaches the emulator', async () => {
     const before = emulator.requests.length;
     for (const headers of [{ authorization: 'Bearer wrong' }, {}]) {
-      const { chunks, error } = await settle(new RelayProvider({ url: relay.url, headers }).create({ messages }));
+      const { chunks, error } = await collectReply(new RelayProvider({ url: relay.url, headers }).create({ messages }));
       expect(chunks).to.deep.equal([]);
       expect(error).to.be.instanceOf(YqcloudError);
       expect(error).to.include({ kind: 'Http', status: 401, partialText: '' });
@@ -193,7 +180,7 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
       // The first stream holds the client's one slot once its request has reached the emulator.
       const deadline = Date.now() + 5000;
       while (slow.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      const { error } = await settle(limitedClient.create({ messages }));
+      const { error } = await collectReply(limitedClient.create({ messages }));
       firstReply.unsubscribe();
       expect(error).to.include({ kind: 'Http', status: 429 });
       expect(error?.retryAfterMs).to.be.a('number').and.greaterThan(0);
@@ -249,7 +236,7 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
     });
 
     it('without a budget the long conversation is over the service’s prompt limit', async () => {
-      const { error } = await settle(
+      const { error } = await collectReply(
         relayed.create({ messages: [{ role: 'user', content: 'And six?' }], conversation: start }),
       );
       expect(error).to.include({ kind: 'Http', status: 413 });

@@ -3,7 +3,7 @@
  * spec relay (spec/support/sseRelay.ts) in front of the emulator, with the global fetch of Node.
  */
 import { expect } from 'chai';
-import { filter, firstValueFrom, lastValueFrom, take, toArray, type Observable } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
 import {
   accumulateText,
@@ -25,22 +25,10 @@ import { httpError, invalidRequest, withPartialText } from '../../lib/core/error
 import { closedPort } from '../support/closedPort.js';
 import { gate, startLoopbackServer, within, type Handler, type LoopbackServer } from '../support/loopbackServer.js';
 import { sse, sseHeaders, sseRelayHandler, sseRelayToken } from '../support/sseRelay.js';
+import { collectReply, textOf } from '../support/collect.js';
 
 const messages: ReadonlyArray<Message> = [{ role: 'user', content: 'Hello there' }];
 const auth = { authorization: `Bearer ${sseRelayToken}` };
-
-const settle = (chunks$: Observable<Chunk>): Promise<{ chunks: ReadonlyArray<Chunk>; error?: YqcloudError }> =>
-  new Promise((resolve) => {
-    const chunks: Array<Chunk> = [];
-    chunks$.subscribe({
-      next: (chunk) => chunks.push(chunk),
-      error: (error: YqcloudError) => resolve({ chunks, error }),
-      complete: () => resolve({ chunks }),
-    });
-  });
-
-const textOf = (chunks: ReadonlyArray<Chunk>): string =>
-  chunks.map((chunk) => (chunk.type === 'text' ? chunk.text : '')).join('');
 
 describe('provider/RelayProvider against a scripted event stream (loopback)', () => {
   let server: LoopbackServer;
@@ -123,7 +111,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       [new RelayProvider(null as never), { messages }, ''],
     ];
     for (const [provider, request, path] of cases) {
-      const { error } = await settle(provider.create(request as never));
+      const { error } = await collectReply(provider.create(request as never));
       expect(error, path).to.be.instanceOf(YqcloudError);
       expect(error).to.include({ kind: 'InvalidRequest', path, partialText: '' });
       expect(JSON.stringify(error)).to.not.include('hunter2');
@@ -139,7 +127,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       res.write(sse('text', { text: 'Hel' }));
       setTimeout(() => res.socket?.destroy(), 20);
     };
-    const { chunks, error } = await settle(client().create({ messages }));
+    const { chunks, error } = await collectReply(client().create({ messages }));
     expect(textOf(chunks)).to.equal('Hel');
     expect(error).to.include({ kind: 'Network', partialText: 'Hel' });
   });
@@ -149,7 +137,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       res.writeHead(200, sseHeaders);
       res.end(sse('text', { text: 'Hel' }));
     };
-    const { error } = await settle(client().create({ messages }));
+    const { error } = await collectReply(client().create({ messages }));
     expect(error).to.include({ kind: 'Network', code: 'ERR_STREAM_PREMATURE_CLOSE', partialText: 'Hel' });
   });
 
@@ -159,7 +147,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       res.write(sse('text', { text: '你' }) + sse('text', { text: '好' }));
       res.end(sse('error', withPartialText('something else')(httpError(503, 'busy', 2000))));
     };
-    const { chunks, error } = await settle(client().create({ messages }));
+    const { chunks, error } = await collectReply(client().create({ messages }));
     expect(chunks).to.have.length(2);
     expect(error?.toJSON()).to.deep.equal(withPartialText('你好')(httpError(503, 'busy', 2000)).toJSON());
   });
@@ -197,7 +185,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
         res.end(text);
       };
       const before = server.requests.length;
-      const { chunks, error } = await settle(client().create({ messages }));
+      const { chunks, error } = await collectReply(client().create({ messages }));
       expect(chunks, String(status)).to.deep.equal([]);
       expect(error, String(status)).to.include({ ...expected, partialText: '' });
       expect(server.requests.length, 'no redirect followed').to.equal(before + 1);
@@ -227,7 +215,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
     };
     const controller = new AbortController();
     const closed = server.socketClosed();
-    const done = settle(client().create({ messages, signal: controller.signal }));
+    const done = collectReply(client().create({ messages, signal: controller.signal }));
     await server.requestReceived();
     await new Promise((resolve) => setTimeout(resolve, 30));
     controller.abort();
@@ -238,13 +226,13 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
     never.open();
 
     const before = server.requests.length;
-    const aborted = await settle(client().create({ messages, signal: AbortSignal.abort() }));
+    const aborted = await collectReply(client().create({ messages, signal: AbortSignal.abort() }));
     expect(aborted).to.deep.equal({ chunks: [] });
     expect(server.requests.length).to.equal(before);
   });
 
   it('a relay that cannot be reached is Network', async () => {
-    const { error } = await settle(
+    const { error } = await collectReply(
       new RelayProvider({ url: `http://127.0.0.1:${await closedPort()}/chat` }).create({ messages }),
     );
     expect(error).to.include({ kind: 'Network', code: 'ECONNREFUSED', partialText: '' });
@@ -261,7 +249,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       client({ headers: { authorization: secret } }),
       new RelayProvider({ url: refused, headers: { authorization: secret } }),
     ]) {
-      const { error } = await settle(provider.create({ messages }));
+      const { error } = await collectReply(provider.create({ messages }));
       expect(error).to.be.instanceOf(YqcloudError);
       for (const text of [error?.message, JSON.stringify(error), error?.stack, String(error?.cause)])
         expect(text).to.not.include('sk-very-secret');
@@ -370,14 +358,14 @@ describe('provider/RelayProvider through the spec relay in front of the emulator
 
   it('an in-band ban upstream arrives as Blocked', async () => {
     emulator.injectFault({ kind: 'ban' });
-    const { chunks, error } = await settle(client.create({ messages }));
+    const { chunks, error } = await collectReply(client.create({ messages }));
     expect(chunks).to.deep.equal([]);
     expect(error).to.include({ kind: 'Blocked', reason: 'ip-banned', partialText: '' });
   });
 
   it('a wrong token is Http 401 and nothing reaches the emulator', async () => {
     const before = emulator.requests.length;
-    const { error } = await settle(
+    const { error } = await collectReply(
       new RelayProvider({ url: relay.origin, headers: { authorization: 'Bearer nope' } }).create({ messages }),
     );
     expect(error).to.include({ kind: 'Http', status: 401 });

@@ -8,6 +8,8 @@
  * ```
  */
 import type { Observable } from 'rxjs';
+import type { Chunk } from '../../lib/core/chunk.js';
+import type { YqcloudError } from '../../lib/core/error.js';
 
 /** Everything an observable emitted, and how it ended. */
 export interface Collected<A> {
@@ -34,3 +36,23 @@ export const collect = <A>(source: Observable<A>): Promise<Collected<A>> =>
       complete: () => resolve({ values, error: undefined, completed: true }),
     });
   });
+
+/**
+ * A reply's chunks and the `YqcloudError` it failed with (no `error` key when it completed):
+ * {@link collect} for provider streams, whose every failure is a `YqcloudError`.
+ *
+ * @example
+ * ```ts
+ * const { chunks, error } = await collectReply(provider.create({ messages }));
+ * ```
+ */
+export const collectReply = async (
+  reply$: Observable<Chunk>,
+): Promise<{ readonly chunks: ReadonlyArray<Chunk>; readonly error?: YqcloudError }> => {
+  const { values, error, completed } = await collect(reply$);
+  return completed ? { chunks: values } : { chunks: values, error: error as YqcloudError };
+};
+
+/** The text of a reply's chunks, joined. */
+export const textOf = (chunks: ReadonlyArray<Chunk>): string =>
+  chunks.map((chunk) => (chunk.type === 'text' ? chunk.text : '')).join('');
