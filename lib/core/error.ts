@@ -403,16 +403,3 @@ export const responseTooLarge = (limitBytes: number): YqcloudError =>
   new YqcloudError('ResponseTooLarge', `the response passed maxResponseBytes (${limitBytes} bytes)`, {
     limitBytes,
   });
-
-/**
- * A copy of `e` with another message, its kind and fields kept; `e` itself is left as it is.
- *
- * @example
- * ```ts
- * withMessage('HTTP 503 [routes tried: primary (Blocked ip-banned), backup (Http 503)]')(httpError(503, '')).status; // 503
- * ```
- */
-export const withMessage =
-  (message: string) =>
-  (e: YqcloudError): YqcloudError =>
-    copyError(e, { message });

@@ -1,6 +1,6 @@
 /**
- * Copies of a {@link YqcloudError} with one thing changed: the attempts that led to it, or its
- * texts redacted. The original is never changed.
+ * Copies of a {@link YqcloudError} with one thing changed: its message, the attempts that led to
+ * it, or its texts redacted. The original is never changed.
  *
  * @module
  */
@@ -51,3 +51,16 @@ export const withRedactedText =
         : {}),
     });
   };
+
+/**
+ * A copy of `e` with another message, its kind and fields kept; `e` itself is left as it is.
+ *
+ * @example
+ * ```ts
+ * withMessage('HTTP 503 [routes tried: primary (Blocked ip-banned), backup (Http 503)]')(httpError(503, '')).status; // 503
+ * ```
+ */
+export const withMessage =
+  (message: string) =>
+  (e: YqcloudError): YqcloudError =>
+    copyError(e, { message });

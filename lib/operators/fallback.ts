@@ -1,7 +1,8 @@
 import * as E from '#fp-ts/Either.js';
 import { catchError, defer, isObservable, tap, throwError, type Observable, type OperatorFunction } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import { invalidRequest, withMessage, YqcloudError } from '../core/error.js';
+import { invalidRequest, YqcloudError } from '../core/error.js';
+import { withMessage } from '../core/errorCopy.js';
 import { functionOption, readOptions, withOptions, type Checked, type OptionReader } from './options.js';
 
 /**

@@ -8,10 +8,10 @@ import {
   invalidRequest,
   networkError,
   timeoutError,
-  withMessage,
   withPartialText,
   YqcloudError,
 } from '../../lib/core/error.js';
+import { withMessage } from '../../lib/core/errorCopy.js';
 import { fallback, isRouteFailure } from '../../lib/operators/index.js';
 import { testScheduler } from '../support/marbles.js';
 
