@@ -145,25 +145,20 @@ const firstChunk = (start: Start, query: string): Promise<{ firstMs: number }> =
   });
 
 /**
- * The relay's shape: `n` streams open at once, each receiving a 20-byte piece every 50 ms. The
- * streams are started in batches of {@link rampBatch}; `upMs` is the time until every one has
- * had its first piece, `upCpuUsPerStream` the process's CPU time for that, per stream. Then, over `windowMs`, the pieces delivered per second (and as a share
- * of the 20 per stream per second the server sends), the event loop's delay p99 (beyond the
- * timer's period), the CPU per
- * 1,000 pieces, and, after a collection with the streams still open, RSS and heap per stream
- * above the idle process's.
+ * Opens `n` relay-shaped streams, `rampBatch` per turn of the event loop, and resolves once every
+ * one has had its first piece; `pieces()` counts the pieces delivered so far.
  */
-const relay = async (start: Start, n: number, windowMs = 5_000) => {
-  await firstChunk(start, 'pieces=1&size=20');
-  gc();
-  await pause(50);
-  const idle = process.memoryUsage();
+const bringUp = async (
+  start: Start,
+  n: number,
+): Promise<{ streams: ReadonlyArray<Stream>; upMs: number; pieces: () => number }> => {
   let waiting = n;
   let chunks = 0;
   let allUp: () => void = () => undefined;
-  const up = new Promise<void>((resolve) => (allUp = resolve));
+  const up = new Promise<void>((resolve) => {
+    allUp = resolve;
+  });
   const streams: Array<Stream> = [];
-  const upCpu = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     let first = true;
@@ -178,17 +173,35 @@ const relay = async (start: Start, n: number, windowMs = 5_000) => {
     if ((i + 1) % rampBatch === 0) await nextTurn();
   }
   await up;
-  const upMs = performance.now() - t0;
+  return { streams, upMs: performance.now() - t0, pieces: () => chunks };
+};
+
+/**
+ * The relay's shape: `n` streams open at once, each receiving a 20-byte piece every 50 ms. The
+ * streams are started in batches of {@link rampBatch}; `upMs` is the time until every one has
+ * had its first piece, `upCpuUsPerStream` the process's CPU time for that, per stream. Then, over `windowMs`, the pieces delivered per second (and as a share
+ * of the 20 per stream per second the server sends), the event loop's delay p99 (beyond the
+ * timer's period), the CPU per
+ * 1,000 pieces, and, after a collection with the streams still open, RSS and heap per stream
+ * above the idle process's.
+ */
+const relay = async (start: Start, n: number, windowMs = 5_000) => {
+  await firstChunk(start, 'pieces=1&size=20');
+  gc();
+  await pause(50);
+  const idle = process.memoryUsage();
+  const upCpu = process.cpuUsage();
+  const { streams, upMs, pieces } = await bringUp(start, n);
   const upCpuUsPerStream = (cpuMsSince(upCpu) * 1000) / n;
   const delay = monitorEventLoopDelay({ resolution: eldResolutionMs });
   const cpu = process.cpuUsage();
-  const counted = chunks;
+  const counted = pieces();
   const w0 = performance.now();
   delay.enable();
   await pause(windowMs);
   delay.disable();
   const seconds = (performance.now() - w0) / 1000;
-  const delivered = chunks - counted;
+  const delivered = pieces() - counted;
   const cpuMs = cpuMsSince(cpu);
   gc();
   await pause(20);
@@ -217,29 +230,8 @@ const relay = async (start: Start, n: number, windowMs = 5_000) => {
 const relayThrough = async (start: Start, relayBase: string, n: number) => {
   await firstChunk(start, 'pieces=1&size=16');
   const idle = (await (await fetch(`${relayBase}/idle`)).json()) as { rss: number; heapUsed: number };
-  let waiting = n;
-  let chunks = 0;
-  let allUp: () => void = () => undefined;
-  const up = new Promise<void>((resolve) => {
-    allUp = resolve;
-  });
-  const streams: Array<Stream> = [];
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    let first = true;
-    const stream = start('relay=1', id(), () => {
-      chunks++;
-      if (!first) return;
-      first = false;
-      if (--waiting === 0) allUp();
-    });
-    stream.done.catch(() => undefined);
-    streams.push(stream);
-    if ((i + 1) % rampBatch === 0) await nextTurn();
-  }
-  await up;
-  const upMs = performance.now() - t0;
-  const counted = chunks;
+  const { streams, upMs, pieces } = await bringUp(start, n);
+  const counted = pieces();
   const w0 = performance.now();
   const relay = (await (await fetch(`${relayBase}/measure?windowMs=5000`)).json()) as {
     eldP99Ms: number;
@@ -248,7 +240,7 @@ const relayThrough = async (start: Start, relayBase: string, n: number) => {
     heapUsed: number;
   };
   const seconds = (performance.now() - w0) / 1000;
-  const delivered = chunks - counted;
+  const delivered = pieces() - counted;
   for (const stream of streams) stream.cancel();
   return {
     streams: n,
