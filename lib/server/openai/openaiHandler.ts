@@ -209,6 +209,16 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     model: asked.model === '' ? defaultModel : asked.model,
   });
 
+  /** One completion written to `sink`, both transports alike; `release` frees its stream slot. */
+  const complete = (asked: ChatCompletionRequest, sink: CompletionSink, release: () => void): Subscription =>
+    runCompletion(replyTo(asked), sink, {
+      stream: asked.stream,
+      meta: metaOf(asked),
+      keepAliveMs: options.keepAliveMs,
+      scheduler: options.scheduler,
+      onEnd: release,
+    });
+
   /** The guards' verdict and the body, or the answer that ends the request. */
   const admitCompletion = async (
     view: GuardRequest,
@@ -273,13 +283,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
       },
       end: (text) => void res.end(text),
     };
-    run = runCompletion(replyTo(asked), sink, {
-      stream: asked.stream,
-      meta: metaOf(asked),
-      keepAliveMs: options.keepAliveMs,
-      scheduler: options.scheduler,
-      onEnd: admission.release,
-    });
+    run = complete(asked, sink, admission.release);
     if (res.destroyed) run.unsubscribe();
     else res.once('close', () => run?.unsubscribe());
   };
@@ -339,13 +343,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
         },
       };
       const onAbort = (): void => run?.unsubscribe();
-      run = runCompletion(replyTo(asked), sink, {
-        stream: asked.stream,
-        meta: metaOf(asked),
-        keepAliveMs: options.keepAliveMs,
-        scheduler: options.scheduler,
-        onEnd: admission.release,
-      });
+      run = complete(asked, sink, admission.release);
       run.add(() => request.signal.removeEventListener('abort', onAbort));
       if (!run.closed) request.signal.addEventListener('abort', onAbort, { once: true });
     });
