@@ -73,6 +73,7 @@ export class YqcloudProvider {
   #pool: BlockPool | undefined;
   /** The request headers, built on the first request (they depend on the options only). */
   #headers: HeaderRecord | undefined;
+  #endpointSecrets: ReadonlyArray<string> | undefined;
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
@@ -146,7 +147,10 @@ export class YqcloudProvider {
         maxResponseBytes: config.maxResponseBytes,
         now: config.now,
         pool: this.#pool,
-        secrets: requestSecrets(config.apiEndpoint, valid.proxy),
+        // The endpoint's secrets are the same for every request; only a proxy adds its own.
+        secrets: O.isNone(valid.proxy)
+          ? (this.#endpointSecrets ??= requestSecrets(config.apiEndpoint, O.none))
+          : requestSecrets(config.apiEndpoint, valid.proxy),
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
