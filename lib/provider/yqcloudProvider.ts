@@ -129,6 +129,7 @@ export class YqcloudProvider {
       const owned = this.#transport(config);
       const conversation = turnConversation(valid, config.now);
       this.#headers ??= Object.freeze(requestHeaders(this.url, config.headers, owned.inBrowser));
+      this.#endpointSecrets ??= requestSecrets(config.apiEndpoint, O.none);
       this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));
       const reply$ = replyStream(owned.transport, {
         request: {
@@ -148,9 +149,7 @@ export class YqcloudProvider {
         now: config.now,
         pool: this.#pool,
         // The endpoint's secrets are the same for every request; only a proxy adds its own.
-        secrets: O.isNone(valid.proxy)
-          ? (this.#endpointSecrets ??= requestSecrets(config.apiEndpoint, O.none))
-          : requestSecrets(config.apiEndpoint, valid.proxy),
+        secrets: O.isNone(valid.proxy) ? this.#endpointSecrets : requestSecrets(config.apiEndpoint, valid.proxy),
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
