@@ -241,15 +241,20 @@ interface ImportCost {
   readonly heapMiB: number;
 }
 
-/** `import('yqcloud-rx')` (and axios alone, and nothing) in fresh processes, each `runs` times. */
+/**
+ * `import('yqcloud-rx')` (and axios alone, rxjs alone, nothing, and yqcloud-rx once rxjs is
+ * loaded) in fresh processes, each `runs` times.
+ */
 const importCosts = async (): Promise<ReadonlyArray<{ specifier: string; cost: ImportCost; load: number }>> => {
-  const specifiers = ['-', 'axios', 'yqcloud-rx'];
+  const specifiers = ['-', 'axios', 'rxjs', 'yqcloud-rx', 'yqcloud-rx rxjs'];
   const samples: Record<string, Array<ImportCost>> = {};
   let worst = 0;
   for (let i = 0; i < Math.max(runs, 5); i++)
     for (const specifier of specifiers) {
       worst = Math.max(worst, load());
-      const { stdout } = await run(process.execPath, [join(out, 'importCost.js'), specifier], { cwd: root });
+      const { stdout } = await run(process.execPath, [join(out, 'importCost.js'), ...specifier.split(' ')], {
+        cwd: root,
+      });
       samples[specifier] = [...(samples[specifier] ?? []), JSON.parse(stdout) as ImportCost];
     }
   return specifiers.map((specifier) => {
@@ -353,6 +358,12 @@ const renderTable = (rows: ReadonlyArray<Row>): string =>
     ),
   ].join('\n');
 
+const importLabel = (specifier: string): string => {
+  if (specifier === '-') return '(nothing)';
+  const [module, loadedFirst] = specifier.split(' ');
+  return loadedFirst === undefined ? `\`${module}\`` : `\`${module}\`, ${loadedFirst} already loaded`;
+};
+
 const renderImports = (imports: ReadonlyArray<{ specifier: string; cost: ImportCost; load: number }>): string =>
   imports.length === 0
     ? ''
@@ -363,7 +374,7 @@ const renderImports = (imports: ReadonlyArray<{ specifier: string; cost: ImportC
         '|---|---:|---:|---:|',
         ...imports.map(
           ({ specifier, cost }) =>
-            `| ${specifier === '-' ? '(nothing)' : `\`${specifier}\``} | ${fmt(cost.importMs)} | ${fmt(cost.rssMiB)} | ${fmt(cost.heapMiB)} |`,
+            `| ${importLabel(specifier)} | ${fmt(cost.importMs)} | ${fmt(cost.rssMiB)} | ${fmt(cost.heapMiB)} |`,
         ),
       ].join('\n');
 

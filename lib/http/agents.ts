@@ -5,9 +5,13 @@
  * @module
  */
 import * as http from 'node:http';
-import * as https from 'node:https';
-import * as tls from 'node:tls';
+import type * as Https from 'node:https';
+import type * as Tls from 'node:tls';
 import type { ProxyConfig } from '../core/proxy.js';
+import { lazyBuiltin } from './builtin.js';
+
+const https = lazyBuiltin<typeof Https>('node:https');
+const tls = lazyBuiltin<typeof Tls>('node:tls');
 
 /**
  * How the pools are built.
@@ -61,19 +65,25 @@ export interface AgentPool {
  * ```
  */
 export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
-  const ca = options.ca === undefined ? undefined : [...tls.rootCertificates, Buffer.from(options.ca).toString('utf8')];
   const common = { keepAlive: options.keepAlive, scheduling: 'lifo' as const };
-  const tlsOptions = ca === undefined ? {} : { ca };
-  const direct = {
-    http: new http.Agent(common),
-    https: new https.Agent({ ...common, ...tlsOptions }),
+  let tlsOptions: Tls.ConnectionOptions | undefined;
+  const tlsOptionsNow = (): Tls.ConnectionOptions => {
+    tlsOptions ??=
+      options.ca === undefined ? {} : { ca: [...tls().rootCertificates, Buffer.from(options.ca).toString('utf8')] };
+    return tlsOptions;
   };
+  const plain = new http.Agent(common);
+  let tlsAgent: Https.Agent | undefined;
   const proxied = new Map<string, Promise<http.Agent>>();
   // Bumped by destroy: an agent whose modules were still loading then is closed once it exists.
   let generation = 0;
 
   return {
-    agentFor: (target) => (target.protocol === 'https:' ? direct.https : direct.http),
+    agentFor: (target) => {
+      if (target.protocol !== 'https:') return plain;
+      tlsAgent ??= new (https().Agent)({ ...common, ...tlsOptionsNow() });
+      return tlsAgent;
+    },
     proxyAgentFor: (target, proxy) => {
       const secure = target.protocol === 'https:';
       const key = `${secure ? 'https' : 'http'} ${proxy.url}`;
@@ -81,7 +91,7 @@ export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
       if (cached !== undefined) return cached;
       const madeIn = generation;
       const made = import('./proxyAgents.js').then(({ proxyAgent }) => {
-        const agent = proxyAgent(secure, proxy, { ...common, tls: tlsOptions });
+        const agent = proxyAgent(secure, proxy, { ...common, tls: tlsOptionsNow() });
         if (madeIn !== generation) agent.destroy();
         return agent;
       });
@@ -89,8 +99,8 @@ export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
       return made;
     },
     destroy: () => {
-      direct.http.destroy();
-      direct.https.destroy();
+      plain.destroy();
+      tlsAgent?.destroy();
       generation++;
       for (const agent of proxied.values()) void agent.then((a) => a.destroy());
       proxied.clear();

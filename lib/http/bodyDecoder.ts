@@ -6,7 +6,10 @@
  *
  * @module
  */
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
+import { lazyBuiltin } from './builtin.js';
+
+const loadZlib = lazyBuiltin<typeof Zlib>('node:zlib');
 
 /**
  * A decompressor for one body.
@@ -18,7 +21,7 @@ import * as zlib from 'node:zlib';
  * const decoder: BodyDecoder | undefined = bodyDecoder('gzip', gzipSync('Hi')); // a zlib Gunzip
  * ```
  */
-export type BodyDecoder = zlib.Gunzip | zlib.Unzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress;
+export type BodyDecoder = Zlib.Gunzip | Zlib.Unzip | Zlib.Inflate | Zlib.InflateRaw | Zlib.BrotliDecompress;
 
 /**
  * Whether a `content-encoding` is one the transport decodes.
@@ -50,6 +53,7 @@ export const isDecodedEncoding = (encoding: string | undefined): boolean =>
  * ```
  */
 export const bodyDecoder = (encoding: string | undefined, first: Uint8Array): BodyDecoder | undefined => {
+  const zlib = loadZlib();
   const zlibFlush = { flush: zlib.constants.Z_SYNC_FLUSH };
   switch (encoding?.trim().toLowerCase()) {
     case 'gzip':

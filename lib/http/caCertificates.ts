@@ -5,9 +5,12 @@
  *
  * @module
  */
-import { X509Certificate } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import * as E from '#fp-ts/Either.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
+import { lazyBuiltin } from './builtin.js';
+
+const crypto = lazyBuiltin<typeof Crypto>('node:crypto');
 
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
@@ -33,7 +36,7 @@ export const checkCaCertificates = (ca: string | Uint8Array): E.Either<YqcloudEr
     if (label !== 'CERTIFICATE')
       return E.left(invalidRequest('ca', `PEM block ${index + 1} is a ${label}, not a CERTIFICATE`));
     try {
-      new X509Certificate(block[0]);
+      new (crypto().X509Certificate)(block[0]);
     } catch {
       return E.left(invalidRequest('ca', `PEM block ${index + 1} does not parse as an X.509 certificate`));
     }

@@ -7,7 +7,7 @@
  */
 import * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import * as https from 'node:https';
+import type * as Https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { networkError, type YqcloudError } from '../core/error.js';
@@ -16,6 +16,9 @@ import { lowerCaseHeaders } from './responseHeaders.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { ResponseHead } from './transport.js';
 import type { EventSink } from './directTransport.js';
+import { lazyBuiltin } from './builtin.js';
+
+const https = lazyBuiltin<typeof Https>('node:https');
 
 /** What Node hands over as a final 1xx answer (a 101), carried out of axios's rejection. */
 class InformationalAnswer extends Error {
@@ -41,7 +44,7 @@ class InformationalAnswer extends Error {
  */
 export const informationalAware = {
   request: (options: http.RequestOptions, callback: (res: IncomingMessage) => void): http.ClientRequest => {
-    const request = (options.protocol === 'https:' ? https : http).request(options, callback);
+    const request = (options.protocol === 'https:' ? https() : http).request(options, callback);
     request.on('upgrade', (res: IncomingMessage, socket: Duplex) => {
       socket.destroy();
       // Node marks the request destroyed once this listener returns, so `destroy(error)` would

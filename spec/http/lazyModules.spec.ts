@@ -51,3 +51,27 @@ describe('http: modules loaded only when used', () => {
       expect(loaded(0, requested, agent), agent).to.be.false;
   });
 });
+
+/** Imports the built library in a plain `node` (no loader of its own), then lists what it loaded. */
+const builtChild = `
+let segmenters = 0;
+const Segmenter = Intl.Segmenter;
+Intl.Segmenter = class extends Segmenter { constructor(...args) { super(...args); segmenters++; } };
+const before = new Set(process.moduleLoadList);
+await import(${JSON.stringify(`${root}dist/index.js`)});
+const loaded = process.moduleLoadList.filter((m) => !before.has(m)).map((m) => m.replace('NativeModule ', ''));
+process.stdout.write(JSON.stringify({ loaded, segmenters }));
+`;
+
+describe('http: built-in modules and ICU data loaded only when used', () => {
+  it('importing the library loads neither node:https, node:tls, node:zlib nor node:crypto, and makes no segmenter', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', builtChild], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    const { loaded, segmenters } = JSON.parse(stdout) as { loaded: ReadonlyArray<string>; segmenters: number };
+    expect(loaded, 'the library loads node:http').to.include('http');
+    for (const module of ['https', 'tls', 'zlib', 'crypto']) expect(loaded, module).not.to.include(module);
+    expect(segmenters, 'Intl.Segmenter instances').to.equal(0);
+  });
+});
