@@ -30,17 +30,44 @@ import { createBlockPool, type BlockPool } from './blockPool.js';
  */
 export interface ReplyText {
   /** Decodes one piece of the body (bytes or text) and keeps it; returns the text it completes. */
-  readonly decode: (piece: Uint8Array | string) => string;
+  decode(piece: Uint8Array | string): string;
   /** Decodes what an incomplete sequence at the end of the body leaves. */
-  readonly end: () => string;
+  end(): string;
   /** Records that this decoded text, the next in order, reached the subscriber. */
-  readonly delivered: (text: string) => void;
+  delivered(text: string): void;
   /** Everything delivered so far, in order. */
-  readonly deliveredText: () => string;
+  deliveredText(): string;
   /** Whether no text has been delivered. */
-  readonly nothingDelivered: () => boolean;
+  nothingDelivered(): boolean;
   /** Gives the blocks back to the pool; the reply is over, nothing else may be asked of it. */
-  readonly release: () => void;
+  release(): void;
+}
+
+class UnkeptReplyText implements ReplyText {
+  readonly #decoder = createUtf8Decoder();
+  #deliveredAny = false;
+
+  decode(piece: Uint8Array | string): string {
+    return this.#decoder.push(piece);
+  }
+
+  end(): string {
+    return this.#decoder.end();
+  }
+
+  delivered(text: string): void {
+    if (text !== '') this.#deliveredAny = true;
+  }
+
+  deliveredText(): string {
+    return '';
+  }
+
+  nothingDelivered(): boolean {
+    return !this.#deliveredAny;
+  }
+
+  release(): void {}
 }
 
 /**
@@ -55,20 +82,84 @@ export interface ReplyText {
  * reply.nothingDelivered(); // false
  * ```
  */
-export const createUnkeptReplyText = (): ReplyText => {
-  const decoder = createUtf8Decoder();
-  let deliveredAny = false;
-  return {
-    decode: decoder.push,
-    end: decoder.end,
-    delivered: (text) => {
-      if (text !== '') deliveredAny = true;
-    },
-    deliveredText: () => '',
-    nothingDelivered: () => !deliveredAny,
-    release: () => undefined,
-  };
-};
+export const createUnkeptReplyText = (): ReplyText => new UnkeptReplyText();
+
+const noBlock = new Uint8Array(0);
+
+class KeptReplyText implements ReplyText {
+  readonly #pool: BlockPool;
+  readonly #decoder = createUtf8Decoder();
+  // The body so far, in order: runs of bytes (views into blocks) and string pieces, then the
+  // open run block[from, used).
+  readonly #kept: Array<Uint8Array | string> = [];
+  readonly #blocks: Array<Uint8Array> = [];
+  #block: Uint8Array = noBlock;
+  #from = 0;
+  #used = 0;
+  #deliveredChars = 0;
+
+  constructor(pool: BlockPool) {
+    this.#pool = pool;
+  }
+
+  decode(piece: Uint8Array | string): string {
+    if (typeof piece === 'string') {
+      this.#closeRun();
+      this.#kept.push(piece);
+    } else if (piece.byteLength <= this.#block.byteLength - this.#used) {
+      this.#block.set(piece, this.#used);
+      this.#used += piece.byteLength;
+    } else this.#keepAcrossBlocks(piece);
+    return this.#decoder.push(piece);
+  }
+
+  end(): string {
+    return this.#decoder.end();
+  }
+
+  delivered(text: string): void {
+    this.#deliveredChars += text.length;
+  }
+
+  deliveredText(): string {
+    if (this.#deliveredChars === 0) return '';
+    const again = createUtf8Decoder();
+    const texts = this.#kept.map((piece) => again.push(piece));
+    texts.push(again.push(this.#block.subarray(this.#from, this.#used)), again.end());
+    return texts.join('').slice(0, this.#deliveredChars);
+  }
+
+  nothingDelivered(): boolean {
+    return this.#deliveredChars === 0;
+  }
+
+  release(): void {
+    this.#kept.length = 0;
+    this.#pool.give(this.#blocks.splice(0));
+    this.#block = noBlock;
+    this.#from = this.#used = 0;
+  }
+
+  #closeRun(): void {
+    if (this.#used > this.#from) this.#kept.push(this.#block.subarray(this.#from, this.#used));
+    this.#from = this.#used;
+  }
+
+  #keepAcrossBlocks(bytes: Uint8Array): void {
+    for (let offset = 0; offset < bytes.byteLength; ) {
+      if (this.#used === this.#block.byteLength) {
+        this.#closeRun();
+        this.#block = this.#pool.take(Math.max(bytes.byteLength - offset, this.#block.byteLength * 2));
+        this.#blocks.push(this.#block);
+        this.#from = this.#used = 0;
+      }
+      const n = Math.min(bytes.byteLength - offset, this.#block.byteLength - this.#used);
+      this.#block.set(n === bytes.byteLength ? bytes : bytes.subarray(offset, offset + n), this.#used);
+      this.#used += n;
+      offset += n;
+    }
+  }
+}
 
 /**
  * A new {@link ReplyText} for one response body, keeping its bytes in blocks of `pool` (by
@@ -81,59 +172,4 @@ export const createUnkeptReplyText = (): ReplyText => {
  * reply.deliveredText(); // 'Hello'
  * ```
  */
-export const createReplyText = (pool: BlockPool = createBlockPool(0)): ReplyText => {
-  const decoder = createUtf8Decoder();
-  // The body so far, in order: runs of bytes (views into blocks) and string pieces, then the
-  // open run block[from, used).
-  const kept: Array<Uint8Array | string> = [];
-  const blocks: Array<Uint8Array> = [];
-  let block: Uint8Array = new Uint8Array(0);
-  let from = 0;
-  let used = 0;
-  let deliveredChars = 0;
-  const closeRun = (): void => {
-    if (used > from) kept.push(block.subarray(from, used));
-    from = used;
-  };
-  const keepBytes = (bytes: Uint8Array): void => {
-    for (let offset = 0; offset < bytes.byteLength; ) {
-      if (used === block.byteLength) {
-        closeRun();
-        block = pool.take(Math.max(bytes.byteLength - offset, block.byteLength * 2));
-        blocks.push(block);
-        from = used = 0;
-      }
-      const n = Math.min(bytes.byteLength - offset, block.byteLength - used);
-      block.set(n === bytes.byteLength ? bytes : bytes.subarray(offset, offset + n), used);
-      used += n;
-      offset += n;
-    }
-  };
-  return {
-    decode: (piece) => {
-      if (typeof piece === 'string') {
-        closeRun();
-        kept.push(piece);
-      } else keepBytes(piece);
-      return decoder.push(piece);
-    },
-    end: decoder.end,
-    delivered: (text) => {
-      deliveredChars += text.length;
-    },
-    deliveredText: () => {
-      if (deliveredChars === 0) return '';
-      const again = createUtf8Decoder();
-      const texts = kept.map(again.push);
-      texts.push(again.push(block.subarray(from, used)), again.end());
-      return texts.join('').slice(0, deliveredChars);
-    },
-    nothingDelivered: () => deliveredChars === 0,
-    release: () => {
-      kept.length = 0;
-      pool.give(blocks.splice(0));
-      block = new Uint8Array(0);
-      from = used = 0;
-    },
-  };
-};
+export const createReplyText = (pool: BlockPool = createBlockPool(0)): ReplyText => new KeptReplyText(pool);

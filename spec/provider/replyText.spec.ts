@@ -25,9 +25,9 @@ describe('provider/replyText createReplyText', () => {
     fc.assert(
       fc.property(body, fc.array(fc.nat(), { maxLength: 12 }), fc.nat(), (bytes, points, k) => {
         const reply = createReplyText();
-        const decoded = cut(bytes, points).map(reply.decode);
+        const decoded = cut(bytes, points).map((piece) => reply.decode(piece));
         const shown = decoded.slice(0, k % (decoded.length + 1)).filter((t) => t !== '');
-        shown.forEach(reply.delivered);
+        for (const text of shown) reply.delivered(text);
         expect(reply.deliveredText()).to.equal(shown.join(''));
         expect(reply.nothingDelivered()).to.equal(shown.length === 0);
       }),
@@ -45,11 +45,11 @@ describe('provider/replyText createReplyText', () => {
     fc.assert(
       fc.property(body, fc.array(fc.nat(), { maxLength: 6 }), fc.nat(), (bytes, points, k) => {
         const reply = createReplyText();
-        const decoded = cut(bytes, points).map(reply.decode);
+        const decoded = cut(bytes, points).map((piece) => reply.decode(piece));
         const rest = reply.end();
         const all = [...decoded, rest];
         const shown = all.slice(0, k % (all.length + 1)).filter((t) => t !== '');
-        shown.forEach(reply.delivered);
+        for (const text of shown) reply.delivered(text);
         expect(reply.deliveredText()).to.equal(shown.join(''));
       }),
       { numRuns: 300 },
@@ -64,10 +64,10 @@ describe('provider/replyText createReplyText', () => {
         fc.nat(),
         (s, points, k) => {
           const reply = createReplyText();
-          const decoded = cut(new TextEncoder().encode(s), points).map(reply.decode);
+          const decoded = cut(new TextEncoder().encode(s), points).map((piece) => reply.decode(piece));
           const all = [...decoded, reply.end()];
           const shown = all.slice(0, k % (all.length + 1)).filter((t) => t !== '');
-          shown.forEach(reply.delivered);
+          for (const text of shown) reply.delivered(text);
           expect(reply.deliveredText()).to.equal(shown.join(''));
         },
       ),
@@ -79,8 +79,8 @@ describe('provider/replyText createReplyText', () => {
     const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
     const reply = createReplyText();
     const pieces = [encode('\uFEFFHi '), encode(`\uFEFF${'x'.repeat(3000)}`), encode(`\uFEFF${'y'.repeat(3000)}`)];
-    const decoded = pieces.map(reply.decode);
-    decoded.forEach(reply.delivered);
+    const decoded = pieces.map((piece) => reply.decode(piece));
+    for (const text of decoded) reply.delivered(text);
     reply.decode(encode('not delivered'));
     const runs = (s: string): string =>
       s.replace(/([xyz])\1+/g, (run, ch: string) => `${ch}*${run.length}`).replace(/\uFEFF/g, '<BOM>');
@@ -91,8 +91,8 @@ describe('provider/replyText createReplyText', () => {
     startsLong.delivered(long);
     expect(runs(startsLong.deliveredText())).to.equal('z*3000');
     const bomAlone = createReplyText();
-    const texts = [encode('\uFEFF'), encode(`\uFEFF${'z'.repeat(3000)}`)].map(bomAlone.decode);
-    texts.forEach(bomAlone.delivered);
+    const texts = [encode('\uFEFF'), encode(`\uFEFF${'z'.repeat(3000)}`)].map((piece) => bomAlone.decode(piece));
+    for (const text of texts) bomAlone.delivered(text);
     expect(runs(bomAlone.deliveredText())).to.equal('<BOM>z*3000');
   });
 
@@ -116,8 +116,8 @@ describe('provider/replyText createReplyText', () => {
           let previous: { readonly reply: ReturnType<typeof createReplyText>; readonly text: string } | undefined;
           for (const [bytes, points] of bodies) {
             const reply = createReplyText(spy);
-            const decoded = [...cut(bytes, points).map(reply.decode), reply.end()];
-            decoded.forEach(reply.delivered);
+            const decoded = [...cut(bytes, points).map((piece) => reply.decode(piece)), reply.end()];
+            for (const text of decoded) reply.delivered(text);
             if (previous !== undefined) {
               expect(previous.reply.deliveredText()).to.equal(previous.text);
               previous.reply.release();
@@ -172,9 +172,9 @@ describe('provider/replyText createReplyText', () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 20 }), fc.boolean(), (pieces, ended) => {
         const reply = createReplyText();
-        const decoded = pieces.map(reply.decode);
+        const decoded = pieces.map((piece) => reply.decode(piece));
         if (ended) decoded.push(reply.end());
-        decoded.forEach(reply.delivered);
+        for (const text of decoded) reply.delivered(text);
         expect(reply.deliveredText()).to.equal(decoded.join(''));
       }),
       { numRuns: 500 },
