@@ -76,6 +76,65 @@ describe('http/utf8', () => {
     });
   });
 
+  describe('createUtf8Decoder against a streaming TextDecoder', () => {
+    /** What `TextDecoder` with `stream: true` gives per piece (the body's leading BOM dropped). */
+    const streamingDecoder = () => {
+      const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+      let atStart = true;
+      let pending = false;
+      const fromStart = (text: string): string => {
+        if (!atStart || text === '') return text;
+        atStart = false;
+        return text.startsWith('\uFEFF') ? text.slice(1) : text;
+      };
+      return {
+        push: (bytes: Uint8Array) => {
+          pending = true;
+          return fromStart(decoder.decode(bytes, { stream: true }));
+        },
+        end: () => (pending ? fromStart(decoder.decode()) : ''),
+      };
+    };
+    /** Bytes biased to the edges of the Encoding Standard's ranges, valid or not. */
+    const edgyByte = fc.oneof(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom(
+        0x41,
+        0x80,
+        0x8f,
+        0x90,
+        0x9f,
+        0xa0,
+        0xbb,
+        0xbf,
+        0xc0,
+        0xc1,
+        0xc2,
+        0xe0,
+        0xed,
+        0xef,
+        0xf0,
+        0xf4,
+        0xf5,
+      ),
+    );
+
+    it('gives, piece by piece, the same text for any bytes, malformed ones too, cut anywhere', () => {
+      fc.assert(
+        fc.property(fc.array(fc.array(edgyByte, { maxLength: 7 }), { maxLength: 10 }), (pieces) => {
+          const ours = createUtf8Decoder();
+          const reference = streamingDecoder();
+          const bytes = pieces.map((piece) => Uint8Array.from(piece));
+          expect([...bytes.map((piece) => ours.push(piece)), ours.end()]).to.deep.equal([
+            ...bytes.map((piece) => reference.push(piece)),
+            reference.end(),
+          ]);
+        }),
+        { numRuns: 5000 },
+      );
+    });
+  });
+
   describe('decodeUtf8', () => {
     it('never emits empty text and loses nothing, for any split', async () => {
       await fc.assert(
