@@ -119,18 +119,39 @@ describe('http/utf8', () => {
       ),
     );
 
+    const sameAsReference = (bytes: ReadonlyArray<Uint8Array>): void => {
+      const ours = createUtf8Decoder();
+      const reference = streamingDecoder();
+      expect([...bytes.map((piece) => ours.push(piece)), ours.end()]).to.deep.equal([
+        ...bytes.map((piece) => reference.push(piece)),
+        reference.end(),
+      ]);
+    };
+
     it('gives, piece by piece, the same text for any bytes, malformed ones too, cut anywhere', () => {
       fc.assert(
-        fc.property(fc.array(fc.array(edgyByte, { maxLength: 7 }), { maxLength: 10 }), (pieces) => {
-          const ours = createUtf8Decoder();
-          const reference = streamingDecoder();
-          const bytes = pieces.map((piece) => Uint8Array.from(piece));
-          expect([...bytes.map((piece) => ours.push(piece)), ours.end()]).to.deep.equal([
-            ...bytes.map((piece) => reference.push(piece)),
-            reference.end(),
-          ]);
-        }),
+        fc.property(fc.array(fc.array(edgyByte, { maxLength: 7 }), { maxLength: 10 }), (pieces) =>
+          sameAsReference(pieces.map((piece) => Uint8Array.from(piece))),
+        ),
         { numRuns: 5000 },
+      );
+    });
+
+    it('gives the same text for long pieces (past the short-piece path), ASCII or not, valid or not', () => {
+      const longText = fc.string({ unit: 'binary', maxLength: 600 });
+      fc.assert(
+        fc.property(fc.array(fc.array(edgyByte, { maxLength: 400 }), { maxLength: 6 }), (pieces) =>
+          sameAsReference(pieces.map((piece) => Uint8Array.from(piece))),
+        ),
+        { numRuns: 1000 },
+      );
+      fc.assert(
+        fc.property(fc.array(longText, { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), (texts, cuts) => {
+          const all = encoder.encode(texts.join(''));
+          const at = [0, ...cuts.map((cut) => cut % (all.length + 1)).sort((a, b) => a - b), all.length];
+          sameAsReference(at.slice(1).map((end, i) => all.subarray(at[i], end)));
+        }),
+        { numRuns: 1000 },
       );
     });
   });
