@@ -141,22 +141,26 @@ export const relayBody = (body: IncomingMessage, contentEncoding: string | undef
     if (closed && ended && decodedEnd && !sink.closed) sink.complete();
   };
   const relay = (data: Uint8Array): void => sink.next({ type: 'body', data });
-  body.on('data', (data: Uint8Array) => {
-    if (encoding === undefined) {
-      relay(data);
-      return;
-    }
-    if (decoder === undefined) {
-      decoder = bodyDecoder(encoding, data);
-      decoder?.on('data', relay);
-      decoder?.on('error', (e: unknown) => sink.error(cutShort(e)));
-      decoder?.once('end', () => {
-        decodedEnd = true;
-        completeWhenDone();
-      });
-    }
-    decoder?.write(data);
-  });
+  const startDecoder = (first: Uint8Array): BodyDecoder | undefined => {
+    const started = bodyDecoder(encoding, first);
+    started?.on('data', relay);
+    started?.on('error', (e: unknown) => sink.error(cutShort(e)));
+    started?.once('end', () => {
+      decodedEnd = true;
+      completeWhenDone();
+    });
+    return started;
+  };
+  // An uncompressed body's pieces go straight from the socket's event to the sink.
+  body.on(
+    'data',
+    encoding === undefined
+      ? relay
+      : (data: Uint8Array) => {
+          decoder ??= startDecoder(data);
+          decoder?.write(data);
+        },
+  );
   body.once('end', () => {
     ended = true;
     if (decoder === undefined) decodedEnd = true;

@@ -103,6 +103,7 @@ class ReplyReader implements EventSink {
   readonly #plan: ReplyPlan;
   readonly #reply: ReplyText;
   readonly #secrets: ReadonlyArray<string>;
+  readonly #maxBytes: number;
   #status = 0;
   #ok = false;
   #head: Readonly<Record<string, string>> = {};
@@ -120,6 +121,7 @@ class ReplyReader implements EventSink {
     this.#plan = plan;
     this.#reply = plan.keepText === false ? createUnkeptReplyText() : createReplyText(plan.pool);
     this.#secrets = plan.secrets ?? [];
+    this.#maxBytes = plan.maxResponseBytes;
   }
 
   get closed(): boolean {
@@ -137,8 +139,8 @@ class ReplyReader implements EventSink {
       return;
     }
     this.#bytes += utf8Length(event.data);
-    if (this.#bytes > this.#plan.maxResponseBytes) {
-      this.#fail(responseTooLarge(this.#plan.maxResponseBytes));
+    if (this.#bytes > this.#maxBytes) {
+      this.#fail(responseTooLarge(this.#maxBytes));
       return;
     }
     const piece = this.#reply.decode(event.data);
