@@ -4,7 +4,6 @@
  * @module
  */
 import * as O from '#fp-ts/Option.js';
-import * as RA from '#fp-ts/ReadonlyArray.js';
 import { pipe } from '#fp-ts/function.js';
 import { messageText, type Message, type Role } from './message.js';
 
@@ -35,7 +34,7 @@ export interface SplitHistory {
  */
 export const extractSystem = (history: ReadonlyArray<Message>): SplitHistory =>
   pipe(
-    RA.head(history),
+    O.fromNullable(history[0]),
     O.filter((first) => first.role === 'system'),
     O.match(
       (): SplitHistory => ({ system: O.none, messages: history }),
@@ -70,19 +69,10 @@ const isBlank = (text: string): boolean => text.trim() === '';
  * // 'User: Hi\nAssistant: Hello\nUser: Bye\nAssistant:'
  * ```
  */
-export const formatPrompt = (messages: ReadonlyArray<Message>): string =>
-  pipe(
-    messages,
-    RA.match(
-      () => '',
-      (all) =>
-        all.length === 1
-          ? messageText(all[0])
-          : pipe(
-              all,
-              RA.filter((m) => !isBlank(messageText(m))),
-              RA.map((m) => `${roleLabel(m.role)}: ${messageText(m)}`),
-              (lines) => `${lines.join('\n')}\nAssistant:`,
-            ),
-    ),
-  );
+export const formatPrompt = (messages: ReadonlyArray<Message>): string => {
+  const [only] = messages;
+  if (only === undefined) return '';
+  if (messages.length === 1) return messageText(only);
+  const lines = messages.filter((m) => !isBlank(messageText(m))).map((m) => `${roleLabel(m.role)}: ${messageText(m)}`);
+  return `${lines.join('\n')}\nAssistant:`;
+};

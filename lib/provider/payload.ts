@@ -5,7 +5,6 @@
  * @module
  */
 import * as O from '#fp-ts/Option.js';
-import * as RA from '#fp-ts/ReadonlyArray.js';
 import { pipe } from '#fp-ts/function.js';
 import { appendHistory, make, withHistory, type Conversation } from '../core/conversation.js';
 import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
@@ -85,7 +84,7 @@ export const turnConversation = (request: ValidRequest, now: () => number): Conv
       () => pipe(make(request.model, now), withHistory(request.messages)),
       (conversation) =>
         pipe(
-          RA.last(request.messages),
+          O.fromNullable(request.messages.at(-1)),
           O.match(
             () => conversation,
             (last) => pipe(conversation, appendHistory(last)),
