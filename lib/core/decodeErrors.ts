@@ -4,6 +4,7 @@
  * @module
  */
 import type * as t from 'io-ts';
+import { YqcloudError } from './error.js';
 
 const tagOf = (type: t.Decoder<unknown, unknown> | undefined): string | undefined =>
   (type as { readonly _tag?: string } | undefined)?._tag;
@@ -85,4 +86,21 @@ export const relevantErrors = (errors: t.Errors): t.Errors => {
 export const describeErrors = (errors: t.Errors): string => {
   const lines = [...new Set(relevantErrors(errors).map(describeError))];
   return lines.length <= 3 ? lines.join('; ') : `${lines.slice(0, 3).join('; ')}; and ${lines.length - 3} more`;
+};
+
+/**
+ * The `InvalidRequest` error for a value that did not decode: every failure worth reading
+ * described (the message names each place itself), and the path of the first one.
+ *
+ * @example
+ * ```ts
+ * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
+ * if (E.isLeft(decoded)) invalidRequestOf(decoded.left).path; // 'messages.0.role'
+ * ```
+ */
+export const invalidRequestOf = (errors: t.Errors): YqcloudError => {
+  const first = relevantErrors(errors)[0];
+  return new YqcloudError('InvalidRequest', describeErrors(errors), {
+    path: first === undefined ? '' : errorPath(first),
+  });
 };

@@ -8,9 +8,9 @@ import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { ConversationCodec, type Conversation } from './conversation.js';
-import { describeErrors, errorPath, relevantErrors } from './decodeErrors.js';
+import { invalidRequestOf } from './decodeErrors.js';
 import { HistoryBudgetCodec, type HistoryBudget } from './historyBudget.js';
-import { invalidRequest, YqcloudError } from './error.js';
+import { invalidRequest, type YqcloudError } from './error.js';
 import { validateHeaders, type HeaderRecord } from './headers.js';
 import { contentText, MessageCodec, type Message } from './message.js';
 import { parseProxy, type ProxyConfig } from './proxy.js';
@@ -169,16 +169,7 @@ const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
   const unknownKey = Object.keys(u).find((key) => !requestKeys.has(key));
   if (unknownKey !== undefined)
     return E.left(invalidRequest(unknownKey, `unknown option; the options are ${[...requestKeys].join(', ')}`));
-  return pipe(
-    ChatRequestCodec.decode(u),
-    E.mapLeft((errors) => {
-      const first = relevantErrors(errors)[0];
-      // describeErrors names each place itself, so the message is not prefixed with the path again.
-      return new YqcloudError('InvalidRequest', describeErrors(errors), {
-        path: first === undefined ? '' : errorPath(first),
-      });
-    }),
-  );
+  return pipe(ChatRequestCodec.decode(u), E.mapLeft(invalidRequestOf));
 };
 
 const checkModel =

@@ -8,8 +8,8 @@ import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { Conversation, type ConversationJson } from '../core/conversation.js';
-import { describeErrors, errorPath, relevantErrors } from '../core/decodeErrors.js';
-import { invalidRequest, YqcloudError } from '../core/error.js';
+import { invalidRequestOf } from '../core/decodeErrors.js';
+import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { MessageCodec, type Message } from '../core/message.js';
 import type { ChatRequest } from '../core/request.js';
 
@@ -66,12 +66,7 @@ export const decodeRelayBody = (u: unknown): E.Either<YqcloudError, ChatRequest>
     return E.left(invalidRequest(unknownKey, `unknown key; a relay request has ${bodyKeys.join(', ')}`));
   return pipe(
     RelayBodyCodec.decode(u),
-    E.mapLeft((errors) => {
-      const first = relevantErrors(errors)[0];
-      return new YqcloudError('InvalidRequest', describeErrors(errors), {
-        path: first === undefined ? '' : errorPath(first),
-      });
-    }),
+    E.mapLeft(invalidRequestOf),
     E.filterOrElse(
       (body) => body.messages.length > 0,
       () => invalidRequest('messages', 'at least one message is required'),
