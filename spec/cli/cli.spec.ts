@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -9,28 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { createProxy } from 'proxy';
 import { Conversation } from '../../lib/core/conversation.js';
 import { defaultReply, startEmulator, type Emulator } from '../../lib/emulator/index.js';
+import { cliBin, runCli, type CliRun } from '../support/runCli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'dist/cli/main.js');
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const cli = (args: ReadonlyArray<string>, stdin?: string): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
-    );
-    if (stdin !== undefined) child.stdin?.end(stdin);
-    else child.stdin?.end();
-  });
+const cli = (args: ReadonlyArray<string>, stdin?: string): Promise<CliRun> =>
+  runCli(args, stdin === undefined ? {} : { stdin });
 
 const until = async (check: () => boolean, ms: number, what: string): Promise<void> => {
   const deadline = Date.now() + ms;
@@ -178,7 +162,7 @@ describe('command line (the built binary, as a user runs it)', function () {
 
   it('--conversation FILE: saved after a reply, loaded by the next run, which sees the first turn', async () => {
     const file = join(dir, 'chat.json');
-    const withAnotherEmulator = async (prompt: string): Promise<Run> => {
+    const withAnotherEmulator = async (prompt: string): Promise<CliRun> => {
       const fresh = await startEmulator({ delayMs: 0 });
       try {
         return await cli(['chat', '--endpoint', fresh.apiEndpoint, '--conversation', file, prompt]);
@@ -311,7 +295,7 @@ describe('command line (the built binary, as a user runs it)', function () {
   it('SIGINT mid-reply aborts the request (the emulator sees the socket close) and exits promptly with 130', async () => {
     const slow = await startEmulator({ delayMs: 200, pieceChars: 2 });
     try {
-      const child = spawn(process.execPath, [bin, 'chat', '--endpoint', slow.apiEndpoint, 'Tell me a story'], {
+      const child = spawn(process.execPath, [cliBin, 'chat', '--endpoint', slow.apiEndpoint, 'Tell me a story'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -332,7 +316,7 @@ describe('command line (the built binary, as a user runs it)', function () {
     const term = terminal('repl');
     const slow = await startEmulator({ delayMs: 30, pieceChars: 3 });
     try {
-      term.start(`${process.execPath} ${bin} chat --endpoint ${slow.apiEndpoint}`);
+      term.start(`${process.execPath} ${cliBin} chat --endpoint ${slow.apiEndpoint}`);
       await until(() => term.screen().includes('you>'), 10_000, 'the prompt');
       term.keys('My name is Ada', 'Enter');
       await until(
@@ -372,7 +356,7 @@ describe('command line (the built binary, as a user runs it)', function () {
     const term = terminal('eof');
     const slow = await startEmulator({ delayMs: 100, pieceChars: 2 });
     try {
-      term.start(`${process.execPath} ${bin} chat --endpoint ${slow.apiEndpoint}`);
+      term.start(`${process.execPath} ${cliBin} chat --endpoint ${slow.apiEndpoint}`);
       await until(() => term.screen().includes('you>'), 10_000, 'the prompt');
       term.keys('Tell me a story', 'Enter');
       await until(() => term.screen().includes('You said'), 10_000, 'the reply to start');
@@ -392,14 +376,14 @@ describe('command line (the built binary, as a user runs it)', function () {
     try {
       emulator.injectFault({ kind: 'hang', phase: 'before-body' });
       term.start(
-        `${process.execPath} ${bin} chat --endpoint ${emulator.apiEndpoint} --first-chunk-timeout 2 Hi > ${out}`,
+        `${process.execPath} ${cliBin} chat --endpoint ${emulator.apiEndpoint} --first-chunk-timeout 2 Hi > ${out}`,
       );
       await until(() => term.screen().includes('waiting for the reply'), 10_000, 'the spinner');
       await until(() => term.screen().includes('EXITED=6'), 10_000, 'the first-chunk timeout');
       expect(term.screen()).to.not.include('waiting for the reply');
       expect(readFileSync(out, 'utf8')).to.equal('');
       term.kill();
-      term.start(`${process.execPath} ${bin} chat --endpoint ${emulator.apiEndpoint} Hi`);
+      term.start(`${process.execPath} ${cliBin} chat --endpoint ${emulator.apiEndpoint} Hi`);
       await until(() => term.screen().includes('EXITED=0'), 10_000, 'the reply');
       expect(term.screen()).to.include(expected('Hi')).and.not.include('waiting for the reply');
     } finally {
@@ -415,7 +399,7 @@ describe('command line (the built binary, as a user runs it)', function () {
         ['--no-color', false],
       ] as const) {
         emulator.injectFault({ kind: 'ban' });
-        term.start(`env -u NO_COLOR ${process.execPath} ${bin} chat ${flags} --endpoint ${emulator.apiEndpoint} Hi`);
+        term.start(`env -u NO_COLOR ${process.execPath} ${cliBin} chat ${flags} --endpoint ${emulator.apiEndpoint} Hi`);
         await until(() => term.screen().includes('EXITED=5'), 10_000, 'the Blocked exit');
         const redError = new RegExp(`${String.fromCharCode(27)}\\[31m[^\\n]*yqcloud-rx: Blocked`);
         expect(redError.test(term.screen(true)), flags).to.equal(red);
@@ -427,7 +411,7 @@ describe('command line (the built binary, as a user runs it)', function () {
   });
 
   it('`yqcloud-rx emulator` serves the emulator and prints its endpoint', async () => {
-    const child = spawn(process.execPath, [bin, 'emulator', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, 'emulator', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (data: Buffer) => (out += data.toString()));
     try {
@@ -446,7 +430,7 @@ describe('command line (the built binary, as a user runs it)', function () {
     const port = await freePort();
     const child = spawn(
       process.execPath,
-      [bin, 'emulator', '--port', String(port), '--host', '127.0.0.1', '--fault', 'ban'],
+      [cliBin, 'emulator', '--port', String(port), '--host', '127.0.0.1', '--fault', 'ban'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -479,7 +463,7 @@ describe('command line (the built binary, as a user runs it)', function () {
   });
 
   it('is installed as the package bin, executable with a node shebang', () => {
-    expect(bin).to.satisfy(existsSync);
-    expect(readFileSync(bin, 'utf8')).to.match(/^#!\/usr\/bin\/env node\n/);
+    expect(cliBin).to.satisfy(existsSync);
+    expect(readFileSync(cliBin, 'utf8')).to.match(/^#!\/usr\/bin\/env node\n/);
   });
 });

@@ -1,26 +1,13 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Conversation } from '../../lib/core/conversation.js';
 import type { Message } from '../../lib/core/message.js';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
+import { runCli, type CliRun } from '../support/runCli.js';
 
-const bin = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cli/main.js');
-
-const cli = (args: ReadonlyArray<string>): Promise<{ readonly code: number; readonly stderr: string }> =>
-  new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
-      (error, _stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stderr }),
-    );
-    child.stdin?.end();
-  });
+const cli = (args: ReadonlyArray<string>): Promise<CliRun> => runCli(args);
 
 describe('cli: --max-messages and --max-chars', function () {
   this.timeout(30_000);

@@ -10,37 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopbackServer.js';
+import { cliBin, runCli, type CliRun } from '../support/runCli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'dist/cli/main.js');
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly timedOut: boolean;
-}
-
-const cli = (args: ReadonlyArray<string>, stdin = ''): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      { timeout: 10_000, encoding: 'latin1', env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
-          stdout,
-          stderr,
-          timedOut: error?.killed === true,
-        }),
-    );
-    child.stdin?.end(stdin);
-  });
+const cli = (args: ReadonlyArray<string>, stdin = ''): Promise<CliRun> =>
+  runCli(args, { stdin, timeoutMs: 10_000, encoding: 'latin1' });
 
 /** Runs the binary on a pseudo-terminal (util-linux `script`) and returns the raw bytes it wrote. */
-const onTerminal = (args: ReadonlyArray<string>): Promise<Run> => {
-  const command = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+const onTerminal = (args: ReadonlyArray<string>): Promise<CliRun> => {
+  const command = [process.execPath, cliBin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   return new Promise((resolve) => {
     execFile(
       'script',

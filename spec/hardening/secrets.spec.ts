@@ -3,9 +3,6 @@
  * `?`, `/`, `\`, a space) and credentials a server or proxy echoes back (`Authorization`,
  * `Proxy-Authorization`, their base64) appear in no message, stack, `toJSON` or CLI line.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as util from 'node:util';
 import { expect } from 'chai';
 import { YqcloudError } from '../../lib/core/error.js';
@@ -13,9 +10,9 @@ import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { closedPort } from '../support/closedPort.js';
 import { collect } from '../support/collect.js';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopbackServer.js';
+import { runCli, type CliRun } from '../support/runCli.js';
 
 const hello = { messages: [{ role: 'user', content: 'Hi' }] } as const;
-const bin = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cli/main.js');
 
 /** Every text an error shows. */
 const shown = (error: YqcloudError): string =>
@@ -54,17 +51,7 @@ const echoing = (status: number, contentType = 'text/plain') =>
     );
   });
 
-const cli = (args: ReadonlyArray<string>): Promise<{ code: number | null; stderr: string; stdout: string }> =>
-  new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
-      (error, stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+const cli = (args: ReadonlyArray<string>): Promise<CliRun> => runCli(args);
 
 describe('hardening: secrets stay secret', function () {
   this.timeout(30_000);
