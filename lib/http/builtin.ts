@@ -1,6 +1,6 @@
 /**
  * Node's built-in modules loaded on first use: `node:https`, `node:tls`, `node:zlib` and
- * `node:crypto` cost about 25 ms and 10 MiB to load, which a program that imports the library
+ * `node:crypto` cost about 25 ms and 12 MiB to load, which a program that imports the library
  * and sends over plain HTTP, uncompressed, without a CA of its own, need not pay.
  *
  * @module
