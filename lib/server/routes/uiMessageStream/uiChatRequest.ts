@@ -160,19 +160,21 @@ export const decodeUIChatRequest = (u: unknown): E.Either<YqcloudError, UIChatRe
   );
 
 /**
- * The provider's request: the whole thread travels in `messages`, as with OpenAI; the route
- * keeps the text it forwards itself, so the provider keeps none.
+ * The provider's request: the thread before the last message is the history of a service
+ * conversation of its own, `userId` (minted by the route from a CSPRNG, never shared: the service
+ * keeps context per id), and the last message is sent. The route keeps the text it forwards
+ * itself, so the provider keeps none.
  *
  * @example
  * ```ts
- * const signal = new AbortController().signal;
- * uiChatToChatRequest({ chatId: 'c1', messages, trigger: 'submit-message', model: '' }, signal);
- * // { messages, model: '', keepText: false, signal }
+ * const asked: UIChatRequest = { chatId: 'c1', messages: [{ role: 'user', content: 'Hi' }], trigger: 'submit-message', model: '' };
+ * uiChatToChatRequest(asked, '#/chat/04829173650192837465', 'gpt-4');
+ * // { messages, model: 'gpt-4', keepText: false, conversation: { model: 'gpt-4', userId: '#/chat/…', messageHistory: [] } }
  * ```
  */
-export const uiChatToChatRequest = (request: UIChatRequest, signal?: AbortSignal): ChatRequest => ({
+export const uiChatToChatRequest = (request: UIChatRequest, userId: string, model: string): ChatRequest => ({
   messages: request.messages,
-  model: request.model,
+  model,
   keepText: false,
-  ...(signal === undefined ? {} : { signal }),
+  conversation: { model, userId, messageHistory: request.messages.slice(0, -1) },
 });

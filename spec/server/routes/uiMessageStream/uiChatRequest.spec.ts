@@ -144,14 +144,32 @@ describe('decodeUIChatRequest: the body DefaultChatTransport posts', function ()
     }
   });
 
-  it('maps to the provider’s request, keeping no text in the provider', () => {
-    const signal = new AbortController().signal;
-    const request = decoded({ id: 'c', trigger: 'submit-message', messages: [user('u', 'Hi')], model: 'gpt-4' });
-    expect(uiChatToChatRequest(request, signal)).to.deep.equal({
-      messages: [{ role: 'user', content: 'Hi' }],
+  it('maps to the provider’s request: a service conversation of its own holds the thread before the last message', () => {
+    const request = decoded({
+      id: 'c',
+      trigger: 'submit-message',
+      messages: [
+        user('u1', 'Hi'),
+        { id: 'a1', role: 'assistant', parts: [{ type: 'text', text: 'Hello' }] },
+        user('u2', 'Bye'),
+      ],
+    });
+    expect(uiChatToChatRequest(request, '#/chat/04829173650192837465', 'gpt-4')).to.deep.equal({
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'Bye' },
+      ],
       model: 'gpt-4',
       keepText: false,
-      signal,
+      conversation: {
+        model: 'gpt-4',
+        userId: '#/chat/04829173650192837465',
+        messageHistory: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+        ],
+      },
     });
   });
 });
