@@ -41,20 +41,7 @@ export interface AccessLogEntry {
 export type AccessLogger = (entry: AccessLogEntry) => void;
 
 /**
- * A keyed hash of an identity, 16 hex digits: the same client gets the same hash under one key,
- * and nobody without the key can test a guess (a user name, a short token) against the log.
- *
- * @example
- * ```ts
- * const key = randomHashKey();
- * clientHash(key, 'user:alice') === clientHash(key, 'user:alice'); // true
- * ```
- */
-export const clientHash = (key: Uint8Array, identity: string): string =>
-  createHmac('sha256', key).update(identity).digest('hex').slice(0, 16);
-
-/**
- * A fresh key for {@link clientHash} (32 random bytes): hashes are comparable within one process.
+ * A fresh key for {@link clientHash} (32 random bytes).
  *
  * @example
  * ```ts
@@ -62,6 +49,23 @@ export const clientHash = (key: Uint8Array, identity: string): string =>
  * ```
  */
 export const randomHashKey = (): Uint8Array => randomBytes(32);
+
+/** The key of this process: hashes are comparable across every handler of one process. */
+const processKey = randomHashKey();
+
+/**
+ * A keyed hash of an identity, 16 hex digits: the same client gets the same hash under one key
+ * (by default this process's), and nobody without the key can test a guess (a user name, a
+ * short token) against the log.
+ *
+ * @example
+ * ```ts
+ * clientHash('user:alice') === clientHash('user:alice'); // true
+ * clientHash('user:alice', randomHashKey()) === clientHash('user:alice'); // false
+ * ```
+ */
+export const clientHash = (identity: string, key: Uint8Array = processKey): string =>
+  createHmac('sha256', key).update(identity).digest('hex').slice(0, 16);
 
 /**
  * The entry as one line of `key=value` fields (logfmt), values that cannot hold a space or a
