@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isObservable, Observable, type Subscriber } from 'rxjs';
+import { isObservable, Observable, Subscriber } from 'rxjs';
 import { appendHistory, type Conversation } from '../core/conversation.js';
 import {
   blocked,
@@ -267,9 +267,10 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       reader.error(events);
       return () => reader.release();
     }
-    const subscription = events.subscribe(reader);
-    return () => {
-      subscription.unsubscribe();
-      reader.release();
-    };
+    // Linked to the reply's subscriber before subscribing, as RxJS's operators do: a consumer
+    // that leaves during a synchronous body stops it at once.
+    const events$ = new Subscriber<ResponseEvent>(reader);
+    subscriber.add(events$);
+    events.subscribe(events$);
+    return () => reader.release();
   });
