@@ -78,7 +78,11 @@ export interface YqcloudProviderOptions {
    * most users never set it.
    */
   readonly transport?: Transport | undefined;
-  /** The clock for new conversations' ids (default `Date.now`). */
+  /**
+   * A clock for predictable conversation ids in tests: new conversations get `#/chat/<now()>`.
+   * By default each gets an unguessable id from a CSPRNG (`Conversation.mintUserId`). Also the
+   * clock `Retry-After` dates are read against (default `Date.now`).
+   */
   readonly now?: (() => number) | undefined;
   /**
    * Debug lines for each request (method, URL without credentials or query, status, timings;
@@ -105,6 +109,8 @@ export interface ProviderConfig {
   readonly keepAlive: boolean;
   readonly transport: Transport | undefined;
   readonly now: () => number;
+  /** The clock new conversations' ids are read from, when one was given (else they are random). */
+  readonly idClock: (() => number) | undefined;
   readonly logger: Logger | undefined;
 }
 
@@ -210,6 +216,7 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
             keepAlive: c.keepAlive ?? true,
             transport: c.transport as Transport | undefined,
             now: (c.now as (() => number) | undefined) ?? Date.now,
+            idClock: c.now as (() => number) | undefined,
             logger: c.logger ?? loggerFromEnvironment(),
           }),
         ),

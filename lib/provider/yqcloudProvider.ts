@@ -127,7 +127,7 @@ export class YqcloudProvider {
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
-      const conversation = turnConversation(valid, config.now);
+      const conversation = turnConversation(valid, config.idClock);
       this.#headers ??= Object.freeze(requestHeaders(this.url, config.headers, owned.inBrowser));
       this.#endpointSecrets ??= requestSecrets(config.apiEndpoint, O.none);
       this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));
