@@ -7,6 +7,7 @@
 import * as readline from 'node:readline';
 import { identity, type OperatorFunction, type Subscription } from 'rxjs';
 import {
+  defaultFirstChunkTimeoutMs,
   retryTransient,
   withTimeouts,
   YqcloudError,
@@ -106,15 +107,17 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
   if (file !== undefined) await checkSavable(file);
   const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
   const endpoint = emulator?.apiEndpoint ?? options.endpoint;
-  const provider = new YqcloudProvider(endpoint === undefined ? {} : { apiEndpoint: endpoint });
+  // The first chunk's deadline is the provider's (by default 60 s, its answer's 30 s), so that
+  // --first-chunk-timeout can also lengthen them.
+  const firstChunkTimeoutMs = seconds(options.firstChunkTimeout);
+  const provider = new YqcloudProvider({
+    ...(endpoint === undefined ? {} : { apiEndpoint: endpoint }),
+    ...(firstChunkTimeoutMs === undefined ? {} : { firstChunkTimeoutMs, headersTimeoutMs: firstChunkTimeoutMs }),
+  });
   const timeouts =
-    options.firstChunkTimeout === undefined && options.idleTimeout === undefined && options.timeout === undefined
+    options.idleTimeout === undefined && options.timeout === undefined
       ? identity
-      : withTimeouts({
-          firstChunkMs: seconds(options.firstChunkTimeout),
-          idleMs: seconds(options.idleTimeout),
-          totalMs: seconds(options.timeout),
-        });
+      : withTimeouts({ idleMs: seconds(options.idleTimeout), totalMs: seconds(options.timeout) });
   const retries =
     options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
   return {
@@ -149,7 +152,13 @@ const runTurn = (
             { role: 'user', content: prompt },
           ]
         : [{ role: 'user', content: prompt }];
-    const spinner = options.json === true ? { stop: () => undefined } : startSpinner(io.stderr);
+    const spinner =
+      options.json === true
+        ? { stop: () => undefined }
+        : startSpinner(io.stderr, {
+            limitSeconds: options.firstChunkTimeout ?? defaultFirstChunkTimeoutMs / 1000,
+            flag: '--first-chunk-timeout',
+          });
     let wroteText = false;
     let saving: Promise<void> = Promise.resolve();
     let subscription: Subscription | undefined;

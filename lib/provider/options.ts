@@ -43,6 +43,28 @@ export const yqcloudApiEndpoint = 'https://api.binjie.fun/api/generateStream';
 export const defaultMaxResponseBytes = 8 * 1024 * 1024;
 
 /**
+ * The default deadline for the service's answer (its status line and headers, connection and
+ * TLS included): 30 s. A server that accepts the connection and never answers, or a connection
+ * that is never accepted, ends in a `Timeout` of phase `first-chunk` instead of waiting forever.
+ *
+ * @example
+ * ```ts
+ * new YqcloudProvider({ headersTimeoutMs: 2 * defaultHeadersTimeoutMs });
+ * ```
+ */
+export const defaultHeadersTimeoutMs = 30_000;
+
+/**
+ * The default deadline for the first bytes of the reply, from the request: 60 s.
+ *
+ * @example
+ * ```ts
+ * new YqcloudProvider({ firstChunkTimeoutMs: 2 * defaultFirstChunkTimeoutMs });
+ * ```
+ */
+export const defaultFirstChunkTimeoutMs = 60_000;
+
+/**
  * How to reach the service. Every option is optional.
  *
  * @example
@@ -53,7 +75,9 @@ export const defaultMaxResponseBytes = 8 * 1024 * 1024;
 export interface YqcloudProviderOptions {
   /**
    * Another endpoint (an emulator, a mirror); `http:` or `https:`. Default: the
-   * `YQCLOUD_API_ENDPOINT` environment variable where there is one, else the real service.
+   * `YQCLOUD_API_ENDPOINT` environment variable where there is one, read when each request is
+   * made (so setting it after the import, as dotenv or a test's `before` does, counts), else the
+   * real service.
    */
   readonly apiEndpoint?: string | undefined;
   /** Extra headers, merged over the protocol's (names compared without case). */
@@ -73,6 +97,20 @@ export interface YqcloudProviderOptions {
   readonly maxResponseBytes?: number | undefined;
   /** Reuse connections between requests (default `true`). */
   readonly keepAlive?: boolean | undefined;
+  /**
+   * The longest wait, from the request, for the service's answer (status line and headers:
+   * DNS, connection and TLS included), in milliseconds; default 30 s
+   * ({@link defaultHeadersTimeoutMs}), never longer than `firstChunkTimeoutMs`; `0`: no limit.
+   * Past it the reply fails with `Timeout` (phase `first-chunk`, which `retryTransient` retries).
+   */
+  readonly headersTimeoutMs?: number | undefined;
+  /**
+   * The longest wait, from the request, for the first bytes of the reply, in milliseconds;
+   * default 60 s ({@link defaultFirstChunkTimeoutMs}); `0`: no limit. Past it the reply fails
+   * with `Timeout` (phase `first-chunk`). Once text flows there is no default deadline: use
+   * `withTimeouts({ idleMs, totalMs })` for those.
+   */
+  readonly firstChunkTimeoutMs?: number | undefined;
   /**
    * Replaces the HTTP layer (request → response events). `yqcloud-rx/testing` plugs in here;
    * most users never set it.
@@ -101,12 +139,17 @@ export interface YqcloudProviderOptions {
  * ```
  */
 export interface ProviderConfig {
-  readonly apiEndpoint: string;
+  /** `undefined`: `YQCLOUD_API_ENDPOINT` when a request is made, else the real service ({@link endpointFromEnvironment}). */
+  readonly apiEndpoint: string | undefined;
   readonly headers: HeaderRecord;
   readonly axios: AxiosInstance | undefined;
   readonly ca: string | Uint8Array | undefined;
   readonly maxResponseBytes: number;
   readonly keepAlive: boolean;
+  /** `0`: no limit. */
+  readonly headersTimeoutMs: number;
+  /** `0`: no limit. */
+  readonly firstChunkTimeoutMs: number;
   readonly transport: Transport | undefined;
   readonly now: () => number;
   /** The clock new conversations' ids are read from, when one was given (else they are random). */
@@ -121,6 +164,8 @@ const optionKeys: ReadonlySet<string> = new Set([
   'ca',
   'maxResponseBytes',
   'keepAlive',
+  'headersTimeoutMs',
+  'firstChunkTimeoutMs',
   'transport',
   'now',
   'logger',
@@ -144,6 +189,19 @@ const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
   );
 };
 
+/**
+ * The endpoint a provider given no `apiEndpoint` sends to now: `YQCLOUD_API_ENDPOINT` where it
+ * is set, else the real service; an `InvalidRequest` naming the variable when it is not an
+ * http(s) URL.
+ *
+ * @example
+ * ```ts
+ * endpointFromEnvironment(); // right('https://api.binjie.fun/api/generateStream') when the variable is unset
+ * ```
+ */
+export const endpointFromEnvironment = (): Check<string> =>
+  checkEndpoint(environmentVariable(apiEndpointVariable), `${apiEndpointVariable} (environment)`);
+
 const optionalOf =
   <A>(path: string, expected: string, guard: (u: unknown) => u is A) =>
   (u: unknown): Check<A | undefined> =>
@@ -152,6 +210,9 @@ const optionalOf =
 const isBoolean = (u: unknown): u is boolean => typeof u === 'boolean';
 const isFunction = (u: unknown): u is (...args: ReadonlyArray<never>) => unknown => typeof u === 'function';
 const isPositiveInteger = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0;
+/** The longest delay a JavaScript timer keeps (2^31 − 1 ms); longer ones fire at once. */
+const isTimerMs = (u: unknown): u is number =>
+  typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 && u <= 2 ** 31 - 1;
 const isAxios = (u: unknown): u is AxiosInstance =>
   (typeof u === 'function' || (typeof u === 'object' && u !== null)) &&
   typeof (u as { request?: unknown }).request === 'function';
@@ -189,12 +250,7 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
     E.chain((o) =>
       pipe(
         E.Do,
-        E.apS(
-          'apiEndpoint',
-          o.apiEndpoint === undefined
-            ? checkEndpoint(environmentVariable(apiEndpointVariable), `${apiEndpointVariable} (environment)`)
-            : checkEndpoint(o.apiEndpoint),
-        ),
+        E.apS('apiEndpoint', o.apiEndpoint === undefined ? E.right(undefined) : checkEndpoint(o.apiEndpoint)),
         E.apS('headers', o.headers === undefined ? E.right({}) : validateHeaders(o.headers)),
         E.apS('axios', optionalOf('axios', 'an axios instance', isAxios)(o.axios)),
         E.apS('ca', optionalOf('ca', 'a PEM certificate string or bytes', isCa)(o.ca)),
@@ -203,6 +259,22 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
           optionalOf('maxResponseBytes', 'a positive integer', isPositiveInteger)(o.maxResponseBytes),
         ),
         E.apS('keepAlive', optionalOf('keepAlive', 'a boolean', isBoolean)(o.keepAlive)),
+        E.apS(
+          'headersTimeoutMs',
+          optionalOf(
+            'headersTimeoutMs',
+            'whole milliseconds from 0 (no limit) to 2147483647',
+            isTimerMs,
+          )(o.headersTimeoutMs),
+        ),
+        E.apS(
+          'firstChunkTimeoutMs',
+          optionalOf(
+            'firstChunkTimeoutMs',
+            'whole milliseconds from 0 (no limit) to 2147483647',
+            isTimerMs,
+          )(o.firstChunkTimeoutMs),
+        ),
         E.apS('transport', optionalOf('transport', 'a function', isFunction)(o.transport)),
         E.apS('now', optionalOf('now', 'a function returning epoch milliseconds', isFunction)(o.now)),
         E.apS('logger', optionalOf('logger', 'an object with a debug method', isLogger)(o.logger)),
@@ -214,6 +286,8 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
             ca: c.ca,
             maxResponseBytes: c.maxResponseBytes ?? defaultMaxResponseBytes,
             keepAlive: c.keepAlive ?? true,
+            headersTimeoutMs: c.headersTimeoutMs ?? defaultHeadersTimeoutMs,
+            firstChunkTimeoutMs: c.firstChunkTimeoutMs ?? defaultFirstChunkTimeoutMs,
             transport: c.transport as Transport | undefined,
             now: (c.now as (() => number) | undefined) ?? Date.now,
             idClock: c.now as (() => number) | undefined,
