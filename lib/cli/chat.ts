@@ -105,6 +105,13 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
   const file = options.conversation;
   const conversation = file === undefined ? undefined : await loadConversation(file);
   if (file !== undefined) await checkSavable(file);
+  // Operators throw a bad option when made: before anything is opened.
+  const timeouts =
+    options.idleTimeout === undefined && options.timeout === undefined
+      ? identity
+      : withTimeouts({ idleMs: seconds(options.idleTimeout), totalMs: seconds(options.timeout) });
+  const retries =
+    options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
   const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
   const endpoint = emulator?.apiEndpoint ?? options.endpoint;
   // The first chunk's deadline is the provider's (by default 60 s, its answer's 30 s), so that
@@ -114,12 +121,6 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
     ...(endpoint === undefined ? {} : { apiEndpoint: endpoint }),
     ...(firstChunkTimeoutMs === undefined ? {} : { firstChunkTimeoutMs, headersTimeoutMs: firstChunkTimeoutMs }),
   });
-  const timeouts =
-    options.idleTimeout === undefined && options.timeout === undefined
-      ? identity
-      : withTimeouts({ idleMs: seconds(options.idleTimeout), totalMs: seconds(options.timeout) });
-  const retries =
-    options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
   return {
     provider,
     emulator,

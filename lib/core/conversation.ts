@@ -99,7 +99,7 @@ export const userIdAt = (epochMs: number): string => `#/chat/${epochMs}`;
  * ```
  */
 export const mintUserId = (): string => {
-  const words = globalThis.crypto.getRandomValues(new Uint32Array(2));
+  const words = crypto.getRandomValues(new Uint32Array(2));
   const value = (BigInt(words[0] ?? 0) << 32n) | BigInt(words[1] ?? 0);
   return `#/chat/${value.toString().padStart(20, '0')}`;
 };

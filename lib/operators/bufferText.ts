@@ -1,7 +1,8 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { text, type Chunk } from '../core/chunk.js';
 import { createOperatorSubscriber } from './operatorSubscriber.js';
-import { durationMs, nonNegative, oneOf, readOptions, schedulerOption, withOptions } from './options.js';
+import { durationMs, nonNegative, oneOf, readOptions } from '../core/optionCheck.js';
+import { schedulerOption, withOptions } from './options.js';
 import { cutAt, finerBoundaries, textBoundaries, type TextBoundary } from './textBoundary.js';
 
 /**

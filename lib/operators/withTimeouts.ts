@@ -2,7 +2,8 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, 
 import type { Chunk } from '../core/chunk.js';
 import { timeoutError, withPartialText, type TimeoutPhase } from '../core/error.js';
 import { createOperatorSubscriber } from './operatorSubscriber.js';
-import { durationMs, readOptions, schedulerOption, withOptions } from './options.js';
+import { durationMs, readOptions } from '../core/optionCheck.js';
+import { schedulerOption, withOptions } from './options.js';
 
 /**
  * Deadlines for a reply, in milliseconds; each is optional.

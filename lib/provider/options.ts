@@ -6,7 +6,8 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import type { AxiosInstance } from 'axios';
-import { invalidRequest, type YqcloudError } from '../core/error.js';
+import { invalidRequest } from '../core/error.js';
+import { maxTimerMs, optional, readOptions, type Check } from '../core/optionCheck.js';
 import { validateHeaders, type HeaderRecord } from '../core/headers.js';
 import { redactUrl } from '../core/redact.js';
 import { ownSnapshot } from '../core/snapshot.js';
@@ -157,22 +158,6 @@ export interface ProviderConfig {
   readonly logger: Logger | undefined;
 }
 
-const optionKeys: ReadonlySet<string> = new Set([
-  'apiEndpoint',
-  'headers',
-  'axios',
-  'ca',
-  'maxResponseBytes',
-  'keepAlive',
-  'headersTimeoutMs',
-  'firstChunkTimeoutMs',
-  'transport',
-  'now',
-  'logger',
-]);
-
-type Check<A> = E.Either<YqcloudError, A>;
-
 const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
   if (u === undefined) return E.right(yqcloudApiEndpoint);
   if (typeof u !== 'string') return E.left(invalidRequest(path, 'expected a URL string'));
@@ -202,17 +187,11 @@ const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
 export const endpointFromEnvironment = (): Check<string> =>
   checkEndpoint(environmentVariable(apiEndpointVariable), `${apiEndpointVariable} (environment)`);
 
-const optionalOf =
-  <A>(path: string, expected: string, guard: (u: unknown) => u is A) =>
-  (u: unknown): Check<A | undefined> =>
-    u === undefined || guard(u) ? E.right(u as A | undefined) : E.left(invalidRequest(path, `expected ${expected}`));
-
 const isBoolean = (u: unknown): u is boolean => typeof u === 'boolean';
 const isFunction = (u: unknown): u is (...args: ReadonlyArray<never>) => unknown => typeof u === 'function';
 const isPositiveInteger = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0;
-/** The longest delay a JavaScript timer keeps (2^31 − 1 ms); longer ones fire at once. */
 const isTimerMs = (u: unknown): u is number =>
-  typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 && u <= 2 ** 31 - 1;
+  typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 && u <= maxTimerMs;
 const isAxios = (u: unknown): u is AxiosInstance =>
   (typeof u === 'function' || (typeof u === 'object' && u !== null)) &&
   typeof (u as { request?: unknown }).request === 'function';
@@ -220,6 +199,25 @@ const isLogger = (u: unknown): u is Logger =>
   typeof u === 'object' && u !== null && typeof (u as { debug?: unknown }).debug === 'function';
 const isCa = (u: unknown): u is string | Uint8Array =>
   (typeof u === 'string' && u.includes('-----BEGIN')) || u instanceof Uint8Array;
+
+const timerMs = optional(`whole milliseconds from 0 (no limit) to ${maxTimerMs}`, isTimerMs);
+
+/** Every provider option and how it is read. */
+const readers = {
+  apiEndpoint: (path: string, u: unknown): Check<string | undefined> =>
+    u === undefined ? E.right(undefined) : checkEndpoint(u, path),
+  headers: (path: string, u: unknown): Check<HeaderRecord> =>
+    u === undefined ? E.right({}) : validateHeaders(u, path),
+  axios: optional('an axios instance', isAxios),
+  ca: optional('a PEM certificate string or bytes', isCa),
+  maxResponseBytes: optional('a positive integer', isPositiveInteger),
+  keepAlive: optional('a boolean', isBoolean),
+  headersTimeoutMs: timerMs,
+  firstChunkTimeoutMs: timerMs,
+  transport: optional('a function', isFunction),
+  now: optional('a function returning epoch milliseconds', isFunction),
+  logger: optional('an object with a debug method', isLogger),
+};
 
 /**
  * Validates provider options without throwing: defaults filled, or an `InvalidRequest` error.
@@ -238,63 +236,22 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
   return pipe(
     ownSnapshot(u),
     E.mapLeft((e) => invalidRequest('', `provider options ${e.message}`)),
-    E.map((o) => o as Readonly<Record<string, unknown>>),
-    E.filterOrElse(
-      (o) => Object.keys(o).every((key) => optionKeys.has(key)),
-      (o) =>
-        invalidRequest(
-          Object.keys(o).find((key) => !optionKeys.has(key)) ?? '',
-          `unknown provider option; the options are ${[...optionKeys].join(', ')}`,
-        ),
-    ),
-    E.chain((o) =>
-      pipe(
-        E.Do,
-        E.apS('apiEndpoint', o.apiEndpoint === undefined ? E.right(undefined) : checkEndpoint(o.apiEndpoint)),
-        E.apS('headers', o.headers === undefined ? E.right({}) : validateHeaders(o.headers)),
-        E.apS('axios', optionalOf('axios', 'an axios instance', isAxios)(o.axios)),
-        E.apS('ca', optionalOf('ca', 'a PEM certificate string or bytes', isCa)(o.ca)),
-        E.apS(
-          'maxResponseBytes',
-          optionalOf('maxResponseBytes', 'a positive integer', isPositiveInteger)(o.maxResponseBytes),
-        ),
-        E.apS('keepAlive', optionalOf('keepAlive', 'a boolean', isBoolean)(o.keepAlive)),
-        E.apS(
-          'headersTimeoutMs',
-          optionalOf(
-            'headersTimeoutMs',
-            'whole milliseconds from 0 (no limit) to 2147483647',
-            isTimerMs,
-          )(o.headersTimeoutMs),
-        ),
-        E.apS(
-          'firstChunkTimeoutMs',
-          optionalOf(
-            'firstChunkTimeoutMs',
-            'whole milliseconds from 0 (no limit) to 2147483647',
-            isTimerMs,
-          )(o.firstChunkTimeoutMs),
-        ),
-        E.apS('transport', optionalOf('transport', 'a function', isFunction)(o.transport)),
-        E.apS('now', optionalOf('now', 'a function returning epoch milliseconds', isFunction)(o.now)),
-        E.apS('logger', optionalOf('logger', 'an object with a debug method', isLogger)(o.logger)),
-        E.map(
-          (c): ProviderConfig => ({
-            apiEndpoint: c.apiEndpoint,
-            headers: c.headers,
-            axios: c.axios,
-            ca: c.ca,
-            maxResponseBytes: c.maxResponseBytes ?? defaultMaxResponseBytes,
-            keepAlive: c.keepAlive ?? true,
-            headersTimeoutMs: c.headersTimeoutMs ?? defaultHeadersTimeoutMs,
-            firstChunkTimeoutMs: c.firstChunkTimeoutMs ?? defaultFirstChunkTimeoutMs,
-            transport: c.transport as Transport | undefined,
-            now: (c.now as (() => number) | undefined) ?? Date.now,
-            idClock: c.now as (() => number) | undefined,
-            logger: c.logger ?? loggerFromEnvironment(),
-          }),
-        ),
-      ),
+    E.chain((snapshot) => readOptions('', snapshot, readers)),
+    E.map(
+      (c): ProviderConfig => ({
+        apiEndpoint: c.apiEndpoint,
+        headers: c.headers,
+        axios: c.axios,
+        ca: c.ca,
+        maxResponseBytes: c.maxResponseBytes ?? defaultMaxResponseBytes,
+        keepAlive: c.keepAlive ?? true,
+        headersTimeoutMs: c.headersTimeoutMs ?? defaultHeadersTimeoutMs,
+        firstChunkTimeoutMs: c.firstChunkTimeoutMs ?? defaultFirstChunkTimeoutMs,
+        transport: c.transport as Transport | undefined,
+        now: (c.now as (() => number) | undefined) ?? Date.now,
+        idClock: c.now as (() => number) | undefined,
+        logger: c.logger ?? loggerFromEnvironment(),
+      }),
     ),
   );
 };
