@@ -114,12 +114,13 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
     options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
   const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
   const endpoint = emulator?.apiEndpoint ?? options.endpoint;
-  // The first chunk's deadline is the provider's (by default 60 s, its answer's 30 s), so that
-  // --first-chunk-timeout can also lengthen them.
-  const firstChunkTimeoutMs = seconds(options.firstChunkTimeout);
+  // One limit for the wait before the reply, the one the waiting line shows: the provider's
+  // deadlines for its answer and for its first chunk (default 60 s), so the flag can also lengthen them.
+  const firstChunkTimeoutMs = seconds(options.firstChunkTimeout) ?? defaultFirstChunkTimeoutMs;
   const provider = new YqcloudProvider({
     ...(endpoint === undefined ? {} : { apiEndpoint: endpoint }),
-    ...(firstChunkTimeoutMs === undefined ? {} : { firstChunkTimeoutMs, headersTimeoutMs: firstChunkTimeoutMs }),
+    firstChunkTimeoutMs,
+    headersTimeoutMs: firstChunkTimeoutMs,
   });
   return {
     provider,
