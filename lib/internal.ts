@@ -31,3 +31,5 @@ export { decodeUtf8, createUtf8Decoder } from './http/utf8.js';
 export type { Utf8Decoder } from './http/utf8.js';
 
 export { cutAt, backoffDelay } from './operators/index.js';
+export { redactUrl } from './core/redact.js';
+export { stripControls } from './core/controlText.js';

@@ -79,26 +79,43 @@ export const ConversationCodec: t.Type<Conversation> = t.readonly(
 );
 
 /**
- * The service's conversation id for a start time: `#/chat/<epoch milliseconds>`.
+ * The service's conversation id for a number: `#/chat/<digits>`.
  *
  * @example
  * ```ts
  * userIdAt(1700000000000); // '#/chat/1700000000000'
  * ```
  */
-export const userIdAt = (epochMs: number): string => `#/chat/${epochMs}`;
+export const userIdAt = (digits: number | string): string => `#/chat/${digits}`;
 
 /**
- * A new conversation with an empty history, its `userId` taken from `now()`.
+ * A new, unguessable conversation id: `#/chat/` and 20 digits from 64 bits of the platform's
+ * CSPRNG (`crypto.getRandomValues`). The service keeps context per id, so an id someone else
+ * can guess lets them read the conversation.
  *
  * @example
  * ```ts
+ * randomUserId(); // '#/chat/04829173650192837465'
+ * ```
+ */
+export const randomUserId = (): string => {
+  const [high = 0, low = 0] = crypto.getRandomValues(new Uint32Array(2));
+  return userIdAt(`${String(high).padStart(10, '0')}${String(low).padStart(10, '0')}`);
+};
+
+/**
+ * A new conversation with an empty history and a {@link randomUserId}. `now` (a clock) makes
+ * the id `#/chat/<now()>` instead, for deterministic tests only: such ids can be guessed.
+ *
+ * @example
+ * ```ts
+ * make('gpt-4').userId; // '#/chat/' and 20 random digits
  * make('gpt-4', () => 1700000000000); // { model: 'gpt-4', userId: '#/chat/1700000000000', messageHistory: [] }
  * ```
  */
-export const make = (model: string, now: () => number = Date.now): Conversation => ({
+export const make = (model: string, now?: () => number): Conversation => ({
   model,
-  userId: userIdAt(now()),
+  userId: now === undefined ? randomUserId() : userIdAt(now()),
   messageHistory: [],
 });
 
@@ -191,4 +208,4 @@ export const fromJson = (u: unknown): E.Either<ConversationDecodeError, Conversa
  * const restored = Conversation.fromJson(JSON.parse(saved));
  * ```
  */
-export const Conversation = { make, toJson, fromJson, appendHistory, withHistory, userIdAt } as const;
+export const Conversation = { make, toJson, fromJson, appendHistory, withHistory, userIdAt, randomUserId } as const;

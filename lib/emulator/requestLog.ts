@@ -1,6 +1,7 @@
 /**
- * The emulator's log of the requests it received: a bounded window of the most recent ones, so
- * a long-running emulator does not grow without end.
+ * The emulator's log of the requests it received: a bounded window of the most recent ones,
+ * bounded in count and in characters (a long prompt is kept cut), so a long-running emulator
+ * does not grow without end.
  *
  * @module
  */
@@ -57,28 +58,53 @@ const headerRecord = (req: http.IncomingMessage): Record<string, string> =>
     Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
   );
 
+/** The most characters of a prompt or a system message one entry keeps. */
+const maxTextChars = 64 * 1024;
+
+const keptPayload = (payload: EmulatorPayload | undefined): EmulatorPayload | undefined =>
+  payload === undefined || (payload.prompt.length <= maxTextChars && payload.system.length <= maxTextChars)
+    ? payload
+    : { ...payload, prompt: payload.prompt.slice(0, maxTextChars), system: payload.system.slice(0, maxTextChars) };
+
+const sizeOf = (entry: EmulatorRequest): number =>
+  entry.path.length +
+  Object.entries(entry.headers).reduce((sum, [name, value]) => sum + name.length + value.length, 0) +
+  (entry.payload === undefined
+    ? 0
+    : entry.payload.prompt.length + entry.payload.system.length + entry.payload.userId.length);
+
 /**
- * A log keeping the last `maxRequests` requests.
+ * A log keeping the last `maxRequests` requests, and within `maxChars` characters in all
+ * (default 8 Mi): a prompt or system message longer than 64 Ki characters is kept cut to it.
  *
  * @example
  * ```ts
- * const log = createRequestLog(1000);
+ * const log = createRequestLog(1000, 4 * 1024 * 1024);
  * ```
  */
-export const createRequestLog = (maxRequests: number): RequestLog => {
+export const createRequestLog = (maxRequests: number, maxChars = 8 * 1024 * 1024): RequestLog => {
   const entries: Array<EmulatorRequest> = [];
+  const sizes: Array<number> = [];
+  let total = 0;
   return {
     entries,
     record: (req, status, payload, fault) => {
-      entries.push({
+      const entry: EmulatorRequest = {
         method: req.method ?? '',
-        path: (req.url ?? '').split('?')[0] ?? '',
+        path: ((req.url ?? '').split('?')[0] ?? '').slice(0, maxTextChars),
         headers: headerRecord(req),
-        payload,
+        payload: keptPayload(payload),
         status,
         fault,
-      });
-      if (entries.length > maxRequests) entries.splice(0, entries.length - maxRequests);
+      };
+      const size = sizeOf(entry);
+      entries.push(entry);
+      sizes.push(size);
+      total += size;
+      while (entries.length > 1 && (entries.length > maxRequests || total > maxChars)) {
+        entries.shift();
+        total -= sizes.shift() ?? 0;
+      }
     },
   };
 };

@@ -69,15 +69,17 @@ export const defaultHeaders = (site: string): HeaderRecord => ({
 export const browserForbiddenHeaders: ReadonlyArray<string> = ['origin', 'referer', 'user-agent'];
 
 /**
- * The conversation this turn runs in: a new one holding the given messages, or the given
- * conversation with only the last message appended.
+ * The conversation this turn runs in: a new one holding the given messages (its id random, or
+ * from `now` when a clock is given, for tests), or the given conversation with only the last
+ * message appended.
  *
  * @example
  * ```ts
- * turnConversation(valid, () => 1700000000000).userId; // '#/chat/1700000000000' for a new conversation
+ * turnConversation(valid).userId; // '#/chat/' and 20 random digits for a new conversation
+ * turnConversation(valid, () => 1700000000000).userId; // '#/chat/1700000000000'
  * ```
  */
-export const turnConversation = (request: ValidRequest, now: () => number): Conversation =>
+export const turnConversation = (request: ValidRequest, now?: () => number): Conversation =>
   pipe(
     request.conversation,
     O.match(

@@ -127,7 +127,8 @@ export class YqcloudProvider {
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
-      const conversation = turnConversation(valid, config.now);
+      // New conversations get a random id unless the caller gave a clock (the default clock is not one).
+      const conversation = turnConversation(valid, config.now === Date.now ? undefined : config.now);
       this.#headers ??= Object.freeze(requestHeaders(this.url, config.headers, owned.inBrowser));
       this.#endpointSecrets ??= requestSecrets(config.apiEndpoint, O.none);
       this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));

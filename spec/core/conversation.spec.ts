@@ -34,10 +34,14 @@ describe('core/conversation', () => {
       expect(userIdAt(5)).to.equal('#/chat/5');
     });
 
-    it('uses Date.now by default', () => {
-      const before = Date.now();
-      const id = Number(make('gpt-4').userId.replace('#/chat/', ''));
-      expect(id).to.be.within(before, Date.now());
+    it('mints an unguessable id by default: 20 digits from the CSPRNG, not the clock', () => {
+      const ids = Array.from({ length: 200 }, () => make('gpt-4').userId);
+      for (const id of ids) expect(id).to.match(/^#\/chat\/\d{20}$/);
+      expect(new Set(ids).size).to.equal(ids.length);
+      // Made in the same millisecond, they still differ in their high digits (not a counter).
+      expect(new Set(ids.map((id) => id.slice(7, 12))).size).to.be.greaterThan(150);
+      const now = String(Date.now());
+      expect(ids.filter((id) => id.includes(now.slice(0, 8)))).to.have.length.lessThan(3);
     });
   });
 
