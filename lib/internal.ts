@@ -33,3 +33,13 @@ export type { Utf8Decoder } from './http/utf8.js';
 export { cutAt, backoffDelay } from './operators/index.js';
 export { redactUrl } from './core/redact.js';
 export { stripControls } from './core/controlText.js';
+export {
+  encodeChunk,
+  encodeErrorEvent,
+  protocolError,
+  relayEventNames,
+  relayStep,
+  sseEvent,
+} from './core/relayProtocol.js';
+export type { RelayEvent, RelayStep } from './core/relayProtocol.js';
+export { randomUserId } from './core/conversation.js';
