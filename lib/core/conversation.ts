@@ -79,43 +79,44 @@ export const ConversationCodec: t.Type<Conversation> = t.readonly(
 );
 
 /**
- * The service's conversation id for a number: `#/chat/<digits>`.
+ * The service's conversation id for a start time: `#/chat/<epoch milliseconds>`.
  *
  * @example
  * ```ts
  * userIdAt(1700000000000); // '#/chat/1700000000000'
  * ```
  */
-export const userIdAt = (digits: number | string): string => `#/chat/${digits}`;
+export const userIdAt = (epochMs: number): string => `#/chat/${epochMs}`;
 
 /**
- * A new, unguessable conversation id: `#/chat/` and 20 digits from 64 bits of the platform's
- * CSPRNG (`crypto.getRandomValues`). The service keeps context per id, so an id someone else
- * can guess lets them read the conversation.
+ * A fresh, unguessable service conversation id, `#/chat/<20 digits>`: 64 bits from the
+ * platform's CSPRNG (`crypto.getRandomValues`), so nobody can guess another's conversation
+ * (the service keeps context per `userId`).
  *
  * @example
  * ```ts
- * randomUserId(); // '#/chat/04829173650192837465'
+ * mintUserId(); // '#/chat/07261839562075380211'
  * ```
  */
-export const randomUserId = (): string => {
-  const [high = 0, low = 0] = crypto.getRandomValues(new Uint32Array(2));
-  return userIdAt(`${String(high).padStart(10, '0')}${String(low).padStart(10, '0')}`);
+export const mintUserId = (): string => {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  const value = (BigInt(words[0] ?? 0) << 32n) | BigInt(words[1] ?? 0);
+  return `#/chat/${value.toString().padStart(20, '0')}`;
 };
 
 /**
- * A new conversation with an empty history and a {@link randomUserId}. `now` (a clock) makes
- * the id `#/chat/<now()>` instead, for deterministic tests only: such ids can be guessed.
+ * A new conversation with an empty history and a fresh {@link mintUserId} id; with `now`, the
+ * id is `#/chat/<now()>` instead (predictable ids for tests).
  *
  * @example
  * ```ts
- * make('gpt-4').userId; // '#/chat/' and 20 random digits
+ * make('gpt-4').userId;         // '#/chat/…' (20 random digits)
  * make('gpt-4', () => 1700000000000); // { model: 'gpt-4', userId: '#/chat/1700000000000', messageHistory: [] }
  * ```
  */
 export const make = (model: string, now?: () => number): Conversation => ({
   model,
-  userId: now === undefined ? randomUserId() : userIdAt(now()),
+  userId: now === undefined ? mintUserId() : userIdAt(now()),
   messageHistory: [],
 });
 
@@ -200,7 +201,7 @@ export const fromJson = (u: unknown): E.Either<ConversationDecodeError, Conversa
 
 /**
  * The conversation module: `Conversation.make`, `Conversation.toJson`, `Conversation.fromJson`,
- * `Conversation.appendHistory`, `Conversation.withHistory`.
+ * `Conversation.appendHistory`, `Conversation.withHistory`, `Conversation.mintUserId`.
  *
  * @example
  * ```ts
@@ -208,4 +209,4 @@ export const fromJson = (u: unknown): E.Either<ConversationDecodeError, Conversa
  * const restored = Conversation.fromJson(JSON.parse(saved));
  * ```
  */
-export const Conversation = { make, toJson, fromJson, appendHistory, withHistory, userIdAt, randomUserId } as const;
+export const Conversation = { make, toJson, fromJson, appendHistory, withHistory, userIdAt, mintUserId } as const;

@@ -1,7 +1,9 @@
 /**
- * The emulator's memory of conversations: per `userId`, the turns so far, bounded by a count
- * of conversations and by characters (a conversation keeps its most recent turns within
- * `maxCharsPerConversation`; past `maxChars` in all, the least recently used are dropped).
+ * The emulator's memory of conversations: per `userId`, the turns so far, bounded by a count of
+ * conversations and by bytes. Each turn keeps an excerpt of its prompt and reply (at most
+ * {@link maxTurnChars} characters of each), and past `maxBytes` the least recently used
+ * conversations are forgotten (and, for one that alone is too large, its oldest turns), so a
+ * client sending huge prompts cannot make the emulator grow without end.
  *
  * @module
  */
@@ -32,77 +34,92 @@ export interface Turn {
 export interface ConversationStore {
   /** The turns of a conversation (none for an unknown one); marks it as used. */
   readonly turns: (userId: string) => ReadonlyArray<Turn>;
-  /** Adds a turn to a conversation, dropping the least recently used one past the bound. */
+  /** Adds a turn to a conversation, dropping the least recently used ones past the bounds. */
   readonly append: (userId: string, turn: Turn) => void;
   /** The conversations kept, least recently used first. */
   readonly userIds: () => ReadonlyArray<string>;
+  /** The memory the kept conversations take, in bytes (two per UTF-16 code unit). */
+  readonly bytes: () => number;
 }
 
 /**
- * How much a conversation store keeps, in characters (default: 256 Ki per conversation, 16 Mi
- * in all).
+ * The most characters of a prompt, and of a reply, a remembered turn keeps: its start (the
+ * default reply quotes a first prompt's last line, which fits).
  *
  * @example
  * ```ts
- * const bounds: ConversationBounds = { maxCharsPerConversation: 65_536, maxChars: 4_194_304 };
+ * createConversationStore(1000).append('#/chat/1', { prompt: 'x'.repeat(10 * maxTurnChars), reply: '' }); // keeps maxTurnChars of it
  * ```
  */
-export interface ConversationBounds {
-  readonly maxCharsPerConversation?: number | undefined;
-  readonly maxChars?: number | undefined;
-}
-
-const sizeOf = (turn: Turn): number => turn.prompt.length + turn.reply.length;
+export const maxTurnChars = 4096;
 
 /**
- * A store keeping at most `maxConversations` conversations, and at most the characters of
- * `bounds`: a turn longer than a conversation's bound is kept cut to it.
+ * The default bound on the bytes a store keeps: 8 MiB.
  *
  * @example
  * ```ts
- * const store = createConversationStore(1000, { maxChars: 8 * 1024 * 1024 });
+ * createConversationStore(1000, defaultMaxConversationBytes / 2);
+ * ```
+ */
+export const defaultMaxConversationBytes = 8 * 1024 * 1024;
+
+/** The excerpt of `text` a turn keeps, cut before a lone high surrogate. */
+const excerpt = (text: string): string => {
+  if (text.length <= maxTurnChars) return text;
+  const cut = /[\uD800-\uDBFF]/.test(text.charAt(maxTurnChars - 1)) ? maxTurnChars - 1 : maxTurnChars;
+  return text.slice(0, cut);
+};
+
+const turnBytes = (turn: Turn): number => 2 * (turn.prompt.length + turn.reply.length);
+
+/**
+ * A store keeping at most `maxConversations` conversations and about `maxBytes` bytes of them.
+ *
+ * @example
+ * ```ts
+ * const store = createConversationStore(1000, 4 * 1024 * 1024);
  * ```
  */
 export const createConversationStore = (
   maxConversations: number,
-  bounds: ConversationBounds = {},
+  maxBytes: number = defaultMaxConversationBytes,
 ): ConversationStore => {
-  const perConversation = Math.max(2, bounds.maxCharsPerConversation ?? 256 * 1024);
-  const inAll = Math.max(perConversation, bounds.maxChars ?? 16 * 1024 * 1024);
-  const byUser = new Map<string, { readonly turns: ReadonlyArray<Turn>; readonly chars: number }>();
+  const byUser = new Map<string, { turns: ReadonlyArray<Turn>; bytes: number }>();
   let total = 0;
-  const touch = (userId: string): ReadonlyArray<Turn> => {
-    const entry = byUser.get(userId);
-    if (entry === undefined) return [];
+  const touch = (userId: string): { turns: ReadonlyArray<Turn>; bytes: number } => {
+    const entry = byUser.get(userId) ?? { turns: [], bytes: 2 * userId.length };
     byUser.delete(userId);
     byUser.set(userId, entry);
-    return entry.turns;
+    return entry;
   };
-  const drop = (userId: string): void => {
-    total -= byUser.get(userId)?.chars ?? 0;
+  const forget = (userId: string): void => {
+    total -= byUser.get(userId)?.bytes ?? 0;
     byUser.delete(userId);
   };
-  const cut = (turn: Turn): Turn => {
-    const half = Math.floor(perConversation / 2);
-    return sizeOf(turn) <= perConversation
-      ? turn
-      : { prompt: turn.prompt.slice(0, half), reply: turn.reply.slice(0, half) };
-  };
   return {
-    turns: (userId) => touch(userId),
+    turns: (userId) => (byUser.has(userId) ? touch(userId).turns : []),
     append: (userId, turn) => {
-      const turns = [...touch(userId), cut(turn)];
-      let chars = turns.reduce((sum, t) => sum + sizeOf(t), 0);
-      while (chars > perConversation && turns.length > 1) chars -= sizeOf(turns.shift() as Turn);
-      drop(userId);
-      byUser.set(userId, { turns, chars });
-      total += chars;
-      while (byUser.size > maxConversations || total > inAll) {
+      const kept: Turn = { prompt: excerpt(turn.prompt), reply: excerpt(turn.reply) };
+      const known = byUser.has(userId);
+      const before = touch(userId);
+      const entry = { turns: [...before.turns, kept], bytes: before.bytes + turnBytes(kept) };
+      total += entry.bytes - (known ? before.bytes : 0);
+      byUser.set(userId, entry);
+      while (byUser.size > maxConversations || (total > maxBytes && byUser.size > 1)) {
         const oldest = byUser.keys().next();
         if (oldest.done === true || oldest.value === userId) break;
-        drop(oldest.value);
+        forget(oldest.value);
+      }
+      // One conversation alone past the bound: its oldest turns go (the newest is always kept).
+      while (total > maxBytes && entry.turns.length > 1) {
+        const [dropped, ...rest] = entry.turns;
+        const freed = dropped === undefined ? 0 : turnBytes(dropped);
+        entry.turns = rest;
+        entry.bytes -= freed;
+        total -= freed;
       }
     },
     userIds: () => [...byUser.keys()],
+    bytes: () => total,
   };
 };

@@ -1,7 +1,7 @@
 /**
- * The emulator's log of the requests it received: a bounded window of the most recent ones,
- * bounded in count and in characters (a long prompt is kept cut), so a long-running emulator
- * does not grow without end.
+ * The emulator's log of the requests it received: a bounded window of the most recent ones, by
+ * count and by bytes (the last one is always kept), so a long-running emulator does not grow
+ * without end, even with large prompts.
  *
  * @module
  */
@@ -58,31 +58,35 @@ const headerRecord = (req: http.IncomingMessage): Record<string, string> =>
     Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]),
   );
 
-/** The most characters of a prompt or a system message one entry keeps. */
-const maxTextChars = 64 * 1024;
-
-const keptPayload = (payload: EmulatorPayload | undefined): EmulatorPayload | undefined =>
-  payload === undefined || (payload.prompt.length <= maxTextChars && payload.system.length <= maxTextChars)
-    ? payload
-    : { ...payload, prompt: payload.prompt.slice(0, maxTextChars), system: payload.system.slice(0, maxTextChars) };
-
-const sizeOf = (entry: EmulatorRequest): number =>
-  entry.path.length +
-  Object.entries(entry.headers).reduce((sum, [name, value]) => sum + name.length + value.length, 0) +
-  (entry.payload === undefined
-    ? 0
-    : entry.payload.prompt.length + entry.payload.system.length + entry.payload.userId.length);
-
 /**
- * A log keeping the last `maxRequests` requests, and within `maxChars` characters in all
- * (default 8 Mi): a prompt or system message longer than 64 Ki characters is kept cut to it.
+ * The default bound on the bytes a request log keeps: 16 MiB.
  *
  * @example
  * ```ts
- * const log = createRequestLog(1000, 4 * 1024 * 1024);
+ * createRequestLog(1000, defaultMaxRequestLogBytes / 4);
  * ```
  */
-export const createRequestLog = (maxRequests: number, maxChars = 8 * 1024 * 1024): RequestLog => {
+export const defaultMaxRequestLogBytes = 16 * 1024 * 1024;
+
+/** The memory an entry's strings take, two bytes per UTF-16 code unit (an upper bound). */
+const entryBytes = (entry: EmulatorRequest): number => {
+  let chars = entry.method.length + entry.path.length;
+  for (const [name, value] of Object.entries(entry.headers)) chars += name.length + value.length;
+  if (entry.payload !== undefined)
+    chars += entry.payload.prompt.length + entry.payload.system.length + entry.payload.userId.length;
+  return 2 * chars;
+};
+
+/**
+ * A log keeping the last `maxRequests` requests, and no more than `maxBytes` of them but the
+ * last one.
+ *
+ * @example
+ * ```ts
+ * const log = createRequestLog(1000, 16 * 1024 * 1024);
+ * ```
+ */
+export const createRequestLog = (maxRequests: number, maxBytes: number = defaultMaxRequestLogBytes): RequestLog => {
   const entries: Array<EmulatorRequest> = [];
   const sizes: Array<number> = [];
   let total = 0;
@@ -91,19 +95,24 @@ export const createRequestLog = (maxRequests: number, maxChars = 8 * 1024 * 1024
     record: (req, status, payload, fault) => {
       const entry: EmulatorRequest = {
         method: req.method ?? '',
-        path: ((req.url ?? '').split('?')[0] ?? '').slice(0, maxTextChars),
+        path: (req.url ?? '').split('?')[0] ?? '',
         headers: headerRecord(req),
-        payload: keptPayload(payload),
+        payload,
         status,
         fault,
       };
-      const size = sizeOf(entry);
+      const size = entryBytes(entry);
       entries.push(entry);
       sizes.push(size);
       total += size;
-      while (entries.length > 1 && (entries.length > maxRequests || total > maxChars)) {
-        entries.shift();
-        total -= sizes.shift() ?? 0;
+      let drop = 0;
+      while (entries.length - drop > 1 && (entries.length - drop > maxRequests || total > maxBytes)) {
+        total -= sizes[drop] ?? 0;
+        drop++;
+      }
+      if (drop > 0) {
+        entries.splice(0, drop);
+        sizes.splice(0, drop);
       }
     },
   };

@@ -8,17 +8,17 @@ import { createRequestLog } from '../../lib/emulator/requestLog.js';
 describe('emulator: what it keeps is bounded in characters', () => {
   const megabyte = 'x'.repeat(1024 * 1024);
 
-  it('64 prompts of 1 MB to one userId keep at most a conversation’s bound, and the last turn', () => {
+  it('64 prompts of 1 MB to one userId keep at most 1 Mi characters (not 64 Mi), and the last turn', () => {
     const store = createConversationStore(1000);
     for (let i = 0; i < 64; i++) store.append('#/chat/1', { prompt: `${i}${megabyte}`, reply: 'ok' });
     const turns = store.turns('#/chat/1');
     const kept = turns.reduce((sum, t) => sum + t.prompt.length + t.reply.length, 0);
-    expect(kept).to.be.at.most(256 * 1024);
+    expect(kept).to.be.at.most(1024 * 1024);
     expect(turns.at(-1)?.prompt.startsWith('63')).to.equal(true);
   });
 
   it('many conversations keep at most the store’s bound in all, the most recent first', () => {
-    const store = createConversationStore(1000, { maxChars: 4 * 1024 * 1024 });
+    const store = createConversationStore(1000, 4 * 1024 * 1024);
     for (let i = 0; i < 100; i++) store.append(`#/chat/${i}`, { prompt: megabyte.slice(0, 200_000), reply: 'ok' });
     const kept = store
       .userIds()

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as E from '#fp-ts/Either.js';
 import { of } from 'rxjs';
-import { randomUserId } from '../../../core/conversation.js';
+import { mintUserId } from '../../../core/conversation.js';
 import { createPipeline, type Route, type ServerOptions } from '../../pipeline/pipeline.js';
 import { badRequest, notFound, type Refusal } from '../../pipeline/refusal.js';
 import { jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
@@ -155,7 +155,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
       E.mapLeft((error) => badRequest(context.clientError(error)))(decodeChatCompletionRequest(body)),
     reply: (asked, context, headers) => {
       const model = asked.model === '' ? defaultModel : asked.model;
-      return completionReply(context.chunks(toChatRequest(asked, randomUserId(), model)), {
+      return completionReply(context.chunks(toChatRequest(asked, mintUserId(), model)), {
         stream: asked.stream,
         meta: { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model },
         headers,

@@ -16,7 +16,7 @@
 import * as E from '#fp-ts/Either.js';
 import { catchError, concat, map, type Observable, of } from 'rxjs';
 import type { ChatRequest } from '../../../core/request.js';
-import { randomUserId } from '../../../core/conversation.js';
+import { mintUserId } from '../../../core/conversation.js';
 import { encodeChunk, encodeErrorEvent } from '../../../core/relayProtocol.js';
 import type { Route, RouteContext } from '../../pipeline/pipeline.js';
 import { badRequest, conversationNotYours, type Refusal } from '../../pipeline/refusal.js';
@@ -40,16 +40,16 @@ export const relayRefusal = (refusal: Refusal, headers: Readonly<Record<string, 
 });
 
 /** A new id, minted here and bound to `identity`. */
-const mintUserId = async (context: RouteContext): Promise<string> => {
-  let userId = randomUserId();
+const claimNewUserId = async (context: RouteContext): Promise<string> => {
+  let userId = mintUserId();
   // 64 random bits: a collision is not expected; a claim refused is one anyway, so mint again.
-  while (!(await context.store.claim(userId, context.identity, context.conversationTtlMs))) userId = randomUserId();
+  while (!(await context.store.claim(userId, context.identity, context.conversationTtlMs))) userId = mintUserId();
   return userId;
 };
 
 /** A new service conversation for `request`, holding the history it carries. */
 const startConversation = async (request: ChatRequest, context: RouteContext): Promise<ChatRequest> => {
-  const userId = await mintUserId(context);
+  const userId = await claimNewUserId(context);
   if (request.conversation !== undefined) return { ...request, conversation: { ...request.conversation, userId } };
   const model =
     request.model === undefined || request.model === '' ? (context.provider.defaultModel ?? 'gpt-4') : request.model;
