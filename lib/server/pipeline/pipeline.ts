@@ -15,6 +15,8 @@ import {
   asyncScheduler,
   catchError,
   defer,
+  finalize,
+  tap,
   identity,
   interval,
   map,
@@ -35,6 +37,8 @@ import { storeUnavailable, tooManyStreams, type Refusal } from './refusal.js';
 import { defaultMaxBufferedBytes, startsEventStream, webReply, writeNodeReply, type ReplyPart } from './reply.js';
 import { fromNodeRequest, fromWebRequest, remoteAddressOf, type GuardRequest } from './request.js';
 import { clientError, logEntryOf, type ServerLogger } from './safeError.js';
+import { clientHash, type AccessLogger } from './accessLog.js';
+import type { ErrorKind } from '../../index.js';
 
 /**
  * What every handler of the server side takes (the relay's and the OpenAI route's options add
@@ -81,6 +85,11 @@ export interface ServerOptions {
   readonly scheduler?: SchedulerLike | undefined;
   /** Where failures are described in full (redacted); clients only see a kind and a safe message. */
   readonly logger?: ServerLogger | undefined;
+  /**
+   * One entry per request: the route's name, the status, the duration, the error kind if any,
+   * and the client as a keyed hash of its identity (never a prompt, a token or a secret).
+   */
+  readonly accessLog?: AccessLogger | undefined;
 }
 
 /**
@@ -109,6 +118,7 @@ export interface RouteContext {
  * @example
  * ```ts
  * const hello: Route<null> = {
+ *   name: 'hello',
  *   methods: ['GET'],
  *   opensStream: false,
  *   render: (refusal, headers) => ({ type: 'head', status: refusal.status, headers: { ...headers, ...refusal.headers }, body: refusal.message }),
@@ -118,6 +128,8 @@ export interface RouteContext {
  * ```
  */
 export interface Route<A> {
+  /** What the access log calls it (`relay`, `openai.completions`, …). */
+  readonly name: string;
   readonly methods: ReadonlyArray<string>;
   /** `true`: the request has a JSON body and streams from the provider (it holds a lease); `false`: neither. */
   readonly opensStream: boolean;
@@ -198,7 +210,34 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
       options.logger?.(logEntryOf(message, e));
     } catch {}
   };
-  const contextOf = (id: string): RouteContext => ({
+  /** What the access log will say of a request, filled in as it goes. */
+  interface Access {
+    status: number;
+    errorKind?: ErrorKind | undefined;
+    client?: string | undefined;
+  }
+  const logAccess = (route: Route<unknown>, method: string, started: number, access: Access): void => {
+    try {
+      options.accessLog?.({ route: route.name, method, durationMs: performance.now() - started, ...access });
+    } catch {}
+  };
+  /** The reply, with its status and end recorded for the access log. */
+  const accessed = (
+    planned: Observable<ReplyPart>,
+    route: Route<unknown>,
+    method: string,
+    started: number,
+    access: Access,
+  ): Observable<ReplyPart> =>
+    options.accessLog === undefined
+      ? planned
+      : planned.pipe(
+          tap((part) => {
+            if (part.type === 'head') access.status = part.status;
+          }),
+          finalize(() => logAccess(route, method, started, access)),
+        );
+  const contextOf = (id: string, access: Access): RouteContext => ({
     identity: id,
     store,
     conversationTtlMs: options.conversationTtlMs ?? 24 * 60 * 60 * 1000,
@@ -206,7 +245,9 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     chunks: (request) => defer(() => options.provider.create(request)).pipe(userPipe),
     clientError: (e) => {
       log('a reply failed', e);
-      return clientError(e);
+      const shown = clientError(e);
+      access.errorKind = shown.kind;
+      return shown;
     },
   });
 
@@ -215,12 +256,17 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     view: GuardRequest,
     readBody: () => Promise<BodyResult>,
     stillWanted: () => boolean,
+    access: Access,
   ): Promise<Observable<ReplyPart> | undefined> => {
     const admission = await admit(guardOptions, view, route.methods, route.opensStream);
     if (admission.type === 'preflight') return of({ type: 'head', status: 204, headers: admission.headers, body: '' });
-    const refuse = (refusal: Refusal): Observable<ReplyPart> => of(route.render(refusal, admission.headers));
+    const refuse = (refusal: Refusal): Observable<ReplyPart> => {
+      access.errorKind = refusal.error.kind;
+      return of(route.render(refusal, admission.headers));
+    };
     if (admission.type === 'refused') return refuse(admission.refusal);
-    const context = contextOf(admission.identity);
+    if (options.accessLog !== undefined) access.client = clientHash(admission.identity);
+    const context = contextOf(admission.identity, access);
     let body: unknown;
     if (route.opensStream) {
       const read = await readBody();
@@ -260,14 +306,18 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
   };
 
   const node = async <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    const access: Access = { status: 499 };
     try {
-      const planned = await plan(
+      const found = await plan(
         route,
         fromNodeRequest(req),
         () => readNodeBody(req, limits),
         () => !res.destroyed,
+        access,
       );
-      if (planned === undefined) return;
+      if (found === undefined) return logAccess(route as Route<unknown>, req.method ?? '', started, access);
+      const planned = accessed(found, route as Route<unknown>, req.method ?? '', started, access);
       const closing = !req.complete;
       if (closing) {
         // Never read what was refused: no keep-alive (which would read the rest to reuse the
@@ -292,15 +342,25 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
   };
 
   const fetch = async <A>(route: Route<A>, request: Request, info?: unknown): Promise<Response> => {
+    const started = performance.now();
+    const access: Access = { status: 499 };
     try {
       const planned = await plan(
         route,
         fromWebRequest(request, remoteAddressOf(info)),
         () => readWebBody(request, limits),
         () => !request.signal.aborted,
+        access,
       );
-      if (planned === undefined) return new Response(null, { status: 499 });
-      return await webReply(planned, budget, request.signal);
+      if (planned === undefined) {
+        logAccess(route as Route<unknown>, request.method, started, access);
+        return new Response(null, { status: 499 });
+      }
+      return await webReply(
+        accessed(planned, route as Route<unknown>, request.method, started, access),
+        budget,
+        request.signal,
+      );
     } catch (e) {
       log('the pipeline failed', e);
       return new Response(null, { status: 500 });
