@@ -1,11 +1,15 @@
 /**
- * `yqcloud-rx serve`: the relay (`POST /relay`) and the OpenAI-compatible endpoint
- * (`POST /v1/chat/completions`, `GET /v1/models`) on one `node:http` server, in front of the
- * service, another endpoint, or the embedded emulator (`--emulator`).
+ * `yqcloud-rx serve`: the relay (`POST /relay`), the OpenAI-compatible endpoint
+ * (`POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{id}`) and the AI SDK's UI
+ * message stream (`POST /api/chat`) on one `node:http` server, in front of the service, another
+ * endpoint, or the embedded emulator (`--emulator`).
  *
  * Never an open door: a bearer token is required (`--token`, or `YQCLOUD_RX_TOKEN`, which
  * keeps it out of the process list); `--no-auth` turns authorisation off, and only on a
- * loopback host. Both routes share one store, so a client has one stream budget across them.
+ * loopback host. The routes share one store, so a client has one budget of `--max-streams`
+ * replies in progress across them (a `stream: false` request counts: it holds a stream from the
+ * service as long). The service must start a reply, and keep it going, within
+ * `--upstream-timeout`. One access-log line per request goes to stdout (`--no-access-log`).
  * Slow clients are cut off: headers must arrive within `--headers-timeout`, the whole request
  * within `--request-timeout`, a body within `--body-timeout`; an idle kept-alive connection
  * closes after `--keep-alive-timeout`. Ctrl-C (SIGINT) or SIGTERM closes every request in
@@ -24,9 +28,16 @@ import {
   createMemoryStore,
   createOpenAIHandler,
   createRelayHandler,
+  createUIMessageStreamHandler,
+  accessLogLine,
+  type AccessLogEntry,
   type Authorize,
   type ServerLogger,
 } from '../server/index.js';
+
+import { modelCatalogue, parseModelAlias } from '../server/routes/openai/modelAliases.js';
+import { yqcloudModels } from '../internal.js';
+import * as E from '#fp-ts/Either.js';
 import { exitCodes } from './exitCodes.js';
 
 /**
@@ -54,7 +65,33 @@ export interface ServeOptions {
   readonly bodyTimeout?: number | undefined;
   /** Milliseconds an idle kept-alive connection stays open (default 5 000). */
   readonly keepAliveTimeout?: number | undefined;
+  /** Replies in progress per client across the routes, streamed or not (default 4). */
+  readonly maxStreams?: number | undefined;
+  /** Milliseconds the service may take to start a reply, and stay silent within one (default 60 000). */
+  readonly upstreamTimeout?: number | undefined;
+  /** `--model-alias alias=model`, each parsed. */
+  readonly modelAlias?: ReadonlyArray<readonly [string, string]> | undefined;
+  /** `false` with `--no-access-log`. */
+  readonly accessLog?: boolean | undefined;
 }
+
+/**
+ * The OpenAI route's aliases of `--model-alias`, or the sentence saying why `serve` refuses them.
+ *
+ * @example
+ * ```ts
+ * modelAliasesOf([['gpt-4o', 'gpt-4']]); // { 'gpt-4o': 'gpt-4' }
+ * modelAliasesOf([['gpt-4o', 'gpt-5']]); // a string: "gpt-5" is not a model of the provider
+ * ```
+ */
+export const modelAliasesOf = (
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Readonly<Record<string, string>> | string => {
+  const aliases: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [alias, model] of pairs) aliases[alias] = model;
+  const checked = modelCatalogue(yqcloudModels, aliases);
+  return E.isLeft(checked) ? `--model-alias: ${checked.left.message.replace(/^modelAliases\./, '')}` : aliases;
+};
 
 /**
  * A running `serve`: where it listens, and how to stop it.
@@ -145,17 +182,23 @@ export const startServe = async (
   );
   const logger: ServerLogger = (entry) =>
     write(`  ${entry.level}: ${entry.message}${entry.detail === undefined ? '' : ` (${entry.detail})`}`);
+  const upstreamTimeout = options.upstreamTimeout ?? 60_000;
+  const modelAliases = modelAliasesOf(options.modelAlias ?? []);
+  if (typeof modelAliases === 'string') throw new Error(modelAliases);
   const guarded = {
     provider,
     authorize,
     store: createMemoryStore(),
     logger,
+    ...(options.accessLog === false ? {} : { accessLog: (entry: AccessLogEntry) => write(accessLogLine(entry)) }),
     bodyTimeoutMs: options.bodyTimeout ?? 20_000,
-    pipe: withTimeouts({ firstChunkMs: 60_000, idleMs: 60_000 }),
+    maxConcurrentStreams: options.maxStreams ?? 4,
+    pipe: withTimeouts({ firstChunkMs: upstreamTimeout, idleMs: upstreamTimeout }),
     ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
   };
   const relay = createRelayHandler(guarded);
-  const openai = createOpenAIHandler(guarded);
+  const openai = createOpenAIHandler({ ...guarded, modelAliases });
+  const chat = createUIMessageStreamHandler(guarded);
   const headersTimeout = options.headersTimeout ?? 10_000;
   const server = http.createServer(
     {
@@ -168,6 +211,7 @@ export const startServe = async (
     (req, res) => {
       const path = (req.url ?? '').replace(/[?#].*$/, '');
       if (path === '/relay') void relay(req, res);
+      else if (chat.handles(path)) void chat(req, res);
       else void openai(req, res);
     },
   );
@@ -191,6 +235,7 @@ export const startServe = async (
   write(`yqcloud-rx serve listening on ${url}`);
   write(`  relay:  POST ${url}/relay`);
   write(`  OpenAI: ${url}/v1 (POST /v1/chat/completions, GET /v1/models)`);
+  write(`  AI SDK chat: POST ${url}/api/chat (the UI message stream of useChat and DefaultChatTransport)`);
   write(
     `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : redactUrl(provider.apiEndpoint)}`,
   );
@@ -203,6 +248,18 @@ const milliseconds = (value: string): number => {
   if (!Number.isInteger(n) || n < 1 || n > 3_600_000)
     throw new InvalidArgumentError('must be 1 to 3600000 milliseconds');
   return n;
+};
+
+const count = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('must be 1 to 10000');
+  return n;
+};
+
+const alias = (value: string, previous: ReadonlyArray<readonly [string, string]> = []) => {
+  const parsed = parseModelAlias(value);
+  if (E.isLeft(parsed)) throw new InvalidArgumentError('expected alias=model, such as gpt-4o=gpt-4');
+  return [...previous, parsed.right];
 };
 
 const port = (value: string): number => {
@@ -222,7 +279,9 @@ const port = (value: string): number => {
  */
 export const serveCommand = (): Command =>
   new Command('serve')
-    .description('serve the relay (POST /relay) and an OpenAI-compatible endpoint (/v1) until Ctrl-C')
+    .description(
+      'serve the relay (POST /relay), an OpenAI-compatible endpoint (/v1) and the AI SDK chat protocol (POST /api/chat) until Ctrl-C',
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', port, 8787)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--token <token>', 'the bearer token clients must send (default: $YQCLOUD_RX_TOKEN)')
@@ -233,6 +292,20 @@ export const serveCommand = (): Command =>
     .option('--request-timeout <ms>', 'milliseconds a client may take to send its whole request', milliseconds, 30_000)
     .option('--body-timeout <ms>', 'milliseconds a request body may take to arrive', milliseconds, 20_000)
     .option('--keep-alive-timeout <ms>', 'milliseconds an idle kept-alive connection stays open', milliseconds, 5_000)
+    .option(
+      '--max-streams <n>',
+      'replies in progress per client, across routes, streamed or not (each holds a stream from the service)',
+      count,
+      4,
+    )
+    .option(
+      '--upstream-timeout <ms>',
+      'milliseconds the service may take to start a reply, and stay silent within one',
+      milliseconds,
+      60_000,
+    )
+    .option('--model-alias <alias=model>', 'answer ALIAS with MODEL on /v1, such as gpt-4o=gpt-4 (repeatable)', alias)
+    .option('--no-access-log', 'print no line per request')
     .addOption(
       new Option('--emulator', 'start the embedded emulator and serve its replies (no network needed)').conflicts(
         'endpoint',
@@ -242,6 +315,12 @@ export const serveCommand = (): Command =>
       const authorize = authorizationOf(options, process.env);
       if (typeof authorize === 'string') {
         process.stderr.write(`yqcloud-rx serve: ${authorize}\n`);
+        process.exitCode = exitCodes.InvalidRequest;
+        return;
+      }
+      const aliases = modelAliasesOf(options.modelAlias ?? []);
+      if (typeof aliases === 'string') {
+        process.stderr.write(`yqcloud-rx serve: ${aliases}\n`);
         process.exitCode = exitCodes.InvalidRequest;
         return;
       }
