@@ -4,7 +4,9 @@
  * from the service, a bad model) is a real HTTP error that OpenAI clients raise and retry; after
  * text has streamed, a failure is one `data: {"error": …}` event and the stream ends without
  * `[DONE]`. A stream keeps no copy of the text; a whole `chat.completion` (`stream: false`)
- * keeps at most `maxReplyBytes` of it, past which the answer is `ResponseTooLarge` (502).
+ * keeps at most `maxReplyBytes` of it, past which the answer is `ResponseTooLarge` (502). With
+ * `usage`, the text's tokens are counted as it passes (nothing more is kept): in the
+ * `chat.completion`, or in a last chunk with no choice before `[DONE]`.
  *
  * @module
  */

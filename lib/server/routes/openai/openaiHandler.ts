@@ -1,7 +1,9 @@
 /**
- * The OpenAI-compatible endpoint: `POST /v1/chat/completions` and `GET /v1/models`, for
- * `node:http` and as Web `Request` → `Response`, through the server's pipeline (the relay's
- * guards, body limits, stream leases and safe errors).
+ * The OpenAI-compatible endpoint: `POST /v1/chat/completions`, `GET /v1/models` and
+ * `GET /v1/models/{id}`, for `node:http` and as Web `Request` → `Response`, through the server's
+ * pipeline (the relay's guards, body limits, stream leases and safe errors). A request is first
+ * checked for what cannot be honoured (a 400 naming it), then its model resolved through the
+ * aliases (an unknown one is a 404 `model_not_found`); answers carry the usage, estimated.
  *
  * Every OpenAI client sends its API key as `authorization: Bearer <key>`, so `bearerToken(key)`
  * is the usual `authorize`. The whole thread travels in `messages`, as with OpenAI; each request
