@@ -24,6 +24,7 @@ import * as O from '#fp-ts/Option.js';
 import type { YqcloudError } from '../../../index.js';
 import { jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
+import { anyMethod, pathOf } from '../../pipeline/routePath.js';
 import { decodeChatCompletionRequest, toChatRequest, type ChatCompletionRequest } from './chatCompletionRequest.js';
 import { modelList, modelObject } from './completion.js';
 import { completionReply } from './completionReply.js';
@@ -119,12 +120,6 @@ export const openaiExposeHeaders: ReadonlyArray<string> = [
   'www-authenticate',
 ];
 
-const pathOf = (url: string): string => {
-  const path = url.startsWith('/') ? url : URL.canParse(url) ? new URL(url).pathname : url;
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
-};
-
 const asAnswer = (answer: OpenAIErrorResponse, headers: Readonly<Record<string, string>>): ReplyPart => ({
   type: 'head',
   status: answer.status,
@@ -154,8 +149,6 @@ interface Completion {
 
 /** The counter, or none when the tokenizer cannot be loaded (the answer then has no usage). */
 const counterOrNone = (): Promise<TokenCounter | undefined> => loadTokenCounter().catch(() => undefined);
-
-const anyMethod: ReadonlyArray<string> = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
  * Builds the endpoint.

@@ -15,6 +15,7 @@ import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { YqcloudError, type ChatRequest, type Message } from '../../../index.js';
+import { invalidRequestOf } from '../../../core/decodeErrors.js';
 import { ownSnapshot } from '../../../core/snapshot.js';
 
 /**
@@ -79,23 +80,6 @@ const Body = t.intersection(
 const invalid = (path: string, message: string): YqcloudError =>
   new YqcloudError('InvalidRequest', path === '' ? message : `${path}: ${message}`, { path });
 
-/** `messages.0.parts`: the keys of the context, up to the first union. */
-const decodeError = (errors: t.Errors): YqcloudError => {
-  const first = errors[0];
-  if (first === undefined) return invalid('', 'the body is not a chat request');
-  const keys: Array<string> = [];
-  let expected = first.context[0]?.type.name ?? '';
-  for (let i = 1; i < first.context.length; i++) {
-    const parent = first.context[i - 1]?.type;
-    const entry = first.context[i];
-    if (entry === undefined || parent instanceof t.UnionType) break;
-    if (parent instanceof t.IntersectionType) continue;
-    keys.push(entry.key);
-    expected = entry.type.name;
-  }
-  return invalid(keys.join('.'), `expected ${expected}`);
-};
-
 /** Skipped: they add nothing the service reads. */
 const skipped = (type: string): boolean =>
   type === 'step-start' || type === 'reasoning' || type.startsWith('source-') || type.startsWith('data-');
@@ -141,7 +125,7 @@ const messageOf = (m: Decoded['messages'][number], index: number): E.Either<Yqcl
 export const decodeUIChatRequest = (u: unknown): E.Either<YqcloudError, UIChatRequest> =>
   pipe(
     ownSnapshot(u),
-    E.chain((own) => pipe(Body.decode(own), E.mapLeft(decodeError))),
+    E.chain((own) => pipe(Body.decode(own), E.mapLeft(invalidRequestOf))),
     E.chain((body) =>
       pipe(
         body.messages.map(messageOf),

@@ -21,6 +21,7 @@ import { createPipeline, type Route, type ServerOptions } from '../../pipeline/p
 import { badRequest, notFound, type Refusal } from '../../pipeline/refusal.js';
 import type { ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
+import { anyMethod, pathOf } from '../../pipeline/routePath.js';
 import { modelCatalogue, resolveModel } from '../openai/modelAliases.js';
 import { decodeUIChatRequest, uiChatToChatRequest, type UIChatRequest } from './uiChatRequest.js';
 import { uiMessageReply } from './uiMessageReply.js';
@@ -57,20 +58,12 @@ export interface UIMessageStreamHandler {
   readonly handles: (path: string) => boolean;
 }
 
-const pathOf = (url: string): string => {
-  const path = url.startsWith('/') ? url : URL.canParse(url) ? new URL(url).pathname : url;
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
-};
-
 const render = (refusal: Refusal, headers: Readonly<Record<string, string>>): ReplyPart => ({
   type: 'head',
   status: refusal.status,
   headers: { ...headers, ...refusal.headers, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
   body: refusal.message,
 });
-
-const anyMethod: ReadonlyArray<string> = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
  * Builds the route.
