@@ -24,7 +24,7 @@ import * as O from '#fp-ts/Option.js';
 import type { YqcloudError } from '../../../index.js';
 import { jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
-import { anyMethod, pathOf } from '../../pipeline/routePath.js';
+import { anyMethod, routedHandler } from '../../pipeline/routePath.js';
 import { decodeChatCompletionRequest, toChatRequest, type ChatCompletionRequest } from './chatCompletionRequest.js';
 import { modelList, modelObject } from './completion.js';
 import { completionReply } from './completionReply.js';
@@ -283,16 +283,9 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     const id = modelIdOf(path);
     return id === undefined ? undefined : modelRoute(id);
   };
-  const routeOf = (url: string): Route<unknown> => {
-    const path = pathOf(url);
-    return (knownRoute(path) ?? unknownPath(path)) as Route<unknown>;
-  };
-
-  const node = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
-    pipeline.node(routeOf(req.url ?? ''), req, res);
-  return Object.assign(node, {
-    fetch: (request: Request, info?: FetchInfo): Promise<Response> =>
-      pipeline.fetch(routeOf(request.url), request, info),
-    handles: (path: string) => knownRoute(pathOf(path)) !== undefined,
-  });
+  return routedHandler(
+    pipeline,
+    knownRoute as (path: string) => Route<unknown> | undefined,
+    (path) => unknownPath(path) as unknown as Route<unknown>,
+  );
 };

@@ -21,7 +21,7 @@ import { createPipeline, type Route, type ServerOptions } from '../../pipeline/p
 import { badRequest, notFound, type Refusal } from '../../pipeline/refusal.js';
 import type { ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
-import { anyMethod, pathOf } from '../../pipeline/routePath.js';
+import { anyMethod, routedHandler } from '../../pipeline/routePath.js';
 import { modelCatalogue, resolveModel } from '../openai/modelAliases.js';
 import { decodeUIChatRequest, uiChatToChatRequest, type UIChatRequest } from './uiChatRequest.js';
 import { uiMessageReply } from './uiMessageReply.js';
@@ -129,16 +129,5 @@ export const createUIMessageStreamHandler = (options: UIMessageStreamHandlerOpti
   const resumePath = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^/]{1,256}/stream$`);
   const knownRoute = (path: string): Route<unknown> | undefined =>
     (path === base ? chat : resumePath.test(path) ? resume : undefined) as Route<unknown> | undefined;
-  const routeOf = (url: string): Route<unknown> => {
-    const path = pathOf(url);
-    return knownRoute(path) ?? (unknownPath(path) as unknown as Route<unknown>);
-  };
-
-  const node = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
-    pipeline.node(routeOf(req.url ?? ''), req, res);
-  return Object.assign(node, {
-    fetch: (request: Request, info?: FetchInfo): Promise<Response> =>
-      pipeline.fetch(routeOf(request.url), request, info),
-    handles: (path: string) => knownRoute(pathOf(path)) !== undefined,
-  });
+  return routedHandler(pipeline, knownRoute, (path) => unknownPath(path) as unknown as Route<unknown>);
 };

@@ -88,7 +88,12 @@ describe('the UI message stream route with the AI SDK’s Chat and DefaultChatTr
   it('Chat.stop() aborts the reply: the request to the service is closed, the partial text kept', async () => {
     emulator.injectFault({ kind: 'slow', delayMs: 100 });
     let finished: { readonly isAbort: boolean } | undefined;
-    const chat = new SpecChat({ transport: transport(), onFinish: (event) => void (finished = event) });
+    const chat = new SpecChat({
+      transport: transport(),
+      onFinish: (event) => {
+        finished = event;
+      },
+    });
     const sending = chat.sendMessage({ text: 'Tell me more' });
     await eventually(() => textOf(chat.messages[1]) !== '');
     expect(emulator.openConnections()).to.equal(1);
