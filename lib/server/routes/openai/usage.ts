@@ -6,7 +6,11 @@
  * streams without keeping it.
  *
  * The tokenizer (its tables weigh megabytes) is imported on the first call of
- * {@link loadTokenCounter}, so a server that is never asked for usage never loads it.
+ * {@link loadTokenCounter}, so a server that is never asked for usage never loads it. Its cost
+ * is bounded: byte-pair encoding costs the square of a piece's length, so text goes to it in
+ * slices of at most 512 characters (cut where a token ends when there is such a place: the count
+ * is then exact); past 1 MiB of a reply's text, and 64 KiB of a prompt's, the rest is
+ * extrapolated at the tokens-per-character rate counted so far.
  *
  * @module
  */
@@ -27,7 +31,8 @@ export interface CompletionUsage {
 }
 
 /**
- * Counts the tokens of a text (special tokens such as `<|endoftext|>` count as plain text).
+ * Counts the tokens of a text (special tokens such as `<|endoftext|>` count as plain text), in
+ * slices of at most 512 characters.
  *
  * @example
  * ```ts
@@ -40,6 +45,25 @@ export interface TokenCounter {
 }
 
 let loading: Promise<TokenCounter> | undefined;
+
+/** The longest piece given to the byte-pair encoder at once. */
+const maxSlice = 512;
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+/** `text` in slices of at most {@link maxSlice} characters, each ending where a token ends when a window has such a place. */
+const slices = (text: string): ReadonlyArray<string> => {
+  const out: Array<string> = [];
+  let start = 0;
+  while (text.length - start > maxSlice) {
+    let end = settledLength(text.slice(start, start + maxSlice + 1));
+    if (end === 0) end = isHighSurrogate(text.charCodeAt(start + maxSlice - 1)) ? maxSlice - 1 : maxSlice;
+    out.push(text.slice(start, start + end));
+    start += end;
+  }
+  if (start < text.length) out.push(text.slice(start));
+  return out;
+};
 
 /**
  * The `cl100k_base` counter, imported once (later calls share the first import).
@@ -54,7 +78,9 @@ export const loadTokenCounter = (): Promise<TokenCounter> => {
   loading ??= import('gpt-tokenizer/encoding/cl100k_base').then(
     ({ countTokens }): TokenCounter => {
       const plainText = { disallowedSpecial: new Set<string>() };
-      return { count: (text) => (text === '' ? 0 : countTokens(text, plainText)) };
+      return {
+        count: (text) => slices(text).reduce((sum, slice) => sum + countTokens(slice, plainText), 0),
+      };
     },
     (e: unknown) => {
       loading = undefined;
@@ -77,11 +103,13 @@ const replyPriming = 3;
  * promptTokens(counter, [{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Hi' }]);
  * ```
  */
-export const promptTokens = (counter: TokenCounter, messages: ReadonlyArray<Message>): number =>
-  messages.reduce(
-    (sum, m) => sum + tokensPerMessage + counter.count(m.role) + counter.count(contentText(m.content)),
-    replyPriming,
-  );
+export const promptTokens = (counter: TokenCounter, messages: ReadonlyArray<Message>): number => {
+  let count: TextCount = emptyTextCount;
+  for (const m of messages) {
+    count = settle(counter, count, contentText(m.content), maxExactPromptChars);
+  }
+  return messages.reduce((sum, m) => sum + tokensPerMessage + counter.count(m.role), replyPriming) + count.tokens;
+};
 
 /**
  * The completion's tokens so far: those of the settled text, and the text after the last place
@@ -95,6 +123,8 @@ export const promptTokens = (counter: TokenCounter, messages: ReadonlyArray<Mess
 export interface TextCount {
   readonly tokens: number;
   readonly pending: string;
+  /** Characters counted so far (past the exact budget, the rest is extrapolated). */
+  readonly chars: number;
 }
 
 /**
@@ -106,7 +136,22 @@ export interface TextCount {
  * textTokens(counter, emptyTextCount); // 0
  * ```
  */
-export const emptyTextCount: TextCount = { tokens: 0, pending: '' };
+export const emptyTextCount: TextCount = { tokens: 0, pending: '', chars: 0 };
+
+/** A reply's text counted exactly; the rest is extrapolated. */
+const maxExactReplyChars = 1024 * 1024;
+/** A prompt's text counted exactly; the rest is extrapolated. */
+const maxExactPromptChars = 64 * 1024;
+
+/** `text` counted into `count`: exactly within `budget` characters, extrapolated past it. */
+const settle = (counter: TokenCounter, count: TextCount, text: string, budget: number): TextCount => {
+  if (text === '') return count;
+  const tokens =
+    count.chars < budget || count.chars === 0
+      ? counter.count(text)
+      : Math.round((text.length * count.tokens) / count.chars);
+  return { tokens: count.tokens + tokens, pending: count.pending, chars: count.chars + text.length };
+};
 
 /** Past this, pending text is counted as it is (an estimate off by a token at most). */
 const maxPending = 16_384;
@@ -138,8 +183,8 @@ export const addText = (counter: TokenCounter, count: TextCount, text: string): 
   const pending = count.pending + text;
   const end = pending.length > maxPending ? pending.length : settledLength(pending);
   return end === 0
-    ? { tokens: count.tokens, pending }
-    : { tokens: count.tokens + counter.count(pending.slice(0, end)), pending: pending.slice(end) };
+    ? { ...count, pending }
+    : { ...settle(counter, count, pending.slice(0, end), maxExactReplyChars), pending: pending.slice(end) };
 };
 
 /**
@@ -152,7 +197,7 @@ export const addText = (counter: TokenCounter, count: TextCount, text: string): 
  * ```
  */
 export const textTokens = (counter: TokenCounter, count: TextCount): number =>
-  count.tokens + counter.count(count.pending);
+  settle(counter, count, count.pending, maxExactReplyChars).tokens;
 
 /**
  * The `usage` object of a prompt and a completion.

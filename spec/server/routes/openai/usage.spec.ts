@@ -75,6 +75,37 @@ describe('usage: tokens counted with cl100k_base', () => {
     );
   });
 
+  it('stays exact on long text cut into slices where tokens end', () => {
+    fc.assert(
+      fc.property(fc.array(replyArb, { minLength: 20, maxLength: 40 }), (parts) => {
+        const text = parts.join(' and ');
+        expect(counter.count(text)).to.equal(countTokens(text, { disallowedSpecial: new Set() }));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('bounds the work on a run with no place a token ends: an estimate within 1%', () => {
+    for (const run of ['x'.repeat(20_000), '你好世界'.repeat(5_000), '='.repeat(20_000), '7'.repeat(20_000)]) {
+      const exact = countTokens(run, { disallowedSpecial: new Set() });
+      expect(Math.abs(counter.count(run) - exact), run.slice(0, 4)).to.be.at.most(Math.ceil(exact / 100));
+    }
+  });
+
+  it('extrapolates past 1 MiB of a reply, and 64 KiB of a prompt, at the rate counted so far', () => {
+    const sentence = 'The quick brown fox jumps over the lazy dog, 你好，世界。\n';
+    const reply = sentence.repeat(Math.ceil((2 * 1024 * 1024) / sentence.length));
+    let count = emptyTextCount;
+    for (let i = 0; i < reply.length; i += 4096) count = addText(counter, count, reply.slice(i, i + 4096));
+    const exact = countTokens(reply, { disallowedSpecial: new Set() });
+    expect(Math.abs(textTokens(counter, count) - exact)).to.be.at.most(Math.ceil(exact / 100));
+    const prompt = sentence.repeat(Math.ceil((256 * 1024) / sentence.length));
+    const exactPrompt = encodeChat([{ role: 'user', content: prompt }], 'gpt-4').length;
+    expect(Math.abs(promptTokens(counter, [{ role: 'user', content: prompt }]) - exactPrompt)).to.be.at.most(
+      Math.ceil(exactPrompt / 100),
+    );
+  });
+
   it('keeps no more of a long reply than its last unsettled piece', () => {
     let count = emptyTextCount;
     for (let i = 0; i < 2000; i++) count = addText(counter, count, `word${i}, and more `);
