@@ -92,12 +92,13 @@ export const watchHealth = (
   client: Redis,
   options: RedisConnectionOptions,
   meanwhile: string,
-): { readonly up: () => boolean; readonly failed: (error: unknown) => void } => {
+): { readonly up: () => boolean; readonly failed: (error: unknown) => void; readonly stop: () => void } => {
   const log = options.log ?? ((line: string) => console.error(line));
   const where = printableRedisUrl(options.url);
   let down: boolean | undefined;
+  let stopped = false;
   const lost = (error: unknown): void => {
-    if (down === true) return;
+    if (down === true || stopped) return;
     down = true;
     log(`redis: unavailable at ${where} (${redactRedisError(options.url, error)}); ${meanwhile}`);
   };
@@ -106,8 +107,14 @@ export const watchHealth = (
     if (down === false) lost(new Error('connection closed'));
   });
   client.on('ready', () => {
-    if (down === true) log(`redis: available again at ${where}`);
+    if (down === true && !stopped) log(`redis: available again at ${where}`);
     down = false;
   });
-  return { up: () => client.status === 'ready', failed: (error) => isUnreachable(error) && lost(error) };
+  return {
+    up: () => client.status === 'ready',
+    failed: (error) => isUnreachable(error) && lost(error),
+    stop: () => {
+      stopped = true;
+    },
+  };
 };
