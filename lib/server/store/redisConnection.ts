@@ -27,7 +27,14 @@ export interface RedisConnectionOptions {
   readonly log?: ((line: string) => void) | undefined;
 }
 
-/** The URL as it may be printed: scheme, host and port, nothing else. */
+/**
+ * The URL as it may be printed: scheme, host and port, nothing else.
+ *
+ * @example
+ * ```ts
+ * printableRedisUrl('redis://:s3cret@10.0.0.5:6379/2'); // 'redis://10.0.0.5:6379'
+ * ```
+ */
 export const printableRedisUrl = (url: string): string => {
   try {
     const parsed = new URL(url);
@@ -38,7 +45,7 @@ export const printableRedisUrl = (url: string): string => {
 };
 
 /** A connection error's message with the URL's secrets removed. */
-export const redactRedisError = (url: string, error: unknown): string =>
+const redactRedisError = (url: string, error: unknown): string =>
   redactText(error instanceof Error ? error.message : String(error), secretsOfUrl(url));
 
 /**
@@ -46,7 +53,7 @@ export const redactRedisError = (url: string, error: unknown): string =>
  * command in flight when the connection drops fails rather than being sent twice, every connect
  * and command is bounded, and the client reconnects in the background (backoff up to 2 s).
  */
-export const redisOptions = (options: RedisConnectionOptions): Omit<RedisOptions, 'replyMapping'> => {
+const redisOptions = (options: RedisConnectionOptions): Omit<RedisOptions, 'replyMapping'> => {
   const settings: Omit<RedisOptions, 'replyMapping'> = {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -74,7 +81,15 @@ export const createRedisClient = async (options: RedisConnectionOptions): Promis
   return new Redis(options.url, redisOptions(options));
 };
 
-/** Whether an error means Redis could not be reached (rather than a refusal from a script). */
+/**
+ * Whether an error means Redis could not be reached (rather than a refusal from a script).
+ *
+ * @example
+ * ```ts
+ * isUnreachable(new Error('connect ECONNREFUSED 127.0.0.1:6379')); // true
+ * isUnreachable(new Error('YQRX ended'));                         // false
+ * ```
+ */
 export const isUnreachable = (error: unknown): boolean =>
   !(error instanceof Error && (error.name === 'ReplyError' || error.message.startsWith('YQRX ')));
 
@@ -84,6 +99,8 @@ export const isUnreachable = (error: unknown): boolean =>
  *
  * @example
  * ```ts
+ * const options = { url: 'redis://127.0.0.1:6379' };
+ * const client = await createRedisClient(options);
  * const health = watchHealth(client, options, 'limits are counted per instance until it is back');
  * health.up(); // true while the client is ready
  * ```

@@ -26,7 +26,9 @@ import {
   type ReplyProducer,
 } from './replyLog.js';
 import { scriptCaller } from './redisScriptCaller.js';
-import { appendEntry, endLostReply, openReply, renewProducer, requestStop } from './redisScripts.js';
+import { redisScripts } from './redisScripts.js';
+
+const { appendEntry, endLostReply, openReply, renewProducer, requestStop } = redisScripts;
 
 /**
  * Options of the Redis reply log.
@@ -45,7 +47,14 @@ export interface RedisReplyLogOptions extends ReplyLogOptions {
   readonly commandTimeoutMs?: number | undefined;
 }
 
-/** What the log tells its store: a command failed because Redis could not be reached. */
+/**
+ * What the log tells its store: a command failed because Redis could not be reached.
+ *
+ * @example
+ * ```ts
+ * const health: RedisHealth = { failed: (e) => console.error('redis', e) };
+ * ```
+ */
 export interface RedisHealth {
   readonly failed: (error: unknown) => void;
 }
@@ -63,6 +72,7 @@ type StreamReply = ReadonlyArray<readonly [string, ReadonlyArray<readonly [strin
  *
  * @example
  * ```ts
+ * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
  * const log = createRedisReplyLog(client, { prefix: 'chat:' }, { failed: () => {} });
  * ```
  */

@@ -14,6 +14,7 @@ import { decisionOfRejection, type RateDecision, type RequestRate } from './requ
  *
  * @example
  * ```ts
+ * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
  * const rate = createRedisRequestRate(client, 'yqrx:');
  * await rate.consume('client:alice', 60);
  * ```

@@ -7,7 +7,14 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-/** Calls one script: its keys, then its arguments. */
+/**
+ * Calls one script: its keys, then its arguments.
+ *
+ * @example
+ * ```ts
+ * const call: ScriptCall = async (keys, args) => [keys.length, args.length];
+ * ```
+ */
 export type ScriptCall = (keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) => Promise<unknown>;
 
 /**
@@ -15,8 +22,9 @@ export type ScriptCall = (keys: ReadonlyArray<string>, args: ReadonlyArray<strin
  *
  * @example
  * ```ts
- * const renew = scriptCaller(client, renewLease);
- * await renew(['leases:alice'], [leaseId, 10_000]); // 1 or 0
+ * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
+ * const renew = scriptCaller(client, redisScripts.renewLease);
+ * await renew(['leases:alice'], ['a-lease-id', 10_000]); // 1 or 0
  * ```
  */
 export const scriptCaller = (client: Redis, lua: string): ScriptCall => {

@@ -9,7 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { scriptCaller } from './redisScriptCaller.js';
-import { acquireLease, claimConversation, renewLease } from './redisScripts.js';
+import { redisScripts } from './redisScripts.js';
+
+const { acquireLease, claimConversation, renewLease } = redisScripts;
 import type { ServerStore } from './store.js';
 
 /**
@@ -17,6 +19,7 @@ import type { ServerStore } from './store.js';
  *
  * @example
  * ```ts
+ * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
  * const store = createRedisServerStore(client, 'yqrx:');
  * const lease = await store.acquire('client:alice', 4, 15_000);
  * ```

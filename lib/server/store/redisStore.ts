@@ -55,7 +55,8 @@ export interface RedisStore extends ReplyStore {
  *
  * @example
  * ```ts
- * store.acquire('client:alice', 4, 15_000).catch((e) => e instanceof StoreUnavailable); // true while Redis is away
+ * const store = await createRedisStore({ url: 'redis://127.0.0.1:6379', whenUnavailable: 'refuse' });
+ * await store.acquire('client:alice', 4, 15_000).catch((e) => e instanceof StoreUnavailable); // true while Redis is away
  * ```
  */
 export class StoreUnavailable extends Error {
@@ -73,8 +74,6 @@ const localPrefix = 'local:';
  *
  * @example
  * ```ts
- * import { createRedisStore } from 'yqcloud-rx/server';
- *
  * const store = await createRedisStore({ url: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379' });
  * // … hand `store` to every handler; on shutdown:
  * await store.close();

@@ -32,7 +32,14 @@ export const producerLost = (partialText: string): YqcloudError => {
 export const storeUnavailable = (): YqcloudError =>
   networkError('ESTOREUNAVAILABLE', 'the reply store is unreachable; the reply cannot be followed further');
 
-/** Why a producer's write was refused. */
+/**
+ * Why a producer's write was refused.
+ *
+ * @example
+ * ```ts
+ * const reason: WriteRefusal = 'lease-lost';
+ * ```
+ */
 export type WriteRefusal = 'ended' | 'lease-lost' | 'full' | 'unavailable';
 
 /**
@@ -41,7 +48,9 @@ export type WriteRefusal = 'ended' | 'lease-lost' | 'full' | 'unavailable';
  *
  * @example
  * ```ts
- * producer.append(entry).catch((e) => e instanceof ReplyWriteRefused && e.reason === 'full');
+ * const producer = await createMemoryReplyLog({ maxEntries: 2 }).open('alice');
+ * await producer.append({ type: 'text', text: 'a' });
+ * await producer.append({ type: 'text', text: 'b' }).catch((e) => e instanceof ReplyWriteRefused && e.reason === 'full'); // true
  * ```
  */
 export class ReplyWriteRefused extends Error {

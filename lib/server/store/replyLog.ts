@@ -49,16 +49,36 @@ export interface LoggedEntry {
   readonly entry: ReplyEntry;
 }
 
-/** Whether an entry ends its reply (`finish`, `error`, `stopped`). */
+/**
+ * Whether an entry ends its reply (`finish`, `error`, `stopped`).
+ *
+ * @example
+ * ```ts
+ * isEnding({ type: 'stopped' }); // true
+ * ```
+ */
 export const isEnding = (entry: ReplyEntry): boolean =>
   entry.type === 'finish' || entry.type === 'error' || entry.type === 'stopped';
 
-/** The id before every entry of a reply: `follow(replyId, startOfReply)` replays it all. */
+/**
+ * The id before every entry of a reply: `follow(replyId, startOfReply)` replays it all.
+ *
+ * @example
+ * ```ts
+ * const log = createMemoryReplyLog();
+ * const whole = await log.follow((await log.open('alice')).replyId, startOfReply);
+ * ```
+ */
 export const startOfReply = '0-0';
 
 /**
  * Why a producer's `signal` aborted: a stop request (from any instance), or its lease lost
  * (not renewed in time, or the store unreachable), after which its writes are refused.
+ *
+ * @example
+ * ```ts
+ * const reason: ProducerAbortReason = 'stop-requested';
+ * ```
  */
 export type ProducerAbortReason = 'stop-requested' | 'lease-lost';
 
@@ -69,6 +89,7 @@ export type ProducerAbortReason = 'stop-requested' | 'lease-lost';
  *
  * @example
  * ```ts
+ * const log = createMemoryReplyLog();
  * const producer = await log.open('alice');
  * await producer.append({ type: 'text', text: 'Hi' });
  * await producer.append({ type: 'finish' });
@@ -129,10 +150,24 @@ export interface ReplyLogOptions {
   readonly maxEntries?: number | undefined;
 }
 
-/** The defaults of {@link ReplyLogOptions}. */
+/**
+ * The defaults of {@link ReplyLogOptions}.
+ *
+ * @example
+ * ```ts
+ * replyLogDefaults.producerTtlMs; // 10_000
+ * ```
+ */
 export const replyLogDefaults = { producerTtlMs: 10_000, endedTtlMs: 300_000, maxEntries: 100_000 } as const;
 
-/** The options with their defaults, the producer's TTL kept between 1 s and 30 s. */
+/**
+ * The options with their defaults, the producer's TTL kept between 1 s and 30 s.
+ *
+ * @example
+ * ```ts
+ * replyLogSettings({ producerTtlMs: 60_000 }).producerTtlMs; // 30_000
+ * ```
+ */
 export const replyLogSettings = (
   options: ReplyLogOptions = {},
 ): Required<{ [K in keyof ReplyLogOptions]: number }> => ({

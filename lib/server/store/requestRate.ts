@@ -29,7 +29,15 @@ export interface RequestRate {
   readonly consume: (key: string, perMinute: number) => Promise<RateDecision>;
 }
 
-/** What rate-limiter-flexible rejects with when the limit is reached (`RateLimiterRes`). */
+/**
+ * What rate-limiter-flexible rejects with when the limit is reached (`RateLimiterRes`).
+ *
+ * @example
+ * ```ts
+ * decisionOfRejection({ msBeforeNext: 1200.4 }); // { allowed: false, retryAfterMs: 1201 }
+ * decisionOfRejection(new Error('down'));        // undefined
+ * ```
+ */
 export const decisionOfRejection = (rejection: unknown): RateDecision | undefined =>
   typeof rejection === 'object' &&
   rejection !== null &&
