@@ -154,3 +154,21 @@ export const startRedisServer = async (options: { readonly password?: string } =
     },
   };
 };
+
+/**
+ * One `redis-server` for the enclosing `describe`: started in `before`, stopped in `after`;
+ * the returned function gives it to the tests.
+ */
+export const useRedisServer = (options: { readonly password?: string } = {}): (() => RedisServer) => {
+  let server: RedisServer | undefined;
+  before(async () => {
+    server = await startRedisServer(options);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('redis-server is not running (its before hook failed)');
+    return server;
+  };
+};

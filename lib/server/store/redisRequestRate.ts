@@ -5,8 +5,7 @@
  * @module
  */
 import type { Redis } from 'ioredis';
-import type { RateLimiterRedis } from 'rate-limiter-flexible';
-import { decisionOfRejection, type RateDecision, type RequestRate } from './requestRate.js';
+import { type RequestRate, requestRateOf } from './requestRate.js';
 
 /**
  * Requests per minute counted in Redis, shared by every instance. Rejects (with the client's
@@ -19,35 +18,14 @@ import { decisionOfRejection, type RateDecision, type RequestRate } from './requ
  * await rate.consume('client:alice', 60);
  * ```
  */
-export const createRedisRequestRate = (client: Redis, prefix: string): RequestRate => {
-  const limiters = new Map<number, Promise<RateLimiterRedis>>();
-  const limiterFor = (perMinute: number): Promise<RateLimiterRedis> => {
-    let limiter = limiters.get(perMinute);
-    if (limiter === undefined) {
-      limiter = import('rate-limiter-flexible').then(
-        ({ RateLimiterRedis }) =>
-          new RateLimiterRedis({
-            storeClient: client,
-            points: perMinute,
-            duration: 60,
-            keyPrefix: `${prefix}rpm:${perMinute}`,
-            rejectIfRedisNotReady: true,
-          }),
-      );
-      limiters.set(perMinute, limiter);
-    }
-    return limiter;
-  };
-  return {
-    consume: async (key, perMinute): Promise<RateDecision> => {
-      try {
-        await (await limiterFor(Math.max(1, Math.floor(perMinute)))).consume(key);
-        return { allowed: true };
-      } catch (rejection) {
-        const decision = decisionOfRejection(rejection);
-        if (decision === undefined) throw rejection instanceof Error ? rejection : new Error('redis is not ready');
-        return decision;
-      }
-    },
-  };
-};
+export const createRedisRequestRate = (client: Redis, prefix: string): RequestRate =>
+  requestRateOf(async (perMinute) => {
+    const { RateLimiterRedis } = await import('rate-limiter-flexible');
+    return new RateLimiterRedis({
+      storeClient: client,
+      points: perMinute,
+      duration: 60,
+      keyPrefix: `${prefix}rpm:${perMinute}`,
+      rejectIfRedisNotReady: true,
+    });
+  });

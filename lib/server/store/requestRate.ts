@@ -48,3 +48,41 @@ export const decisionOfRejection = (rejection: unknown): RateDecision | undefine
         retryAfterMs: Math.max(0, Math.ceil((rejection as { readonly msBeforeNext: number }).msBeforeNext)),
       }
     : undefined;
+
+/** What {@link requestRateOf} needs of a rate-limiter-flexible limiter. */
+interface Consumer {
+  readonly consume: (key: string) => Promise<unknown>;
+}
+
+/**
+ * A {@link RequestRate} from one rate-limiter-flexible limiter per limit (made on first use):
+ * allowed when it consumes, refused with its `msBeforeNext` when it rejects with a result; any
+ * other rejection (the store failed) is passed on.
+ *
+ * @example
+ * ```ts
+ * const rate = requestRateOf(async (perMinute) => ({ consume: async () => ({ remainingPoints: perMinute }) }));
+ * await rate.consume('client:alice', 60); // { allowed: true }
+ * ```
+ */
+export const requestRateOf = (make: (perMinute: number) => Promise<Consumer>): RequestRate => {
+  const limiters = new Map<number, Promise<Consumer>>();
+  return {
+    consume: async (key, perMinute): Promise<RateDecision> => {
+      const points = Math.max(1, Math.floor(perMinute));
+      let limiter = limiters.get(points);
+      if (limiter === undefined) {
+        limiter = make(points);
+        limiters.set(points, limiter);
+      }
+      try {
+        await (await limiter).consume(key);
+        return { allowed: true };
+      } catch (rejection) {
+        const decision = decisionOfRejection(rejection);
+        if (decision === undefined) throw rejection instanceof Error ? rejection : new Error('the rate limiter failed');
+        return decision;
+      }
+    },
+  };
+};

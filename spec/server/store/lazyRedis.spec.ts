@@ -1,23 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** Logs every module URL the child resolves, on stderr, from the loader's thread. */
-const hook = `export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  process._rawDebug('resolved ' + resolved.url);
-  return resolved;
-}`;
+import { registerResolveLog, resolvedBetweenMarks, root } from '../../support/resolvedModules.js';
 
 /** Uses the memory store fully, then makes a Redis store (Redis absent), marking each step. */
-const child = `
-import { register } from 'node:module';
+const child = `${registerResolveLog}
 import * as net from 'node:net';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
 const { createMemoryReplyStore } = await import(${JSON.stringify(`${root}lib/server/store/replyStore.ts`)});
 const { createRedisStore } = await import(${JSON.stringify(`${root}lib/server/store/redisStore.ts`)});
 const memory = createMemoryReplyStore();
@@ -36,19 +22,9 @@ process._rawDebug('mark redis');
 
 describe('server/store: the Redis client loaded only by the Redis store', () => {
   it('a server on the memory store loads nothing of ioredis; making a Redis store loads it', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    const lines = stderr.split('\n');
-    const memory = lines.indexOf('mark memory');
-    const redis = lines.indexOf('mark redis');
-    expect(memory).to.be.above(0);
-    expect(redis).to.be.above(memory);
-    const loaded = (from: number, to: number, name: string): boolean =>
-      lines.slice(from, to).some((line) => line.startsWith(`resolved file://${root}node_modules/${name}/`));
-    expect(loaded(0, memory, 'rate-limiter-flexible'), 'the hook sees the memory store’s imports').to.be.true;
-    expect(loaded(0, memory, 'ioredis'), 'ioredis with the memory store').to.be.false;
-    expect(loaded(memory, redis, 'ioredis'), 'ioredis with the Redis store').to.be.true;
+    const loaded = await resolvedBetweenMarks(child);
+    expect(loaded(undefined, 'memory', 'rate-limiter-flexible'), 'the hook sees the memory store’s imports').to.be.true;
+    expect(loaded(undefined, 'memory', 'ioredis'), 'ioredis with the memory store').to.be.false;
+    expect(loaded('memory', 'redis', 'ioredis'), 'ioredis with the Redis store').to.be.true;
   });
 });

@@ -1,50 +1,23 @@
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
 import { lastValueFrom, toArray } from 'rxjs';
-import { createRedisClient } from '../../../lib/server/store/redisConnection.js';
-import { createRedisReplyLog, type RedisReplyLogOptions } from '../../../lib/server/store/redisReplyLog.js';
 import { ReplyWriteRefused } from '../../../lib/server/store/replyErrors.js';
-import { type ReplyLog, startOfReply } from '../../../lib/server/store/replyLog.js';
-import { startRedisServer, type RedisServer } from '../../support/redisServer.js';
+import { startOfReply } from '../../../lib/server/store/replyLog.js';
+import { useRedisServer } from '../../support/redisServer.js';
+import { redisReplyLogOn } from '../../support/redisReplyLogOn.js';
 import { replyLogContract } from './replyLog.contract.js';
 
-/** A reply log as one instance of a cluster has it: its own client to the shared Redis. */
-const instance = async (
-  redis: RedisServer,
-  options: RedisReplyLogOptions = {},
-): Promise<{ readonly log: ReplyLog; readonly client: Redis }> => {
-  const client = await createRedisClient({ url: redis.url, log: () => {} });
-  client.on('error', () => {});
-  await client.connect();
-  const log = createRedisReplyLog(client, { blockMs: 100, ...options }, { failed: () => {} });
-  return {
-    client,
-    log: {
-      ...log,
-      close: async () => {
-        await log.close();
-        client.disconnect();
-      },
-    },
-  };
-};
+const instance = redisReplyLogOn;
 
 describe('server/store: the Redis reply log (a real redis-server)', function () {
   this.timeout(30_000);
-  let redis: RedisServer;
-  before(async () => {
-    redis = await startRedisServer();
-  });
-  after(async () => {
-    await redis?.stop();
-  });
+  const redisServer = useRedisServer();
 
   describe('the contract of every reply log', () => {
-    replyLogContract(async (options) => (await instance(redis, options)).log);
+    replyLogContract(async (options) => (await instance(redisServer(), options)).log);
   });
 
   it('keeps a reply as one Redis Stream with an expiry, set short once it ended', async () => {
-    const { log, client } = await instance(redis, { endedTtlMs: 5000 });
+    const { log, client } = await instance(redisServer(), { endedTtlMs: 5000 });
     const producer = await log.open('alice');
     await producer.append({ type: 'text', text: 'Hi' });
     const key = `yqrx:reply:{${producer.replyId}}:log`;
@@ -61,8 +34,8 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
   });
 
   it('stops from another instance: the producer hears it through the channel at once', async () => {
-    const a = await instance(redis);
-    const b = await instance(redis);
+    const a = await instance(redisServer());
+    const b = await instance(redisServer());
     const producer = await a.log.open('alice');
     const aborted = new Promise<unknown>((resolve) =>
       producer.signal.addEventListener('abort', () => resolve(producer.signal.reason)),
@@ -79,7 +52,7 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
   });
 
   it('stops through the heartbeat when the published message was missed', async () => {
-    const a = await instance(redis, { producerTtlMs: 1500 });
+    const a = await instance(redisServer(), { producerTtlMs: 1500 });
     const producer = await a.log.open('alice');
     const aborted = new Promise<unknown>((resolve) =>
       producer.signal.addEventListener('abort', () => resolve(producer.signal.reason)),
@@ -92,8 +65,8 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
   });
 
   it('an instance that dies mid-reply: readers on another get the documented error with the text so far, within the TTL', async () => {
-    const a = await instance(redis, { producerTtlMs: 1500 });
-    const b = await instance(redis, { producerTtlMs: 1500 });
+    const a = await instance(redisServer(), { producerTtlMs: 1500 });
+    const b = await instance(redisServer(), { producerTtlMs: 1500 });
     const producer = await a.log.open('alice');
     const first = await producer.append({ type: 'text', text: 'partial ' });
     await producer.append({ type: 'text', text: 'answer' });
@@ -118,7 +91,7 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
   });
 
   it('a producer whose lease expired cannot write any more (fenced)', async () => {
-    const a = await instance(redis, { producerTtlMs: 1500 });
+    const a = await instance(redisServer(), { producerTtlMs: 1500 });
     const producer = await a.log.open('alice');
     await a.client.del(`yqrx:reply:{${producer.replyId}}:producer`);
     const refused = await producer.append({ type: 'text', text: 'late' }).then(
@@ -132,14 +105,14 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
   });
 
   it('Redis killed mid-follow: the reader ends with the store error, writes are refused, and all works again once Redis is back', async () => {
-    const a = await instance(redis);
+    const a = await instance(redisServer());
     const producer = await a.log.open('alice');
     await producer.append({ type: 'text', text: 'before' });
     const followed = await a.log.follow(producer.replyId, startOfReply);
     if (followed === undefined) throw new Error('known reply');
     const entries = lastValueFrom(followed.pipe(toArray()));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    await redis.kill();
+    await redisServer().kill();
     const got = await entries;
     const last = got.at(-1)?.entry;
     expect(last?.type === 'error' && last.error.code).to.equal('ESTOREUNAVAILABLE');
@@ -148,7 +121,7 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
       (e: unknown) => e,
     );
     expect((refused as ReplyWriteRefused).reason).to.equal('unavailable');
-    await redis.restart();
+    await redisServer().restart();
     await new Promise<void>((resolve) => {
       if (a.client.status === 'ready') resolve();
       else a.client.once('ready', () => resolve());

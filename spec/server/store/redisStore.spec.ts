@@ -7,17 +7,17 @@ import {
   StoreUnavailable,
 } from '../../../lib/server/store/redisStore.js';
 import { closedPort } from '../../support/closedPort.js';
-import { startRedisServer, type RedisServer } from '../../support/redisServer.js';
+import { useRedisServer } from '../../support/redisServer.js';
 
 const password = 'Zq7S3cr3tPw';
 
 describe('server/store: the Redis store (a real redis-server)', function () {
   this.timeout(30_000);
-  let redis: RedisServer;
+  const redisServer = useRedisServer({ password });
   const stores: RedisStore[] = [];
   const lines: string[] = [];
   const store = async (options: Partial<RedisStoreOptions> = {}): Promise<RedisStore> => {
-    const made = await createRedisStore({ url: redis.url, log: (line) => lines.push(line), ...options });
+    const made = await createRedisStore({ url: redisServer().url, log: (line) => lines.push(line), ...options });
     stores.push(made);
     return made;
   };
@@ -26,15 +26,9 @@ describe('server/store: the Redis store (a real redis-server)', function () {
     while (!made.available() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
   };
 
-  before(async () => {
-    redis = await startRedisServer({ password });
-  });
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((s) => s.close()));
     lines.length = 0;
-  });
-  after(async () => {
-    await redis?.stop();
   });
 
   it('holds a stream limit across instances, and gives a slot back on release', async () => {
@@ -123,7 +117,7 @@ describe('server/store: the Redis store (a real redis-server)', function () {
 
   it('Redis that stops answering (SIGSTOP): calls end within the command timeout, per instance meanwhile', async () => {
     const a = await store({ commandTimeoutMs: 500 });
-    const pid = redis.pid();
+    const pid = redisServer().pid();
     if (pid === undefined) throw new Error('redis is running');
     process.kill(pid, 'SIGSTOP');
     try {
@@ -139,15 +133,15 @@ describe('server/store: the Redis store (a real redis-server)', function () {
   it('Redis killed and restarted mid-run: per instance meanwhile, shared again after, each change logged once', async () => {
     const a = await store();
     expect(await a.acquire('client:hank', 1, 10_000)).to.not.equal(undefined);
-    await redis.kill();
+    await redisServer().kill();
     const during = await a.acquire('client:ivy', 1, 10_000);
     expect(during?.id.startsWith('local:'), 'a per-instance lease').to.equal(true);
     if (during !== undefined) await a.release(during);
-    await redis.restart();
+    await redisServer().restart();
     await untilReady(a);
     const after = await a.acquire('client:ivy', 1, 10_000);
     expect(after?.id.startsWith('local:')).to.equal(false);
-    const direct = new Redis(redis.url);
+    const direct = new Redis(redisServer().url);
     try {
       expect(await direct.zcard('yqrx:leases:client:ivy'), 'the lease is in Redis again').to.equal(1);
     } finally {

@@ -5,10 +5,9 @@ import { httpError } from '../../../../lib/core/error.js';
 import { produceReply, type DurableEvent } from '../../../../lib/server/routes/relay/produceReply.js';
 import { resumeReply, stopReply } from '../../../../lib/server/routes/relay/resumeReply.js';
 import { createMemoryReplyLog } from '../../../../lib/server/store/memoryReplyLog.js';
-import { createRedisClient } from '../../../../lib/server/store/redisConnection.js';
-import { createRedisReplyLog } from '../../../../lib/server/store/redisReplyLog.js';
 import type { ReplyLog, ReplyLogOptions } from '../../../../lib/server/store/replyLog.js';
-import { startRedisServer, type RedisServer } from '../../../support/redisServer.js';
+import { redisReplyLogOn } from '../../../support/redisReplyLogOn.js';
+import { useRedisServer } from '../../../support/redisServer.js';
 
 /** A source the test drives, which records whether it was unsubscribed (the service request aborted). */
 const controlledSource = (): {
@@ -152,26 +151,9 @@ describe('server/relay: replies produced into the reply log', () => {
 
   describe('on Redis (a real redis-server)', function () {
     this.timeout(30_000);
-    let redis: RedisServer;
-    before(async () => {
-      redis = await startRedisServer();
-    });
-    after(async () => {
-      await redis?.stop();
-    });
-    const redisLog = async (options: ReplyLogOptions): Promise<ReplyLog> => {
-      const client = await createRedisClient({ url: redis.url });
-      client.on('error', () => {});
-      await client.connect();
-      const log = createRedisReplyLog(client, { blockMs: 100, ...options }, { failed: () => {} });
-      return {
-        ...log,
-        close: async () => {
-          await log.close();
-          client.disconnect();
-        },
-      };
-    };
+    const redisServer = useRedisServer();
+    const redisLog = async (options: ReplyLogOptions): Promise<ReplyLog> =>
+      (await redisReplyLogOn(redisServer(), options)).log;
     productionContract(redisLog);
 
     it('Redis killed mid-reply: the producing client gets the rest without ids, a resume is unavailable', async () => {
@@ -182,7 +164,7 @@ describe('server/relay: replies produced into the reply log', () => {
         const events = lastValueFrom(production.events.pipe(toArray()));
         push.next(text('kept '));
         await settle(50);
-        await redis.kill();
+        await redisServer().kill();
         push.next(text('not kept'));
         push.next(finish);
         await production.done;
@@ -192,7 +174,7 @@ describe('server/relay: replies produced into the reply log', () => {
         expect((await resumeReply(log, 'alice', got[0]?.id ?? '')).type).to.equal('unavailable');
       } finally {
         await log.close();
-        await redis.restart();
+        await redisServer().restart();
       }
     });
   });
