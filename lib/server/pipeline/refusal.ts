@@ -84,6 +84,16 @@ export const conversationNotYours = (): Refusal =>
   refusal(403, 'this conversation belongs to another client; start a new one');
 
 /**
+ * 403: the reply named (by `Last-Event-ID` or `?reply=`) belongs to another client.
+ *
+ * @example
+ * ```ts
+ * replyNotYours().status; // 403
+ * ```
+ */
+export const replyNotYours = (): Refusal => refusal(403, 'this reply belongs to another client');
+
+/**
  * 404: no route at this path (said only to a client `authorize` let through).
  *
  * @example
