@@ -33,6 +33,17 @@ export const storeUnavailable = (): YqcloudError =>
   networkError('ESTOREUNAVAILABLE', 'the reply store is unreachable; the reply cannot be followed further');
 
 /**
+ * How a `stopped` ending reaches clients: `Network` with code `ESTOPPED` (each client keeps the
+ * text it received as `partialText`).
+ *
+ * @example
+ * ```ts
+ * replyStopped().code; // 'ESTOPPED'
+ * ```
+ */
+export const replyStopped = (): YqcloudError => networkError('ESTOPPED', 'the reply was stopped');
+
+/**
  * Why a producer's write was refused.
  *
  * @example

@@ -47,3 +47,19 @@ export const createMemoryReplyStore = (options: MemoryStoreOptions & MemoryReply
     },
   };
 };
+
+/**
+ * The reply log of a store that keeps replies (a {@link ReplyStore}), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * repliesOf(createMemoryReplyStore()) !== undefined; // true
+ * repliesOf(createMemoryStore());                    // undefined
+ * ```
+ */
+export const repliesOf = (store: ServerStore): ReplyLog | undefined => {
+  const replies: unknown = (store as Partial<ReplyStore>).replies;
+  return typeof replies === 'object' && replies !== null && typeof (replies as ReplyLog).open === 'function'
+    ? (replies as ReplyLog)
+    : undefined;
+};

@@ -4,8 +4,7 @@ import { registerResolveLog, resolvedBetweenMarks, root } from '../../support/re
 /** Uses the memory store fully, then makes a Redis store (Redis absent), marking each step. */
 const child = `${registerResolveLog}
 import * as net from 'node:net';
-const { createMemoryReplyStore } = await import(${JSON.stringify(`${root}lib/server/store/replyStore.ts`)});
-const { createRedisStore } = await import(${JSON.stringify(`${root}lib/server/store/redisStore.ts`)});
+const { createMemoryReplyStore, createRedisStore } = await import(${JSON.stringify(`${root}lib/server/index.ts`)});
 const memory = createMemoryReplyStore();
 const lease = await memory.acquire('client:a', 1, 1000);
 await memory.release(lease);
@@ -21,7 +20,7 @@ process._rawDebug('mark redis');
 `;
 
 describe('server/store: the Redis client loaded only by the Redis store', () => {
-  it('a server on the memory store loads nothing of ioredis; making a Redis store loads it', async () => {
+  it('importing yqcloud-rx/server and serving on the memory store load nothing of ioredis; making a Redis store loads it', async () => {
     const loaded = await resolvedBetweenMarks(child);
     expect(loaded(undefined, 'memory', 'rate-limiter-flexible'), 'the hook sees the memory store’s imports').to.be.true;
     expect(loaded(undefined, 'memory', 'ioredis'), 'ioredis with the memory store').to.be.false;

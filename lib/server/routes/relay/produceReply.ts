@@ -16,7 +16,7 @@ import {
   filter,
   fromEvent,
   map,
-  type Observable,
+  Observable,
   of,
   Subject,
   take,
@@ -56,7 +56,11 @@ export interface DurableEvent {
  */
 export interface Production {
   readonly replyId: string;
-  /** The entries as they are written, for the producing client (hot: subscribe at once; not replayed). */
+  /**
+   * The entries as they are written, for the producing client: the first subscriber gets those
+   * written before it subscribed, then the live ones; once it unsubscribes, nobody else does
+   * (the entries are in the log: resume from there).
+   */
   readonly events: Observable<DurableEvent>;
   /** Resolves once the reply has ended and its producer let go. */
   readonly done: Promise<void>;
@@ -69,10 +73,8 @@ const entryOf = (chunk: Chunk): ReplyEntry =>
       ? { type: 'conversation', conversation: chunk.conversation }
       : { type: 'finish' };
 
-const failure = (e: unknown): ReplyEntry => ({
-  type: 'error',
-  error: e instanceof YqcloudError ? e : networkError('ERELAY', 'the relay failed while streaming'),
-});
+const asYqcloudError = (e: unknown): YqcloudError =>
+  e instanceof YqcloudError ? e : networkError('ERELAY', 'the relay failed while streaming');
 
 /** The ending written when the log refuses more entries: `ResponseTooLarge`. */
 const tooManyEntries = (): ReplyEntry => ({
@@ -83,7 +85,7 @@ const tooManyEntries = (): ReplyEntry => ({
 /**
  * Opens a reply for `owner` in `log` and starts producing `chunks` into it at once (rejects,
  * with nothing subscribed, when the log cannot open one). Each chunk becomes an entry; an
- * error becomes the `error` ending; a stop request unsubscribes `chunks` (which aborts the
+ * error becomes the `error` ending (as `safeError` makes it: what every reader will see); a stop request unsubscribes `chunks` (which aborts the
  * service request) and writes the `stopped` ending; a source that completes without `finish`
  * ends with `Network` `ERELAY`. A write the log refuses because the reply is full ends the
  * reply with `ResponseTooLarge`; a write it cannot make (store unreachable, lease lost) leaves
@@ -95,10 +97,28 @@ const tooManyEntries = (): ReplyEntry => ({
  * const production = await produceReply(log, 'alice', provider.create({ messages }));
  * ```
  */
-export const produceReply = async (log: ReplyLog, owner: string, chunks: Observable<Chunk>): Promise<Production> => {
+export const produceReply = async (
+  log: ReplyLog,
+  owner: string,
+  chunks: Observable<Chunk>,
+  safeError: (e: unknown) => YqcloudError = asYqcloudError,
+): Promise<Production> => {
   const producer = await log.open(owner);
   const { replyId, signal } = producer;
-  const events = new Subject<DurableEvent>();
+  const live = new Subject<DurableEvent>();
+  let early: DurableEvent[] | undefined = [];
+  let taken = false;
+  const events = new Observable<DurableEvent>((subscriber) => {
+    if (taken) {
+      subscriber.complete();
+      return;
+    }
+    taken = true;
+    const replay = early ?? [];
+    early = undefined;
+    for (const event of replay) subscriber.next(event);
+    return live.subscribe(subscriber);
+  });
   let durable = true;
   let sawEnding = false;
 
@@ -123,7 +143,7 @@ export const produceReply = async (log: ReplyLog, owner: string, chunks: Observa
       ? EMPTY
       : chunks.pipe(
           map(entryOf),
-          catchError((e: unknown) => of(failure(e))),
+          catchError((e: unknown) => of<ReplyEntry>({ type: 'error', error: safeError(e) })),
           takeUntil(stop$),
           tap((entry) => {
             if (isEnding(entry)) sawEnding = true;
@@ -147,12 +167,16 @@ export const produceReply = async (log: ReplyLog, owner: string, chunks: Observa
         takeWhile((event) => !isEnding(event.entry), true),
       )
       .subscribe({
-        next: (event) => events.next(event),
+        next: (event) => {
+          early?.push(event);
+          live.next(event);
+        },
         complete: () => {
-          events.complete();
+          early = undefined;
+          live.complete();
           producer.close().finally(resolve);
         },
       });
   });
-  return { replyId, events: events.asObservable(), done };
+  return { replyId, events, done };
 };
