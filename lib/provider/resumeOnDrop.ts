@@ -22,7 +22,7 @@ import {
   timer,
 } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import { withPartialText, YqcloudError } from '../core/error.js';
+import { responseTooLarge, withPartialText, YqcloudError } from '../core/error.js';
 
 /**
  * What one connection to the relay yields: the reply's id (the `x-reply-id` header), a chunk
@@ -61,6 +61,8 @@ export interface ResumeOptions {
   readonly maxDelayMs?: number | undefined;
   /** The scheduler that waits (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike | undefined;
+  /** The most text the reply may deliver, over all connections; past it `ResponseTooLarge` (default: no limit). */
+  readonly maxTextChars?: number | undefined;
 }
 
 /** An error that ends the reply whatever the connection: never resumed. */
@@ -112,6 +114,7 @@ export const resumeOnDrop = (
     const baseDelayMs = Math.max(0, options.baseDelayMs ?? 250);
     const maxDelayMs = Math.max(baseDelayMs, options.maxDelayMs ?? 4000);
     const scheduler = options.scheduler ?? asyncScheduler;
+    const maxTextChars = options.maxTextChars ?? Number.POSITIVE_INFINITY;
     let replyId: string | undefined;
     let lastEventId: string | undefined;
     let text = '';
@@ -130,7 +133,11 @@ export const resumeOnDrop = (
         case 'chunk':
           attempts = 0;
           if (frame.id !== undefined) lastEventId = frame.id;
-          if (frame.chunk.type === 'text') text += frame.chunk.text;
+          if (frame.chunk.type === 'text') {
+            if (text.length + frame.chunk.text.length > maxTextChars)
+              return throwError(() => new Final(responseTooLarge(maxTextChars)));
+            text += frame.chunk.text;
+          }
           return of(frame.chunk);
       }
     };
