@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { lastValueFrom, toArray } from 'rxjs';
 import { RelayProvider } from '../../lib/provider/relayProvider.js';
 import { startRedisServer, type RedisServer } from '../support/redisServer.js';
@@ -10,6 +10,7 @@ import {
   type ServeInstance,
   type TestBalancer,
 } from '../support/serveCluster.js';
+import { type Events, exchange } from '../support/sseExchange.js';
 import { teardown } from '../support/teardown.js';
 
 // The cluster as users run it: 2–3 `yqcloud-rx serve --redis` processes (the built command
@@ -18,53 +19,6 @@ import { teardown } from '../support/teardown.js';
 const token = 'sk-cluster-spec';
 const password = 'R3disPassw0rd';
 const auth = { authorization: `Bearer ${token}` };
-
-/** One SSE exchange read as it arrives. */
-interface Events {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly events: ReadonlyArray<EventSourceMessage>;
-  /** Resolves once `n` events (comments excluded) have arrived, or the stream has ended. */
-  readonly count: (n: number) => Promise<void>;
-  /** Resolves when the stream ends (or fails). */
-  readonly ended: Promise<void>;
-  readonly abort: () => void;
-}
-
-const exchange = async (url: string, init: RequestInit): Promise<Events> => {
-  const controller = new AbortController();
-  const response = await fetch(url, { ...init, signal: controller.signal });
-  const events: EventSourceMessage[] = [];
-  let waiters: Array<() => void> = [];
-  const wake = (): void => {
-    const now = waiters;
-    waiters = [];
-    for (const w of now) w();
-  };
-  const parser = createParser({
-    onEvent: (event) => {
-      events.push(event);
-      wake();
-    },
-  });
-  let done = false;
-  const ended = (async () => {
-    try {
-      if (response.body === null) return;
-      const decoder = new TextDecoder();
-      for await (const piece of response.body) parser.feed(decoder.decode(piece as Uint8Array, { stream: true }));
-    } catch {
-      // aborted or dropped
-    } finally {
-      done = true;
-      wake();
-    }
-  })();
-  const count = async (n: number): Promise<void> => {
-    while (events.length < n && !done) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  return { status: response.status, headers: response.headers, events, count, ended, abort: () => controller.abort() };
-};
 
 const post = (base: string): Promise<Events> =>
   exchange(`${base}/relay`, {
