@@ -63,6 +63,8 @@ export interface ServeOptions {
   readonly redisRequired?: boolean | undefined;
   /** Streams one client may have open at once (default 4). */
   readonly maxStreams?: number | undefined;
+  /** Requests one client may send per minute (default: no limit). */
+  readonly maxRequestsPerMinute?: number | undefined;
   /** Milliseconds a reply's producer may go unheard before its readers end the reply (default 10 000). */
   readonly replyProducerTtl?: number | undefined;
 }
@@ -172,6 +174,7 @@ export const startServe = async (
     store,
     logger,
     ...(options.maxStreams === undefined ? {} : { maxConcurrentStreams: options.maxStreams }),
+    ...(options.maxRequestsPerMinute === undefined ? {} : { maxRequestsPerMinute: options.maxRequestsPerMinute }),
     bodyTimeoutMs: options.bodyTimeout ?? 20_000,
     pipe: withTimeouts({ firstChunkMs: 60_000, idleMs: 60_000 }),
     ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
@@ -271,6 +274,7 @@ export const serveCommand = (): Command =>
     )
     .option('--redis-required', 'while Redis is away, refuse (503) instead of counting limits per instance')
     .option('--max-streams <n>', 'streams one client may have open at once', count, 4)
+    .option('--max-requests-per-minute <n>', 'requests one client may send per minute (default: no limit)', count)
     .option(
       '--reply-producer-ttl <ms>',
       'milliseconds a reply’s producer may go unheard before its readers end the reply (at most 30000)',

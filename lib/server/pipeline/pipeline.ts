@@ -31,7 +31,9 @@ import { readNodeBody, readWebBody, type BodyLimits, type BodyResult } from './b
 import type { CorsOptions } from './cors.js';
 import { admit } from './guards.js';
 import { defaultKeepAliveMs, fillSilence, keepAliveComment } from './keepAlive.js';
-import { storeUnavailable, tooManyStreams, type Refusal } from './refusal.js';
+import { storeUnavailable, tooManyRequests, tooManyStreams, type Refusal } from './refusal.js';
+import { requestRateOfStore } from '../store/replyStore.js';
+import type { RateDecision } from '../store/requestRate.js';
 import { defaultMaxBufferedBytes, startsEventStream, webReply, writeNodeReply, type ReplyPart } from './reply.js';
 import { fromNodeRequest, fromWebRequest, remoteAddressOf, type GuardRequest } from './request.js';
 import { clientError, logEntryOf, type ServerLogger } from './safeError.js';
@@ -65,6 +67,12 @@ export interface ServerOptions {
   readonly bodyTimeoutMs?: number | undefined;
   /** Streams one client (one identity) may have open at once, across the handlers sharing `store` (default 4). */
   readonly maxConcurrentStreams?: number | undefined;
+  /**
+   * Requests one client may send per minute, across the handlers sharing `store` (default: no
+   * limit); past it 429 with `retry-after`, before the body is read. Counted in the store when it
+   * counts requests (`createMemoryReplyStore`, `createRedisStore`: across the cluster).
+   */
+  readonly maxRequestsPerMinute?: number | undefined;
   /** How long a stream lease lives unless renewed (default 60 000 ms; renewed every third of it while streaming). */
   readonly leaseTtlMs?: number | undefined;
   /** How long a conversation stays its client's after its last turn (default 24 h). */
@@ -203,6 +211,8 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
   const maxStreams = options.maxConcurrentStreams ?? 4;
   const leaseTtlMs = options.leaseTtlMs ?? 60_000;
   const retryAfterS = options.retryAfterS ?? 2;
+  const perMinute = options.maxRequestsPerMinute;
+  const requestRate = perMinute === undefined ? undefined : requestRateOfStore(store);
   const budget = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
   const keepAlive = fillSilence<ReplyPart>(
     options.keepAliveMs ?? defaultKeepAliveMs,
@@ -247,6 +257,16 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     const refuse = (refusal: Refusal): Observable<ReplyPart> => of(route.render(refusal, admission.headers));
     if (admission.type === 'refused') return refuse(admission.refusal);
     let keptUntil: Promise<unknown> | undefined;
+    if (requestRate !== undefined && perMinute !== undefined) {
+      let decision: RateDecision;
+      try {
+        decision = await requestRate.consume(admission.identity, perMinute);
+      } catch (e) {
+        log('the store failed while a request was counted', e);
+        return refuse(storeUnavailable(retryAfterS));
+      }
+      if (!decision.allowed) return refuse(tooManyRequests(perMinute, decision.retryAfterMs));
+    }
     const context = contextOf(admission.identity, view, (done) => {
       keptUntil = done;
     });

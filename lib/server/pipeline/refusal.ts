@@ -165,6 +165,24 @@ export const tooManyStreams = (limit: number, retryAfterS: number): Refusal =>
   );
 
 /**
+ * 429: this client sent its `maxRequestsPerMinute`; `retry-after` in seconds (rounded up).
+ *
+ * @example
+ * ```ts
+ * tooManyRequests(60, 1500).headers['retry-after']; // '2'
+ * ```
+ */
+export const tooManyRequests = (limit: number, retryAfterMs: number): Refusal => {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return refusal(
+    429,
+    `this client sent ${limit} requests in the last minute`,
+    { 'retry-after': String(seconds) },
+    seconds * 1000,
+  );
+};
+
+/**
  * 503: the server's store (leases, conversations) could not be reached; retry later.
  *
  * @example

@@ -48,6 +48,30 @@ export const createMemoryReplyStore = (options: MemoryStoreOptions & MemoryReply
   };
 };
 
+const ownRates = new WeakMap<ServerStore, RequestRate>();
+
+/**
+ * Where a store counts requests per minute: its own `requestRate` (a {@link ReplyStore}), or, for
+ * a store without one, a memory count kept for that store (so the handlers sharing it share it).
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore();
+ * requestRateOfStore(store) === requestRateOfStore(store); // true
+ * ```
+ */
+export const requestRateOfStore = (store: ServerStore): RequestRate => {
+  const own: unknown = (store as Partial<ReplyStore>).requestRate;
+  if (typeof own === 'object' && own !== null && typeof (own as RequestRate).consume === 'function')
+    return own as RequestRate;
+  let rate = ownRates.get(store);
+  if (rate === undefined) {
+    rate = createMemoryRequestRate();
+    ownRates.set(store, rate);
+  }
+  return rate;
+};
+
 /**
  * The reply log of a store that keeps replies (a {@link ReplyStore}), or `undefined`.
  *
