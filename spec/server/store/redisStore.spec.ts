@@ -6,8 +6,10 @@ import {
   type RedisStoreOptions,
   StoreUnavailable,
 } from '../../../lib/server/store/redisStore.js';
+import { createMemoryReplyStore } from '../../../lib/server/store/replyStore.js';
 import { closedPort } from '../../support/closedPort.js';
 import { useRedisServer } from '../../support/redisServer.js';
+import { describeStoreContract } from './storeContract.js';
 
 const password = 'Zq7S3cr3tPw';
 
@@ -30,6 +32,9 @@ describe('server/store: the Redis store (a real redis-server)', function () {
     await Promise.all(stores.splice(0).map((s) => s.close()));
     lines.length = 0;
   });
+
+  describeStoreContract('redis', () => store());
+  describeStoreContract('memory reply store', async () => createMemoryReplyStore());
 
   it('holds a stream limit across instances, and gives a slot back on release', async () => {
     const [a, b] = [await store(), await store()];
