@@ -31,6 +31,11 @@ import {
 export interface MemoryReplyLogOptions extends ReplyLogOptions {
   /** Ended replies kept at most (default 10 000); past it the oldest ended one is forgotten. */
   readonly maxReplies?: number | undefined;
+  /**
+   * Characters of text kept over all replies (default 64 Mi); past it the oldest ended replies
+   * are forgotten, and a live reply whose entry would pass it is refused the write (`full`).
+   */
+  readonly maxKeptChars?: number | undefined;
   /** The clock, in epoch milliseconds (default `Date.now`). */
   readonly now?: (() => number) | undefined;
 }
@@ -41,6 +46,7 @@ interface Reply {
   readonly readers: Set<(logged: LoggedEntry) => void>;
   readonly controller: AbortController;
   text: string;
+  chars: number;
   ended: boolean;
   expiresAt: number;
 }
@@ -60,29 +66,39 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
   const settings = replyLogSettings(options);
   const now = options.now ?? Date.now;
   const maxReplies = Math.max(1, options.maxReplies ?? 10_000);
+  const maxKeptChars = Math.max(1, options.maxKeptChars ?? 64 * 1024 * 1024);
   const replies = new Map<string, Reply>();
+  let keptChars = 0;
+  const forget = (replyId: string, reply: Reply): void => {
+    replies.delete(replyId);
+    keptChars -= reply.chars;
+  };
 
   const live = (replyId: string): Reply | undefined => {
     const reply = replies.get(replyId);
     if (reply === undefined) return undefined;
     if (!reply.ended || reply.expiresAt > now()) return reply;
-    replies.delete(replyId);
+    forget(replyId, reply);
     return undefined;
   };
 
-  const forgetEnded = (): void => {
-    for (const [id, reply] of replies) if (reply.ended && reply.expiresAt <= now()) replies.delete(id);
+  const forgetEnded = (incomingChars = 0): void => {
+    for (const [id, reply] of replies) if (reply.ended && reply.expiresAt <= now()) forget(id, reply);
     // Oldest first (the map's order): only ended replies are forgotten, a live one is never cut.
     for (const [id, reply] of replies) {
-      if (replies.size <= maxReplies) break;
-      if (reply.ended) replies.delete(id);
+      if (replies.size <= maxReplies && keptChars + incomingChars <= maxKeptChars) break;
+      if (reply.ended) forget(id, reply);
     }
   };
 
   const write = (reply: Reply, entry: ReplyEntry): string => {
     const logged: LoggedEntry = { id: `0-${reply.entries.length + 1}`, entry };
     reply.entries.push(logged);
-    if (entry.type === 'text') reply.text += entry.text;
+    if (entry.type === 'text') {
+      reply.text += entry.text;
+      reply.chars += entry.text.length;
+      keptChars += entry.text.length;
+    }
     if (isEnding(entry)) {
       reply.ended = true;
       reply.expiresAt = now() + settings.endedTtlMs;
@@ -102,6 +118,7 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
       readers: new Set(),
       controller,
       text: '',
+      chars: 0,
       ended: false,
       expiresAt: Number.POSITIVE_INFINITY,
     };
@@ -113,6 +130,10 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
       append: async (entry) => {
         if (reply.ended || closed) throw new ReplyWriteRefused('ended');
         if (!isEnding(entry) && reply.entries.length >= settings.maxEntries - 1) throw new ReplyWriteRefused('full');
+        if (entry.type === 'text' && keptChars + entry.text.length > maxKeptChars) {
+          forgetEnded(entry.text.length);
+          if (keptChars + entry.text.length > maxKeptChars) throw new ReplyWriteRefused('full');
+        }
         return write(reply, entry);
       },
       close: async () => {
@@ -158,6 +179,7 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
     },
     close: async () => {
       replies.clear();
+      keptChars = 0;
     },
   };
 };

@@ -79,7 +79,7 @@ const asYqcloudError = (e: unknown): YqcloudError =>
 /** The ending written when the log refuses more entries: `ResponseTooLarge`. */
 const tooManyEntries = (): ReplyEntry => ({
   type: 'error',
-  error: new YqcloudError('ResponseTooLarge', 'the reply has more pieces than the relay keeps', { limitBytes: 0 }),
+  error: new YqcloudError('ResponseTooLarge', 'the reply is larger than the relay keeps', { limitBytes: 0 }),
 });
 
 /**
