@@ -26,7 +26,7 @@ import { decodeRelayBody } from './relayBody.js';
 import { repliesOf } from '../../store/replyStore.js';
 import type { ReplyLog } from '../../store/replyLog.js';
 import { produceReply } from './produceReply.js';
-import { encodeEntry } from './replyEvents.js';
+import { durableAnswer } from './replyEvents.js';
 import { startReply } from './startReply.js';
 
 /**
@@ -102,14 +102,7 @@ const durableReply = (
     concatMap((production) => {
       if (production === undefined) return streamedReply(chunks, context, headers);
       context.keepLeaseUntil(production.done);
-      return concat(
-        of<ReplyPart>({
-          type: 'head',
-          status: 200,
-          headers: { ...headers, ...eventStreamHeaders, 'x-reply-id': production.replyId },
-        }),
-        production.events.pipe(map((event): ReplyPart => ({ type: 'data', text: encodeEntry(event) }))),
-      );
+      return durableAnswer(production.replyId, production.events, headers);
     }),
   );
 

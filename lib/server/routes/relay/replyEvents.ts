@@ -3,8 +3,10 @@
  *
  * @module
  */
+import { concat, map, type Observable, of } from 'rxjs';
 import { conversation, finish, text } from '../../../core/chunk.js';
 import { encodeChunk, encodeErrorEvent } from '../../../core/relayProtocol.js';
+import { eventStreamHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import { replyStopped } from '../../store/replyErrors.js';
 import type { DurableEvent } from './produceReply.js';
 
@@ -33,3 +35,21 @@ export const encodeEntry = ({ id, entry }: DurableEvent): string => {
       return encodeErrorEvent(replyStopped(), id);
   }
 };
+
+/**
+ * The answer that streams a durable reply: `200` with `x-reply-id`, then each event with its id.
+ *
+ * @example
+ * ```ts
+ * durableAnswer('mJ3xQ0d6Z2dO9m1sXk3P_a7b', of({ id: 'mJ3xQ0d6Z2dO9m1sXk3P_a7b.0-1', entry: { type: 'finish' } }), {});
+ * ```
+ */
+export const durableAnswer = (
+  replyId: string,
+  events: Observable<DurableEvent>,
+  headers: Readonly<Record<string, string>>,
+): Observable<ReplyPart> =>
+  concat(
+    of<ReplyPart>({ type: 'head', status: 200, headers: { ...headers, ...eventStreamHeaders, 'x-reply-id': replyId } }),
+    events.pipe(map((event): ReplyPart => ({ type: 'data', text: encodeEntry(event) }))),
+  );

@@ -7,13 +7,13 @@
  * @module
  */
 import * as E from '#fp-ts/Either.js';
-import { concat, map, type Observable, of } from 'rxjs';
+import { type Observable, of } from 'rxjs';
 import { invalidRequest } from '../../../core/error.js';
 import type { Route, RouteContext } from '../../pipeline/pipeline.js';
 import { badRequest, replyNotYours, storeUnavailable, type Refusal } from '../../pipeline/refusal.js';
-import { eventStreamHeaders, type ReplyPart } from '../../pipeline/reply.js';
+import type { ReplyPart } from '../../pipeline/reply.js';
 import { repliesOf } from '../../store/replyStore.js';
-import { encodeEntry } from './replyEvents.js';
+import { durableAnswer } from './replyEvents.js';
 import { relayMethods, relayRefusal } from './relayRoute.js';
 import { resumeReply, type ResumeOutcome, stopReply, type StopOutcome } from './resumeReply.js';
 
@@ -57,14 +57,7 @@ export const resumeRoute: Route<ResumeOutcome> = {
   reply: (outcome, _context, headers) => {
     if (outcome.type === 'gone') return noContent(headers);
     if (outcome.type !== 'follow') return of(relayRefusal(refused(outcome.type, 'last-event-id'), headers));
-    return concat(
-      of<ReplyPart>({
-        type: 'head',
-        status: 200,
-        headers: { ...headers, ...eventStreamHeaders, 'x-reply-id': outcome.replyId },
-      }),
-      outcome.events.pipe(map((event): ReplyPart => ({ type: 'data', text: encodeEntry(event) }))),
-    );
+    return durableAnswer(outcome.replyId, outcome.events, headers);
   },
 };
 
