@@ -6,8 +6,9 @@
  *   id) reaching the producing client, through `produceReply`, p50/p99 over every event.
  * - Redis commands and bytes per reply: `INFO commandstats` and `INFO stats` before and after
  *   the replies (network bytes both ways), divided by the replies; the memory of one ended reply.
- * - What a stream holds on Redis: connections to Redis with K replies in flight and K readers
+ * - What a stream holds: connections to Redis with K replies in flight and K readers
  *   following them (`CLIENT LIST`), and heartbeats per second per reply.
+ * - Relay streams held at once through `createRelayHandler` on each store: heap per stream.
  *
  * Prints a table; asserts nothing. Sanity runs only on a loaded machine.
  *
@@ -15,9 +16,18 @@
  *
  * @module
  */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { type Observable, Subject } from 'rxjs';
+import { concat, interval, map, type Observable, of, Subject, take } from 'rxjs';
+import {
+  createMemoryReplyStore,
+  createMemoryStore,
+  createRedisStore,
+  createRelayHandler,
+} from '../lib/server/index.js';
+import type { ServerStore } from '../lib/server/store/store.js';
 import { finish, text, type Chunk } from '../lib/core/chunk.js';
 import { produceReply } from '../lib/server/routes/relay/produceReply.js';
 import { createMemoryReplyLog } from '../lib/server/store/memoryReplyLog.js';
@@ -71,6 +81,52 @@ const info = async (client: Redis, section: string): Promise<ReadonlyMap<string,
 const totalCalls = (stats: ReadonlyMap<string, string>): number =>
   [...stats.values()].reduce((sum, value) => sum + Number(/calls=(\d+)/.exec(value)?.[1] ?? 0), 0);
 
+/**
+ * `streams` relay streams held at once through `createRelayHandler` on `store` (a piece every
+ * 50 ms each): the heap per stream, measured after a collection when `--expose-gc` is given.
+ */
+const heldStreams = async (store: ServerStore, streams: number): Promise<number> => {
+  const provider = {
+    create: () =>
+      concat(
+        interval(50).pipe(
+          take(60),
+          map(() => text(piece)),
+        ),
+        of(finish),
+      ),
+  };
+  const relay = createRelayHandler({ provider, authorize: () => 'bench', store, maxConcurrentStreams: streams + 1 });
+  const server = http.createServer(relay);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  const requests = Array.from({ length: streams }, () => {
+    const request = http.request({
+      port,
+      host: '127.0.0.1',
+      path: '/relay',
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json' },
+    });
+    request.on('response', (response) => response.resume());
+    request.on('error', () => {});
+    request.end(JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }] }));
+    return request;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  collect();
+  const perStream = (process.memoryUsage().heapUsed - before) / streams;
+  for (const request of requests) request.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 3500)); // the productions end by themselves
+  return perStream;
+};
+
 const clientCount = async (admin: Redis): Promise<number> =>
   String(await admin.call('CLIENT', 'LIST'))
     .trim()
@@ -117,6 +173,13 @@ const main = async (): Promise<void> => {
     for (const p of producers) await p.append({ type: 'finish' });
     for (const s of subscriptions) s?.unsubscribe();
 
+    const streams = 200;
+    const plain = await heldStreams(createMemoryStore(), streams);
+    const memoryReplies = await heldStreams(createMemoryReplyStore(), streams);
+    const redisStore = await createRedisStore({ url: redis.url, log: () => {} });
+    const onRedisStore = await heldStreams(redisStore, streams);
+    await redisStore.close();
+
     const row = (name: string, value: string): void => console.log(`| ${name} | ${value} |`);
     console.log(
       `\n${replies} replies of ${eventsPerReply} text events (${piece.length} chars) + finish, one at a time\n`,
@@ -132,6 +195,11 @@ const main = async (): Promise<void> => {
     row(`connections to Redis, idle / +${inFlight} replies in flight`, `${baseline} / ${afterProducers}`);
     row(`connections to Redis, +${inFlight} readers following them`, `${afterFollowers}`);
     row('heartbeats per reply in flight', `${(3000 / replyLogDefaults.producerTtlMs).toFixed(1)} per second`);
+    const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+    row(
+      `heap per relay stream, ${streams} held: memory store (no replies kept) / memory reply store / Redis store`,
+      `${kb(plain)} / ${kb(memoryReplies)} / ${kb(onRedisStore)}`,
+    );
   } finally {
     await redisLog.close();
     await memoryLog.close();
