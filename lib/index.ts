@@ -63,6 +63,7 @@ export {
   isTransient,
   fallback,
   isRouteFailure,
+  withTelemetry,
 } from './operators/index.js';
 export type {
   AssistantMessage,
@@ -72,6 +73,15 @@ export type {
   RetryOptions,
   FallbackOptions,
   FallbackRoute,
+  TelemetryOptions,
+  TelemetryRequest,
+  WithTelemetryOptions,
+  TelemetryTracer,
+  TelemetryMeter,
+  TelemetrySpan,
+  TelemetryHistogram,
+  TelemetryAttributes,
+  TelemetryAttributeValue,
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';

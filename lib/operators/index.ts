@@ -23,3 +23,13 @@ export { retryTransient, isTransient, backoffDelay } from './retryTransient.js';
 export type { RetryOptions } from './retryTransient.js';
 export { fallback, isRouteFailure } from './fallback.js';
 export type { FallbackOptions, FallbackRoute } from './fallback.js';
+export { withTelemetry } from './withTelemetry.js';
+export type { TelemetryOptions, TelemetryRequest, WithTelemetryOptions } from './withTelemetry.js';
+export type {
+  TelemetryTracer,
+  TelemetryMeter,
+  TelemetrySpan,
+  TelemetryHistogram,
+  TelemetryAttributes,
+  TelemetryAttributeValue,
+} from './openTelemetryShapes.js';
