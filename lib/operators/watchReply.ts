@@ -97,7 +97,10 @@ export const watchReply =
   (source) =>
     new Observable<Chunk>((subscriber) => {
       const watches = open();
-      if (watches.length === 0) return source.subscribe(subscriber);
+      if (watches.length === 0) {
+        source.subscribe(subscriber);
+        return undefined;
+      }
       const startedAt = scheduler.now();
       let firstAt: number | undefined;
       let chunks = 0;

@@ -12,6 +12,7 @@ import { redactUrl } from '../core/redact.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
+import { readTelemetryOptions, type TelemetryOptions, type TelemetrySettings } from '../operators/withTelemetry.js';
 import { apiEndpointVariable, environmentVariable, loggerFromEnvironment } from './environment.js';
 
 /**
@@ -85,6 +86,11 @@ export interface YqcloudProviderOptions {
    * never a body or a header). Default: stderr when `YQCLOUD_RX_LOG=debug`, else none.
    */
   readonly logger?: Logger | undefined;
+  /**
+   * OpenTelemetry for every reply (a span, the duration and time-to-first-chunk histograms), as
+   * `withTelemetry` records it; see docs/observability.md.
+   */
+  readonly telemetry?: TelemetryOptions | undefined;
 }
 
 /**
@@ -106,6 +112,7 @@ export interface ProviderConfig {
   readonly transport: Transport | undefined;
   readonly now: () => number;
   readonly logger: Logger | undefined;
+  readonly telemetry: TelemetrySettings | undefined;
 }
 
 const optionKeys: ReadonlySet<string> = new Set([
@@ -118,6 +125,7 @@ const optionKeys: ReadonlySet<string> = new Set([
   'transport',
   'now',
   'logger',
+  'telemetry',
 ]);
 
 type Check<A> = E.Either<YqcloudError, A>;
@@ -200,6 +208,10 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
         E.apS('transport', optionalOf('transport', 'a function', isFunction)(o.transport)),
         E.apS('now', optionalOf('now', 'a function returning epoch milliseconds', isFunction)(o.now)),
         E.apS('logger', optionalOf('logger', 'an object with a debug method', isLogger)(o.logger)),
+        E.apS(
+          'telemetry',
+          o.telemetry === undefined ? E.right(undefined) : readTelemetryOptions('telemetry', o.telemetry),
+        ),
         E.map(
           (c): ProviderConfig => ({
             apiEndpoint: c.apiEndpoint,
@@ -211,6 +223,7 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
             transport: c.transport as Transport | undefined,
             now: (c.now as (() => number) | undefined) ?? Date.now,
             logger: c.logger ?? loggerFromEnvironment(),
+            telemetry: c.telemetry,
           }),
         ),
       ),

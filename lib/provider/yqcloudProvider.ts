@@ -21,6 +21,8 @@ import { replyStream } from './replyStream.js';
 import { withLogging, type Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
 import { requestSecrets } from './requestSecrets.js';
+import { replyTelemetry, type ReplyTelemetry } from '../operators/withTelemetry.js';
+import { observeReply } from './observeReply.js';
 
 const logged = (transport: Transport, logger: Logger | undefined): Transport =>
   logger === undefined ? transport : withLogging(transport, logger);
@@ -74,6 +76,7 @@ export class YqcloudProvider {
   /** The request headers, built on the first request (they depend on the options only). */
   #headers: HeaderRecord | undefined;
   #endpointSecrets: ReadonlyArray<string> | undefined;
+  #telemetry: ReplyTelemetry | undefined;
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
@@ -151,7 +154,11 @@ export class YqcloudProvider {
         // The endpoint's secrets are the same for every request; only a proxy adds its own.
         secrets: O.isNone(valid.proxy) ? this.#endpointSecrets : requestSecrets(config.apiEndpoint, valid.proxy),
       });
-      return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
+      if (config.telemetry !== undefined) this.#telemetry ??= replyTelemetry(config.telemetry);
+      const facts = { model: valid.model, messages: conversation.messageHistory, conversationId: conversation.userId };
+      return (signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')))).pipe(
+        observeReply(this.#telemetry, { ...facts, endpoint: config.apiEndpoint }),
+      );
     });
   }
 

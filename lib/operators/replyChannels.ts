@@ -1,0 +1,147 @@
+/**
+ * Each reply's lifecycle published on `node:diagnostics_channel`, for tools that watch a process
+ * without OpenTelemetry (an APM agent, a test, a logger). Node only: the module is taken with
+ * `process.getBuiltinModule` (Node 20.16+) the first time a reply is watched, so a browser bundle
+ * imports nothing and publishes nothing, and a reply with no subscriber costs one check.
+ *
+ * @module
+ */
+import type { ReplyOutcome, ReplyWatch } from './watchReply.js';
+
+/**
+ * The channels' names.
+ *
+ * @example
+ * ```ts
+ * import diagnostics from 'node:diagnostics_channel';
+ * diagnostics.subscribe(replyChannelNames.end, (message) => console.log(message));
+ * ```
+ */
+export const replyChannelNames = {
+  start: 'yqcloud-rx:reply:start',
+  firstChunk: 'yqcloud-rx:reply:first-chunk',
+  error: 'yqcloud-rx:reply:error',
+  end: 'yqcloud-rx:reply:end',
+} as const;
+
+/**
+ * The reply a message is about: the same object in every message of one reply.
+ *
+ * @example
+ * ```ts
+ * const label = (r: ReplyChannelReply): string => `#${r.id} ${r.model}`;
+ * ```
+ */
+export interface ReplyChannelReply {
+  /** A number, counting from 1, unique in the process. */
+  readonly id: number;
+  readonly provider: 'yqcloud';
+  readonly model: string;
+  /** The host the request goes to (no credentials, no path), when known. */
+  readonly serverAddress: string | undefined;
+}
+
+/**
+ * What each channel publishes. `end` comes last for every reply, after `error` when it failed.
+ * Times are milliseconds.
+ *
+ * @example
+ * ```ts
+ * const onEnd = (m: ReplyChannelMessages['end']) => console.log(m.reply.id, m.outcome, m.durationMs);
+ * ```
+ */
+export interface ReplyChannelMessages {
+  readonly start: { readonly reply: ReplyChannelReply };
+  readonly firstChunk: { readonly reply: ReplyChannelReply; readonly timeToFirstChunkMs: number };
+  /** The error is a `YqcloudError` (no secret in it) when it came from yqcloud-rx. */
+  readonly error: { readonly reply: ReplyChannelReply; readonly error: unknown };
+  readonly end: {
+    readonly reply: ReplyChannelReply;
+    readonly outcome: ReplyOutcome;
+    readonly durationMs: number;
+    readonly timeToFirstChunkMs: number | undefined;
+    readonly chunks: number;
+    readonly characters: number;
+  };
+}
+
+interface Channel {
+  readonly hasSubscribers: boolean;
+  publish(message: unknown): void;
+}
+
+type Channels = { readonly [K in keyof typeof replyChannelNames]: Channel };
+
+interface NodeProcess {
+  getBuiltinModule?(id: string): unknown;
+}
+
+let found: Channels | null | undefined;
+
+const channels = (): Channels | null => {
+  if (found !== undefined) return found;
+  found = null;
+  try {
+    const process = (globalThis as { readonly process?: NodeProcess }).process;
+    const module = process?.getBuiltinModule?.('node:diagnostics_channel') as
+      | { channel?: (name: string) => Channel }
+      | undefined;
+    const channel = module?.channel;
+    if (typeof channel === 'function')
+      found = {
+        start: channel(replyChannelNames.start),
+        firstChunk: channel(replyChannelNames.firstChunk),
+        error: channel(replyChannelNames.error),
+        end: channel(replyChannelNames.end),
+      };
+  } catch {
+    // Not Node, or a Node without getBuiltinModule: nothing to publish on.
+  }
+  return found;
+};
+
+let lastId = 0;
+
+const hostOf = (endpoint: string | undefined): string | undefined =>
+  endpoint !== undefined && URL.canParse(endpoint) ? new URL(endpoint).hostname.replace(/^\[(.*)\]$/, '$1') : undefined;
+
+/**
+ * The watcher that publishes one reply on the channels, or `undefined` when no channel has a
+ * subscriber (or there are no channels).
+ *
+ * @example
+ * ```ts
+ * const watch = replyChannelsWatch({ model: 'gpt-4', endpoint: apiEndpoint });
+ * ```
+ */
+export const replyChannelsWatch = (facts: {
+  readonly model: string;
+  readonly endpoint: string | undefined;
+}): ReplyWatch | undefined => {
+  const c = channels();
+  if (
+    c === null ||
+    !(c.start.hasSubscribers || c.firstChunk.hasSubscribers || c.error.hasSubscribers || c.end.hasSubscribers)
+  )
+    return undefined;
+  lastId++;
+  const reply: ReplyChannelReply = Object.freeze({
+    id: lastId,
+    provider: 'yqcloud',
+    model: facts.model,
+    serverAddress: hostOf(facts.endpoint),
+  });
+  return {
+    start: (subscribe) => {
+      if (c.start.hasSubscribers) c.start.publish({ reply });
+      subscribe();
+    },
+    firstChunk: (timeToFirstChunkMs) => {
+      if (c.firstChunk.hasSubscribers) c.firstChunk.publish({ reply, timeToFirstChunkMs });
+    },
+    end: ({ outcome, error, durationMs, timeToFirstChunkMs, chunks, characters }) => {
+      if (outcome === 'error' && c.error.hasSubscribers) c.error.publish({ reply, error });
+      if (c.end.hasSubscribers) c.end.publish({ reply, outcome, durationMs, timeToFirstChunkMs, chunks, characters });
+    },
+  };
+};
