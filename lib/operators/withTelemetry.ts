@@ -223,7 +223,8 @@ const finishReasonOf = { finished: 'stop', error: 'error', cancelled: 'cancelled
  */
 export interface ReplyTelemetry {
   readonly settings: TelemetrySettings;
-  readonly watch: (facts: ReplyFacts) => ReplyWatch;
+  /** The watcher of one reply; `undefined` when there is neither tracer nor meter. */
+  readonly watch: (facts: ReplyFacts) => ReplyWatch | undefined;
 }
 
 /**
@@ -247,7 +248,8 @@ export const replyTelemetry = (settings: TelemetrySettings): ReplyTelemetry => {
   const duration = histogram(genAiMetrics.duration);
   const firstChunk = histogram(genAiMetrics.timeToFirstChunk);
 
-  const watch = (facts: ReplyFacts): ReplyWatch => {
+  const watch = (facts: ReplyFacts): ReplyWatch | undefined => {
+    if (tracer === undefined && meter === undefined) return undefined;
     const server = serverOf(facts.endpoint);
     const common: TelemetryAttributes = {
       [genAi.operationName]: 'chat',
@@ -385,7 +387,9 @@ export const replyFacts = (request: TelemetryRequest | undefined): ReplyFacts =>
 export const withTelemetry = (options?: WithTelemetryOptions): OperatorFunction<Chunk, Chunk> =>
   withOptions(readOptions('withTelemetry', options, { ...optionReaders, request: requestOption }), (read) => {
     const settings = settingsOf(read);
+    if (settings.tracer === undefined && settings.meter === undefined) return (source) => source;
     const telemetry = replyTelemetry(settings);
     const facts = replyFacts(read.request);
-    return watchReply(() => [telemetry.watch(facts)], settings.scheduler);
+    // A watcher per subscription: each holds its own reply's span.
+    return watchReply(() => [telemetry.watch(facts)].filter((w) => w !== undefined), settings.scheduler);
   });

@@ -25,7 +25,8 @@ export const observeReply = (
 ): OperatorFunction<Chunk, Chunk> =>
   watchReply(() => {
     const watches: Array<ReplyWatch> = [];
-    if (telemetry !== undefined) watches.push(telemetry.watch(facts));
+    const recorded = telemetry?.watch(facts);
+    if (recorded !== undefined) watches.push(recorded);
     const channels = replyChannelsWatch(facts);
     if (channels !== undefined) watches.push(channels);
     return watches;

@@ -143,6 +143,24 @@ describe('operators/withTelemetry (the real OpenTelemetry SDK, in-memory exporte
     expect(otel.finishedSpans()[0]?.attributes).to.include({ 'yqcloud.reply.outcome': 'cancelled' });
   });
 
+  it('one operator, replies subscribed at once: a span each, with its own counts', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const operator = withTelemetry({ tracer: otel.tracer });
+      const one = cold('-a---F|', values).pipe(operator);
+      const two = cold('--a-b-a-F|', values).pipe(operator);
+      expectObservable(one).toBe('-a---F|', values);
+      expectObservable(two).toBe('--a-b-a-F|', values);
+    });
+    const chunks = otel.finishedSpans().map((span) => [
+      span.attributes['yqcloud.reply.chunks'],
+      span.attributes['gen_ai.response.time_to_first_chunk'],
+    ]);
+    expect(chunks).to.deep.equal([
+      [1, 0.001],
+      [3, 0.002],
+    ]);
+  });
+
   it('should stop listening to a synchronous observable when unsubscribed', () => {
     const sideEffects: Array<number> = [];
     const synchronous = new Observable<Chunk>((subscriber) => {

@@ -48,6 +48,7 @@ export const openTelemetry = () => {
     tracer: tracerProvider.getTracer('yqcloud-rx-spec'),
     meter: meterProvider.getMeter('yqcloud-rx-spec'),
     finishedSpans: (): ReadonlyArray<ReadableSpan> => spans.getFinishedSpans(),
+    clearSpans: (): void => spans.reset(),
     /** The points of the histogram called `name`, from a fresh collection. */
     histogram: async (name: string): Promise<ReadonlyArray<HistogramPoint>> => {
       const { resourceMetrics } = await reader.collect();
