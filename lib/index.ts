@@ -64,6 +64,7 @@ export {
   fallback,
   isRouteFailure,
   withTelemetry,
+  replyChannelNames,
 } from './operators/index.js';
 export type {
   AssistantMessage,
@@ -82,6 +83,9 @@ export type {
   TelemetryHistogram,
   TelemetryAttributes,
   TelemetryAttributeValue,
+  ReplyChannelMessages,
+  ReplyChannelReply,
+  ReplyOutcome,
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';

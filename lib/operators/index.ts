@@ -33,3 +33,6 @@ export type {
   TelemetryAttributes,
   TelemetryAttributeValue,
 } from './openTelemetryShapes.js';
+export { replyChannelNames } from './replyChannels.js';
+export type { ReplyChannelMessages, ReplyChannelReply } from './replyChannels.js';
+export type { ReplyOutcome } from './watchReply.js';

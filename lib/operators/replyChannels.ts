@@ -111,7 +111,7 @@ const hostOf = (endpoint: string | undefined): string | undefined =>
  *
  * @example
  * ```ts
- * const watch = replyChannelsWatch({ model: 'gpt-4', endpoint: apiEndpoint });
+ * const watch = replyChannelsWatch({ model: 'gpt-4', endpoint: 'http://127.0.0.1:8080/api/generateStream' });
  * ```
  */
 export const replyChannelsWatch = (facts: {

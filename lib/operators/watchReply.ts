@@ -89,7 +89,7 @@ const quietly = (f: () => void): void => {
  *
  * @example
  * ```ts
- * source.pipe(watchReply(() => [{ start: (subscribe) => subscribe(), end: (s) => console.log(s.outcome) }]));
+ * source.pipe(watchReply(() => [{ start: (subscribe) => subscribe(), end: (s) => console.log(s.outcome) }], asyncScheduler));
  * ```
  */
 export const watchReply =

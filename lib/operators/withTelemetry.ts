@@ -72,14 +72,21 @@ export interface TelemetryRequest {
  *
  * @example
  * ```ts
- * const options: WithTelemetryOptions = { tracer, request: { messages } };
+ * const options: WithTelemetryOptions = { tracer, meter, request: { messages } };
  * ```
  */
 export interface WithTelemetryOptions extends TelemetryOptions {
   readonly request?: TelemetryRequest | undefined;
 }
 
-/** Options after reading. */
+/**
+ * Telemetry options after reading, defaults filled.
+ *
+ * @example
+ * ```ts
+ * const settings: TelemetrySettings = { tracer, meter, recordContent: false, recordConversationId: false, scheduler: asyncScheduler };
+ * ```
+ */
 export interface TelemetrySettings {
   readonly tracer: TelemetryTracer | undefined;
   readonly meter: TelemetryMeter | undefined;
@@ -88,7 +95,14 @@ export interface TelemetrySettings {
   readonly scheduler: SchedulerLike;
 }
 
-/** The request as the telemetry uses it. */
+/**
+ * The request as the telemetry uses it.
+ *
+ * @example
+ * ```ts
+ * const facts: ReplyFacts = { model: 'gpt-4', messages, conversationId: undefined, endpoint: 'http://127.0.0.1:8080/api/generateStream' };
+ * ```
+ */
 export interface ReplyFacts {
   readonly model: string;
   /** The whole prompt: the conversation's history and the new messages. */
@@ -217,8 +231,8 @@ const finishReasonOf = { finished: 'stop', error: 'error', cancelled: 'cancelled
  *
  * @example
  * ```ts
- * const telemetry = replyTelemetry(settings);
- * source.pipe(watchReply(() => [telemetry.watch(facts)], settings.scheduler));
+ * const telemetry: ReplyTelemetry = replyTelemetry({ tracer, meter, recordContent: false, recordConversationId: false, scheduler: asyncScheduler });
+ * const watch = telemetry.watch(replyFacts({ messages }));
  * ```
  */
 export interface ReplyTelemetry {
@@ -338,7 +352,14 @@ export const replyTelemetry = (settings: TelemetrySettings): ReplyTelemetry => {
   return { settings, watch };
 };
 
-/** The request's facts: its model (or the default), its whole prompt, its conversation's id. */
+/**
+ * The request's facts: its model (or the default), its whole prompt, its conversation's id.
+ *
+ * @example
+ * ```ts
+ * replyFacts({ messages }).model; // 'gpt-4'
+ * ```
+ */
 export const replyFacts = (request: TelemetryRequest | undefined): ReplyFacts => {
   const model = request?.model === undefined || request.model === '' ? yqcloudModels.defaultModel : request.model;
   const given = request?.messages ?? [];

@@ -16,7 +16,7 @@ import type { ReplyFacts, ReplyTelemetry } from '../operators/withTelemetry.js';
  *
  * @example
  * ```ts
- * reply$.pipe(observeReply(undefined, { model: 'gpt-4', messages, conversationId: undefined, endpoint }));
+ * reply$.pipe(observeReply(undefined, { model: 'gpt-4', messages, conversationId: undefined, endpoint: undefined }));
  * ```
  */
 export const observeReply = (
