@@ -151,10 +151,9 @@ describe('operators/withTelemetry (the real OpenTelemetry SDK, in-memory exporte
       expectObservable(one).toBe('-a---F|', values);
       expectObservable(two).toBe('--a-b-a-F|', values);
     });
-    const chunks = otel.finishedSpans().map((span) => [
-      span.attributes['yqcloud.reply.chunks'],
-      span.attributes['gen_ai.response.time_to_first_chunk'],
-    ]);
+    const chunks = otel
+      .finishedSpans()
+      .map((span) => [span.attributes['yqcloud.reply.chunks'], span.attributes['gen_ai.response.time_to_first_chunk']]);
     expect(chunks).to.deep.equal([
       [1, 0.001],
       [3, 0.002],
