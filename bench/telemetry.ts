@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { Observable, lastValueFrom, type OperatorFunction } from 'rxjs';
 import { finish, text, type Chunk } from '../lib/core/chunk.js';
 import { startEmulator } from '../lib/emulator/index.js';
-import { replyChannelNames } from '../lib/operators/replyChannels.js';
+import { replyChannelNames } from '../lib/operators/replyChannelNames.js';
 import { withTelemetry } from '../lib/operators/withTelemetry.js';
 import { observeReply } from '../lib/provider/observeReply.js';
 import { YqcloudProvider } from '../lib/provider/yqcloudProvider.js';

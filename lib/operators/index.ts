@@ -24,7 +24,8 @@ export type { RetryOptions } from './retryTransient.js';
 export { fallback, isRouteFailure } from './fallback.js';
 export type { FallbackOptions, FallbackRoute } from './fallback.js';
 export { withTelemetry } from './withTelemetry.js';
-export type { TelemetryOptions, TelemetryRequest, WithTelemetryOptions } from './withTelemetry.js';
+export type { TelemetryRequest, WithTelemetryOptions } from './withTelemetry.js';
+export type { TelemetryOptions } from './telemetryOptions.js';
 export type {
   TelemetryTracer,
   TelemetryMeter,
@@ -33,6 +34,6 @@ export type {
   TelemetryAttributes,
   TelemetryAttributeValue,
 } from './openTelemetryShapes.js';
-export { replyChannelNames } from './replyChannels.js';
-export type { ReplyChannelMessages, ReplyChannelReply } from './replyChannels.js';
+export { replyChannelNames } from './replyChannelNames.js';
+export type { ReplyChannelMessages, ReplyChannelReply } from './replyChannelNames.js';
 export type { ReplyOutcome } from './watchReply.js';

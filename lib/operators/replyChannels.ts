@@ -1,69 +1,14 @@
 /**
  * Each reply's lifecycle published on `node:diagnostics_channel`, for tools that watch a process
  * without OpenTelemetry (an APM agent, a test, a logger). Node only: the module is taken with
- * `process.getBuiltinModule` (Node 20.16+) the first time a reply is watched, so a browser bundle
- * imports nothing and publishes nothing, and a reply with no subscriber costs one check.
+ * `process.getBuiltinModule` (Node 20.16+) the first time a reply is watched, and a reply with no
+ * subscriber costs one check. A browser bundle gets `replyChannels.browser.ts` instead (through
+ * `package.json`'s `browser` field), which publishes nothing.
  *
  * @module
  */
-import type { ReplyOutcome, ReplyWatch } from './watchReply.js';
-
-/**
- * The channels' names.
- *
- * @example
- * ```ts
- * import diagnostics from 'node:diagnostics_channel';
- * diagnostics.subscribe(replyChannelNames.end, (message) => console.log(message));
- * ```
- */
-export const replyChannelNames = {
-  start: 'yqcloud-rx:reply:start',
-  firstChunk: 'yqcloud-rx:reply:first-chunk',
-  error: 'yqcloud-rx:reply:error',
-  end: 'yqcloud-rx:reply:end',
-} as const;
-
-/**
- * The reply a message is about: the same object in every message of one reply.
- *
- * @example
- * ```ts
- * const label = (r: ReplyChannelReply): string => `#${r.id} ${r.model}`;
- * ```
- */
-export interface ReplyChannelReply {
-  /** A number, counting from 1, unique in the process. */
-  readonly id: number;
-  readonly provider: 'yqcloud';
-  readonly model: string;
-  /** The host the request goes to (no credentials, no path), when known. */
-  readonly serverAddress: string | undefined;
-}
-
-/**
- * What each channel publishes. `end` comes last for every reply, after `error` when it failed.
- * Times are milliseconds.
- *
- * @example
- * ```ts
- * const onEnd = (m: ReplyChannelMessages['end']) => console.log(m.reply.id, m.outcome, m.durationMs);
- * ```
- */
-export interface ReplyChannelMessages {
-  readonly start: { readonly reply: ReplyChannelReply };
-  readonly firstChunk: { readonly reply: ReplyChannelReply; readonly timeToFirstChunkMs: number };
-  /** The error is a `YqcloudError` (no secret in it) when it came from yqcloud-rx. */
-  readonly error: { readonly reply: ReplyChannelReply; readonly error: unknown };
-  readonly end: {
-    readonly reply: ReplyChannelReply;
-    readonly outcome: ReplyOutcome;
-    readonly durationMs: number;
-    readonly timeToFirstChunkMs: number | undefined;
-    readonly chunks: number;
-    readonly characters: number;
-  };
-}
+import { replyChannelNames, type ReplyChannelReply } from './replyChannelNames.js';
+import type { ReplyWatch } from './watchReply.js';
 
 interface Channel {
   readonly hasSubscribers: boolean;
@@ -83,7 +28,7 @@ const channels = (): Channels | null => {
   found = null;
   try {
     const process = (globalThis as { readonly process?: NodeProcess }).process;
-    const module = process?.getBuiltinModule?.('node:diagnostics_channel') as
+    const module = process?.getBuiltinModule?.('diagnostics_channel') as
       | { channel?: (name: string) => Channel }
       | undefined;
     const channel = module?.channel;

@@ -7,8 +7,8 @@
 import { asyncScheduler, type OperatorFunction } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { replyChannelsWatch } from '../operators/replyChannels.js';
+import type { ReplyFacts, ReplyTelemetry } from '../operators/replyTelemetry.js';
 import { watchReply, type ReplyWatch } from '../operators/watchReply.js';
-import type { ReplyFacts, ReplyTelemetry } from '../operators/withTelemetry.js';
 
 /**
  * The operator a provider applies to one reply: its telemetry (if any) outermost, so the

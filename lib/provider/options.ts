@@ -12,7 +12,7 @@ import { redactUrl } from '../core/redact.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
-import { readTelemetryOptions, type TelemetryOptions, type TelemetrySettings } from '../operators/withTelemetry.js';
+import { readTelemetryOptions, type TelemetryOptions, type TelemetrySettings } from '../operators/telemetryOptions.js';
 import { apiEndpointVariable, environmentVariable, loggerFromEnvironment } from './environment.js';
 
 /**

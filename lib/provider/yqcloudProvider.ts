@@ -21,7 +21,7 @@ import { replyStream } from './replyStream.js';
 import { withLogging, type Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
 import { requestSecrets } from './requestSecrets.js';
-import { replyTelemetry, type ReplyTelemetry } from '../operators/withTelemetry.js';
+import { replyTelemetry, type ReplyTelemetry } from '../operators/replyTelemetry.js';
 import { observeReply } from './observeReply.js';
 
 const logged = (transport: Transport, logger: Logger | undefined): Transport =>

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { lastValueFrom, tap } from 'rxjs';
 import { YqcloudError } from '../../lib/core/error.js';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
-import { replyChannelNames } from '../../lib/operators/replyChannels.js';
+import { replyChannelNames } from '../../lib/operators/replyChannelNames.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { collect } from '../support/collect.js';
 import { openTelemetry } from '../support/openTelemetry.js';
