@@ -1,29 +1,13 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Logs every module URL the child resolves, and fails `@opentelemetry/*` as if it were not installed. */
-const hook = `export async function resolve(specifier, context, next) {
-  if (specifier.startsWith('@opentelemetry/')) {
-    process._rawDebug('refused ' + specifier);
-    throw Object.assign(new Error('not installed: ' + specifier), { code: 'ERR_MODULE_NOT_FOUND' });
-  }
-  const resolved = await next(specifier, context);
-  process._rawDebug('resolved ' + resolved.url);
-  return resolved;
-}`;
+import { childLines, resolveLogHook, root } from '../support/moduleLog.js';
 
 /** Imports the library, then runs a reply through the operator and the provider option, neither given a tracer. */
 const child = `
 import { register } from 'node:module';
 import * as http from 'node:http';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveLogHook(/^@opentelemetry\//))}));
 const { YqcloudProvider, withTelemetry } = await import(${JSON.stringify(`${root}lib/index.ts`)});
 const { lastValueFrom } = await import('rxjs');
 const server = http.createServer((_req, res) => res.end('Hi'));
@@ -50,11 +34,7 @@ const declarations = (dir: string): ReadonlyArray<string> =>
 
 describe('operators: telemetry loads nothing of OpenTelemetry', () => {
   it('the library imports, and a reply runs through withTelemetry and the telemetry option, with @opentelemetry/* not installed', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    const lines = stderr.split('\n');
+    const lines = await childLines(child);
     expect(lines, 'the reply ran').to.include('mark replied');
     expect(
       lines.some((line) => line.startsWith(`resolved file://${root}node_modules/rxjs/`)),
