@@ -6,9 +6,9 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { invalidRequest } from '../core/error.js';
+import { optional, readOptions, type Check } from '../core/optionCheck.js';
 import type { TelemetryMeter, TelemetryTracer } from './openTelemetryShapes.js';
-import { readOptions, schedulerOption, type Checked, type OptionReader } from './options.js';
+import { schedulerOption } from './options.js';
 
 /**
  * Where the telemetry of replies goes and what it records. Prompt and reply text, and the
@@ -55,23 +55,15 @@ export interface TelemetrySettings {
   readonly scheduler: SchedulerLike;
 }
 
-const hasMethod = (u: unknown, name: string): boolean => {
-  try {
-    return typeof u === 'object' && u !== null && typeof (u as Record<string, unknown>)[name] === 'function';
-  } catch {
-    return false;
-  }
-};
-
-const objectWith =
-  <A>(method: string, expected: string): OptionReader<A | undefined> =>
-  (path, u) =>
-    u === undefined || hasMethod(u, method)
-      ? E.right(u as A | undefined)
-      : E.left(invalidRequest(path, `expected ${expected}`));
-
-const booleanOption: OptionReader<boolean | undefined> = (path, u) =>
-  u === undefined || typeof u === 'boolean' ? E.right(u) : E.left(invalidRequest(path, 'expected a boolean'));
+const hasMethod =
+  <A>(name: string) =>
+  (u: unknown): u is A => {
+    try {
+      return typeof u === 'object' && u !== null && typeof (u as Record<string, unknown>)[name] === 'function';
+    } catch {
+      return false;
+    }
+  };
 
 /**
  * The reader of each option.
@@ -82,10 +74,10 @@ const booleanOption: OptionReader<boolean | undefined> = (path, u) =>
  * ```
  */
 export const telemetryOptionReaders = {
-  tracer: objectWith<TelemetryTracer>('startActiveSpan', 'an OpenTelemetry Tracer'),
-  meter: objectWith<TelemetryMeter>('createHistogram', 'an OpenTelemetry Meter'),
-  recordContent: booleanOption,
-  recordConversationId: booleanOption,
+  tracer: optional('an OpenTelemetry Tracer', hasMethod<TelemetryTracer>('startActiveSpan')),
+  meter: optional('an OpenTelemetry Meter', hasMethod<TelemetryMeter>('createHistogram')),
+  recordContent: optional('a boolean', (u): u is boolean => typeof u === 'boolean'),
+  recordConversationId: optional('a boolean', (u): u is boolean => typeof u === 'boolean'),
   scheduler: schedulerOption,
 };
 
@@ -129,5 +121,5 @@ export const settingsOf = (read: ReadTelemetry): TelemetrySettings => ({
  * readTelemetryOptions('telemetry', { tracer }); // right({ tracer, meter: undefined, recordContent: false, … })
  * ```
  */
-export const readTelemetryOptions = (path: string, u: unknown): Checked<TelemetrySettings> =>
+export const readTelemetryOptions = (path: string, u: unknown): Check<TelemetrySettings> =>
   E.map(settingsOf)(readOptions(path, u, telemetryOptionReaders));
