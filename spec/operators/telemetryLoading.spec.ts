@@ -23,6 +23,32 @@ server.close();
 process._rawDebug('mark replied');
 `;
 
+/** Imports the server entry, then answers one relay request from a local stand-in for the service. */
+const serverChild = `
+import { register } from 'node:module';
+import * as http from 'node:http';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveLogHook(/^@opentelemetry\//))}));
+const { YqcloudProvider } = await import(${JSON.stringify(`${root}lib/index.ts`)});
+const { createRelayHandler, bearerToken } = await import(${JSON.stringify(`${root}lib/server/index.ts`)});
+const listen = (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+const service = http.createServer((_req, res) => res.end('Hi'));
+const servicePort = await listen(service);
+const provider = new YqcloudProvider({ apiEndpoint: 'http://127.0.0.1:' + servicePort + '/api/generateStream' });
+const relay = http.createServer(createRelayHandler({ provider, authorize: bearerToken('t') }));
+const relayPort = await listen(relay);
+const response = await fetch('http://127.0.0.1:' + relayPort + '/relay', {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer t' },
+  body: JSON.stringify({ messages: [{ role: 'user', content: 'Hello' }] }),
+});
+const text = await response.text();
+provider.destroy();
+relay.closeAllConnections();
+relay.close();
+service.close();
+if (text.includes('event: finish')) process._rawDebug('mark relayed');
+`;
+
 const declarations = (dir: string): ReadonlyArray<string> =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory()
@@ -40,6 +66,12 @@ describe('operators: telemetry loads nothing of OpenTelemetry', () => {
       lines.some((line) => line.startsWith(`resolved file://${root}node_modules/rxjs/`)),
       'the hook sees the library’s imports',
     ).to.be.true;
+    expect(lines.filter((line) => /opentelemetry/.test(line))).to.deep.equal([]);
+  });
+
+  it('yqcloud-rx/server answers a relay request, with @opentelemetry/* not installed and no tracer', async () => {
+    const lines = await childLines(serverChild);
+    expect(lines, 'the relay answered').to.include('mark relayed');
     expect(lines.filter((line) => /opentelemetry/.test(line))).to.deep.equal([]);
   });
 

@@ -5,6 +5,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { YqcloudError } from '../../lib/core/error.js';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
 import { replyChannelNames } from '../../lib/operators/replyChannelNames.js';
+import { RelayProvider } from '../../lib/provider/relayProvider.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { collect } from '../support/collect.js';
 import { openTelemetry } from '../support/openTelemetry.js';
@@ -81,6 +82,13 @@ describe('provider: the telemetry option and the diagnostics channels, against t
     const provider = providerWith({ telemetry: { tracer: 'otel' } as never });
     const { error } = await collect(provider.create({ messages }));
     expect(error).to.be.instanceOf(YqcloudError).and.include({ kind: 'InvalidRequest', path: 'telemetry.tracer' });
+    expect(emulator.requests).to.have.length(0);
+  });
+
+  it('RelayProvider refuses a bad telemetry option the same way, before any request', async () => {
+    const relay = new RelayProvider({ url: emulator.url, telemetry: { meter: {} } as never });
+    const { error } = await collect(relay.create({ messages }));
+    expect(error).to.be.instanceOf(YqcloudError).and.include({ kind: 'InvalidRequest', path: 'telemetry.meter' });
     expect(emulator.requests).to.have.length(0);
   });
 

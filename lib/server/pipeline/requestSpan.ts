@@ -84,15 +84,30 @@ const spanOf = (span: TelemetrySpan): RequestSpan => {
 };
 
 /**
+ * What a route tells its requests' spans: its name (`yqcloud.route`), and its path template
+ * (`http.route`, and the span's name) when it has one of its own.
+ *
+ * @example
+ * ```ts
+ * const route: SpanRoute = { name: 'openai.chat_completions', route: '/v1/chat/completions' };
+ * ```
+ */
+export interface SpanRoute {
+  readonly name: string;
+  readonly route?: string | undefined;
+}
+
+/**
  * Runs `handle` inside the request's `SERVER` span (active, so the provider's `chat` span is its
- * child), named `<method> <route>`, with `http.request.method`, `url.path`, `http.route` and
- * `yqcloud.route`. No tracer: `handle` runs with a span that records nothing. Neither a header
+ * child), named `<method> <route>` (`<method>` for a route without a template of its own, such
+ * as the relay, which answers on any path), with `http.request.method`, `url.path`, `http.route`
+ * (when known) and `yqcloud.route`. No tracer: `handle` runs with a span that records nothing. Neither a header
  * value nor the query, the identity or the body is recorded.
  *
  * @example
  * ```ts
  * const answer = (view: SpannedRequest) =>
- *   inRequestSpan(tracer, view, { name: 'relay', route: '/relay' }, async (span) => {
+ *   inRequestSpan(tracer, view, { name: 'relay' }, async (span) => {
  *     span.status(200);
  *     span.end();
  *   });
@@ -101,7 +116,7 @@ const spanOf = (span: TelemetrySpan): RequestSpan => {
 export const inRequestSpan = async <T>(
   tracer: TelemetryTracer | undefined,
   view: SpannedRequest,
-  route: { readonly name: string; readonly route: string },
+  route: SpanRoute,
   handle: (span: RequestSpan) => Promise<T>,
 ): Promise<T> => {
   if (tracer === undefined) return handle(noSpan);
@@ -109,13 +124,13 @@ export const inRequestSpan = async <T>(
   const method = knownMethods.has(view.method) ? view.method : '_OTHER';
   const start = (): Promise<T> =>
     tracer.startActiveSpan(
-      `${method === '_OTHER' ? 'HTTP' : method} ${route.route}`,
+      `${method === '_OTHER' ? 'HTTP' : method}${route.route === undefined ? '' : ` ${route.route}`}`,
       {
         kind: 1,
         attributes: {
           'http.request.method': method,
           'url.path': pathOf(view.url),
-          'http.route': route.route,
+          ...(route.route === undefined ? {} : { 'http.route': route.route }),
           'yqcloud.route': route.name,
         },
       },
