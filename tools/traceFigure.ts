@@ -1,20 +1,27 @@
 /**
- * Draws the trace of one real reply as an SVG (docs/trace.svg): a real run against the emulator,
- * its spans taken from the OpenTelemetry SDK's in-memory exporter, each drawn as a bar on the
- * reply's timeline with its attributes under it.
+ * Draws the trace of one real reply as an SVG (docs/trace.svg): a real run, one process, of a
+ * `RelayProvider` (whose fetch sends `traceparent`, as a fetch instrumentation does) calling the
+ * relay, whose `YqcloudProvider` calls the emulator, every part given the SDK's tracer; the spans
+ * are taken from the in-memory exporter, each drawn as a bar on the reply's timeline with its
+ * attributes under it.
  *
  *   npx tsx tools/traceFigure.ts
  *
  * @module
  */
 import { writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { HrTime } from '@opentelemetry/api';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { lastValueFrom } from 'rxjs';
 import { startEmulator } from '../lib/emulator/index.js';
+import { RelayProvider } from '../lib/provider/relayProvider.js';
 import { YqcloudProvider } from '../lib/provider/yqcloudProvider.js';
+import { bearerToken, createRelayHandler } from '../lib/server/index.js';
 import { asyncContext, openTelemetry } from '../spec/support/openTelemetry.js';
 
 const out = fileURLToPath(new URL('../docs/trace.svg', import.meta.url));
@@ -111,31 +118,54 @@ export const traceSvg = (spans: ReadonlyArray<ReadableSpan>, title: string): str
 </style>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${left}" y="24" class="title">${escapeXml(title)}</text>
+<text x="${width - 20}" y="24" class="time" text-anchor="end">trace ${escapeXml([...new Set(spans.map((span) => span.spanContext().traceId))].join(', '))}</text>
 <line x1="${barLeft}" y1="32" x2="${barLeft + barWidth}" y2="32" stroke="#ccc"/>
 ${parts.join('\n')}
 </svg>
 `;
 };
 
+/** A fetch that sends the active span's context as `traceparent`, as a fetch instrumentation does. */
+const tracedFetch: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
+  return fetch(input, { ...init, headers });
+};
+
 const main = async (): Promise<void> => {
   const stop = asyncContext();
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const emulator = await startEmulator({ delayMs: 5 });
   const otel = openTelemetry();
   const provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, telemetry: { tracer: otel.tracer } });
+  const token = 'trace-figure';
+  const relay = createRelayHandler({ provider, authorize: bearerToken(token), telemetry: { tracer: otel.tracer } });
+  const server = http.createServer(relay);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new RelayProvider({
+    url: `http://127.0.0.1:${port}/api/chat`,
+    headers: { authorization: `Bearer ${token}` },
+    fetch: tracedFetch,
+    telemetry: { tracer: otel.tracer },
+  });
   try {
-    await otel.tracer.startActiveSpan('answer a question', async (span) => {
-      await lastValueFrom(provider.create({ messages: [{ role: 'user', content: 'What does yqcloud-rx do?' }] }));
-      span.end();
-    });
+    await lastValueFrom(client.create({ messages: [{ role: 'user', content: 'What does yqcloud-rx do?' }] }));
     writeFileSync(
       out,
-      traceSvg(otel.finishedSpans(), 'One reply: an app span, the provider’s chat span (emulator, real run)'),
+      traceSvg(
+        otel.finishedSpans(),
+        'One reply, real run: RelayProvider → the relay (traceparent) → YqcloudProvider → emulator',
+      ),
     );
     console.log(`wrote ${out}`);
   } finally {
     provider.destroy();
+    server.closeAllConnections();
+    server.close();
     await emulator.close();
     await otel.shutdown();
+    propagation.disable();
     stop();
   }
 };

@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { expect } from 'chai';
 import { firstValueFrom, Subject, type Subscription } from 'rxjs';
+import { startServe } from '../../lib/cli/serve.js';
 import { startServeMetrics, type ServeMetrics } from '../../lib/cli/serveMetrics.js';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
 import { replyChannelNames } from '../../lib/operators/replyChannelNames.js';
@@ -74,5 +75,47 @@ describe('cli/serveMetrics: the Prometheus endpoint, fed by the diagnostics chan
     await metrics.close();
     for (const name of Object.values(replyChannelNames)) expect(diagnostics.hasSubscribers(name), name).to.equal(false);
     metrics = await startServeMetrics({ port: 0, host: '127.0.0.1' });
+  });
+
+  it('serve --metrics-port: the figures of the relay and OpenAI streams, read while they are open', async () => {
+    await metrics.close(); // serve's own endpoint is the one read here
+    const served = await startServe(
+      { port: 0, host: '127.0.0.1', cors: [], auth: false, endpoint: emulator.apiEndpoint, metricsPort: 0 },
+      () => true,
+      () => undefined,
+    );
+    try {
+      const metricsUrl = served.metricsUrl ?? '';
+      expect(metricsUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const controller = new AbortController();
+      const relay = await fetch(`${served.url}/relay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ messages }),
+        signal: controller.signal,
+      });
+      const openai = await fetch(`${served.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4', messages, stream: true }),
+        signal: controller.signal,
+      });
+      // Both streams have begun (their first bytes are here) and are still open.
+      for (const response of [relay, openai]) await response.body?.getReader().read();
+      const during = await (await fetch(`${metricsUrl}/metrics`)).text();
+      expect(sample(during, 'yqcloud_rx_streams_open')).to.equal(2);
+      expect(sample(during, 'yqcloud_rx_first_chunk_seconds_count')).to.equal(2);
+      controller.abort();
+      let after = '';
+      for (let i = 0; i < 50 && sample(after, 'yqcloud_rx_streams_open') !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        after = await (await fetch(`${metricsUrl}/metrics`)).text();
+      }
+      expect(sample(after, 'yqcloud_rx_streams_open')).to.equal(0);
+      expect(sample(after, 'yqcloud_rx_replies_total{outcome="cancelled",error_type=""}')).to.equal(2);
+    } finally {
+      await served.close();
+      metrics = await startServeMetrics({ port: 0, host: '127.0.0.1' });
+    }
   });
 });
