@@ -15,14 +15,13 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { HrTime } from '@opentelemetry/api';
 import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { lastValueFrom } from 'rxjs';
 import { startEmulator } from '../lib/emulator/index.js';
 import { RelayProvider } from '../lib/provider/relayProvider.js';
 import { YqcloudProvider } from '../lib/provider/yqcloudProvider.js';
 import { bearerToken, createRelayHandler } from '../lib/server/index.js';
-import { asyncContext, openTelemetry } from '../spec/support/openTelemetry.js';
+import { openTelemetry, traceContext } from '../spec/support/openTelemetry.js';
 
 const out = fileURLToPath(new URL('../docs/trace.svg', import.meta.url));
 
@@ -133,8 +132,7 @@ const tracedFetch: typeof fetch = (input, init) => {
 };
 
 const main = async (): Promise<void> => {
-  const stop = asyncContext();
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const stop = traceContext();
   const emulator = await startEmulator({ delayMs: 5 });
   const otel = openTelemetry();
   const provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, telemetry: { tracer: otel.tracer } });
@@ -165,7 +163,6 @@ const main = async (): Promise<void> => {
     server.close();
     await emulator.close();
     await otel.shutdown();
-    propagation.disable();
     stop();
   }
 };

@@ -1,11 +1,10 @@
 import { context, propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { expect } from 'chai';
 import { lastValueFrom } from 'rxjs';
 import { RelayProvider } from '../../lib/provider/relayProvider.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { bearerToken, createOpenAIHandler, createRelayHandler } from '../../lib/server/index.js';
-import { asyncContext, openTelemetry } from '../support/openTelemetry.js';
+import { openTelemetry, traceContext } from '../support/openTelemetry.js';
 import {
   emulatorUpstream,
   listen,
@@ -27,12 +26,10 @@ describe('server: a SERVER span per request, the provider’s chat span its chil
   let stopContext: () => void;
   beforeEach(() => {
     otel = openTelemetry();
-    stopContext = asyncContext();
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    stopContext = traceContext();
   });
   afterEach(async () => {
     await stopAll();
-    propagation.disable();
     stopContext();
     await otel.shutdown();
   });

@@ -1,4 +1,5 @@
-import { context } from '@opentelemetry/api';
+import { context, propagation } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AggregationTemporality,
@@ -76,5 +77,18 @@ export const asyncContext = (): (() => void) => {
   context.setGlobalContextManager(manager);
   return () => {
     context.disable();
+  };
+};
+
+/**
+ * What a Node SDK sets up for distributed traces: the async context manager and the W3C
+ * `traceparent` propagator, until the returned function is called.
+ */
+export const traceContext = (): (() => void) => {
+  const stopContext = asyncContext();
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  return () => {
+    propagation.disable();
+    stopContext();
   };
 };

@@ -1,8 +1,7 @@
-import { propagation, SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { expect } from 'chai';
 import { inRequestSpan } from '../../../lib/server/pipeline/requestSpan.js';
-import { asyncContext, openTelemetry } from '../../support/openTelemetry.js';
+import { openTelemetry, traceContext } from '../../support/openTelemetry.js';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const callerSpanId = '00f067aa0ba902b7';
@@ -14,11 +13,9 @@ describe('server/pipeline/requestSpan (the real OpenTelemetry SDK)', () => {
   let stopContext: () => void;
   beforeEach(() => {
     otel = openTelemetry();
-    stopContext = asyncContext();
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    stopContext = traceContext();
   });
   afterEach(async () => {
-    propagation.disable();
     stopContext();
     await otel.shutdown();
   });
