@@ -96,6 +96,7 @@ const reply = (
  * ```
  */
 export const relayRoute: Route<ChatRequest> = {
+  span: { name: 'relay' },
   methods: ['POST'],
   opensStream: true,
   render: relayRefusal,
