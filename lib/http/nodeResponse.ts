@@ -17,6 +17,7 @@ import { toNetworkError } from './toNetworkError.js';
 import type { ResponseHead } from './transport.js';
 import type { EventSink } from './directTransport.js';
 import { lazyBuiltin } from './builtin.js';
+import { ownRequestOptions } from './requestOptions.js';
 
 const https = lazyBuiltin<typeof Https>('node:https');
 
@@ -44,7 +45,7 @@ class InformationalAnswer extends Error {
  */
 export const informationalAware = {
   request: (options: http.RequestOptions, callback: (res: IncomingMessage) => void): http.ClientRequest => {
-    const request = (options.protocol === 'https:' ? https() : http).request(options, callback);
+    const request = (options.protocol === 'https:' ? https() : http).request(ownRequestOptions(options), callback);
     request.on('upgrade', (res: IncomingMessage, socket: Duplex) => {
       socket.destroy();
       // Node marks the request destroyed once this listener returns, so `destroy(error)` would

@@ -6,7 +6,8 @@
  * @module
  */
 import { Observable } from 'rxjs';
-import { invalidRequest } from '../core/error.js';
+import { invalidRequest, YqcloudError } from '../core/error.js';
+import { checkRequestHeaders } from './requestHeaders.js';
 import { bodyReader } from './bodyReader.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { ResponseEvent, Transport } from './transport.js';
@@ -48,6 +49,11 @@ export const webFetchTransport =
         subscriber.error(invalidRequest('proxy', 'fetch cannot use a proxy of its own'));
         return;
       }
+      const headers = checkRequestHeaders(request.headers);
+      if (headers instanceof YqcloudError) {
+        subscriber.error(headers);
+        return;
+      }
       // Called unbound: a browser's fetch refuses any `this` but the window (or none).
       const send: FetchFunction = given ?? ((input, init) => fetch(input, init));
       const controller = new AbortController();
@@ -57,7 +63,7 @@ export const webFetchTransport =
         .then(() =>
           send(request.url, {
             method: request.method,
-            headers: { ...request.headers },
+            headers: { ...headers },
             body: request.body,
             signal: controller.signal,
             redirect: 'manual',
