@@ -5,9 +5,8 @@
  *
  * @module
  */
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type * as Https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { networkError, type YqcloudError } from '../core/error.js';
@@ -16,10 +15,7 @@ import { lowerCaseHeaders } from './responseHeaders.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { ResponseHead } from './transport.js';
 import type { EventSink } from './directTransport.js';
-import { lazyBuiltin } from './builtin.js';
-import { ownRequestOptions } from './requestOptions.js';
-
-const https = lazyBuiltin<typeof Https>('node:https');
+import { nodeRequest } from './nodeRequest.js';
 
 /** What Node hands over as a final 1xx answer (a 101), carried out of axios's rejection. */
 class InformationalAnswer extends Error {
@@ -45,7 +41,7 @@ class InformationalAnswer extends Error {
  */
 export const informationalAware = {
   request: (options: http.RequestOptions, callback: (res: IncomingMessage) => void): http.ClientRequest => {
-    const request = (options.protocol === 'https:' ? https() : http).request(ownRequestOptions(options), callback);
+    const request = nodeRequest(options, callback);
     request.on('upgrade', (res: IncomingMessage, socket: Duplex) => {
       socket.destroy();
       // Node marks the request destroyed once this listener returns, so `destroy(error)` would

@@ -6,24 +6,20 @@
  *
  * @module
  */
-import * as http from 'node:http';
-import type * as Https from 'node:https';
+import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as E from '#fp-ts/Either.js';
 import { invalidRequest, networkError, YqcloudError } from '../core/error.js';
 import { redactUrl } from '../core/redact.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import { createAgentPool, type AgentPool } from './agents.js';
-import { lazyBuiltin } from './builtin.js';
 import { checkCaCertificates } from './caCertificates.js';
 import { directTransport, type EventSink, type OpenExchange } from './directTransport.js';
 import { relayBody, type BodyRelay } from './nodeResponse.js';
 import { checkRequestHeaders } from './requestHeaders.js';
-import { ownRequestOptions } from './requestOptions.js';
+import { nodeRequest } from './nodeRequest.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { ResponseHead, Transport } from './transport.js';
-
-const https = lazyBuiltin<typeof Https>('node:https');
 
 /**
  * How a {@link nodeTransport} connects. Every option is optional.
@@ -149,11 +145,11 @@ class Exchange {
     this.#sink = sink;
   }
 
-  send(module: typeof http, options: http.RequestOptions, body: string): void {
+  send(options: http.RequestOptions, body: string): void {
     if (this.#aborted) return;
     let request: http.ClientRequest;
     try {
-      request = module.request(options);
+      request = nodeRequest(options);
     } catch (e) {
       this.#sink.error(toNetworkError(e));
       return;
@@ -261,11 +257,9 @@ export const nodeTransport = (options?: NodeTransportOptions): NodeTransport => 
       return undefined;
     }
     const exchange = new Exchange(sink);
-    const module = target.secure ? (https() as unknown as typeof http) : http;
     const send = (agent: http.Agent): void =>
       exchange.send(
-        module,
-        ownRequestOptions({
+        {
           method: 'POST',
           protocol: target.url.protocol,
           hostname: target.hostname,
@@ -274,7 +268,7 @@ export const nodeTransport = (options?: NodeTransportOptions): NodeTransport => 
           headers,
           agent,
           ...(target.auth === undefined ? {} : { auth: target.auth }),
-        }),
+        },
         request.body,
       );
     const { proxy } = request;
