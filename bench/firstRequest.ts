@@ -5,22 +5,17 @@
  * `importMs` (of that, the imports), and `sinceProcessStartMs` (the same first piece, from the
  * process's start: Node's own start-up included). Clients: `raw` (`node:http` and a
  * `TextDecoder`), `axios`, `yqcloud-rx` (the default transport, axios), `yqcloud-rx node`
- * (`nodeTransport()`), `yqcloud-rx fetch` (`fetchTransport()`). The script itself imports nothing
- * before it starts the clock.
+ * (`nodeTransport()`), `yqcloud-rx fetch` (`fetchTransport()`). Before the clock starts, the
+ * script has loaded only the bench's harness (Node built-ins), the same for every client.
  *
  * @module
  */
+import { bodyFor } from './harness.js';
+
 const t0 = performance.now();
 const [client = 'raw', port = '0'] = process.argv.slice(2);
 const url = `http://127.0.0.1:${port}/api/generateStream?pieces=1&size=16`;
-const body = JSON.stringify({
-  prompt: 'Hello',
-  userId: '#/chat/1',
-  network: true,
-  system: '',
-  withoutContext: false,
-  stream: true,
-});
+const body = bodyFor('#/chat/1');
 
 /** Sends the request; resolves at the first piece of text, with the time the imports took. */
 const first = async (): Promise<number> => {

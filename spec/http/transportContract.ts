@@ -9,20 +9,19 @@
  * thing with `InvalidRequest` before sending anything, or shows the case as pending with the
  * reason, never as passed.
  */
-import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { expect } from 'chai';
 import { concatMap, lastValueFrom, range, toArray } from 'rxjs';
-import selfsigned from 'selfsigned';
 import type { Chunk } from '../../lib/core/chunk.js';
 import { YqcloudError } from '../../lib/core/error.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../../lib/http/transport.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { closedPort } from '../support/closedPort.js';
 import { collect } from '../support/collect.js';
+import { rawServer } from '../support/rawServer.js';
 import { password, startForwardProxy, type ForwardProxy } from '../support/forwardProxy.js';
 import { gate, startLoopbackServer, within, writePieces, type LoopbackServer } from '../support/loopbackServer.js';
-import { selfSignedCert, type Pem } from '../support/selfSignedCert.js';
+import { certForName, selfSignedCert, type Pem } from '../support/selfSignedCert.js';
 import { startSocksServer } from '../support/socksServer.js';
 
 /** A transport made for one test, and how to let go of it. */
@@ -65,46 +64,6 @@ const exposed = (error: unknown): ReadonlyArray<string> => [
   JSON.stringify(error),
   (error as Error | undefined)?.stack ?? '',
 ];
-
-/** A TCP server that answers each connection's first bytes with `answer` (raw HTTP), then leaves it open. */
-const rawServer = async (
-  answer: string,
-  end = false,
-): Promise<{ readonly endpoint: string; readonly close: () => Promise<void> }> => {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.once('data', () => (end ? socket.end(answer) : socket.write(answer)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}/api/generateStream`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-};
-
-/** A certificate for a name that is not the server's (`elsewhere.invalid`), made once. */
-let otherName: Promise<Pem> | undefined;
-const certForAnotherName = (): Promise<Pem> => {
-  otherName ??= selfsigned
-    .generate([{ name: 'commonName', value: 'elsewhere.invalid' }], {
-      keyType: 'ec',
-      algorithm: 'sha256',
-      extensions: [
-        { name: 'basicConstraints', cA: true },
-        { name: 'subjectAltName', altNames: [{ type: 2, value: 'elsewhere.invalid' }] },
-      ],
-    })
-    .then((pems) => ({ key: pems.private, cert: pems.cert }));
-  return otherName;
-};
 
 /**
  * Defines the contract's specs for `subject` (call inside a mocha file).
@@ -457,7 +416,7 @@ export const describeTransportContract = (subject: TransportSubject): void => {
         titled('with `ca`, a certificate for another name is still refused (the host name is checked)', gaps.ca),
         async function () {
           if (gaps.ca !== undefined) this.skip();
-          const other = await certForAnotherName();
+          const other = await certForName('elsewhere.invalid');
           const server = await hiThere(other);
           const { error } = await collect(providerFor(server.endpoint, { ca: other.cert }).create(hello));
           expect(error).to.be.instanceOf(YqcloudError).and.include({ kind: 'Network' });
