@@ -94,10 +94,9 @@ const headOf = (response: http.IncomingMessage): ResponseHead => {
   return { type: 'head', status: response.statusCode ?? 0, headers };
 };
 
-/** What the request options of one target share, in an object with no prototype (nothing is inherited). */
+/** What the requests to one URL share, worked out once. */
 interface Target {
   readonly url: URL;
-  readonly secure: boolean;
   readonly hostname: string;
   readonly port: number;
   readonly path: string;
@@ -125,7 +124,6 @@ const targetOf = (url: string): Target | YqcloudError => {
   }
   return {
     url: parsed,
-    secure,
     hostname,
     port: parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port),
     path: `${parsed.pathname}${parsed.search}`,
@@ -205,9 +203,10 @@ class Exchange {
  * (their head goes to the provider, which fails with `Http`), a final `101` settles, a compressed
  * body is decoded strictly (cut short: `Network`), a request's `proxy` goes through the same
  * proxy agents as the default transport's (HTTP, HTTPS, SOCKS), `ca` adds to Node's trusted roots,
- * and unsubscribing destroys the socket of a reply still streaming. The request options handed to
- * Node have no prototype, so a polluted `Object.prototype` cannot change them. Invalid options
- * make every request fail with `InvalidRequest`, before anything is sent.
+ * and unsubscribing destroys the socket of a reply still streaming. Nothing Node reads for the
+ * request comes from `Object.prototype`, so a polluted one cannot change it; the headers are
+ * checked as the provider checks them. Invalid options make every request fail with
+ * `InvalidRequest`, before anything is sent.
  *
  * The provider's own `ca` and `keepAlive` options apply to its default transport; give them here
  * instead. Call `destroy()` once the transport is no longer used.

@@ -42,6 +42,8 @@ export interface TransportGaps {
   readonly informational?: string;
   /** Connection options are read through `Object.prototype` below the transport. */
   readonly prototype?: string;
+  /** Credentials in the endpoint URL are refused rather than sent as basic authorization. */
+  readonly userinfo?: string;
 }
 
 /** A case's title, with the reason it is pending for this transport. */
@@ -196,6 +198,29 @@ export const describeTransportContract = (subject: TransportSubject): void => {
         expect(textOf(chunks)).to.equal('Hi there'.repeat(3));
         // Node's own fetch may open a second one while the first goes back to its pool.
         expect(server.connections).to.be.below(3);
+      });
+    });
+
+    describe('credentials in the endpoint', () => {
+      it(titled('are sent as basic authorization, %-escapes decoded', gaps.userinfo), async function () {
+        if (gaps.userinfo !== undefined) this.skip();
+        const server = await hiThere();
+        const endpoint = server.endpoint.replace('http://', 'http://us%40er:p%3Ass@');
+        const { values, error } = await collect(providerFor(endpoint).create(hello));
+        expect(error).to.equal(undefined);
+        expect(textOf(values)).to.equal('Hi there');
+        expect(server.requests[0]?.headers.authorization).to.equal(
+          `Basic ${Buffer.from('us@er:p:ss').toString('base64')}`,
+        );
+      });
+
+      it('never appear in an error', async () => {
+        const secret = 's3cr3t-endpoint-pw';
+        const { error } = await collect(
+          providerFor(`http://user:${secret}@127.0.0.1:${await closedPort()}/api/generateStream`).create(hello),
+        );
+        expect(error).to.be.instanceOf(YqcloudError);
+        for (const text of exposed(error)) expect(text).to.not.include(secret);
       });
     });
 
