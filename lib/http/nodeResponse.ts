@@ -128,52 +128,75 @@ export interface BodyRelay {
  * });
  * ```
  */
-export const relayBody = (body: IncomingMessage, contentEncoding: string | undefined, sink: EventSink): BodyRelay => {
-  const encoding = isDecodedEncoding(contentEncoding) ? contentEncoding : undefined;
-  let decoder: BodyDecoder | undefined;
-  let ended = false;
-  let closed = false;
-  let decodedEnd = encoding === undefined;
-  const completeWhenDone = (): void => {
-    if (closed && ended && decodedEnd && !sink.closed) sink.complete();
-  };
-  const relay = (data: Uint8Array): void => sink.next({ type: 'body', data });
-  const startDecoder = (first: Uint8Array): BodyDecoder | undefined => {
-    const started = bodyDecoder(encoding, first);
-    started?.on('data', relay);
-    started?.on('error', (e: unknown) => sink.error(cutShort(e)));
-    started?.once('end', () => {
-      decodedEnd = true;
-      completeWhenDone();
-    });
-    return started;
-  };
-  // An uncompressed body's pieces go straight from the socket's event to the sink.
-  body.on(
-    'data',
-    encoding === undefined
-      ? relay
-      : (data: Uint8Array) => {
-          decoder ??= startDecoder(data);
-          decoder?.write(data);
-        },
-  );
-  body.once('end', () => {
-    ended = true;
-    if (decoder === undefined) decodedEnd = true;
-    else decoder.end();
-  });
-  body.on('error', (e: unknown) => sink.error(toNetworkError(e)));
-  body.once('close', () => {
-    closed = true;
-    if (!ended) sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
-    else completeWhenDone();
-  });
-  return {
-    ended: () => ended,
-    release: () => {
-      decoder?.removeAllListeners('data');
-      decoder?.destroy();
-    },
-  };
-};
+export const relayBody = (body: IncomingMessage, contentEncoding: string | undefined, sink: EventSink): BodyRelay =>
+  new Relay(body, isDecodedEncoding(contentEncoding) ? contentEncoding : undefined, sink);
+
+/**
+ * One body being relayed: one object of state and the four listeners the body needs (thousands
+ * of replies may be open at once; closures per reply would each hold a context of their own).
+ */
+class Relay implements BodyRelay {
+  readonly #sink: EventSink;
+  readonly #encoding: string | undefined;
+  #decoder: BodyDecoder | undefined;
+  #ended = false;
+  #closed = false;
+  #decodedEnd: boolean;
+
+  constructor(body: IncomingMessage, encoding: string | undefined, sink: EventSink) {
+    this.#sink = sink;
+    this.#encoding = encoding;
+    this.#decodedEnd = encoding === undefined;
+    // An uncompressed body's pieces go straight from the socket's event to the sink.
+    body.on(
+      'data',
+      encoding === undefined
+        ? (data: Uint8Array) => sink.next({ type: 'body', data })
+        : (data: Uint8Array) => this.#decode(data),
+    );
+    body.once('end', () => this.#onEnd());
+    body.on('error', (e: unknown) => sink.error(toNetworkError(e)));
+    body.once('close', () => this.#onClose());
+  }
+
+  ended(): boolean {
+    return this.#ended;
+  }
+
+  release(): void {
+    this.#decoder?.removeAllListeners('data');
+    this.#decoder?.destroy();
+  }
+
+  #decode(data: Uint8Array): void {
+    if (this.#decoder === undefined) {
+      const decoder = bodyDecoder(this.#encoding, data);
+      if (decoder === undefined) return;
+      const sink = this.#sink;
+      decoder.on('data', (decoded: Uint8Array) => sink.next({ type: 'body', data: decoded }));
+      decoder.on('error', (e: unknown) => sink.error(cutShort(e)));
+      decoder.once('end', () => {
+        this.#decodedEnd = true;
+        this.#completeWhenDone();
+      });
+      this.#decoder = decoder;
+    }
+    this.#decoder.write(data);
+  }
+
+  #onEnd(): void {
+    this.#ended = true;
+    if (this.#decoder === undefined) this.#decodedEnd = true;
+    else this.#decoder.end();
+  }
+
+  #onClose(): void {
+    this.#closed = true;
+    if (!this.#ended) this.#sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
+    else this.#completeWhenDone();
+  }
+
+  #completeWhenDone(): void {
+    if (this.#closed && this.#ended && this.#decodedEnd && !this.#sink.closed) this.#sink.complete();
+  }
+}
