@@ -15,7 +15,10 @@ const timeoutHints: Readonly<Record<TimeoutPhase, string>> = {
 const hint = (e: YqcloudError): string | undefined => {
   if (YqcloudError.is(e, 'Blocked')) return '--proxy <url> sends the request through a proxy';
   if (YqcloudError.is(e, 'Timeout')) return timeoutHints[e.phase];
-  if (YqcloudError.is(e, 'Network')) return 'check the endpoint, your connection and any --proxy';
+  if (YqcloudError.is(e, 'Network'))
+    return e.message.includes('emulator')
+      ? 'check your connection and any --proxy'
+      : 'check the endpoint, your connection and any --proxy; offline, --emulator answers locally';
   if (YqcloudError.is(e, 'EmptyResponse')) return 'the service may be throttling you; wait and try again';
   return undefined;
 };

@@ -27,6 +27,8 @@ class InformationalAnswer extends Error {
   }
 }
 
+const ignoreUntilRead = (): void => undefined;
+
 /**
  * Node's `http`/`https` for axios's `transport` option, with an `upgrade` listener: without one,
  * Node destroys the socket of a `101` answer and the request never settles.
@@ -41,7 +43,13 @@ class InformationalAnswer extends Error {
  */
 export const informationalAware = {
   request: (options: http.RequestOptions, callback: (res: IncomingMessage) => void): http.ClientRequest => {
-    const request = nodeRequest(options, callback);
+    const request = nodeRequest(options, (res) => {
+      // An error before the body's reader listens (Node aborts a response at once when
+      // Object.prototype.signal is polluted) would be thrown out of the process: it stays in
+      // `res.errored`, which relayBody reports.
+      res.on('error', ignoreUntilRead);
+      callback(res);
+    });
     request.on('upgrade', (res: IncomingMessage, socket: Duplex) => {
       socket.destroy();
       // Node marks the request destroyed once this listener returns, so `destroy(error)` would
@@ -128,8 +136,18 @@ export interface BodyRelay {
  * });
  * ```
  */
-export const relayBody = (body: IncomingMessage, contentEncoding: string | undefined, sink: EventSink): BodyRelay =>
-  new Relay(body, isDecodedEncoding(contentEncoding) ? contentEncoding : undefined, sink);
+export const relayBody = (body: IncomingMessage, contentEncoding: string | undefined, sink: EventSink): BodyRelay => {
+  if (body.destroyed) {
+    // Destroyed before it could be read: its close has passed, so waiting for it would hang. (Node
+    // aborts every response this way when Object.prototype.signal is polluted: its streams read
+    // their options through the prototype.)
+    sink.error(
+      toNetworkError(body.errored ?? networkError('ECONNRESET', 'the response was destroyed before it was read')),
+    );
+    return { ended: () => false, release: () => undefined };
+  }
+  return new Relay(body, isDecodedEncoding(contentEncoding) ? contentEncoding : undefined, sink);
+};
 
 /**
  * One body being relayed: one object of state and the four listeners the body needs (thousands

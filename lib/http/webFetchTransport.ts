@@ -100,14 +100,18 @@ export const webFetchTransport =
 
       Promise.resolve()
         .then(() =>
-          send(target.url, {
-            method: request.method,
-            headers: target.headers,
-            body: request.body,
-            signal: controller.signal,
-            redirect: 'manual',
-            cache: 'no-store',
-          }),
+          // A null prototype: fetch reads every RequestInit member it knows, inherited ones too.
+          send(
+            target.url,
+            Object.assign(Object.create(null) as RequestInit, {
+              method: request.method,
+              headers: target.headers,
+              body: request.body,
+              signal: controller.signal,
+              redirect: 'manual',
+              cache: 'no-store',
+            } satisfies RequestInit),
+          ),
         )
         .then((response) => {
           if (subscriber.closed) return;

@@ -475,6 +475,10 @@ export const describeTransportContract = (subject: TransportSubject): void => {
         ['method', 'GET'],
         ['family', 6],
         ['localAddress', '203.0.113.1'],
+        ['headers', { 'x-injected': '1' }],
+        ['maxHeaderSize', 1],
+        ['insecureHTTPParser', true],
+        ['defaultPort', 1],
       ];
       for (const [key, value] of polluted)
         it(titled(`Object.prototype.${key}`, gaps.prototype), async function () {
@@ -495,6 +499,7 @@ export const describeTransportContract = (subject: TransportSubject): void => {
           expect(textOf(outcome.values as ReadonlyArray<Chunk>)).to.equal('Hi there');
           expect(server.requests[0]).to.deep.include({ method: 'POST', url: '/api/generateStream' });
           expect(server.requests[0]?.headers).to.not.have.property('authorization');
+          expect(server.requests[0]?.headers).to.not.have.property('x-injected');
           expect(server.requests[0]?.headers.host).to.equal(`127.0.0.1:${server.port}`);
         });
     });
