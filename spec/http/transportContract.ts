@@ -150,32 +150,40 @@ export const describeTransportContract = (subject: TransportSubject): void => {
         expect((error as YqcloudError & { retryAfterMs?: number }).retryAfterMs).to.be.within(2000, 3000);
       });
 
-      it('streams each piece as it arrives', async () => {
-        const second = gate();
-        const server = await serve(async (_req, res) => {
-          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-          res.write('Hello, ');
-          await second.promise;
-          res.end('world');
+      for (const encoding of ['identity', 'gzip'] as const)
+        it(`streams each piece as it arrives (${encoding}): the first before the server writes the second`, async () => {
+          const second = gate();
+          const server = await serve(async (_req, res) => {
+            res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-encoding': encoding });
+            const body = encoding === 'gzip' ? zlib.createGzip() : undefined;
+            body?.pipe(res);
+            const out = body ?? res;
+            out.write('你好, ');
+            body?.flush();
+            await second.promise;
+            out.end('world');
+          });
+          const chunks: Array<Chunk> = [];
+          const done = new Promise<void>((resolve, reject) =>
+            providerFor(server.endpoint)
+              .create(hello)
+              .subscribe({
+                next: (chunk) => {
+                  chunks.push(chunk);
+                  second.open();
+                },
+                error: reject,
+                complete: resolve,
+              }),
+          );
+          // Without streaming the first chunk would wait for the second piece, which waits for it.
+          expect(await within(done, 5_000)).to.not.equal('deadline');
+          expect(chunks).to.deep.equal([
+            { type: 'text', text: '你好, ' },
+            { type: 'text', text: 'world' },
+            { type: 'finish', reason: 'stop' },
+          ]);
         });
-        const chunks: Array<Chunk> = [];
-        await new Promise<void>((resolve, reject) =>
-          providerFor(server.endpoint)
-            .create(hello)
-            .subscribe({
-              next: (chunk) => {
-                chunks.push(chunk);
-                second.open();
-              },
-              error: reject,
-              complete: resolve,
-            }),
-        );
-        expect(chunks.slice(0, 2)).to.deep.equal([
-          { type: 'text', text: 'Hello, ' },
-          { type: 'text', text: 'world' },
-        ]);
-      });
 
       it('a body delimited by the connection closing (no length, no chunks) completes', async () => {
         const server = track(
