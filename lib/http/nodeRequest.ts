@@ -1,11 +1,11 @@
 /**
  * Starting a `node:http`/`node:https` request with nothing read through `Object.prototype`.
- * Node copies options into plain objects before reading them (`ClientRequest` when it is given
- * no URL, `net.Socket`, `tls.connect`), so a key left out would be read through the prototype
- * there: a polluted `Object.prototype.setHost`, `auth`, `socketPath`, `localAddress`, `signal` or
- * `ca` would change the request, its socket or whom it trusts. The request's own options are kept
- * in objects with no prototype (see {@link nodeRequest}); a connection's, which are copied once per
- * connection rather than per request, get every key Node reads as an own property (see
+ * Node copies options into plain objects before reading them (`ClientRequest`, `net.Socket`,
+ * `tls.connect`), so a key left out would be read through the prototype there: a polluted
+ * `Object.prototype.setHost`, `auth`, `socketPath`, `signal`, `localAddress` or `ca` would change
+ * the request, its socket or whom it trusts. Each request's options carry every key
+ * `ClientRequest` reads as an own property (see {@link nodeRequest}); a connection's, copied once
+ * per connection rather than per request, get every key `net` and `tls` read (see
  * {@link ownSocketOptions}).
  *
  * @module
@@ -16,20 +16,20 @@ import { lazyBuiltin } from './builtin.js';
 
 const https = lazyBuiltin<typeof Https>('node:https');
 
-/** Keys `ClientRequest` reads (for an https request made without an agent of ours). */
+/** Keys `ClientRequest` reads that a request may leave out. */
 const requestKeys: ReadonlyArray<string> = [
+  '_defaultAgent',
   'auth',
   'createConnection',
   'defaultPort',
   'host',
-  'socketPath',
-  'timeout',
-  'signal',
-  'maxHeaderSize',
   'insecureHTTPParser',
   'joinDuplicateHeaders',
+  'maxHeaderSize',
+  'signal',
+  'socketPath',
+  'timeout',
   'uniqueHeaders',
-  'lookup',
 ];
 
 /** Keys `net.connect`, `net.Socket` and the stream constructors read from a socket's options. */
@@ -106,28 +106,22 @@ const tlsKeys: ReadonlyArray<string> = [
 const templateOf = (keys: ReadonlyArray<string>): Readonly<Record<string, unknown>> => {
   const template = Object.create(null) as Record<string, unknown>;
   for (const key of keys) template[key] = undefined;
+  template.setHost = true;
   template.rejectUnauthorized = true;
   return template;
 };
 
+const requestTemplate = templateOf(requestKeys);
 const socketTemplate = templateOf([...socketKeys, ...tlsKeys]);
-const secureRequestTemplate = templateOf([...requestKeys, ...socketKeys, ...tlsKeys]);
+/** An https request through a proxy agent: its connection's options come from the request's. */
+const proxiedSecureTemplate = templateOf([...requestKeys, ...socketKeys, ...tlsKeys]);
 
 /**
- * Any URL: `http.request(url, options)` starts from `urlToHttpOptions(url)`, an object with no
- * prototype, and copies `options`' own keys over it (the request's protocol, host, port, path and
- * agent among them), so every key `ClientRequest` reads is the request's own or absent. Node tells a
- * URL by its `auth` and `path` being `undefined`: as own properties here, a polluted
- * `Object.prototype.auth` or `.path` cannot make it mistake this URL for something else.
- */
-const plainBase: URL = Object.assign(new URL('http://localhost/'), { auth: undefined, path: undefined });
-
-/**
- * `http.request(options, callback)` (an https one when `options.protocol` is `https:`) with only
- * `options`' own keys in effect: an http request, or an https one through a `node:https` agent,
- * starts from an object with no prototype; any other https request (through a proxy agent, whose
- * protocol Node reads from the calling module) gets every key Node reads as an own property
- * (`undefined`, and `rejectUnauthorized: true`).
+ * `http.request(options, callback)` (`https.request` when `options.protocol` is `https:`) with
+ * only `options`' own keys in effect: every other key `ClientRequest` reads is an own property
+ * (`undefined`, and `setHost: true`). An https request through an agent that is not a
+ * `node:https` one (a proxy agent, whose connections take the request's options) also gets every
+ * key `net` and `tls` read, with `rejectUnauthorized: true`.
  *
  * @example
  * ```ts
@@ -142,13 +136,12 @@ const plainBase: URL = Object.assign(new URL('http://localhost/'), { auth: undef
 export const nodeRequest = (
   options: http.RequestOptions,
   callback?: (response: http.IncomingMessage) => void,
-): http.ClientRequest =>
-  options.protocol === 'https:' && !(options.agent instanceof https().Agent)
-    ? https().request(
-        Object.assign(Object.create(null) as Record<string, unknown>, secureRequestTemplate, options),
-        callback,
-      )
-    : http.request(plainBase, options, callback);
+): http.ClientRequest => {
+  const own = Object.create(null) as Record<string, unknown>;
+  if (options.protocol !== 'https:') return http.request(Object.assign(own, requestTemplate, options), callback);
+  const template = options.agent instanceof https().Agent ? requestTemplate : proxiedSecureTemplate;
+  return https().request(Object.assign(own, template, options), callback);
+};
 
 /**
  * `agent`, whose new connections get every option `net` and `tls` read as an own property

@@ -13,9 +13,15 @@ import type { ServerResponse } from 'node:http';
  *
  * @example
  * ```ts
- * const writes = turnWrites(res, () => res.writableLength > budget && cutOff());
- * writes.write('event: text\ndata: {"text":"Hel"}\n\n');
- * writes.write('event: text\ndata: {"text":"lo"}\n\n'); // both go out in one write, after this turn
+ * import { createServer } from 'node:http';
+ *
+ * createServer((_req, res) => {
+ *   res.writeHead(200, { 'content-type': 'text/event-stream' });
+ *   const writes: TurnWrites = turnWrites(res, () => undefined);
+ *   writes.write('event: text\ndata: {"text":"Hel"}\n\n');
+ *   writes.write('event: text\ndata: {"text":"lo"}\n\n'); // both go out in one write, after this turn
+ *   writes.end();
+ * });
  * ```
  */
 export interface TurnWrites {
@@ -93,9 +99,13 @@ const due = (waiting: Waiting): void => {
  *
  * @example
  * ```ts
- * const writes = turnWrites(res, () => undefined);
- * writes.write(': hello\n\n');
- * writes.end(); // ': hello\n\n' and the end of the response, in one write
+ * import { createServer } from 'node:http';
+ *
+ * createServer((_req, res) => {
+ *   const writes = turnWrites(res, () => undefined);
+ *   writes.write(': hello\n\n');
+ *   writes.end(); // ': hello\n\n' and the end of the response, in one write
+ * });
  * ```
  */
 export const turnWrites = (res: ServerResponse, written: () => void): TurnWrites => new Waiting(res, written);
