@@ -52,6 +52,8 @@ export type { HeaderRecord } from './core/headers.js';
 
 export { fetchTransport } from './http/fetchTransport.js';
 export type { FetchTransportOptions } from './http/fetchTransport.js';
+export { nodeTransport } from './http/nodeTransport.js';
+export type { NodeTransport, NodeTransportOptions } from './http/nodeTransport.js';
 export type { Transport, HttpRequest, ResponseEvent, ResponseHead, ResponseBody } from './http/transport.js';
 
 export {
