@@ -9,6 +9,7 @@ import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders } from '../core/headers.js';
 import type { FetchFunction } from '../http/webFetchTransport.js';
 import type { ResumeOptions } from './resumeOnDrop.js';
+import { readTelemetryOptions, type TelemetryOptions, type TelemetrySettings } from '../operators/telemetryOptions.js';
 
 /**
  * Where a relay is and how to call it.
@@ -34,6 +35,11 @@ export interface RelayProviderOptions {
    * 4 000), or `false` never to resume.
    */
   readonly resume?: Pick<ResumeOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'> | false | undefined;
+  /**
+   * OpenTelemetry for every reply (a span, the duration and time-to-first-chunk histograms), as
+   * `withTelemetry` records it; see docs/observability.md.
+   */
+  readonly telemetry?: TelemetryOptions | undefined;
 }
 
 /**
@@ -49,9 +55,10 @@ export interface RelayConfig {
   readonly headers: Readonly<Record<string, string>>;
   readonly fetch: FetchFunction | undefined;
   readonly resume: ResumeOptions;
+  readonly telemetry: TelemetrySettings | undefined;
 }
 
-const optionKeys: ReadonlySet<string> = new Set(['url', 'headers', 'fetch', 'resume']);
+const optionKeys: ReadonlySet<string> = new Set(['url', 'headers', 'fetch', 'resume', 'telemetry']);
 
 type Check<A> = E.Either<YqcloudError, A>;
 
@@ -128,5 +135,8 @@ export const validateRelayOptions = (u: unknown): Check<RelayConfig> =>
     E.bind('headers', ({ own }) => (own.headers === undefined ? E.right({}) : validateHeaders(own.headers))),
     E.bind('fetch', ({ own }) => checkFetch(own.fetch)),
     E.bind('resume', ({ own }) => checkResume(own.resume)),
-    E.map(({ url, headers, fetch, resume }): RelayConfig => ({ url, headers, fetch, resume })),
+    E.bind('telemetry', ({ own }) =>
+      own.telemetry === undefined ? E.right(undefined) : readTelemetryOptions('telemetry', own.telemetry),
+    ),
+    E.map(({ url, headers, fetch, resume, telemetry }): RelayConfig => ({ url, headers, fetch, resume, telemetry })),
   );

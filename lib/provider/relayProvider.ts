@@ -20,6 +20,8 @@ import { maxReplyChars, relayFrames } from './relayReply.js';
 import { type RelayFrame, resumeOnDrop } from './resumeOnDrop.js';
 import { validateRelayOptions, type RelayConfig, type RelayProviderOptions } from './relayOptions.js';
 import { relayTurn } from './relayWire.js';
+import { replyTelemetry, type ReplyTelemetry } from '../operators/replyTelemetry.js';
+import { observeReply } from './observeReply.js';
 
 const protocolHeaders = { 'content-type': 'application/json', accept: 'text/event-stream' } as const;
 
@@ -61,6 +63,7 @@ export class RelayProvider {
   readonly models: ReadonlyArray<string> = yqcloudModels.models;
 
   readonly #config: E.Either<YqcloudError, RelayConfig>;
+  #telemetry: ReplyTelemetry | undefined;
 
   /**
    * A relay client with the given options. Invalid options do not throw: every request then fails
@@ -136,7 +139,18 @@ export class RelayProvider {
           if (!ended && replyId !== undefined) stopReply(transport, config, replyId);
         }),
       );
-      return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
+      if (config.telemetry !== undefined) this.#telemetry ??= replyTelemetry(config.telemetry);
+      const facts = {
+        model: valid.model,
+        messages: O.isSome(valid.conversation)
+          ? [...valid.conversation.value.messageHistory, ...valid.messages.slice(-1)]
+          : valid.messages,
+        conversationId: O.isSome(valid.conversation) ? valid.conversation.value.userId : undefined,
+        endpoint: config.url,
+      };
+      return (signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')))).pipe(
+        observeReply(this.#telemetry, facts),
+      );
     });
   }
 

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { registerResolveLog, resolvedBetweenMarks, root } from '../../support/resolvedModules.js';
+import { childLines, resolveLogHook, root } from '../../support/moduleLog.js';
 
-/** Uses the memory store fully, then makes a Redis store (Redis absent), marking each step. */
-const child = `${registerResolveLog}
+/** Imports yqcloud-rx/server, uses the memory store fully, then makes a Redis store (Redis absent). */
+const child = `
+import { register } from 'node:module';
 import * as net from 'node:net';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveLogHook())}));
 const { createMemoryReplyStore, createRedisStore } = await import(${JSON.stringify(`${root}lib/server/index.ts`)});
 const memory = createMemoryReplyStore();
 const lease = await memory.acquire('client:a', 1, 1000);
@@ -21,9 +23,15 @@ process._rawDebug('mark redis');
 
 describe('server/store: the Redis client loaded only by the Redis store', () => {
   it('importing yqcloud-rx/server and serving on the memory store load nothing of ioredis; making a Redis store loads it', async () => {
-    const loaded = await resolvedBetweenMarks(child);
-    expect(loaded(undefined, 'memory', 'rate-limiter-flexible'), 'the hook sees the memory store’s imports').to.be.true;
-    expect(loaded(undefined, 'memory', 'ioredis'), 'ioredis with the memory store').to.be.false;
-    expect(loaded('memory', 'redis', 'ioredis'), 'ioredis with the Redis store').to.be.true;
+    const lines = await childLines(child);
+    const memory = lines.indexOf('mark memory');
+    const redis = lines.indexOf('mark redis');
+    expect(memory).to.be.above(0);
+    expect(redis).to.be.above(memory);
+    const loaded = (from: number, to: number, name: string): boolean =>
+      lines.slice(from, to).some((line) => line.startsWith(`resolved file://${root}node_modules/${name}/`));
+    expect(loaded(0, memory, 'rate-limiter-flexible'), 'the hook sees the memory store’s imports').to.be.true;
+    expect(loaded(0, memory, 'ioredis'), 'ioredis with the memory store').to.be.false;
+    expect(loaded(memory, redis, 'ioredis'), 'ioredis with the Redis store').to.be.true;
   });
 });

@@ -144,6 +144,7 @@ const reply = (
  * ```
  */
 export const relayRoute: Route<ChatRequest> = {
+  span: { name: 'relay' },
   methods: relayMethods,
   opensStream: true,
   render: relayRefusal,

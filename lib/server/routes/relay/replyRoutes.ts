@@ -42,6 +42,7 @@ const noContent = (headers: Readonly<Record<string, string>>): Observable<ReplyP
  * ```
  */
 export const resumeRoute: Route<ResumeOutcome> = {
+  span: { name: 'relay.resume' },
   methods: relayMethods,
   opensStream: false,
   holdsLease: true,
@@ -80,6 +81,7 @@ const replyParameter = (url: string): string => {
  * ```
  */
 export const stopRoute: Route<StopOutcome> = {
+  span: { name: 'relay.stop' },
   methods: relayMethods,
   opensStream: false,
   render: relayRefusal,
