@@ -52,6 +52,8 @@ export type { HeaderRecord } from './core/headers.js';
 
 export { fetchTransport } from './http/fetchTransport.js';
 export type { FetchTransportOptions } from './http/fetchTransport.js';
+export { nodeTransport } from './http/nodeTransport.js';
+export type { NodeTransport, NodeTransportOptions } from './http/nodeTransport.js';
 export type { Transport, HttpRequest, ResponseEvent, ResponseHead, ResponseBody } from './http/transport.js';
 
 export {
@@ -64,6 +66,8 @@ export {
   isTransient,
   fallback,
   isRouteFailure,
+  withTelemetry,
+  replyChannelNames,
 } from './operators/index.js';
 export type {
   AssistantMessage,
@@ -73,6 +77,18 @@ export type {
   RetryOptions,
   FallbackOptions,
   FallbackRoute,
+  TelemetryOptions,
+  TelemetryRequest,
+  WithTelemetryOptions,
+  TelemetryTracer,
+  TelemetryMeter,
+  TelemetrySpan,
+  TelemetryHistogram,
+  TelemetryAttributes,
+  TelemetryAttributeValue,
+  ReplyChannelMessages,
+  ReplyChannelReply,
+  ReplyOutcome,
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';

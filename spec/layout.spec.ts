@@ -57,8 +57,10 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
     'pkg:https-proxy-agent',
     'pkg:socks-proxy-agent',
   ],
+  // The provider applies the telemetry operators' watchers to each reply.
   provider: [
     'area:provider',
+    'area:operators',
     'area:core',
     'area:http',
     'pkg:fp-ts',

@@ -20,12 +20,14 @@
 import * as http from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { withTimeouts, YqcloudProvider } from '../index.js';
+import { nodeTransport, withTimeouts, YqcloudProvider } from '../index.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { redactUrl } from '../internal.js';
 import {
   bearerToken,
-  createMemoryStore,
+  createMemoryReplyStore,
+  createRedisStore,
+  type ReplyStore,
   createOpenAIHandler,
   createRelayHandler,
   createUIMessageStreamHandler,
@@ -34,11 +36,12 @@ import {
   type Authorize,
   type ServerLogger,
 } from '../server/index.js';
-
+import { printableRedisUrl } from '../server/store/redisConnection.js';
 import { modelCatalogue, parseModelAlias } from '../server/routes/openai/modelAliases.js';
 import { yqcloudModels } from '../internal.js';
 import * as E from '#fp-ts/Either.js';
 import { exitCodes } from './exitCodes.js';
+import { startServeMetrics, type ServeMetrics } from './serveMetrics.js';
 
 /**
  * What `serve` was given on its command line.
@@ -65,8 +68,18 @@ export interface ServeOptions {
   readonly bodyTimeout?: number | undefined;
   /** Milliseconds an idle kept-alive connection stays open (default 5 000). */
   readonly keepAliveTimeout?: number | undefined;
-  /** Replies in progress per client across the routes, streamed or not (default 4). */
+  /** A Redis URL: the store of a cluster (default: this process's memory). */
+  readonly redis?: string | undefined;
+  /** With `redis`: refuse (503) what needs Redis while it is away, instead of counting per instance. */
+  readonly redisRequired?: boolean | undefined;
+  /** Streams one client may have open at once (default 4). */
   readonly maxStreams?: number | undefined;
+  /** Requests one client may send per minute (default: no limit). */
+  readonly maxRequestsPerMinute?: number | undefined;
+  /** Milliseconds a reply's producer may go unheard before its readers end the reply (default 10 000). */
+  readonly replyProducerTtl?: number | undefined;
+  /** Serve the Prometheus metrics at `GET /metrics` on this port of 127.0.0.1 (0: any free port). */
+  readonly metricsPort?: number | undefined;
   /** Milliseconds the service may take to start a reply, and stay silent within one (default 60 000). */
   readonly upstreamTimeout?: number | undefined;
   /** `--model-alias alias=model`, each parsed. */
@@ -105,6 +118,8 @@ export const modelAliasesOf = (
 export interface Served {
   /** `http://host:port`. */
   readonly url: string;
+  /** `http://127.0.0.1:port` of the metrics endpoint, with `metricsPort`. */
+  readonly metricsUrl?: string | undefined;
   /** Ends every request in flight, stops listening, stops the emulator; resolves when all is closed. */
   readonly close: () => Promise<void>;
 }
@@ -173,26 +188,41 @@ export const startServe = async (
   write: (line: string) => void,
 ): Promise<Served> => {
   const emulator: Emulator | undefined = options.emulator === true ? await startEmulator() : undefined;
-  const provider = new YqcloudProvider(
-    emulator !== undefined
+  // The upstream transport: node:http directly, which passes the same contract as axios for a
+  // fraction of its CPU and memory per stream (docs/benchmarks.md).
+  const transport = nodeTransport();
+  const provider = new YqcloudProvider({
+    transport,
+    ...(emulator !== undefined
       ? { apiEndpoint: emulator.apiEndpoint }
       : options.endpoint === undefined
         ? {}
-        : { apiEndpoint: options.endpoint },
-  );
+        : { apiEndpoint: options.endpoint }),
+  });
   const logger: ServerLogger = (entry) =>
     write(`  ${entry.level}: ${entry.message}${entry.detail === undefined ? '' : ` (${entry.detail})`}`);
+  const replyOptions = options.replyProducerTtl === undefined ? {} : { producerTtlMs: options.replyProducerTtl };
+  const store: ReplyStore =
+    options.redis === undefined
+      ? createMemoryReplyStore(replyOptions)
+      : await createRedisStore({
+          url: options.redis,
+          log: (line) => write(`  ${line}`),
+          whenUnavailable: options.redisRequired === true ? 'refuse' : 'per-instance',
+          ...replyOptions,
+        });
   const upstreamTimeout = options.upstreamTimeout ?? 60_000;
   const modelAliases = modelAliasesOf(options.modelAlias ?? []);
   if (typeof modelAliases === 'string') throw new Error(modelAliases);
   const guarded = {
     provider,
     authorize,
-    store: createMemoryStore(),
+    store,
     logger,
     ...(options.accessLog === false ? {} : { accessLog: (entry: AccessLogEntry) => write(accessLogLine(entry)) }),
+    ...(options.maxStreams === undefined ? {} : { maxConcurrentStreams: options.maxStreams }),
+    ...(options.maxRequestsPerMinute === undefined ? {} : { maxRequestsPerMinute: options.maxRequestsPerMinute }),
     bodyTimeoutMs: options.bodyTimeout ?? 20_000,
-    maxConcurrentStreams: options.maxStreams ?? 4,
     pipe: withTimeouts({ firstChunkMs: upstreamTimeout, idleMs: upstreamTimeout }),
     ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
   };
@@ -215,13 +245,23 @@ export const startServe = async (
       else void openai(req, res);
     },
   );
+  let metrics: ServeMetrics | undefined;
   const close = async (): Promise<void> => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     provider.destroy();
+    transport.destroy();
+    await metrics?.close();
+    await store.close();
     await emulator?.close();
   };
   try {
+    // Counting from the first reply: the metrics listen before the server does.
+    const metricsPort = options.metricsPort;
+    if (metricsPort !== undefined)
+      metrics = await startServeMetrics({ port: metricsPort, host: '127.0.0.1' }).catch((e: unknown) => {
+        throw new Error(`the metrics port 127.0.0.1:${metricsPort}: ${e instanceof Error ? e.message : String(e)}`);
+      });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => resolve());
@@ -239,8 +279,12 @@ export const startServe = async (
   write(
     `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : redactUrl(provider.apiEndpoint)}`,
   );
+  write(
+    `  store: ${options.redis === undefined ? 'this process (replies resumable on this instance only)' : `redis at ${printableRedisUrl(options.redis)}`}`,
+  );
+  if (metrics !== undefined) write(`  metrics: GET ${metrics.url}/metrics (Prometheus text; this machine only)`);
   if (!options.auth) write('  no authorisation (--no-auth): anyone on this machine can use it');
-  return { url, close };
+  return { url, ...(metrics === undefined ? {} : { metricsUrl: metrics.url }), close };
 };
 
 const milliseconds = (value: string): number => {
@@ -293,6 +337,11 @@ export const serveCommand = (): Command =>
     .option('--body-timeout <ms>', 'milliseconds a request body may take to arrive', milliseconds, 20_000)
     .option('--keep-alive-timeout <ms>', 'milliseconds an idle kept-alive connection stays open', milliseconds, 5_000)
     .option(
+      '--redis <url>',
+      'share limits, conversations and replies with every serve on this Redis (default: $REDIS_URL)',
+    )
+    .option('--redis-required', 'while Redis is away, refuse (503) instead of counting limits per instance')
+    .option(
       '--max-streams <n>',
       'replies in progress per client, across routes, streamed or not (each holds a stream from the service)',
       count,
@@ -306,6 +355,14 @@ export const serveCommand = (): Command =>
     )
     .option('--model-alias <alias=model>', 'answer ALIAS with MODEL on /v1, such as gpt-4o=gpt-4 (repeatable)', alias)
     .option('--no-access-log', 'print no line per request')
+    .option('--max-requests-per-minute <n>', 'requests one client may send per minute (default: no limit)', count)
+    .option(
+      '--reply-producer-ttl <ms>',
+      'milliseconds a reply’s producer may go unheard before its readers end the reply (at most 30000)',
+      milliseconds,
+      10_000,
+    )
+    .option('--metrics-port <n>', 'serve Prometheus metrics (GET /metrics) on 127.0.0.1 at this port', port)
     .addOption(
       new Option('--emulator', 'start the embedded emulator and serve its replies (no network needed)').conflicts(
         'endpoint',
@@ -324,9 +381,10 @@ export const serveCommand = (): Command =>
         process.exitCode = exitCodes.InvalidRequest;
         return;
       }
+      const redis = options.redis ?? (process.env.REDIS_URL || undefined);
       let served: Served;
       try {
-        served = await startServe(options, authorize, (line) => process.stdout.write(`${line}\n`));
+        served = await startServe({ ...options, redis }, authorize, (line) => process.stdout.write(`${line}\n`));
       } catch (e: unknown) {
         process.stderr.write(
           `yqcloud-rx serve: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}\n`,

@@ -7,7 +7,8 @@
  */
 import type { AxiosInstance } from 'axios';
 import { Observable } from 'rxjs';
-import { httpError, invalidRequest } from '../core/error.js';
+import { httpError, invalidRequest, YqcloudError } from '../core/error.js';
+import { checkRequestHeaders } from './requestHeaders.js';
 import { bodyReader } from './bodyReader.js';
 import { toNetworkError } from './toNetworkError.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
@@ -57,6 +58,11 @@ export const fetchTransport =
         );
         return;
       }
+      const headers = checkRequestHeaders(request.headers);
+      if (headers instanceof YqcloudError) {
+        subscriber.error(headers);
+        return;
+      }
       const controller = new AbortController();
       const body = bodyReader(subscriber);
 
@@ -66,9 +72,9 @@ export const fetchTransport =
         .then((client) =>
           client.request<ReadableStream<Uint8Array>>({
             url: request.url,
-            method: 'POST',
-            headers: withoutAxiosUserAgent(request.headers),
-            data: request.body,
+            method: request.method,
+            headers: withoutAxiosUserAgent(headers),
+            ...(request.method === 'POST' ? { data: request.body } : {}),
             adapter: 'fetch',
             responseType: 'stream',
             signal: controller.signal,

@@ -131,15 +131,17 @@ describe('yqcloud-rx serve: aliases, usage, the UI route, the access log, the st
     const lines = (child?.stdout() ?? '').split('\n').filter((line) => line.startsWith('access '));
     expect(
       lines.some((l) =>
-        /^access route=openai\.completions method=POST status=200 ms=\d+ error=- client=[0-9a-f]{16}$/.test(l),
+        /^access route=openai\.chat_completions method=POST status=200 ms=\d+ error=- client=[0-9a-f]{16}$/.test(l),
       ),
     ).to.equal(true);
     expect(
       lines.some((l) =>
-        /route=openai\.completions method=POST status=404 ms=\d+ error=InvalidRequest client=[0-9a-f]{16}$/.test(l),
+        /route=openai\.chat_completions method=POST status=404 ms=\d+ error=InvalidRequest client=[0-9a-f]{16}$/.test(
+          l,
+        ),
       ),
     ).to.equal(true);
-    expect(lines.some((l) => /route=ui-message-stream method=POST status=429 .* error=Http/.test(l))).to.equal(true);
+    expect(lines.some((l) => /route=ui_message_stream method=POST status=429 .* error=Http/.test(l))).to.equal(true);
     const hashes = new Set(lines.map((l) => /client=(\S+)/.exec(l)?.[1]).filter((h) => h !== '-'));
     expect(hashes.size).to.equal(1);
     expect(child?.stdout()).to.not.include(token).and.not.include(marker);

@@ -16,7 +16,6 @@ import {
   catchError,
   defer,
   finalize,
-  tap,
   identity,
   interval,
   map,
@@ -24,8 +23,9 @@ import {
   of,
   type OperatorFunction,
   type SchedulerLike,
+  tap,
 } from 'rxjs';
-import type { ChatProvider, ChatRequest, Chunk, YqcloudError } from '../../index.js';
+import type { ChatProvider, ChatRequest, Chunk, TelemetryTracer, YqcloudError } from '../../index.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import type { Lease, ServerStore } from '../store/store.js';
 import type { Authorize } from './authorize.js';
@@ -33,12 +33,15 @@ import { readNodeBody, readWebBody, type BodyLimits, type BodyResult } from './b
 import type { CorsOptions } from './cors.js';
 import { admit } from './guards.js';
 import { defaultKeepAliveMs, fillSilence, keepAliveComment } from './keepAlive.js';
-import { storeUnavailable, tooManyStreams, type Refusal } from './refusal.js';
+import { storeUnavailable, tooManyRequests, tooManyStreams, type Refusal } from './refusal.js';
+import { requestRateOfStore } from '../store/replyStore.js';
+import type { RateDecision } from '../store/requestRate.js';
 import { defaultMaxBufferedBytes, startsEventStream, webReply, writeNodeReply, type ReplyPart } from './reply.js';
 import { fromNodeRequest, fromWebRequest, remoteAddressOf, type GuardRequest } from './request.js';
-import { clientError, logEntryOf, type ServerLogger } from './safeError.js';
+import { inRequestSpan, type RequestSpan, type SpanRoute } from './requestSpan.js';
 import { clientHash, type AccessLogger } from './accessLog.js';
 import type { ErrorKind } from '../../index.js';
+import { clientError, logEntryOf, type ServerLogger } from './safeError.js';
 
 /**
  * What every handler of the server side takes (the relay's and the OpenAI route's options add
@@ -69,6 +72,12 @@ export interface ServerOptions {
   readonly bodyTimeoutMs?: number | undefined;
   /** Streams one client (one identity) may have open at once, across the handlers sharing `store` (default 4). */
   readonly maxConcurrentStreams?: number | undefined;
+  /**
+   * Requests one client may send per minute, across the handlers sharing `store` (default: no
+   * limit); past it 429 with `retry-after`, before the body is read. Counted in the store when it
+   * counts requests (`createMemoryReplyStore`, `createRedisStore`: across the cluster).
+   */
+  readonly maxRequestsPerMinute?: number | undefined;
   /** How long a stream lease lives unless renewed (default 60 000 ms; renewed every third of it while streaming). */
   readonly leaseTtlMs?: number | undefined;
   /** How long a conversation stays its client's after its last turn (default 24 h). */
@@ -86,10 +95,16 @@ export interface ServerOptions {
   /** Where failures are described in full (redacted); clients only see a kind and a safe message. */
   readonly logger?: ServerLogger | undefined;
   /**
-   * One entry per request: the route's name, the status, the duration, the error kind if any,
-   * and the client as a keyed hash of its identity (never a prompt, a token or a secret).
+   * One entry per request: the route's name (its span's), the status, the duration, the error
+   * kind if any, and the client as a keyed hash of its identity (never a prompt, a token or a
+   * secret).
    */
   readonly accessLog?: AccessLogger | undefined;
+  /**
+   * A `SERVER` span per request (an OpenTelemetry `Tracer`), the child of the caller's span when
+   * the request carries a `traceparent`; see docs/observability.md.
+   */
+  readonly telemetry?: { readonly tracer?: TelemetryTracer | undefined } | undefined;
 }
 
 /**
@@ -110,6 +125,13 @@ export interface RouteContext {
   readonly chunks: (request: ChatRequest) => Observable<Chunk>;
   /** The client's view of a failure; its detail goes to the log. */
   readonly clientError: (e: unknown) => YqcloudError;
+  /** The request as the guards saw it (method, URL, headers). */
+  readonly request: GuardRequest;
+  /**
+   * Keeps the client's stream lease (renewed) after the answer ends, until `done` settles: a
+   * relay reply that goes on while its client is away still counts against the client.
+   */
+  readonly keepLeaseUntil: (done: Promise<unknown>) => void;
 }
 
 /**
@@ -118,7 +140,7 @@ export interface RouteContext {
  * @example
  * ```ts
  * const hello: Route<null> = {
- *   name: 'hello',
+ *   span: { name: 'hello', route: '/hello' },
  *   methods: ['GET'],
  *   opensStream: false,
  *   render: (refusal, headers) => ({ type: 'head', status: refusal.status, headers: { ...headers, ...refusal.headers }, body: refusal.message }),
@@ -128,11 +150,15 @@ export interface RouteContext {
  * ```
  */
 export interface Route<A> {
-  /** What the access log calls it (`relay`, `openai.completions`, …). */
-  readonly name: string;
+  /** What its requests' spans are told: its name, and its path template when it has one. */
+  readonly span: SpanRoute;
   readonly methods: ReadonlyArray<string>;
   /** `true`: the request has a JSON body and streams from the provider (it holds a lease); `false`: neither. */
   readonly opensStream: boolean;
+  /** A stream lease for a route without a body (a resumed reply is a stream too); default `opensStream`. */
+  readonly holdsLease?: boolean | undefined;
+  /** The key the route's leases count against (default: the identity itself). */
+  readonly leaseKey?: ((identity: string) => string) | undefined;
   /** A refusal in the route's protocol, with the CORS `headers`: a whole answer. */
   readonly render: (refusal: Refusal, headers: Readonly<Record<string, string>>) => ReplyPart;
   /** The parsed body (`undefined` when the route opens no stream) into what `reply` needs, or a refusal. */
@@ -158,7 +184,10 @@ export interface Pipeline {
   readonly store: ServerStore;
 }
 
-/** The lease held while `source` runs: renewed every third of its TTL, released when it ends however it ends. */
+/**
+ * The lease held while `source` runs: renewed every third of its TTL, released when it ends
+ * however it ends, or, when `keptUntil()` gives a promise by then, once that settles.
+ */
 const holdLease =
   (
     store: ServerStore,
@@ -166,16 +195,21 @@ const holdLease =
     ttlMs: number,
     scheduler: SchedulerLike,
     log: (what: string, e: unknown) => void,
+    keptUntil: () => Promise<unknown> | undefined,
   ) =>
   <T>(source: Observable<T>): Observable<T> =>
     new Observable<T>((subscriber) => {
-      subscriber.add(
-        interval(Math.max(1, Math.floor(ttlMs / 3)), scheduler).subscribe(() => {
-          store.renew(lease, ttlMs).catch((e: unknown) => log('a stream lease could not be renewed', e));
-        }),
-      );
-      subscriber.add(() => {
+      const renewal = interval(Math.max(1, Math.floor(ttlMs / 3)), scheduler).subscribe(() => {
+        store.renew(lease, ttlMs).catch((e: unknown) => log('a stream lease could not be renewed', e));
+      });
+      const release = (): void => {
+        renewal.unsubscribe();
         store.release(lease).catch((e: unknown) => log('a stream lease could not be released', e));
+      };
+      subscriber.add(() => {
+        const until = keptUntil();
+        if (until === undefined) release();
+        else until.then(release, release);
       });
       source.subscribe(subscriber);
     });
@@ -196,6 +230,8 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
   const maxStreams = options.maxConcurrentStreams ?? 4;
   const leaseTtlMs = options.leaseTtlMs ?? 60_000;
   const retryAfterS = options.retryAfterS ?? 2;
+  const perMinute = options.maxRequestsPerMinute;
+  const requestRate = perMinute === undefined ? undefined : requestRateOfStore(store);
   const budget = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
   const keepAlive = fillSilence<ReplyPart>(
     options.keepAliveMs ?? defaultKeepAliveMs,
@@ -218,7 +254,7 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
   }
   const logAccess = (route: Route<unknown>, method: string, started: number, access: Access): void => {
     try {
-      options.accessLog?.({ route: route.name, method, durationMs: performance.now() - started, ...access });
+      options.accessLog?.({ route: route.span.name, method, durationMs: performance.now() - started, ...access });
     } catch {}
   };
   /** The reply, with its status and end recorded for the access log. */
@@ -237,8 +273,15 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
           }),
           finalize(() => logAccess(route, method, started, access)),
         );
-  const contextOf = (id: string, access: Access): RouteContext => ({
+  const contextOf = (
+    id: string,
+    request: GuardRequest,
+    keepLeaseUntil: (done: Promise<unknown>) => void,
+    access: Access,
+  ): RouteContext => ({
     identity: id,
+    request,
+    keepLeaseUntil,
     store,
     conversationTtlMs: options.conversationTtlMs ?? 24 * 60 * 60 * 1000,
     provider: options.provider,
@@ -259,6 +302,7 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     access: Access,
   ): Promise<Observable<ReplyPart> | undefined> => {
     const admission = await admit(guardOptions, view, route.methods, route.opensStream);
+    const holdsLease = route.holdsLease ?? route.opensStream;
     if (admission.type === 'preflight') return of({ type: 'head', status: 204, headers: admission.headers, body: '' });
     const refuse = (refusal: Refusal): Observable<ReplyPart> => {
       access.errorKind = refusal.error.kind;
@@ -266,7 +310,25 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     };
     if (admission.type === 'refused') return refuse(admission.refusal);
     if (options.accessLog !== undefined) access.client = clientHash(admission.identity);
-    const context = contextOf(admission.identity, access);
+    let keptUntil: Promise<unknown> | undefined;
+    if (requestRate !== undefined && perMinute !== undefined) {
+      let decision: RateDecision;
+      try {
+        decision = await requestRate.consume(admission.identity, perMinute);
+      } catch (e) {
+        log('the store failed while a request was counted', e);
+        return refuse(storeUnavailable(retryAfterS));
+      }
+      if (!decision.allowed) return refuse(tooManyRequests(perMinute, decision.retryAfterMs));
+    }
+    const context = contextOf(
+      admission.identity,
+      view,
+      (done) => {
+        keptUntil = done;
+      },
+      access,
+    );
     let body: unknown;
     if (route.opensStream) {
       const read = await readBody();
@@ -289,10 +351,10 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
           throw e;
         }),
       );
-    if (!route.opensStream) return reply();
+    if (!holdsLease) return reply();
     let lease: Lease | undefined;
     try {
-      lease = await store.acquire(admission.identity, maxStreams, leaseTtlMs);
+      lease = await store.acquire(route.leaseKey?.(admission.identity) ?? admission.identity, maxStreams, leaseTtlMs);
     } catch (e) {
       log('the store failed while a stream lease was taken', e);
       return refuse(storeUnavailable(retryAfterS));
@@ -302,69 +364,101 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
       store.release(lease).catch((e: unknown) => log('a stream lease could not be released', e));
       return undefined;
     }
-    return reply().pipe(keepAlive, holdLease(store, lease, leaseTtlMs, scheduler, log));
+    return reply().pipe(
+      keepAlive,
+      holdLease(store, lease, leaseTtlMs, scheduler, log, () => keptUntil),
+    );
   };
 
-  const node = async <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const tracer = options.telemetry?.tracer;
+  /** The parts with the span told the status and ended when they end, however they end. */
+  const traced = (parts: Observable<ReplyPart>, span: RequestSpan): Observable<ReplyPart> =>
+    tracer === undefined
+      ? parts
+      : parts.pipe(
+          tap((part) => {
+            if (part.type === 'head') span.status(part.status);
+          }),
+          finalize(span.end),
+        );
+
+  const node = <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const view = fromNodeRequest(req);
     const started = performance.now();
     const access: Access = { status: 499 };
-    try {
-      const found = await plan(
-        route,
-        fromNodeRequest(req),
-        () => readNodeBody(req, limits),
-        () => !res.destroyed,
-        access,
-      );
-      if (found === undefined) return logAccess(route as Route<unknown>, req.method ?? '', started, access);
-      const planned = accessed(found, route as Route<unknown>, req.method ?? '', started, access);
-      const closing = !req.complete;
-      if (closing) {
-        // Never read what was refused: no keep-alive (which would read the rest to reuse the
-        // connection); the socket is closed once the answer is out.
-        const socket = req.socket;
-        res.once('finish', () => socket.destroy());
+    const method = req.method ?? '';
+    return inRequestSpan(tracer, view, route.span, async (span) => {
+      try {
+        const found = await plan(
+          route,
+          view,
+          () => readNodeBody(req, limits),
+          () => !res.destroyed,
+          access,
+        );
+        if (found === undefined) {
+          span.end();
+          logAccess(route as Route<unknown>, method, started, access);
+          return;
+        }
+        const planned = accessed(found, route as Route<unknown>, method, started, access);
+        const closing = !req.complete;
+        if (closing) {
+          // Never read what was refused: no keep-alive (which would read the rest to reuse the
+          // connection); the socket is closed once the answer is out.
+          const socket = req.socket;
+          res.once('finish', () => socket.destroy());
+        }
+        const parts = closing
+          ? planned.pipe(
+              map((part) =>
+                part.type === 'head' ? { ...part, headers: { ...part.headers, connection: 'close' } } : part,
+              ),
+            )
+          : planned;
+        const running = writeNodeReply(res, traced(parts, span), budget);
+        if (running === undefined && closing) req.socket.destroy();
+      } catch (e) {
+        log('the pipeline failed', e);
+        span.status(500);
+        span.end();
+        if (!res.headersSent && !res.destroyed) res.writeHead(500, { connection: 'close' }).end();
+        else res.destroy();
       }
-      const parts = closing
-        ? planned.pipe(
-            map((part) =>
-              part.type === 'head' ? { ...part, headers: { ...part.headers, connection: 'close' } } : part,
-            ),
-          )
-        : planned;
-      const running = writeNodeReply(res, parts, budget);
-      if (running === undefined && closing) req.socket.destroy();
-    } catch (e) {
-      log('the pipeline failed', e);
-      if (!res.headersSent && !res.destroyed) res.writeHead(500, { connection: 'close' }).end();
-      else res.destroy();
-    }
+    });
   };
 
-  const fetch = async <A>(route: Route<A>, request: Request, info?: unknown): Promise<Response> => {
+  const fetch = <A>(route: Route<A>, request: Request, info?: unknown): Promise<Response> => {
+    const view = fromWebRequest(request, remoteAddressOf(info));
     const started = performance.now();
     const access: Access = { status: 499 };
-    try {
-      const planned = await plan(
-        route,
-        fromWebRequest(request, remoteAddressOf(info)),
-        () => readWebBody(request, limits),
-        () => !request.signal.aborted,
-        access,
-      );
-      if (planned === undefined) {
-        logAccess(route as Route<unknown>, request.method, started, access);
-        return new Response(null, { status: 499 });
+    return inRequestSpan(tracer, view, route.span, async (span) => {
+      try {
+        const planned = await plan(
+          route,
+          view,
+          () => readWebBody(request, limits),
+          () => !request.signal.aborted,
+          access,
+        );
+        if (planned === undefined) {
+          span.status(499);
+          span.end();
+          logAccess(route as Route<unknown>, request.method, started, access);
+          return new Response(null, { status: 499 });
+        }
+        return await webReply(
+          traced(accessed(planned, route as Route<unknown>, request.method, started, access), span),
+          budget,
+          request.signal,
+        );
+      } catch (e) {
+        log('the pipeline failed', e);
+        span.status(500);
+        span.end();
+        return new Response(null, { status: 500 });
       }
-      return await webReply(
-        accessed(planned, route as Route<unknown>, request.method, started, access),
-        budget,
-        request.signal,
-      );
-    } catch (e) {
-      log('the pipeline failed', e);
-      return new Response(null, { status: 500 });
-    }
+    });
   };
 
   return { node, fetch, store };

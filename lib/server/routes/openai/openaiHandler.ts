@@ -204,7 +204,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   };
 
   const completions: Route<Completion> = {
-    name: 'openai.completions',
+    span: { name: 'openai.chat_completions', route: `${base}/chat/completions` },
     methods: ['POST'],
     opensStream: true,
     render,
@@ -228,7 +228,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   });
 
   const modelsRoute: Route<null> = {
-    name: 'openai.models',
+    span: { name: 'openai.models', route: `${base}/models` },
     methods: ['GET'],
     opensStream: false,
     render,
@@ -238,7 +238,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
 
   /** `GET /v1/models/{id}`: a model or an alias; anything else is OpenAI's 404 `model_not_found`. */
   const modelRoute = (id: string): Route<string> => ({
-    name: 'openai.model',
+    span: { name: 'openai.model', route: `${base}/models/{id}` },
     methods: ['GET'],
     opensStream: false,
     render,
@@ -255,7 +255,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   });
 
   const unknownPath = (path: string): Route<never> => ({
-    name: 'openai.unknown',
+    span: { name: 'openai.unknown' },
     methods: anyMethod,
     opensStream: false,
     render,

@@ -83,7 +83,7 @@ export const createUIMessageStreamHandler = (options: UIMessageStreamHandlerOpti
   })(modelCatalogue({ defaultModel, models: options.provider.models ?? [defaultModel] }));
 
   const chat: Route<UIChatRequest & { readonly resolved: string }> = {
-    name: 'ui-message-stream',
+    span: { name: 'ui_message_stream', route: base },
     methods: ['POST'],
     opensStream: true,
     render,
@@ -106,7 +106,7 @@ export const createUIMessageStreamHandler = (options: UIMessageStreamHandlerOpti
   };
 
   const resume: Route<null> = {
-    name: 'ui-message-stream.resume',
+    span: { name: 'ui_message_stream.resume', route: `${base}/{chatId}/stream` },
     methods: ['GET'],
     opensStream: false,
     render,
@@ -115,7 +115,7 @@ export const createUIMessageStreamHandler = (options: UIMessageStreamHandlerOpti
   };
 
   const unknownPath = (path: string): Route<never> => ({
-    name: 'ui-message-stream.unknown',
+    span: { name: 'ui_message_stream.unknown' },
     methods: anyMethod,
     opensStream: false,
     render,
