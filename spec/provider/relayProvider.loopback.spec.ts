@@ -109,6 +109,9 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       [client({ fetch: 'no' as never }), { messages }, 'fetch'],
       [new RelayProvider({ url: server.origin, ca: 'PEM' } as never), { messages }, 'ca'],
       [new RelayProvider(null as never), { messages }, ''],
+      [client({ resume: { maxAttempts: -1 } }), { messages }, 'resume.maxAttempts'],
+      [client({ resume: { tries: 2 } as never }), { messages }, 'resume.tries'],
+      [client({ resume: true as never }), { messages }, 'resume'],
     ];
     for (const [provider, request, path] of cases) {
       const { error } = await collectReply(provider.create(request as never));
