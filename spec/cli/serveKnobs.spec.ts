@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
+import { eventually } from '../support/eventually.js';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopbackServer.js';
 
 // `serve`'s knobs as users run them: the built binary in a child process.
@@ -19,14 +20,6 @@ interface Child {
   readonly exited: Promise<unknown>;
 }
 
-const until = async (check: () => boolean, ms: number, what: string): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 const serve = async (args: ReadonlyArray<string>): Promise<Child> => {
   let stdout = '';
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], {
@@ -38,7 +31,7 @@ const serve = async (args: ReadonlyArray<string>): Promise<Child> => {
   });
   child.stderr.resume();
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  await until(() => /listening on (\S+)/.test(stdout), 15_000, 'the URLs');
+  await eventually(() => /listening on (\S+)/.test(stdout), 15_000, 'the URLs');
   const origin = /listening on (\S+)/.exec(stdout)?.[1] ?? '';
   return { process: child, stdout: () => stdout, origin: () => origin, exited };
 };
@@ -127,7 +120,7 @@ describe('yqcloud-rx serve: aliases, usage, the UI route, the access log, the st
     await client.chat.completions
       .create({ model: 'gpt-5', messages: [{ role: 'user', content: marker }] })
       .catch(() => undefined);
-    await until(() => /status=404/.test(child?.stdout() ?? ''), 5_000, 'the access line of the 404');
+    await eventually(() => /status=404/.test(child?.stdout() ?? ''), 5_000, 'the access line of the 404');
     const lines = (child?.stdout() ?? '').split('\n').filter((line) => line.startsWith('access '));
     expect(
       lines.some((l) =>

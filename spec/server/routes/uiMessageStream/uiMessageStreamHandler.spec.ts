@@ -7,17 +7,9 @@ import { startEmulator, type Emulator } from '../../../../lib/emulator/index.js'
 import { bearerToken } from '../../../../lib/server/index.js';
 import { createUIMessageStreamHandler } from '../../../../lib/server/routes/uiMessageStream/uiMessageStreamHandler.js';
 import { SpecChat } from '../../../support/aiChat.js';
+import { eventually } from '../../../support/eventually.js';
 
 const token = 'sk-spec-token';
-
-/** Resolves when `check` holds, polling; rejects after `ms`. */
-const eventually = async (check: () => boolean, ms = 2000): Promise<void> => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 /** The text of a message's text parts. */
 const textOf = (message: UIMessage | undefined): string =>
