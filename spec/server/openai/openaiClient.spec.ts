@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import OpenAI, { type APIError } from 'openai';
-import { apiKey, eventually, startOpenAIEndpoint, type OpenAIEndpoint } from './support.js';
+import { eventually } from '../../support/eventually.js';
+import { apiKey, startOpenAIEndpoint, type OpenAIEndpoint } from './support.js';
 
 // The official `openai` client (6.x) against the endpoint, with the emulator behind it.
 describe('OpenAI-compatible endpoint with the official openai client', function () {

@@ -3,7 +3,8 @@ import { YqcloudProvider } from '../../../lib/index.js';
 import { startEmulator, type Emulator } from '../../../lib/emulator/index.js';
 import { bearerToken } from '../../../lib/server/index.js';
 import { createOpenAIHandler, type OpenAIHandler } from '../../../lib/server/routes/openai/openaiHandler.js';
-import { apiKey, eventually, startOpenAIEndpoint, type OpenAIEndpoint } from './support.js';
+import { eventually } from '../../support/eventually.js';
+import { apiKey, startOpenAIEndpoint, type OpenAIEndpoint } from './support.js';
 
 const page = 'https://app.example.com';
 const auth = { authorization: `Bearer ${apiKey}` };

@@ -49,12 +49,3 @@ export const startOpenAIEndpoint = async (
   const { port } = server.address() as AddressInfo;
   return { emulator, baseURL: `http://127.0.0.1:${port}/v1`, provider, close };
 };
-
-/** Resolves when `check` holds, polling; rejects after `ms`. */
-export const eventually = async (check: () => boolean, ms = 2000): Promise<void> => {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
