@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
-// DESIGN.md's Layout: who may import whom, and lib/core pure (no throw, no I/O).
+// docs/architecture.md's layers: who may import whom, and lib/core pure (no throw, no I/O).
 const lib = fileURLToPath(new URL('../lib/', import.meta.url));
 
 const sources = (dir: string): ReadonlyArray<string> =>
@@ -89,7 +89,7 @@ const permits = (area: string, target: string): boolean => {
   );
 };
 
-describe('lib/ layout (DESIGN.md)', () => {
+describe('lib/ layout (docs/architecture.md)', () => {
   const files = sources(lib);
 
   it('has sources in every area the rules name', () => {
