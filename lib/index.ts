@@ -1,7 +1,7 @@
 /**
  * yqcloud-rx: chat replies from the Yqcloud service as an RxJS `Observable<Chunk>`.
  *
- * This entry point is the public API; docs/architecture.md describes how it is built. The
+ * This entry point is the public API; [the architecture](../docs/architecture.md) says how it is built. The
  * building blocks the other entry points share (request validation, the payload, in-band
  * detection, UTF-8 decoding, …) are in `yqcloud-rx/internal`, which follows no semver promise.
  *
@@ -13,7 +13,7 @@
  * });
  * ```
  *
- * @module
+ * @module yqcloud-rx
  */
 export { Yqcloud, YqcloudProvider } from './provider/yqcloudProvider.js';
 export type { YqcloudProviderOptions } from './provider/options.js';

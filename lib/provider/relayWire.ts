@@ -17,7 +17,7 @@ import type { Message } from '../core/message.js';
 import type { ValidRequest } from '../core/request.js';
 
 /**
- * The body a relay accepts (TEAM.md's wire format; unknown keys are refused there).
+ * The body a relay accepts (docs/relay.md; unknown keys are refused there).
  *
  * @example
  * ```ts

@@ -10,7 +10,7 @@
  * const guards = createGuards({ authorize: bearerToken('s3cret') });
  * ```
  *
- * @module
+ * @module yqcloud-rx/server
  */
 export { bearerToken, bearerTokenOf } from './authorize.js';
 export type { Authorize } from './authorize.js';

@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The tracked files whose text may cite a document: sources, specs, tools and the docs. */
+const citing = execFileSync('git', ['ls-files', 'lib', 'spec', 'bench', 'tools', 'examples', '*.md'], {
+  cwd: root,
+  encoding: 'utf8',
+})
+  .split('\n')
+  .filter((file) => /\.(ts|mjs|md)$/.test(file) && !file.startsWith('docs/api/'));
+
+/** `name.md` mentions, with the path written before them (`docs/`, `../`). */
+const mentions = (text: string): ReadonlyArray<string> =>
+  [...text.matchAll(/(?<![\w/.-])((?:\.\.?\/)*(?:[\w-]+\/)*[\w-]+\.md)\b/g)].map((m) => m[1] ?? '');
+
+describe('documents the code and docs cite', () => {
+  it('every cited *.md file is in the repository (relative to the citing file, or to the root)', () => {
+    const missing = citing.flatMap((file) =>
+      mentions(readFileSync(join(root, file), 'utf8'))
+        .filter((cited) => !existsSync(join(root, dirname(file), cited)) && !existsSync(join(root, cited)))
+        .map((cited) => `${file} cites ${cited}`),
+    );
+    expect([...new Set(missing)]).to.deep.equal([]);
+  });
+
+  it('the design is in the repository, and CONTRIBUTING lists every folder of lib/', () => {
+    expect(existsSync(join(root, 'docs/architecture.md'))).to.equal(true);
+    const contributing = readFileSync(join(root, 'CONTRIBUTING.md'), 'utf8');
+    const entries = execFileSync('git', ['ls-files', 'lib'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((file) => file !== '')
+      .map((file) => {
+        const [, first = '', ...rest] = file.split('/');
+        return rest.length === 0 ? `lib/${first}` : `lib/${first}/`;
+      });
+    const unlisted = [...new Set(entries)].filter((entry) => !contributing.includes(entry));
+    expect(unlisted).to.deep.equal([]);
+  });
+});
