@@ -1,9 +1,10 @@
 /**
  * yqcloud-rx: chat replies from the Yqcloud service as an RxJS `Observable<Chunk>`.
  *
- * This entry point is the public API; [the architecture](../docs/architecture.md) says how it is built. The
- * building blocks the other entry points share (request validation, the payload, in-band
- * detection, UTF-8 decoding, …) are in `yqcloud-rx/internal`, which follows no semver promise.
+ * This entry point is the public API; [the architecture](../docs/architecture.md) says how it
+ * is built. The building blocks the other entry points share (request validation, the payload,
+ * in-band detection, UTF-8 decoding, …) are in `yqcloud-rx/internal`, which follows no semver
+ * promise.
  *
  * @example
  * ```ts
