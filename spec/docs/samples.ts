@@ -1,7 +1,8 @@
 /**
  * Code samples of the README and the guides: extracted from ```ts fences, so the docs can be
- * type-checked and run by the specs. A fence `ts no-run` is type-checked only; `ts no-check` is
- * neither (for fragments of other languages' shapes, say); plain `ts` is checked and run.
+ * type-checked and run by the specs as a reader pastes them, with nothing added. A fence
+ * `ts no-run` is type-checked only; `ts no-check` is neither (for fragments of other languages'
+ * shapes, say); plain `ts` is checked and run.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -40,35 +41,12 @@ export const markdownFiles = (root: string): ReadonlyArray<string> => [
     .map((name) => join(root, 'docs', name)),
 ];
 
-/**
- * Names a sample may use without declaring them, as a reader would expect from the prose around
- * it: `messages` (one user message) and `provider` (a provider with the default endpoint, which
- * the spec aims at the emulator through `YQCLOUD_API_ENDPOINT`).
- */
-const preludeNames: ReadonlyArray<readonly [string, string]> = [
-  ['messages', "const messages: ReadonlyArray<__yq.Message> = [{ role: 'user', content: 'Hello' }];"],
-  ['provider', 'const provider = new __yq.YqcloudProvider();'],
-];
+/** The packages a sample imports (bare specifiers, `node:` built-ins left out), as named in its code. */
+export const importsOf = (code: string): ReadonlyArray<string> =>
+  [...code.matchAll(/^\s*import\s[^'"]*?['"]([^'"]+)['"]|^\s*}\s*from\s*['"]([^'"]+)['"]/gm)]
+    .map((m) => m[1] ?? m[2] ?? '')
+    .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'));
 
-const declares = (code: string, name: string): boolean =>
-  new RegExp(
-    `\\b(?:const|let|var|function|class)\\s+${name}\\b|\\b(?:const|let|var)\\s*[{[][^=]*\\b${name}\\b[^=]*=|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`,
-  ).test(code);
-
-/**
- * A sample as a module: imports of `yqcloud-rx` rewritten to `shims` (the library's sources), and
- * the prelude names it uses but does not declare.
- */
-export const asModule = (sample: Sample, shims: Readonly<Record<string, string>>): string => {
-  let code = sample.code;
-  for (const [specifier, target] of Object.entries(shims))
-    code = code.replaceAll(`from '${specifier}'`, `from '${target}'`);
-  const needed = preludeNames.filter(([name]) => new RegExp(`\\b${name}\\b`).test(code) && !declares(code, name));
-  const prelude =
-    needed.length === 0
-      ? ''
-      : [`import * as __yq from '${shims['yqcloud-rx'] ?? 'yqcloud-rx'}';`, ...needed.map(([, line]) => line)].join(
-          '\n',
-        );
-  return `${prelude}\n${code}\nexport {};\n`;
-};
+/** The file a sample is written to in the app: `README-53.ts`, `getting-started-20.ts`. */
+export const sampleFileName = (sample: Sample): string =>
+  `${sample.file.replace(/^docs\//, '').replace(/\.md$/, '')}-${sample.line}.ts`;
