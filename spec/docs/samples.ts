@@ -2,7 +2,8 @@
  * Code samples of the README and the guides: extracted from ```ts fences, so the docs can be
  * type-checked and run by the specs as a reader pastes them, with nothing added. A fence
  * `ts no-run` is type-checked only; `ts no-check` is neither (for fragments of other languages'
- * shapes, say); plain `ts` is checked and run.
+ * shapes, say); plain `ts` is checked and run. `ts file=name.ts` is saved under that name, so the
+ * page's later samples can import it (`./name.js`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,6 +15,8 @@ export interface Sample {
   readonly code: string;
   readonly run: boolean;
   readonly check: boolean;
+  /** The file name the page tells the reader to save it as (`ts file=chat.service.ts`), if any. */
+  readonly saveAs: string | undefined;
 }
 
 const fence = /^```(ts|typescript)([^\n]*)\n([\s\S]*?)^```\s*$/gm;
@@ -29,6 +32,7 @@ export const samplesOf = (root: string, file: string): ReadonlyArray<Sample> => 
       code: match[3] ?? '',
       check: !/\bno-check\b/.test(info),
       run: !/\bno-(run|check)\b/.test(info),
+      saveAs: /\bfile=(\S+)/.exec(info)?.[1],
     };
   });
 };
@@ -47,6 +51,9 @@ export const importsOf = (code: string): ReadonlyArray<string> =>
     .map((m) => m[1] ?? m[2] ?? '')
     .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'));
 
-/** The file a sample is written to in the app: `README-53.ts`, `getting-started-20.ts`. */
+/**
+ * The file a sample is written to in the app: the name its page gives it, else its page and line
+ * (`README-53.ts`, `getting-started-20.ts`).
+ */
 export const sampleFileName = (sample: Sample): string =>
-  `${sample.file.replace(/^docs\//, '').replace(/\.md$/, '')}-${sample.line}.ts`;
+  sample.saveAs ?? `${sample.file.replace(/^docs\//, '').replace(/\.md$/, '')}-${sample.line}.ts`;
