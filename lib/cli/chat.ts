@@ -209,7 +209,7 @@ const report = (io: ChatIo, options: ChatOptions, outcome: TurnOutcome): number 
     io.stderr.write('cancelled\n');
     return exitCodes.interrupted;
   }
-  io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(outcome.error)}`));
+  io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(outcome.error, options)}`));
   return exitCodeOf(outcome.error);
 };
 
@@ -287,7 +287,7 @@ export const runChat = async (
   try {
     session = await openSession(options);
   } catch (e: unknown) {
-    io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(e)}`));
+    io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(e, options)}`));
     return exitCodeOf(e);
   }
   try {
