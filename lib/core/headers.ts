@@ -19,7 +19,6 @@ export type HeaderRecord = Readonly<Record<string, string>>;
 const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // What HTTP allows in a field value (RFC 9110: visible ASCII, space, tab, obs-text); CR and LF
 // would let a value smuggle another header or request, and Node refuses the rest at send time.
-// eslint-disable-next-line no-control-regex
 const badValue = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**

@@ -14,7 +14,7 @@ const citing = execFileSync('git', ['ls-files', 'lib', 'spec', 'bench', 'tools',
   .split('\n')
   .filter((file) => /\.(ts|mjs|md)$/.test(file) && !file.startsWith('docs/api/'));
 
-/** `name.md` mentions, with the path written before them (`docs/`, `../`). */
+/** Mentions of Markdown files, with the path written before them (`docs/`, `../`). */
 const mentions = (text: string): ReadonlyArray<string> =>
   [...text.matchAll(/(?<![\w/.-])((?:\.\.?\/)*(?:[\w-]+\/)*[\w-]+\.md)\b/g)].map((m) => m[1] ?? '');
 
@@ -26,6 +26,13 @@ describe('documents the code and docs cite', () => {
         .map((cited) => `${file} cites ${cited}`),
     );
     expect([...new Set(missing)]).to.deep.equal([]);
+  });
+
+  it('no directive for a linter the project does not run (it lints with biome, not eslint)', () => {
+    const directives = citing
+      .filter((file) => /\.(ts|mjs)$/.test(file))
+      .filter((file) => /\beslint-(?:disable|enable)/.test(readFileSync(join(root, file), 'utf8')));
+    expect(directives).to.deep.equal([]);
   });
 
   it('the design is in the repository, and CONTRIBUTING lists every folder of lib/', () => {
