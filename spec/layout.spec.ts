@@ -31,6 +31,8 @@ const areaOf = (file: string): string => {
 
 /** What an import points at: another area of lib (`area:core`), or a package (`pkg:rxjs`). */
 const targetOf = (file: string, specifier: string): string => {
+  // package.json's `imports`: the default transport (Node or browser build) is lib/http's.
+  if (specifier === '#defaultTransport') return 'area:http';
   if (!specifier.startsWith('.')) {
     const parts = specifier.replace(/^#/, '').split('/');
     return `pkg:${specifier.startsWith('@') ? parts.slice(0, 2).join('/') : specifier.startsWith('node:') ? 'node:' : parts[0]}`;

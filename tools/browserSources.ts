@@ -1,29 +1,26 @@
 /**
  * An esbuild plugin for bundling the library's *sources* (`lib/`) for browsers, as the specs and
- * the demo do: `lib/http/defaultTransport.ts` becomes `defaultTransport.browser.ts`, which is what
- * the package's `browser` field does for the built files in `dist/` (the package ships no `lib/`,
- * so its `browser` field maps only `dist/`).
+ * the demo do: `#defaultTransport` becomes `lib/http/defaultTransport.browser.ts`, which is what
+ * the package's `imports` map does with the `browser` condition for the built files in `dist/`
+ * (the package ships no `lib/`, so its map names only `dist/`).
  *
  * @example
  * ```ts
  * await esbuild.build({ entryPoints: ['page.ts'], bundle: true, platform: 'browser', plugins: [browserSources] });
  * ```
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 
 const lib = fileURLToPath(new URL('../lib/', import.meta.url));
+const browserTransport = fileURLToPath(new URL('../lib/http/defaultTransport.browser.ts', import.meta.url));
 
-/** Resolves `./defaultTransport.js` imported from `lib/` to its browser twin. */
+/** Resolves `#defaultTransport` imported from `lib/` to the browser transport's source. */
 export const browserSources: Plugin = {
   name: 'yqcloud-rx-browser-sources',
   setup(build) {
-    build.onResolve({ filter: /\/defaultTransport\.js$/ }, (args) => {
-      if (!args.importer.startsWith(lib)) return undefined;
-      const twin = join(dirname(args.importer), args.path.replace(/\.js$/, '.browser.ts'));
-      return existsSync(twin) ? { path: twin } : undefined;
-    });
+    build.onResolve({ filter: /^#defaultTransport$/ }, (args) =>
+      args.importer.startsWith(lib) ? { path: browserTransport } : undefined,
+    );
   },
 };

@@ -1,7 +1,7 @@
 /**
- * The default transport in a browser bundle (chosen through `package.json`'s `browser` field):
- * axios's `fetch` adapter, no Node-only import. The browser owns connection reuse, TLS trust and
- * the `origin`, `referer` and `user-agent` headers.
+ * The default transport in a browser bundle (chosen by the `browser` condition of
+ * `package.json`'s `imports`): axios's `fetch` adapter, no Node-only import. The browser owns
+ * connection reuse, TLS trust and the `origin`, `referer` and `user-agent` headers.
  *
  * @module
  */

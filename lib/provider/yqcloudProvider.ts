@@ -13,7 +13,7 @@ import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
-import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
+import { createDefaultTransport, type OwnedTransport } from '#defaultTransport';
 import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudProviderOptions } from './options.js';
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
 import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js';
