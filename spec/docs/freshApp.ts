@@ -42,7 +42,11 @@ const versioned = (root: string, name: string): string => {
 /** Packs the clone at `root` and installs the tarball and `packages` into a new app. */
 export const createFreshApp = async (root: string, packages: ReadonlyArray<string>): Promise<FreshApp> => {
   const dir = mkdtempSync(join(tmpdir(), 'yqcloud-rx-fresh-app-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root });
+  // `prepack` takes `prepare` out of package.json and `postpack` puts it back; a pack that fails
+  // in between must not leave the clone without it.
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root }).finally(() =>
+    run(process.execPath, ['tools/packScripts.mjs', 'restore'], { cwd: root }),
+  );
   const [packed] = JSON.parse(stdout) as Array<{ readonly filename: string }>;
   if (packed === undefined) throw new Error('npm pack made no tarball');
   const tarball = join(dir, packed.filename);
