@@ -18,6 +18,7 @@
  */
 export { Yqcloud, YqcloudProvider } from './provider/yqcloudProvider.js';
 export type { YqcloudProviderOptions } from './provider/options.js';
+export { defaultFirstChunkTimeoutMs, defaultHeadersTimeoutMs } from './provider/options.js';
 export { apiEndpointVariable, logVariable } from './provider/environment.js';
 export type { Logger, LogDetails } from './http/loggingTransport.js';
 export { RelayProvider } from './provider/relayProvider.js';

@@ -12,7 +12,7 @@
  * // The body the provider would POST for a request, without sending it.
  * const body = pipe(
  *   validateRequest({ messages: [{ role: 'user', content: 'Hello' }] }),
- *   E.map((request) => buildPayload(turnConversation(request, Date.now), request.stream)),
+ *   E.map((request) => buildPayload(turnConversation(request), request.stream)),
  * );
  * ```
  *

@@ -7,6 +7,7 @@
 import * as readline from 'node:readline';
 import { identity, type OperatorFunction, type Subscription } from 'rxjs';
 import {
+  defaultFirstChunkTimeoutMs,
   retryTransient,
   withTimeouts,
   YqcloudError,
@@ -104,19 +105,23 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
   const file = options.conversation;
   const conversation = file === undefined ? undefined : await loadConversation(file);
   if (file !== undefined) await checkSavable(file);
-  const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
-  const endpoint = emulator?.apiEndpoint ?? options.endpoint;
-  const provider = new YqcloudProvider(endpoint === undefined ? {} : { apiEndpoint: endpoint });
+  // Operators throw a bad option when made: before anything is opened.
   const timeouts =
-    options.firstChunkTimeout === undefined && options.idleTimeout === undefined && options.timeout === undefined
+    options.idleTimeout === undefined && options.timeout === undefined
       ? identity
-      : withTimeouts({
-          firstChunkMs: seconds(options.firstChunkTimeout),
-          idleMs: seconds(options.idleTimeout),
-          totalMs: seconds(options.timeout),
-        });
+      : withTimeouts({ idleMs: seconds(options.idleTimeout), totalMs: seconds(options.timeout) });
   const retries =
     options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
+  const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
+  const endpoint = emulator?.apiEndpoint ?? options.endpoint;
+  // One limit for the wait before the reply, the one the waiting line shows: the provider's
+  // deadlines for its answer and for its first chunk (default 60 s), so the flag can also lengthen them.
+  const firstChunkTimeoutMs = seconds(options.firstChunkTimeout) ?? defaultFirstChunkTimeoutMs;
+  const provider = new YqcloudProvider({
+    ...(endpoint === undefined ? {} : { apiEndpoint: endpoint }),
+    firstChunkTimeoutMs,
+    headersTimeoutMs: firstChunkTimeoutMs,
+  });
   return {
     provider,
     emulator,
@@ -149,7 +154,13 @@ const runTurn = (
             { role: 'user', content: prompt },
           ]
         : [{ role: 'user', content: prompt }];
-    const spinner = options.json === true ? { stop: () => undefined } : startSpinner(io.stderr);
+    const spinner =
+      options.json === true
+        ? { stop: () => undefined }
+        : startSpinner(io.stderr, {
+            limitSeconds: options.firstChunkTimeout ?? defaultFirstChunkTimeoutMs / 1000,
+            flag: '--first-chunk-timeout',
+          });
     let wroteText = false;
     let saving: Promise<void> = Promise.resolve();
     let subscription: Subscription | undefined;

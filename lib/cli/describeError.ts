@@ -23,7 +23,10 @@ const timeoutHint = (phase: TimeoutPhase, retries: number): string => {
 const hint = (e: YqcloudError, context: ErrorContext): string | undefined => {
   if (YqcloudError.is(e, 'Blocked')) return '--proxy <url> sends the request through a proxy';
   if (YqcloudError.is(e, 'Timeout')) return timeoutHint(e.phase, context.retries ?? 0);
-  if (YqcloudError.is(e, 'Network')) return 'check the endpoint, your connection and any --proxy';
+  if (YqcloudError.is(e, 'Network'))
+    return e.message.includes('emulator')
+      ? 'check your connection and any --proxy'
+      : 'check the endpoint, your connection and any --proxy; offline, --emulator answers locally';
   if (YqcloudError.is(e, 'EmptyResponse')) return 'the service may be throttling you; wait and try again';
   return undefined;
 };

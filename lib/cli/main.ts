@@ -89,7 +89,7 @@ program
   .option('--conversation <file>', 'load the conversation from FILE if it exists, and save it after each reply')
   .option('--json', 'print one JSON line per chunk (text, conversation, finish last) instead of plain text')
   .addOption(
-    new Option('--first-chunk-timeout <seconds>', 'fail if no chunk arrives within this time').argParser(
+    new Option('--first-chunk-timeout <seconds>', 'fail if no chunk arrives within this time (default 60)').argParser(
       positive('--first-chunk-timeout'),
     ),
   )

@@ -89,16 +89,34 @@ export const ConversationCodec: t.Type<Conversation> = t.readonly(
 export const userIdAt = (epochMs: number): string => `#/chat/${epochMs}`;
 
 /**
- * A new conversation with an empty history, its `userId` taken from `now()`.
+ * A fresh, unguessable service conversation id, `#/chat/<20 digits>`: 64 bits from the
+ * platform's CSPRNG (`crypto.getRandomValues`), so nobody can guess another's conversation
+ * (the service keeps context per `userId`).
  *
  * @example
  * ```ts
+ * mintUserId(); // '#/chat/07261839562075380211'
+ * ```
+ */
+export const mintUserId = (): string => {
+  const words = crypto.getRandomValues(new Uint32Array(2));
+  const value = (BigInt(words[0] ?? 0) << 32n) | BigInt(words[1] ?? 0);
+  return `#/chat/${value.toString().padStart(20, '0')}`;
+};
+
+/**
+ * A new conversation with an empty history and a fresh {@link mintUserId} id; with `now`, the
+ * id is `#/chat/<now()>` instead (predictable ids for tests).
+ *
+ * @example
+ * ```ts
+ * make('gpt-4').userId;         // '#/chat/…' (20 random digits)
  * make('gpt-4', () => 1700000000000); // { model: 'gpt-4', userId: '#/chat/1700000000000', messageHistory: [] }
  * ```
  */
-export const make = (model: string, now: () => number = Date.now): Conversation => ({
+export const make = (model: string, now?: () => number): Conversation => ({
   model,
-  userId: userIdAt(now()),
+  userId: now === undefined ? mintUserId() : userIdAt(now()),
   messageHistory: [],
 });
 
@@ -183,7 +201,7 @@ export const fromJson = (u: unknown): E.Either<ConversationDecodeError, Conversa
 
 /**
  * The conversation module: `Conversation.make`, `Conversation.toJson`, `Conversation.fromJson`,
- * `Conversation.appendHistory`, `Conversation.withHistory`.
+ * `Conversation.appendHistory`, `Conversation.withHistory`, `Conversation.mintUserId`.
  *
  * @example
  * ```ts
@@ -191,4 +209,4 @@ export const fromJson = (u: unknown): E.Either<ConversationDecodeError, Conversa
  * const restored = Conversation.fromJson(JSON.parse(saved));
  * ```
  */
-export const Conversation = { make, toJson, fromJson, appendHistory, withHistory, userIdAt } as const;
+export const Conversation = { make, toJson, fromJson, appendHistory, withHistory, userIdAt, mintUserId } as const;

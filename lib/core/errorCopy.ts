@@ -64,3 +64,31 @@ export const withMessage =
   (message: string) =>
   (e: YqcloudError): YqcloudError =>
     copyError(e, { message });
+
+/** Network failures that say the service could not be reached at all (no DNS, no route, refused). */
+const unreachableCodes: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
+
+/**
+ * A `Network` error that says the real service could not be reached (offline, no DNS), with what
+ * to try instead: the emulator, or another endpoint in `YQCLOUD_API_ENDPOINT`. Any other error as
+ * it is.
+ *
+ * @example
+ * ```ts
+ * withOfflineHint(networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND api.binjie.fun')).message;
+ * // 'network error (ENOTFOUND): getaddrinfo ENOTFOUND api.binjie.fun — the service could not be reached (offline?): …'
+ * ```
+ */
+export const withOfflineHint = (e: YqcloudError): YqcloudError =>
+  e.kind === 'Network' && e.code !== undefined && unreachableCodes.has(e.code)
+    ? withMessage(
+        `${e.message} — the service could not be reached (offline?): try the emulator (\`yqcloud-rx chat --emulator\`, or startEmulator() from yqcloud-rx/emulator) and set YQCLOUD_API_ENDPOINT to its endpoint, or to a mirror you can reach`,
+      )(e)
+    : e;

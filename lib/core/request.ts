@@ -8,9 +8,9 @@ import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
 import { ConversationCodec, type Conversation } from './conversation.js';
-import { invalidRequestOf } from './decodeErrors.js';
+import { codecOption, optional, readOptions, type Check } from './optionCheck.js';
 import { HistoryBudgetCodec, type HistoryBudget } from './historyBudget.js';
-import { invalidRequest, type YqcloudError } from './error.js';
+import { invalidRequest } from './error.js';
 import { validateHeaders, type HeaderRecord } from './headers.js';
 import { contentText, MessageCodec, type Message } from './message.js';
 import { parseProxy, type ProxyConfig } from './proxy.js';
@@ -109,72 +109,31 @@ const isAbortSignal = (u: unknown): u is AbortSignal =>
   typeof (u as { addEventListener?: unknown }).addEventListener === 'function' &&
   typeof (u as { removeEventListener?: unknown }).removeEventListener === 'function';
 
-/**
- * The io-ts codec of an `AbortSignal` (recognised by shape, so any realm's signal passes).
- *
- * @example
- * ```ts
- * AbortSignalCodec.is(new AbortController().signal); // true
- * ```
- */
-export const AbortSignalCodec = new t.Type<AbortSignal, AbortSignal, unknown>(
-  'AbortSignal',
-  isAbortSignal,
-  (u, c) => (isAbortSignal(u) ? t.success(u) : t.failure(u, c)),
-  (a) => a,
-);
-
-/**
- * The io-ts codec of {@link ChatRequest} (`t.partial` also accepts `undefined` values).
- *
- * @example
- * ```ts
- * ChatRequestCodec.is({ messages: [{ role: 'user', content: 'Hi' }], stream: false }); // true
- * ```
- */
-export const ChatRequestCodec = t.intersection(
-  [
-    t.type({ messages: t.readonlyArray(MessageCodec) }),
-    t.partial({
-      model: t.string,
-      stream: t.boolean,
-      historyBudget: HistoryBudgetCodec,
-      proxy: t.string,
-      conversation: ConversationCodec,
-      returnConversation: t.boolean,
-      keepText: t.boolean,
-      signal: AbortSignalCodec,
-      headers: t.record(t.string, t.string),
-    }),
-  ],
-  'ChatRequest',
-);
-
-const requestKeys: ReadonlySet<string> = new Set([
-  'messages',
-  'model',
-  'stream',
-  'historyBudget',
-  'proxy',
-  'conversation',
-  'returnConversation',
-  'keepText',
-  'signal',
-  'headers',
-]);
-
-const checkShape = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
-  if (typeof u !== 'object' || u === null || Array.isArray(u))
-    return E.left(invalidRequest('', 'the request must be an object with `messages`'));
-  const unknownKey = Object.keys(u).find((key) => !requestKeys.has(key));
-  if (unknownKey !== undefined)
-    return E.left(invalidRequest(unknownKey, `unknown option; the options are ${[...requestKeys].join(', ')}`));
-  return pipe(ChatRequestCodec.decode(u), E.mapLeft(invalidRequestOf));
+/** Every request option and how it is read (io-ts codecs for the values, as everywhere in core). */
+const requestReaders = {
+  messages: codecOption(t.readonlyArray(MessageCodec), true),
+  model: codecOption(t.string),
+  stream: codecOption(t.boolean),
+  historyBudget: codecOption(HistoryBudgetCodec),
+  proxy: codecOption(t.string),
+  conversation: codecOption(ConversationCodec),
+  returnConversation: codecOption(t.boolean),
+  keepText: codecOption(t.boolean),
+  signal: optional('AbortSignal', isAbortSignal),
+  headers: codecOption(t.record(t.string, t.string)),
 };
+
+const checkShape = (u: unknown): Check<ChatRequest> =>
+  typeof u !== 'object' || u === null || Array.isArray(u)
+    ? E.left(invalidRequest('', 'the request must be an object with `messages`'))
+    : pipe(
+        readOptions('', u, requestReaders),
+        E.map((read) => read as ChatRequest),
+      );
 
 const checkModel =
   (set: ModelSet) =>
-  (request: ChatRequest): E.Either<YqcloudError, string> => {
+  (request: ChatRequest): Check<string> => {
     const asked = request.model === undefined || request.model === '' ? undefined : request.model;
     const model = asked ?? set.defaultModel;
     return set.models.includes(model)
@@ -215,7 +174,7 @@ const plainConversation = (conversation: Conversation): Conversation => ({
  * validateRequest({ messages: [] });                                 // left(InvalidRequest 'messages: …')
  * ```
  */
-export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): E.Either<YqcloudError, ValidRequest> =>
+export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): Check<ValidRequest> =>
   pipe(
     ownSnapshot(u),
     E.mapLeft((e) => (e.path === '' ? invalidRequest('', `the request ${e.message}`) : e)),

@@ -10,12 +10,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import { answer, corsHeaders, plain } from './answer.js';
-import { createConversationStore, type ConversationStore } from './conversations.js';
+import { createConversationStore, defaultMaxConversationBytes, type ConversationStore } from './conversations.js';
 import { faultFromHeader, parseFault, type Fault } from './fault.js';
 import { parsePayload, type EmulatorPayload } from './payload.js';
 import { promptRefusal, type PromptLimit } from './promptLimit.js';
 import { defaultReply, type ReplyFunction } from './reply.js';
-import { createRequestLog, type EmulatorRequest, type RequestLog } from './requestLog.js';
+import { createRequestLog, defaultMaxRequestLogBytes, type EmulatorRequest, type RequestLog } from './requestLog.js';
 import { createTimers, type Timers } from './timers.js';
 
 /**
@@ -43,6 +43,17 @@ export interface EmulatorOptions {
   readonly maxConversations?: number;
   /** Requests kept in `requests` (default `1000`): the most recent ones, a bounded window. */
   readonly maxRequests?: number;
+  /**
+   * The most memory `requests` keeps, in bytes (default 16 MiB): past it the oldest entries go
+   * (the last request is always kept).
+   */
+  readonly maxRequestLogBytes?: number;
+  /**
+   * The most memory the conversations remembered keep, in bytes (default 8 MiB; each turn keeps
+   * at most 4096 characters of its prompt and of its reply): past it the least recently used are
+   * forgotten.
+   */
+  readonly maxConversationBytes?: number;
   /** A fault for every request that has neither an injected fault nor an `x-emulator-fault` header. */
   readonly fault?: Fault;
   /** Prompts longer than this are refused with 413 (default: no limit); see `promptLimit.ts`. */
@@ -94,7 +105,9 @@ interface Settings {
   readonly delayMs: number;
   readonly maxBodyBytes: number;
   readonly maxConversations: number;
+  readonly maxConversationBytes: number;
   readonly maxRequests: number;
+  readonly maxRequestLogBytes: number;
   readonly fault: Fault | undefined;
   readonly promptLimit: PromptLimit | undefined;
 }
@@ -111,6 +124,14 @@ const settingsOf = (options: EmulatorOptions): E.Either<string, Settings> =>
     E.Do,
     E.apS('maxRequests', positiveInteger('maxRequests', options.maxRequests, 1000)),
     E.apS(
+      'maxRequestLogBytes',
+      positiveInteger('maxRequestLogBytes', options.maxRequestLogBytes, defaultMaxRequestLogBytes),
+    ),
+    E.apS(
+      'maxConversationBytes',
+      positiveInteger('maxConversationBytes', options.maxConversationBytes, defaultMaxConversationBytes),
+    ),
+    E.apS(
       'fault',
       options.fault === undefined
         ? E.right(undefined)
@@ -119,13 +140,15 @@ const settingsOf = (options: EmulatorOptions): E.Either<string, Settings> =>
             E.mapLeft((why) => `fault: ${why}`),
           ),
     ),
-    E.map(({ maxRequests, fault }) => ({
+    E.map(({ maxRequests, maxRequestLogBytes, maxConversationBytes, fault }) => ({
       reply: options.reply ?? defaultReply,
       pieceChars: Math.max(1, options.pieceChars ?? 4),
       delayMs: Math.max(0, options.delayMs ?? 15),
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       maxConversations: Math.max(1, options.maxConversations ?? 1000),
+      maxConversationBytes,
       maxRequests,
+      maxRequestLogBytes,
       fault,
       promptLimit: options.promptLimit,
     })),
@@ -286,8 +309,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Emul
   if (E.isLeft(settings)) throw new TypeError(`startEmulator: ${settings.left}`);
   const context: Context = {
     settings: settings.right,
-    log: createRequestLog(settings.right.maxRequests),
-    store: createConversationStore(settings.right.maxConversations),
+    log: createRequestLog(settings.right.maxRequests, settings.right.maxRequestLogBytes),
+    store: createConversationStore(settings.right.maxConversations, settings.right.maxConversationBytes),
     timers: createTimers(),
     faults: [],
   };

@@ -1,6 +1,7 @@
 /**
- * The emulator's log of the requests it received: a bounded window of the most recent ones, so
- * a long-running emulator does not grow without end.
+ * The emulator's log of the requests it received: a bounded window of the most recent ones, by
+ * count and by bytes (the last one is always kept), so a long-running emulator does not grow
+ * without end, even with large prompts.
  *
  * @module
  */
@@ -58,27 +59,61 @@ const headerRecord = (req: http.IncomingMessage): Record<string, string> =>
   );
 
 /**
- * A log keeping the last `maxRequests` requests.
+ * The default bound on the bytes a request log keeps: 16 MiB.
  *
  * @example
  * ```ts
- * const log = createRequestLog(1000);
+ * createRequestLog(1000, defaultMaxRequestLogBytes / 4);
  * ```
  */
-export const createRequestLog = (maxRequests: number): RequestLog => {
+export const defaultMaxRequestLogBytes = 16 * 1024 * 1024;
+
+/** The memory an entry's strings take, two bytes per UTF-16 code unit (an upper bound). */
+const entryBytes = (entry: EmulatorRequest): number => {
+  let chars = entry.method.length + entry.path.length;
+  for (const [name, value] of Object.entries(entry.headers)) chars += name.length + value.length;
+  if (entry.payload !== undefined)
+    chars += entry.payload.prompt.length + entry.payload.system.length + entry.payload.userId.length;
+  return 2 * chars;
+};
+
+/**
+ * A log keeping the last `maxRequests` requests, and no more than `maxBytes` of them but the
+ * last one.
+ *
+ * @example
+ * ```ts
+ * const log = createRequestLog(1000, 16 * 1024 * 1024);
+ * ```
+ */
+export const createRequestLog = (maxRequests: number, maxBytes: number = defaultMaxRequestLogBytes): RequestLog => {
   const entries: Array<EmulatorRequest> = [];
+  const sizes: Array<number> = [];
+  let total = 0;
   return {
     entries,
     record: (req, status, payload, fault) => {
-      entries.push({
+      const entry: EmulatorRequest = {
         method: req.method ?? '',
         path: (req.url ?? '').split('?')[0] ?? '',
         headers: headerRecord(req),
         payload,
         status,
         fault,
-      });
-      if (entries.length > maxRequests) entries.splice(0, entries.length - maxRequests);
+      };
+      const size = entryBytes(entry);
+      entries.push(entry);
+      sizes.push(size);
+      total += size;
+      let drop = 0;
+      while (entries.length - drop > 1 && (entries.length - drop > maxRequests || total > maxBytes)) {
+        total -= sizes[drop] ?? 0;
+        drop++;
+      }
+      if (drop > 0) {
+        entries.splice(0, drop);
+        sizes.splice(0, drop);
+      }
     },
   };
 };

@@ -31,6 +31,54 @@ class InformationalAnswer extends Error {
 }
 
 /**
+ * Every option Node's `http.request` reads. Node copies the options it is given onto a plain `{}`
+ * before reading them, so an option left out would be read through `Object.prototype`: a polluted
+ * `Object.prototype.signal` aborted every request, `setHost: false` dropped the `host` header.
+ */
+const nodeRequestKeys: ReadonlyArray<string> = [
+  '_defaultAgent',
+  'agent',
+  'auth',
+  'createConnection',
+  'defaultPort',
+  'family',
+  'headers',
+  'hints',
+  'host',
+  'hostname',
+  'insecureHTTPParser',
+  'joinDuplicateHeaders',
+  'localAddress',
+  'localPort',
+  'lookup',
+  'maxHeaderSize',
+  'method',
+  'path',
+  'port',
+  'protocol',
+  'servername',
+  'setHost',
+  'signal',
+  'socketPath',
+  'timeout',
+  'uniqueHeaders',
+];
+
+/**
+ * The options, null-prototype, with each key Node reads as an own property (`undefined` when not
+ * given), so that none is inherited once Node copies them.
+ */
+const ownRequestOptions = (options: http.RequestOptions): http.RequestOptions => {
+  const own = Object.create(null) as Record<string, unknown>;
+  for (const key of nodeRequestKeys)
+    own[key] = Object.hasOwn(options, key) ? (options as Record<string, unknown>)[key] : undefined;
+  for (const key of Object.keys(options)) own[key] = (options as Record<string, unknown>)[key];
+  return own as http.RequestOptions;
+};
+
+const ignoreUntilRead = (): void => undefined;
+
+/**
  * Node's `http`/`https` for axios's `transport` option, with an `upgrade` listener: without one,
  * Node destroys the socket of a `101` answer and the request never settles.
  *
@@ -44,7 +92,13 @@ class InformationalAnswer extends Error {
  */
 export const informationalAware = {
   request: (options: http.RequestOptions, callback: (res: IncomingMessage) => void): http.ClientRequest => {
-    const request = (options.protocol === 'https:' ? https() : http).request(options, callback);
+    const request = (options.protocol === 'https:' ? https() : http).request(ownRequestOptions(options), (res) => {
+      // An error before the body's reader listens (Node aborts a response at once when
+      // Object.prototype.signal is polluted) would be thrown out of the process: it stays in
+      // `res.errored`, which relayBody reports.
+      res.on('error', ignoreUntilRead);
+      callback(res);
+    });
     request.on('upgrade', (res: IncomingMessage, socket: Duplex) => {
       socket.destroy();
       // Node marks the request destroyed once this listener returns, so `destroy(error)` would
@@ -132,6 +186,15 @@ export interface BodyRelay {
  * ```
  */
 export const relayBody = (body: IncomingMessage, contentEncoding: string | undefined, sink: EventSink): BodyRelay => {
+  if (body.destroyed) {
+    // Destroyed before it could be read: its close has passed, so waiting for it would hang. (Node
+    // aborts every response this way when Object.prototype.signal is polluted: its streams read
+    // their options through the prototype.)
+    sink.error(
+      toNetworkError(body.errored ?? networkError('ECONNRESET', 'the response was destroyed before it was read')),
+    );
+    return { ended: () => false, release: () => undefined };
+  }
   const encoding = isDecodedEncoding(contentEncoding) ? contentEncoding : undefined;
   let decoder: BodyDecoder | undefined;
   let ended = false;

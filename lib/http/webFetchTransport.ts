@@ -55,14 +55,18 @@ export const webFetchTransport =
 
       Promise.resolve()
         .then(() =>
-          send(request.url, {
-            method: request.method,
-            headers: { ...request.headers },
-            body: request.body,
-            signal: controller.signal,
-            redirect: 'manual',
-            cache: 'no-store',
-          }),
+          // A null prototype: fetch reads every RequestInit member it knows, inherited ones too.
+          send(
+            request.url,
+            Object.assign(Object.create(null) as RequestInit, {
+              method: request.method,
+              headers: { ...request.headers },
+              body: request.body,
+              signal: controller.signal,
+              redirect: 'manual',
+              cache: 'no-store',
+            } satisfies RequestInit),
+          ),
         )
         .then((response) => {
           if (subscriber.closed) return;

@@ -1,6 +1,8 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { text, type Chunk } from '../core/chunk.js';
-import { durationMs, nonNegative, oneOf, readOptions, schedulerOption, withOptions } from './options.js';
+import { createOperatorSubscriber } from './operatorSubscriber.js';
+import { durationMs, nonNegative, oneOf, readOptions } from '../core/optionCheck.js';
+import { schedulerOption, withOptions } from './options.js';
 import { cutAt, finerBoundaries, textBoundaries, type TextBoundary } from './textBoundary.js';
 
 /**
@@ -127,36 +129,35 @@ const buffered =
         }, timeMs);
       };
 
-      const inner = source.subscribe({
-        next: (chunk) => {
-          if (chunk.type !== 'text') {
-            flush();
-            subscriber.next(chunk);
-            return;
-          }
-          pending += chunk.text;
-          arrivals.push([pending.length, scheduler.now()]);
-          if (maxChars !== undefined && pending.length >= maxChars) {
-            const end = cut(pending);
-            if (end > 0) {
-              stopTimer();
-              emitUpTo(end);
+      source.subscribe(
+        createOperatorSubscriber<Chunk>(subscriber, {
+          next: (chunk) => {
+            if (chunk.type !== 'text') {
+              flush();
+              subscriber.next(chunk);
+              return;
             }
-          }
-          startTimer();
-        },
-        error: (e: unknown) => {
-          flush();
-          subscriber.error(e);
-        },
-        complete: () => {
-          flush();
-          subscriber.complete();
-        },
-      });
+            pending += chunk.text;
+            arrivals.push([pending.length, scheduler.now()]);
+            if (maxChars !== undefined && pending.length >= maxChars) {
+              const end = cut(pending);
+              if (end > 0) {
+                stopTimer();
+                emitUpTo(end);
+              }
+            }
+            startTimer();
+          },
+          error: (e: unknown) => {
+            flush();
+            subscriber.error(e);
+          },
+          complete: () => {
+            flush();
+            subscriber.complete();
+          },
+        }),
+      );
 
-      return () => {
-        stopTimer();
-        inner.unsubscribe();
-      };
+      return stopTimer;
     });

@@ -3,7 +3,8 @@ import { catchError, defer, isObservable, tap, throwError, type Observable, type
 import type { Chunk } from '../core/chunk.js';
 import { invalidRequest, YqcloudError } from '../core/error.js';
 import { withMessage } from '../core/errorCopy.js';
-import { functionOption, readOptions, withOptions, type Checked, type OptionReader } from './options.js';
+import { functionOption, readOptions, type Check, type OptionReader } from '../core/optionCheck.js';
+import { withOptions } from './options.js';
 
 /**
  * Another way to get the same reply: a cold observable (another provider's `create(request)`,
@@ -59,14 +60,14 @@ const name: OptionReader<string | undefined> = (path, u) =>
 
 type Named = { readonly name: string; readonly reply: Observable<Chunk> };
 
-const readRoute = (u: unknown, index: number): Checked<Named> => {
+const readRoute = (u: unknown, index: number): Check<Named> => {
   const path = `fallback.alternatives.${index}`;
   if (isObservable(u)) return E.right({ name: `alternative ${index + 1}`, reply: u as Observable<Chunk> });
   if (typeof u !== 'object' || u === null)
     return E.left(invalidRequest(path, 'expected an observable or { name, reply }'));
   const read = readOptions(path, u, {
     name,
-    reply: (p, r): Checked<Observable<Chunk> | undefined> =>
+    reply: (p, r): Check<Observable<Chunk> | undefined> =>
       isObservable(r) ? E.right(r as Observable<Chunk>) : E.left(invalidRequest(p, 'expected an observable')),
   });
   return E.isLeft(read)

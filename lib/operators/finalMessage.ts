@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import type { Message } from '../core/message.js';
+import { createOperatorSubscriber } from './operatorSubscriber.js';
 
 /**
  * The assistant's whole reply, as a message.
@@ -33,15 +34,16 @@ export const finalMessage = (): OperatorFunction<Chunk, AssistantMessage> => (so
   new Observable<AssistantMessage>((subscriber) => {
     const pieces: Array<string> = [];
     let finished = false;
-    return source.subscribe({
-      next: (chunk) => {
-        if (chunk.type === 'text') pieces.push(chunk.text);
-        else if (chunk.type === 'finish') finished = true;
-      },
-      error: (e: unknown) => subscriber.error(e),
-      complete: () => {
-        if (finished) subscriber.next({ role: 'assistant', content: pieces.join('') });
-        subscriber.complete();
-      },
-    });
+    source.subscribe(
+      createOperatorSubscriber<Chunk>(subscriber, {
+        next: (chunk) => {
+          if (chunk.type === 'text') pieces.push(chunk.text);
+          else if (chunk.type === 'finish') finished = true;
+        },
+        complete: () => {
+          if (finished) subscriber.next({ role: 'assistant', content: pieces.join('') });
+          subscriber.complete();
+        },
+      }),
+    );
   });

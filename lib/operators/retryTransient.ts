@@ -1,9 +1,9 @@
-import * as E from '#fp-ts/Either.js';
 import { asyncScheduler, defer, retry, tap, throwError, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { YqcloudError } from '../core/error.js';
 import { withAttempts } from '../core/errorCopy.js';
-import { durationMs, functionOption, nonNegative, readOptions, schedulerOption } from './options.js';
+import { durationMs, functionOption, nonNegative, readOptions } from '../core/optionCheck.js';
+import { schedulerOption, withOptions } from './options.js';
 
 /**
  * How `retryTransient` retries.
@@ -91,57 +91,57 @@ export const backoffDelay = (
  * provider.create({ messages }).pipe(withTimeouts({ firstChunkMs: 10_000 }), retryTransient({ maxRetries: 3 }));
  * ```
  */
-export const retryTransient =
-  (options?: RetryOptions): OperatorFunction<Chunk, Chunk> =>
-  (source) => {
-    const checked = readOptions('retryTransient', options, {
+export const retryTransient = (options?: RetryOptions): OperatorFunction<Chunk, Chunk> =>
+  withOptions(
+    readOptions('retryTransient', options, {
       maxRetries: nonNegative,
       baseDelayMs: durationMs,
       maxDelayMs: durationMs,
       maxRetryAfterMs: durationMs,
       scheduler: schedulerOption,
       random: functionOption<() => number>('a function returning a number in [0, 1)'),
-    });
-    if (E.isLeft(checked)) return throwError(() => checked.left);
-    const o = checked.right;
-    const delays = {
-      baseDelayMs: o.baseDelayMs ?? 500,
-      maxDelayMs: o.maxDelayMs ?? 10_000,
-      random: o.random ?? Math.random,
-    };
-    const scheduler = o.scheduler ?? asyncScheduler;
-    const maxRetries = Math.floor(o.maxRetries ?? 2);
-    const maxRetryAfterMs = o.maxRetryAfterMs ?? 60_000;
+    }),
+    (o) => {
+      const delays = {
+        baseDelayMs: o.baseDelayMs ?? 500,
+        maxDelayMs: o.maxDelayMs ?? 10_000,
+        random: o.random ?? Math.random,
+      };
+      const scheduler = o.scheduler ?? asyncScheduler;
+      const maxRetries = Math.floor(o.maxRetries ?? 2);
+      const maxRetryAfterMs = o.maxRetryAfterMs ?? 60_000;
 
-    return defer(() => {
-      let delivered = false;
-      const failed: Array<YqcloudError> = [];
-      /** The error passed on: as it is when nothing was retried, else with the attempts recorded. */
-      const giveUp = (error: unknown, note: string) =>
-        throwError(() =>
-          error instanceof YqcloudError && (failed.length > 0 || note !== '')
-            ? withAttempts([...failed, error], note)(error)
-            : error,
-        );
-      return source.pipe(
-        tap((chunk) => {
-          if (chunk.type === 'text') delivered = true;
-        }),
-        retry({
-          delay: (error: unknown, attempt: number) => {
-            if (delivered || !isTransient(error)) return giveUp(error, '');
-            if (attempt > maxRetries)
-              return giveUp(error, maxRetries === 0 ? '' : ` (gave up after ${attempt} attempts)`);
-            const { retryAfterMs } = error as YqcloudError;
-            if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs)
-              return giveUp(
-                error,
-                ` (not retried: the server asked to wait ${retryAfterMs} ms, more than maxRetryAfterMs ${maxRetryAfterMs} ms)`,
-              );
-            failed.push(error as YqcloudError);
-            return timer(backoffDelay(attempt, retryAfterMs, delays), scheduler);
-          },
-        }),
-      );
-    });
-  };
+      return (source) =>
+        defer(() => {
+          let delivered = false;
+          const failed: Array<YqcloudError> = [];
+          /** The error passed on: as it is when nothing was retried, else with the attempts recorded. */
+          const giveUp = (error: unknown, note: string) =>
+            throwError(() =>
+              error instanceof YqcloudError && (failed.length > 0 || note !== '')
+                ? withAttempts([...failed, error], note)(error)
+                : error,
+            );
+          return source.pipe(
+            tap((chunk) => {
+              if (chunk.type === 'text') delivered = true;
+            }),
+            retry({
+              delay: (error: unknown, attempt: number) => {
+                if (delivered || !isTransient(error)) return giveUp(error, '');
+                if (attempt > maxRetries)
+                  return giveUp(error, maxRetries === 0 ? '' : ` (gave up after ${attempt} attempts)`);
+                const { retryAfterMs } = error as YqcloudError;
+                if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs)
+                  return giveUp(
+                    error,
+                    ` (not retried: the server asked to wait ${retryAfterMs} ms, more than maxRetryAfterMs ${maxRetryAfterMs} ms)`,
+                  );
+                failed.push(error as YqcloudError);
+                return timer(backoffDelay(attempt, retryAfterMs, delays), scheduler);
+              },
+            }),
+          );
+        });
+    },
+  );

@@ -1,7 +1,9 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { timeoutError, withPartialText, type TimeoutPhase } from '../core/error.js';
-import { durationMs, readOptions, schedulerOption, withOptions } from './options.js';
+import { createOperatorSubscriber } from './operatorSubscriber.js';
+import { durationMs, readOptions } from '../core/optionCheck.js';
+import { schedulerOption, withOptions } from './options.js';
 
 /**
  * Deadlines for a reply, in milliseconds; each is optional.
@@ -66,21 +68,20 @@ export const withTimeouts = (options?: TimeoutOptions): OperatorFunction<Chunk, 
           if (firstChunkMs !== undefined) armGap('first-chunk', firstChunkMs);
           else armGap('idle', idleMs);
 
-          const inner = source.subscribe({
-            next: (chunk) => {
-              if (chunk.type === 'text') delivered += chunk.text;
-              armGap('idle', idleMs);
-              subscriber.next(chunk);
-            },
-            // The source's own errors already carry the partialText of what it delivered.
-            error: (e: unknown) => subscriber.error(e),
-            complete: () => subscriber.complete(),
-          });
+          // The source's own errors already carry the partialText of what it delivered.
+          source.subscribe(
+            createOperatorSubscriber<Chunk>(subscriber, {
+              next: (chunk) => {
+                if (chunk.type === 'text') delivered += chunk.text;
+                armGap('idle', idleMs);
+                subscriber.next(chunk);
+              },
+            }),
+          );
 
           return () => {
             gap?.unsubscribe();
             total?.unsubscribe();
-            inner.unsubscribe();
           };
         }),
   );

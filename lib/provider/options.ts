@@ -6,7 +6,8 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import type { AxiosInstance } from 'axios';
-import { invalidRequest, type YqcloudError } from '../core/error.js';
+import { invalidRequest } from '../core/error.js';
+import { maxTimerMs, optional, readOptions, type Check } from '../core/optionCheck.js';
 import { validateHeaders, type HeaderRecord } from '../core/headers.js';
 import { redactUrl } from '../core/redact.js';
 import { ownSnapshot } from '../core/snapshot.js';
@@ -43,6 +44,28 @@ export const yqcloudApiEndpoint = 'https://api.binjie.fun/api/generateStream';
 export const defaultMaxResponseBytes = 8 * 1024 * 1024;
 
 /**
+ * The default deadline for the service's answer (its status line and headers, connection and
+ * TLS included): 30 s. A server that accepts the connection and never answers, or a connection
+ * that is never accepted, ends in a `Timeout` of phase `first-chunk` instead of waiting forever.
+ *
+ * @example
+ * ```ts
+ * new YqcloudProvider({ headersTimeoutMs: 2 * defaultHeadersTimeoutMs });
+ * ```
+ */
+export const defaultHeadersTimeoutMs = 30_000;
+
+/**
+ * The default deadline for the first bytes of the reply, from the request: 60 s.
+ *
+ * @example
+ * ```ts
+ * new YqcloudProvider({ firstChunkTimeoutMs: 2 * defaultFirstChunkTimeoutMs });
+ * ```
+ */
+export const defaultFirstChunkTimeoutMs = 60_000;
+
+/**
  * How to reach the service. Every option is optional.
  *
  * @example
@@ -53,7 +76,9 @@ export const defaultMaxResponseBytes = 8 * 1024 * 1024;
 export interface YqcloudProviderOptions {
   /**
    * Another endpoint (an emulator, a mirror); `http:` or `https:`. Default: the
-   * `YQCLOUD_API_ENDPOINT` environment variable where there is one, else the real service.
+   * `YQCLOUD_API_ENDPOINT` environment variable where there is one, read when each request is
+   * made (so setting it after the import, as dotenv or a test's `before` does, counts), else the
+   * real service.
    */
   readonly apiEndpoint?: string | undefined;
   /** Extra headers, merged over the protocol's (names compared without case). */
@@ -74,11 +99,29 @@ export interface YqcloudProviderOptions {
   /** Reuse connections between requests (default `true`). */
   readonly keepAlive?: boolean | undefined;
   /**
+   * The longest wait, from the request, for the service's answer (status line and headers:
+   * DNS, connection and TLS included), in milliseconds; default 30 s
+   * ({@link defaultHeadersTimeoutMs}), never longer than `firstChunkTimeoutMs`; `0`: no limit.
+   * Past it the reply fails with `Timeout` (phase `first-chunk`, which `retryTransient` retries).
+   */
+  readonly headersTimeoutMs?: number | undefined;
+  /**
+   * The longest wait, from the request, for the first bytes of the reply, in milliseconds;
+   * default 60 s ({@link defaultFirstChunkTimeoutMs}); `0`: no limit. Past it the reply fails
+   * with `Timeout` (phase `first-chunk`). Once text flows there is no default deadline: use
+   * `withTimeouts({ idleMs, totalMs })` for those.
+   */
+  readonly firstChunkTimeoutMs?: number | undefined;
+  /**
    * Replaces the HTTP layer (request → response events). `yqcloud-rx/testing` plugs in here;
    * most users never set it.
    */
   readonly transport?: Transport | undefined;
-  /** The clock for new conversations' ids (default `Date.now`). */
+  /**
+   * A clock for predictable conversation ids in tests: new conversations get `#/chat/<now()>`.
+   * By default each gets an unguessable id from a CSPRNG (`Conversation.mintUserId`). Also the
+   * clock `Retry-After` dates are read against (default `Date.now`).
+   */
   readonly now?: (() => number) | undefined;
   /**
    * Debug lines for each request (method, URL without credentials or query, status, timings;
@@ -97,30 +140,23 @@ export interface YqcloudProviderOptions {
  * ```
  */
 export interface ProviderConfig {
-  readonly apiEndpoint: string;
+  /** `undefined`: `YQCLOUD_API_ENDPOINT` when a request is made, else the real service ({@link endpointFromEnvironment}). */
+  readonly apiEndpoint: string | undefined;
   readonly headers: HeaderRecord;
   readonly axios: AxiosInstance | undefined;
   readonly ca: string | Uint8Array | undefined;
   readonly maxResponseBytes: number;
   readonly keepAlive: boolean;
+  /** `0`: no limit. */
+  readonly headersTimeoutMs: number;
+  /** `0`: no limit. */
+  readonly firstChunkTimeoutMs: number;
   readonly transport: Transport | undefined;
   readonly now: () => number;
+  /** The clock new conversations' ids are read from, when one was given (else they are random). */
+  readonly idClock: (() => number) | undefined;
   readonly logger: Logger | undefined;
 }
-
-const optionKeys: ReadonlySet<string> = new Set([
-  'apiEndpoint',
-  'headers',
-  'axios',
-  'ca',
-  'maxResponseBytes',
-  'keepAlive',
-  'transport',
-  'now',
-  'logger',
-]);
-
-type Check<A> = E.Either<YqcloudError, A>;
 
 const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
   if (u === undefined) return E.right(yqcloudApiEndpoint);
@@ -138,14 +174,24 @@ const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
   );
 };
 
-const optionalOf =
-  <A>(path: string, expected: string, guard: (u: unknown) => u is A) =>
-  (u: unknown): Check<A | undefined> =>
-    u === undefined || guard(u) ? E.right(u as A | undefined) : E.left(invalidRequest(path, `expected ${expected}`));
+/**
+ * The endpoint a provider given no `apiEndpoint` sends to now: `YQCLOUD_API_ENDPOINT` where it
+ * is set, else the real service; an `InvalidRequest` naming the variable when it is not an
+ * http(s) URL.
+ *
+ * @example
+ * ```ts
+ * endpointFromEnvironment(); // right('https://api.binjie.fun/api/generateStream') when the variable is unset
+ * ```
+ */
+export const endpointFromEnvironment = (): Check<string> =>
+  checkEndpoint(environmentVariable(apiEndpointVariable), `${apiEndpointVariable} (environment)`);
 
 const isBoolean = (u: unknown): u is boolean => typeof u === 'boolean';
 const isFunction = (u: unknown): u is (...args: ReadonlyArray<never>) => unknown => typeof u === 'function';
 const isPositiveInteger = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0;
+const isTimerMs = (u: unknown): u is number =>
+  typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 && u <= maxTimerMs;
 const isAxios = (u: unknown): u is AxiosInstance =>
   (typeof u === 'function' || (typeof u === 'object' && u !== null)) &&
   typeof (u as { request?: unknown }).request === 'function';
@@ -153,6 +199,25 @@ const isLogger = (u: unknown): u is Logger =>
   typeof u === 'object' && u !== null && typeof (u as { debug?: unknown }).debug === 'function';
 const isCa = (u: unknown): u is string | Uint8Array =>
   (typeof u === 'string' && u.includes('-----BEGIN')) || u instanceof Uint8Array;
+
+const timerMs = optional(`whole milliseconds from 0 (no limit) to ${maxTimerMs}`, isTimerMs);
+
+/** Every provider option and how it is read. */
+const readers = {
+  apiEndpoint: (path: string, u: unknown): Check<string | undefined> =>
+    u === undefined ? E.right(undefined) : checkEndpoint(u, path),
+  headers: (path: string, u: unknown): Check<HeaderRecord> =>
+    u === undefined ? E.right({}) : validateHeaders(u, path),
+  axios: optional('an axios instance', isAxios),
+  ca: optional('a PEM certificate string or bytes', isCa),
+  maxResponseBytes: optional('a positive integer', isPositiveInteger),
+  keepAlive: optional('a boolean', isBoolean),
+  headersTimeoutMs: timerMs,
+  firstChunkTimeoutMs: timerMs,
+  transport: optional('a function', isFunction),
+  now: optional('a function returning epoch milliseconds', isFunction),
+  logger: optional('an object with a debug method', isLogger),
+};
 
 /**
  * Validates provider options without throwing: defaults filled, or an `InvalidRequest` error.
@@ -171,49 +236,22 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
   return pipe(
     ownSnapshot(u),
     E.mapLeft((e) => invalidRequest('', `provider options ${e.message}`)),
-    E.map((o) => o as Readonly<Record<string, unknown>>),
-    E.filterOrElse(
-      (o) => Object.keys(o).every((key) => optionKeys.has(key)),
-      (o) =>
-        invalidRequest(
-          Object.keys(o).find((key) => !optionKeys.has(key)) ?? '',
-          `unknown provider option; the options are ${[...optionKeys].join(', ')}`,
-        ),
-    ),
-    E.chain((o) =>
-      pipe(
-        E.Do,
-        E.apS(
-          'apiEndpoint',
-          o.apiEndpoint === undefined
-            ? checkEndpoint(environmentVariable(apiEndpointVariable), `${apiEndpointVariable} (environment)`)
-            : checkEndpoint(o.apiEndpoint),
-        ),
-        E.apS('headers', o.headers === undefined ? E.right({}) : validateHeaders(o.headers)),
-        E.apS('axios', optionalOf('axios', 'an axios instance', isAxios)(o.axios)),
-        E.apS('ca', optionalOf('ca', 'a PEM certificate string or bytes', isCa)(o.ca)),
-        E.apS(
-          'maxResponseBytes',
-          optionalOf('maxResponseBytes', 'a positive integer', isPositiveInteger)(o.maxResponseBytes),
-        ),
-        E.apS('keepAlive', optionalOf('keepAlive', 'a boolean', isBoolean)(o.keepAlive)),
-        E.apS('transport', optionalOf('transport', 'a function', isFunction)(o.transport)),
-        E.apS('now', optionalOf('now', 'a function returning epoch milliseconds', isFunction)(o.now)),
-        E.apS('logger', optionalOf('logger', 'an object with a debug method', isLogger)(o.logger)),
-        E.map(
-          (c): ProviderConfig => ({
-            apiEndpoint: c.apiEndpoint,
-            headers: c.headers,
-            axios: c.axios,
-            ca: c.ca,
-            maxResponseBytes: c.maxResponseBytes ?? defaultMaxResponseBytes,
-            keepAlive: c.keepAlive ?? true,
-            transport: c.transport as Transport | undefined,
-            now: (c.now as (() => number) | undefined) ?? Date.now,
-            logger: c.logger ?? loggerFromEnvironment(),
-          }),
-        ),
-      ),
+    E.chain((snapshot) => readOptions('', snapshot, readers)),
+    E.map(
+      (c): ProviderConfig => ({
+        apiEndpoint: c.apiEndpoint,
+        headers: c.headers,
+        axios: c.axios,
+        ca: c.ca,
+        maxResponseBytes: c.maxResponseBytes ?? defaultMaxResponseBytes,
+        keepAlive: c.keepAlive ?? true,
+        headersTimeoutMs: c.headersTimeoutMs ?? defaultHeadersTimeoutMs,
+        firstChunkTimeoutMs: c.firstChunkTimeoutMs ?? defaultFirstChunkTimeoutMs,
+        transport: c.transport as Transport | undefined,
+        now: (c.now as (() => number) | undefined) ?? Date.now,
+        idClock: c.now as (() => number) | undefined,
+        logger: c.logger ?? loggerFromEnvironment(),
+      }),
     ),
   );
 };

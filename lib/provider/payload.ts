@@ -6,7 +6,7 @@
  */
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import { appendHistory, make, withHistory, type Conversation } from '../core/conversation.js';
+import { appendHistory, mintUserId, userIdAt, withHistory, type Conversation } from '../core/conversation.js';
 import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
 import { trimHistory, type HistoryBudget } from '../core/historyBudget.js';
 import { formatPrompt, extractSystem } from '../core/prompt.js';
@@ -70,18 +70,23 @@ export const browserForbiddenHeaders: ReadonlyArray<string> = ['origin', 'refere
 
 /**
  * The conversation this turn runs in: a new one holding the given messages, or the given
- * conversation with only the last message appended.
+ * conversation with only the last message appended. When the request's `historyBudget` leaves
+ * part of that history out of the prompt, the turn runs in a fresh service conversation (a new
+ * `userId`): the service keeps context per `userId`, and would otherwise still remember what
+ * the budget dropped.
  *
  * @example
  * ```ts
- * turnConversation(valid, () => 1700000000000).userId; // '#/chat/1700000000000' for a new conversation
+ * turnConversation(valid).userId;                      // '#/chat/…' (random) for a new conversation
+ * turnConversation(valid, () => 1700000000000).userId; // '#/chat/1700000000000' (a clock: predictable ids for tests)
  * ```
  */
-export const turnConversation = (request: ValidRequest, now: () => number): Conversation =>
-  pipe(
+export const turnConversation = (request: ValidRequest, now?: () => number): Conversation => {
+  const newUserId = (): string => (now === undefined ? mintUserId() : userIdAt(now()));
+  const turn = pipe(
     request.conversation,
     O.match(
-      () => pipe(make(request.model, now), withHistory(request.messages)),
+      () => withHistory(request.messages)({ model: request.model, userId: newUserId(), messageHistory: [] }),
       (conversation) =>
         pipe(
           O.fromNullable(request.messages.at(-1)),
@@ -92,6 +97,11 @@ export const turnConversation = (request: ValidRequest, now: () => number): Conv
         ),
     ),
   );
+  const kept = trimHistory(request.historyBudget)(turn.messageHistory);
+  return O.isSome(request.conversation) && kept.length < turn.messageHistory.length
+    ? { ...turn, userId: newUserId() }
+    : turn;
+};
 
 /**
  * The body for a conversation's turn: the history trimmed to the budget, the system message

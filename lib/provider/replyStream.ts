@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isObservable, Observable, type Subscriber } from 'rxjs';
+import { asyncScheduler, isObservable, Observable, Subscriber, type Subscription } from 'rxjs';
 import { appendHistory, type Conversation } from '../core/conversation.js';
 import {
   blocked,
@@ -13,10 +13,11 @@ import {
   httpError,
   invalidRequest,
   responseTooLarge,
+  timeoutError,
   withPartialText,
   YqcloudError,
 } from '../core/error.js';
-import { withRedactedText } from '../core/errorCopy.js';
+import { withMessage, withOfflineHint, withRedactedText } from '../core/errorCopy.js';
 import { redactText, redactUrl, redactUrlsIn } from '../core/redact.js';
 import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
@@ -44,6 +45,12 @@ export interface ReplyPlan {
   /** Keep the delivered text for `partialText` (`false`: an error's `partialText` is `''`). */
   readonly keepText?: boolean | undefined;
   readonly maxResponseBytes: number;
+  /** The deadline for the response's head, from subscription (absent or `0`: none); at most `firstChunkTimeoutMs`. */
+  readonly headersTimeoutMs?: number | undefined;
+  /** The deadline for the body's first bytes, from subscription (absent or `0`: none). */
+  readonly firstChunkTimeoutMs?: number | undefined;
+  /** Add what to try instead to a failure to reach the service (set for the real service's endpoint). */
+  readonly offlineHint?: boolean | undefined;
   readonly now: () => number;
   /** Where the reply keeps its long pieces (by default blocks of its own, not reused). */
   readonly pool?: BlockPool | undefined;
@@ -115,6 +122,10 @@ class ReplyReader implements EventSink {
    */
   #held: string | undefined = '';
   #errorBody = '';
+  /** The deadline for the head, then for the first bytes of the body. */
+  #deadline: Subscription | undefined;
+  #deadlineOf: 'headersTimeoutMs' | 'firstChunkTimeoutMs' | undefined;
+  #startedAt = 0;
 
   constructor(subscriber: Subscriber<Chunk>, plan: ReplyPlan) {
     this.#subscriber = subscriber;
@@ -128,9 +139,48 @@ class ReplyReader implements EventSink {
     return this.#subscriber.closed;
   }
 
+  /**
+   * Arms the deadline of a reply that has not answered yet: the head's when it is the shorter,
+   * else the first chunk's.
+   */
+  startDeadlines(): void {
+    this.#startedAt = asyncScheduler.now();
+    const headers = this.#plan.headersTimeoutMs ?? 0;
+    const first = this.#plan.firstChunkTimeoutMs ?? 0;
+    if (headers > 0 && (first === 0 || headers < first)) this.#arm('headersTimeoutMs', headers);
+    else if (first > 0) this.#arm('firstChunkTimeoutMs', first);
+  }
+
+  #arm(option: 'headersTimeoutMs' | 'firstChunkTimeoutMs', ms: number): void {
+    this.#deadlineOf = option;
+    const elapsed = asyncScheduler.now() - this.#startedAt;
+    this.#deadline = asyncScheduler.schedule(
+      () => {
+        this.#deadline = undefined;
+        const what = option === 'headersTimeoutMs' ? 'the service did not answer' : 'no first chunk';
+        this.#fail(
+          withMessage(`timeout: ${what} within ${ms} ms (first-chunk; provider option ${option})`)(
+            timeoutError('first-chunk', ms),
+          ),
+        );
+      },
+      Math.max(0, ms - elapsed),
+    );
+  }
+
+  #stopDeadline(): void {
+    this.#deadline?.unsubscribe();
+    this.#deadline = undefined;
+  }
+
   next(event: ResponseEvent): void {
     if (this.#subscriber.closed) return;
     if (event.type === 'head') {
+      if (this.#deadlineOf === 'headersTimeoutMs') {
+        this.#stopDeadline();
+        const first = this.#plan.firstChunkTimeoutMs ?? 0;
+        if (first > 0) this.#arm('firstChunkTimeoutMs', first);
+      }
       this.#status = event.status;
       this.#head = event.headers;
       this.#ok = event.status >= 200 && event.status < 300;
@@ -138,6 +188,7 @@ class ReplyReader implements EventSink {
       if (event.status < 200 || (event.status >= 300 && event.status < 400)) this.#fail(this.#httpFailure());
       return;
     }
+    if (this.#deadline !== undefined) this.#stopDeadline();
     this.#bytes += utf8Length(event.data);
     if (this.#bytes > this.#maxBytes) {
       this.#fail(responseTooLarge(this.#maxBytes));
@@ -190,6 +241,7 @@ class ReplyReader implements EventSink {
 
   /** The reply is over: its kept text goes back to the pool. */
   release(): void {
+    this.#stopDeadline();
     this.#reply.release();
   }
 
@@ -215,7 +267,8 @@ class ReplyReader implements EventSink {
   }
 
   #fail(e: unknown): void {
-    const error = e instanceof YqcloudError ? e : toNetworkError(e);
+    const failure = e instanceof YqcloudError ? e : toNetworkError(e);
+    const error = this.#plan.offlineHint === true ? withOfflineHint(failure) : failure;
     const secrets = this.#secrets;
     this.#subscriber.error(
       pipe(
@@ -252,6 +305,7 @@ class ReplyReader implements EventSink {
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
     const reader = new ReplyReader(subscriber, plan);
+    reader.startDeadlines();
     const open = directOpen(transport);
     if (open !== undefined) {
       // The built-in transport calls the reader straight from the socket's events: nothing
@@ -267,9 +321,10 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
       reader.error(events);
       return () => reader.release();
     }
-    const subscription = events.subscribe(reader);
-    return () => {
-      subscription.unsubscribe();
-      reader.release();
-    };
+    // Linked to the reply's subscriber before subscribing, as RxJS's operators do: a consumer
+    // that leaves during a synchronous body stops it at once.
+    const events$ = new Subscriber<ResponseEvent>(reader);
+    subscriber.add(events$);
+    events.subscribe(events$);
+    return () => reader.release();
   });

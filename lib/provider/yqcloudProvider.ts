@@ -14,7 +14,14 @@ import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
 import { createDefaultTransport, type OwnedTransport } from '#defaultTransport';
-import { validateProviderOptions, yqcloudUrl, type ProviderConfig, type YqcloudProviderOptions } from './options.js';
+import {
+  endpointFromEnvironment,
+  validateProviderOptions,
+  yqcloudApiEndpoint,
+  yqcloudUrl,
+  type ProviderConfig,
+  type YqcloudProviderOptions,
+} from './options.js';
 import { buildPayload, requestHeaders, turnConversation } from './payload.js';
 import { createBlockPool, maxIdleBytesCap, type BlockPool } from './blockPool.js';
 import { replyStream } from './replyStream.js';
@@ -52,8 +59,21 @@ const givenEndpoint = (options: unknown): string => {
 export class YqcloudProvider {
   /** The service's web site. */
   readonly url: string = yqcloudUrl;
-  /** Where requests are sent. */
-  readonly apiEndpoint: string;
+  /**
+   * Where requests are sent: the `apiEndpoint` option, else `YQCLOUD_API_ENDPOINT` as it is set
+   * now, else the real service (`''` when the option or the variable is not a URL).
+   */
+  get apiEndpoint(): string {
+    const config = this.#config;
+    if (E.isLeft(config)) return this.#givenEndpoint;
+    return (
+      config.right.apiEndpoint ??
+      pipe(
+        endpointFromEnvironment(),
+        E.getOrElse(() => ''),
+      )
+    );
+  }
   /** The service is believed to be up. */
   readonly working = true;
   /** Replies stream. */
@@ -69,11 +89,13 @@ export class YqcloudProvider {
 
   readonly #models: ModelSet = { defaultModel: this.defaultModel, models: this.models };
   readonly #config: E.Either<YqcloudError, ProviderConfig>;
+  readonly #givenEndpoint: string;
   #owned: OwnedTransport | undefined;
   #pool: BlockPool | undefined;
   /** The request headers, built on the first request (they depend on the options only). */
   #headers: HeaderRecord | undefined;
-  #endpointSecrets: ReadonlyArray<string> | undefined;
+  /** The credentials in the endpoint last sent to, and that endpoint. */
+  #endpointSecrets: { readonly endpoint: string; readonly secrets: ReadonlyArray<string> } | undefined;
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
@@ -82,7 +104,7 @@ export class YqcloudProvider {
    */
   constructor(options?: YqcloudProviderOptions) {
     this.#config = validateProviderOptions(options);
-    this.apiEndpoint = E.isRight(this.#config) ? this.#config.right.apiEndpoint : givenEndpoint(options);
+    this.#givenEndpoint = E.isRight(this.#config) ? '' : givenEndpoint(options);
   }
 
   /**
@@ -121,19 +143,23 @@ export class YqcloudProvider {
       const configured = this.#config;
       if (E.isLeft(configured)) return throwError(() => configured.left);
       const config = configured.right;
+      const endpoint = config.apiEndpoint === undefined ? endpointFromEnvironment() : E.right(config.apiEndpoint);
+      if (E.isLeft(endpoint)) return throwError(() => endpoint.left);
+      const apiEndpoint = endpoint.right;
       const validated = validateRequest(request, this.#models);
       if (E.isLeft(validated)) return throwError(() => validated.left);
       const valid = validated.right;
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
       const owned = this.#transport(config);
-      const conversation = turnConversation(valid, config.now);
+      const conversation = turnConversation(valid, config.idClock);
       this.#headers ??= Object.freeze(requestHeaders(this.url, config.headers, owned.inBrowser));
-      this.#endpointSecrets ??= requestSecrets(config.apiEndpoint, O.none);
+      if (this.#endpointSecrets?.endpoint !== apiEndpoint)
+        this.#endpointSecrets = { endpoint: apiEndpoint, secrets: requestSecrets(apiEndpoint, O.none) };
       this.#pool ??= createBlockPool(Math.min(config.maxResponseBytes, maxIdleBytesCap));
       const reply$ = replyStream(owned.transport, {
         request: {
-          url: config.apiEndpoint,
+          url: apiEndpoint,
           method: 'POST',
           headers:
             Object.keys(valid.headers).length === 0
@@ -146,10 +172,13 @@ export class YqcloudProvider {
         returnConversation: valid.returnConversation,
         keepText: valid.keepText,
         maxResponseBytes: config.maxResponseBytes,
+        headersTimeoutMs: config.headersTimeoutMs,
+        firstChunkTimeoutMs: config.firstChunkTimeoutMs,
+        offlineHint: apiEndpoint === yqcloudApiEndpoint,
         now: config.now,
         pool: this.#pool,
         // The endpoint's secrets are the same for every request; only a proxy adds its own.
-        secrets: O.isNone(valid.proxy) ? this.#endpointSecrets : requestSecrets(config.apiEndpoint, valid.proxy),
+        secrets: O.isNone(valid.proxy) ? this.#endpointSecrets.secrets : requestSecrets(apiEndpoint, valid.proxy),
       });
       return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
     });
@@ -200,7 +229,8 @@ export class YqcloudProvider {
 }
 
 /**
- * The Yqcloud provider with its defaults: the real service at `https://api.binjie.fun`.
+ * The Yqcloud provider with its defaults: the real service at `https://api.binjie.fun`, or the
+ * `YQCLOUD_API_ENDPOINT` environment variable as it is set when a request is made.
  *
  * @example
  * ```ts

@@ -22,7 +22,7 @@ import {
   type OperatorFunction,
 } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import { make, type Conversation } from '../core/conversation.js';
+import { make, mintUserId, type Conversation } from '../core/conversation.js';
 import { YqcloudError } from '../core/error.js';
 import type { HistoryBudget } from '../core/historyBudget.js';
 import { yqcloudModels, type ChatRequest } from '../core/request.js';
@@ -86,9 +86,17 @@ export interface ChatSession {
   readonly finished$: Observable<ReplyEnd>;
   /** Starts a reply to `content`; a reply in flight is cancelled first (its partial text kept). */
   readonly send: (content: string) => void;
-  /** Asks the last question again on the same history; the last reply (or the one in flight) is dropped. */
+  /**
+   * Asks the last question again on the same history; the last reply (or the one in flight) is
+   * dropped. The new reply runs in a fresh service conversation (a new `userId`) whose prompt
+   * carries the kept history, so the service forgets the dropped reply.
+   */
   readonly regenerate: () => void;
-  /** Replaces the user message at `index` of `messages`, drops everything after it, and asks again. */
+  /**
+   * Replaces the user message at `index` of `messages`, drops everything after it, and asks
+   * again, in a fresh service conversation (a new `userId`) whose prompt carries the kept history:
+   * the service forgets the replaced and dropped messages.
+   */
   readonly edit: (index: number, content: string) => void;
   /** Cancels the reply in flight, keeping its partial text as the assistant's turn. */
   readonly stop: () => void;
@@ -189,8 +197,8 @@ export const createChatSession = (provider: ChatProvider, options: ChatSessionOp
     state$: states$.asObservable(),
     finished$: finished$.asObservable(),
     send: (content) => prompts$.next({ type: 'send', content }),
-    regenerate: () => prompts$.next({ type: 'regenerate' }),
-    edit: (index, content) => prompts$.next({ type: 'edit', index, content }),
+    regenerate: () => prompts$.next({ type: 'regenerate', userId: mintUserId() }),
+    edit: (index, content) => prompts$.next({ type: 'edit', index, content, userId: mintUserId() }),
     stop: () => stops$.next(),
     conversation: () => latest.conversation,
     close: () => {

@@ -63,7 +63,9 @@ export interface SessionState extends ChatState {
 }
 
 /**
- * What happens in a session.
+ * What happens in a session. `regenerate` and `edit` rewrite history the service has already
+ * seen, so they carry the `userId` of the fresh service conversation the new reply runs in
+ * (`Conversation.mintUserId()`).
  *
  * @example
  * ```ts
@@ -72,8 +74,8 @@ export interface SessionState extends ChatState {
  */
 export type SessionEvent =
   | { readonly type: 'send'; readonly content: string }
-  | { readonly type: 'regenerate' }
-  | { readonly type: 'edit'; readonly index: number; readonly content: string }
+  | { readonly type: 'regenerate'; readonly userId: string }
+  | { readonly type: 'edit'; readonly index: number; readonly content: string; readonly userId: string }
   | { readonly type: 'stop' }
   | { readonly type: 'chunk'; readonly chunk: Chunk }
   | { readonly type: 'error'; readonly error: YqcloudError | Error }
@@ -121,9 +123,9 @@ const streaming = (base: Conversation, user: Message): SessionState => ({
   turn: { base, user },
 });
 
-/** The conversation cut before message `index`, with the same id. */
-const cutBefore = (conversation: Conversation, index: number): Conversation =>
-  withHistory(conversation.messageHistory.slice(0, index))(conversation);
+/** The conversation cut before message `index`, in the service conversation `userId`. */
+const cutBefore = (conversation: Conversation, index: number, userId: string): Conversation =>
+  withHistory(conversation.messageHistory.slice(0, index))({ ...conversation, userId });
 
 const lastUserIndex = (messages: ReadonlyArray<Message>): number => {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') return i;
@@ -135,6 +137,8 @@ const lastUserIndex = (messages: ReadonlyArray<Message>): number => {
  * last question again on the history before it (the reply in flight, or the last reply, is
  * dropped); `edit(index, content)` replaces the user message at `index` of `messages`, drops what
  * came after it and asks again; an `index` that is not a user message is an `InvalidRequest`.
+ * Both continue in the event's fresh service conversation (`userId`), whose prompt carries the
+ * kept history: the service, which remembers per `userId`, forgets what was dropped.
  *
  * @example
  * ```ts
@@ -148,10 +152,10 @@ export const reduce = (state: SessionState, event: SessionEvent): SessionState =
       return streaming(settled.conversation, { role: 'user', content: event.content });
     }
     case 'regenerate': {
-      if (state.turn !== undefined) return streaming(state.turn.base, state.turn.user);
+      if (state.turn !== undefined) return streaming({ ...state.turn.base, userId: event.userId }, state.turn.user);
       const at = lastUserIndex(state.conversation.messageHistory);
       const user = state.conversation.messageHistory[at];
-      return user === undefined ? state : streaming(cutBefore(state.conversation, at), user);
+      return user === undefined ? state : streaming(cutBefore(state.conversation, at, event.userId), user);
     }
     case 'edit': {
       const settled = settle(state, 'idle');
@@ -162,7 +166,10 @@ export const reduce = (state: SessionState, event: SessionEvent): SessionState =
           status: 'error',
           error: invalidRequest('edit.index', `message ${event.index} is not a user message`),
         };
-      return streaming(cutBefore(settled.conversation, event.index), { role: 'user', content: event.content });
+      return streaming(cutBefore(settled.conversation, event.index, event.userId), {
+        role: 'user',
+        content: event.content,
+      });
     }
     case 'stop':
       return settle(state, 'idle');

@@ -10,19 +10,12 @@ import { createProxy } from 'proxy';
 import { Conversation } from '../../lib/core/conversation.js';
 import { defaultReply, startEmulator, type Emulator } from '../../lib/emulator/index.js';
 import { cliBin, runCli, type CliRun } from '../support/runCli.js';
+import { eventually } from '../support/eventually.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const cli = (args: ReadonlyArray<string>, stdin?: string): Promise<CliRun> =>
   runCli(args, stdin === undefined ? {} : { stdin });
-
-const until = async (check: () => boolean, ms: number, what: string): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
 
 const expected = (prompt: string): string => defaultReply(prompt, { system: '', userId: '', history: [] });
 
@@ -237,7 +230,7 @@ describe('command line (the built binary, as a user runs it)', function () {
       const run = await cli(['chat', '--endpoint', emulator.apiEndpoint, '--first-chunk-timeout', '0.3', 'Hi']);
       expect(run.code).to.equal(6);
       expect(run.stderr).to.equal(
-        'yqcloud-rx: Timeout: no first chunk within 300 ms (first-chunk) — raise --first-chunk-timeout, or add --retries\n',
+        'yqcloud-rx: Timeout: no first chunk within 300 ms (first-chunk; provider option firstChunkTimeoutMs) — raise --first-chunk-timeout, or add --retries\n',
       );
     });
 
@@ -301,10 +294,10 @@ describe('command line (the built binary, as a user runs it)', function () {
       let stdout = '';
       child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await until(() => stdout.length > 0, 10_000, 'the first chunk');
+      await eventually(() => stdout.length > 0, 10_000, 'the first chunk');
       expect(slow.openConnections()).to.equal(1);
       child.kill('SIGINT');
-      await until(() => slow.openConnections() === 0, 2_000, 'the socket to close');
+      await eventually(() => slow.openConnections() === 0, 2_000, 'the socket to close');
       expect(await exited).to.equal(130);
       expect(stdout.length).to.be.lessThan(expected('Tell me a story').length);
     } finally {
@@ -317,20 +310,20 @@ describe('command line (the built binary, as a user runs it)', function () {
     const slow = await startEmulator({ delayMs: 30, pieceChars: 3 });
     try {
       term.start(`${process.execPath} ${cliBin} chat --endpoint ${slow.apiEndpoint}`);
-      await until(() => term.screen().includes('you>'), 10_000, 'the prompt');
+      await eventually(() => term.screen().includes('you>'), 10_000, 'the prompt');
       term.keys('My name is Ada', 'Enter');
-      await until(
+      await eventually(
         () => /turn 1 of our conversation[\s\S]*🌏\.[\s\S]*you>/.test(term.screen()),
         15_000,
         'the first reply',
       );
       term.keys('Tell me more', 'Enter');
-      await until(() => term.screen().includes('You said: "Tell me more"'), 10_000, 'the second reply to start');
+      await eventually(() => term.screen().includes('You said: "Tell me more"'), 10_000, 'the second reply to start');
       term.keys('C-c');
-      await until(() => /cancelled\s*\n\s*you>/.test(term.screen()), 5_000, 'the cancellation');
-      await until(() => slow.openConnections() === 0, 2_000, 'the cancelled request to close');
+      await eventually(() => /cancelled\s*\n\s*you>/.test(term.screen()), 5_000, 'the cancellation');
+      await eventually(() => slow.openConnections() === 0, 2_000, 'the cancelled request to close');
       term.keys('Who am I?', 'Enter');
-      await until(
+      await eventually(
         () =>
           // The cancelled second turn counts: the emulator remembers the start it sent (#11).
           /You said: "Who am I\?"\. This is turn 3 of our conversation\. Earlier you said: "My name is Ada"/.test(
@@ -339,13 +332,13 @@ describe('command line (the built binary, as a user runs it)', function () {
         15_000,
         'the third reply',
       );
-      await until(
+      await eventually(
         () => /🌏\.\s*\n\s*you>\s*$/.test(`${term.screen().trimEnd()} `),
         15_000,
         'the prompt after the third reply',
       );
       term.keys('C-c');
-      await until(() => term.screen().includes('EXITED=0'), 5_000, 'the REPL to exit with 0');
+      await eventually(() => term.screen().includes('EXITED=0'), 5_000, 'the REPL to exit with 0');
     } finally {
       term.kill();
       await slow.close();
@@ -357,13 +350,13 @@ describe('command line (the built binary, as a user runs it)', function () {
     const slow = await startEmulator({ delayMs: 100, pieceChars: 2 });
     try {
       term.start(`${process.execPath} ${cliBin} chat --endpoint ${slow.apiEndpoint}`);
-      await until(() => term.screen().includes('you>'), 10_000, 'the prompt');
+      await eventually(() => term.screen().includes('you>'), 10_000, 'the prompt');
       term.keys('Tell me a story', 'Enter');
-      await until(() => term.screen().includes('You said'), 10_000, 'the reply to start');
+      await eventually(() => term.screen().includes('You said'), 10_000, 'the reply to start');
       term.keys('C-d');
-      await until(() => term.screen().includes('EXITED='), 5_000, 'the REPL to exit');
+      await eventually(() => term.screen().includes('EXITED='), 5_000, 'the REPL to exit');
       expect(term.screen()).to.include('EXITED=0');
-      await until(() => slow.openConnections() === 0, 2_000, 'the request to close');
+      await eventually(() => slow.openConnections() === 0, 2_000, 'the request to close');
     } finally {
       term.kill();
       await slow.close();
@@ -378,13 +371,13 @@ describe('command line (the built binary, as a user runs it)', function () {
       term.start(
         `${process.execPath} ${cliBin} chat --endpoint ${emulator.apiEndpoint} --first-chunk-timeout 2 Hi > ${out}`,
       );
-      await until(() => term.screen().includes('waiting for the reply'), 10_000, 'the spinner');
-      await until(() => term.screen().includes('EXITED=6'), 10_000, 'the first-chunk timeout');
+      await eventually(() => term.screen().includes('waiting for the reply'), 10_000, 'the spinner');
+      await eventually(() => term.screen().includes('EXITED=6'), 10_000, 'the first-chunk timeout');
       expect(term.screen()).to.not.include('waiting for the reply');
       expect(readFileSync(out, 'utf8')).to.equal('');
       term.kill();
       term.start(`${process.execPath} ${cliBin} chat --endpoint ${emulator.apiEndpoint} Hi`);
-      await until(() => term.screen().includes('EXITED=0'), 10_000, 'the reply');
+      await eventually(() => term.screen().includes('EXITED=0'), 10_000, 'the reply');
       expect(term.screen()).to.include(expected('Hi')).and.not.include('waiting for the reply');
     } finally {
       term.kill();
@@ -400,7 +393,7 @@ describe('command line (the built binary, as a user runs it)', function () {
       ] as const) {
         emulator.injectFault({ kind: 'ban' });
         term.start(`env -u NO_COLOR ${process.execPath} ${cliBin} chat ${flags} --endpoint ${emulator.apiEndpoint} Hi`);
-        await until(() => term.screen().includes('EXITED=5'), 10_000, 'the Blocked exit');
+        await eventually(() => term.screen().includes('EXITED=5'), 10_000, 'the Blocked exit');
         const redError = new RegExp(`${String.fromCharCode(27)}\\[31m[^\\n]*yqcloud-rx: Blocked`);
         expect(redError.test(term.screen(true)), flags).to.equal(red);
         term.kill();
@@ -415,7 +408,7 @@ describe('command line (the built binary, as a user runs it)', function () {
     let out = '';
     child.stdout.on('data', (data: Buffer) => (out += data.toString()));
     try {
-      await until(() => /listening on (http:\S+)/.test(out), 10_000, 'the endpoint line');
+      await eventually(() => /listening on (http:\S+)/.test(out), 10_000, 'the endpoint line');
       const endpoint = /listening on (http:\S+)/.exec(out)?.[1] ?? '';
       const run = await cli(['chat', '--endpoint', endpoint, 'Hi']);
       expect(run.stdout).to.equal(`${expected('Hi')}\n`);
@@ -436,7 +429,7 @@ describe('command line (the built binary, as a user runs it)', function () {
     let out = '';
     child.stdout.on('data', (data: Buffer) => (out += data.toString()));
     try {
-      await until(() => out.includes('listening on'), 10_000, 'the endpoint line');
+      await eventually(() => out.includes('listening on'), 10_000, 'the endpoint line');
       expect(out).to.equal(`yqcloud-rx emulator listening on http://127.0.0.1:${port}/api/generateStream\n`);
       const run = await cli(['chat', '--endpoint', `http://127.0.0.1:${port}/api/generateStream`, 'Hi']);
       expect(run.code).to.equal(5);

@@ -34,6 +34,6 @@ describe('command line: help and error lines', () => {
     );
     const line = describeError(error);
     expect(line).to.not.include('\n');
-    expect(line).to.match(/ssl3_record\.c:350: — check the endpoint, your connection and any --proxy$/);
+    expect(line).to.match(/ssl3_record\.c:350: — check the endpoint, your connection and any --proxy/);
   });
 });

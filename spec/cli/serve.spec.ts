@@ -3,6 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { eventually } from '../support/eventually.js';
 
 // `yqcloud-rx serve --emulator` as users run it: the built binary in a child process.
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -32,14 +33,6 @@ const serve = (args: ReadonlyArray<string>, env: Record<string, string> = {}): C
   return { process: child, stdout: () => stdout, exited };
 };
 
-const until = async (check: () => boolean, ms: number, what: string): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe('yqcloud-rx serve --emulator (child process)', function () {
   this.timeout(30_000);
   let child: Child | undefined;
@@ -48,7 +41,7 @@ describe('yqcloud-rx serve --emulator (child process)', function () {
 
   before(async () => {
     child = serve(['--emulator', '--port', '0', '--cors', page], { YQCLOUD_RX_TOKEN: token });
-    await until(() => /OpenAI: (\S+)\/v1/.test(child?.stdout() ?? ''), 15_000, 'the URLs');
+    await eventually(() => /OpenAI: (\S+)\/v1/.test(child?.stdout() ?? ''), 15_000, 'the URLs');
     origin = /listening on (\S+)/.exec(child.stdout())?.[1] ?? '';
     baseURL = `${origin}/v1`;
   });

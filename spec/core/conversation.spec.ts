@@ -34,10 +34,17 @@ describe('core/conversation', () => {
       expect(userIdAt(5)).to.equal('#/chat/5');
     });
 
-    it('uses Date.now by default', () => {
-      const before = Date.now();
-      const id = Number(make('gpt-4').userId.replace('#/chat/', ''));
-      expect(id).to.be.within(before, Date.now());
+    it('mints an unguessable id from a CSPRNG by default, never the clock', () => {
+      const ids = new Set(Array.from({ length: 1000 }, () => make('gpt-4').userId));
+      expect(ids.size).to.equal(1000);
+      for (const id of ids) expect(id).to.match(/^#\/chat\/\d{20}$/);
+      const now = Date.now;
+      Date.now = () => 7;
+      try {
+        expect(make('gpt-4').userId).to.not.equal('#/chat/7');
+      } finally {
+        Date.now = now;
+      }
     });
   });
 

@@ -3,8 +3,15 @@
  * below stops being an error, that is if the constructor accepts another kind's fields again.
  * The `it`s run the accepted forms, so the file is also an ordinary spec.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { YqcloudError, type YqcloudErrorArgs, type YqcloudErrorInit } from '../../lib/core/error.js';
+
+const run = promisify(execFile);
 
 /** Built only when called: the rejected forms are never run, only type-checked. */
 const rejected = (): ReadonlyArray<YqcloudError> => [
@@ -25,8 +32,31 @@ const rejected = (): ReadonlyArray<YqcloudError> => [
 ];
 
 describe('core/error YqcloudError constructor types', () => {
-  it('keeps the rejected forms out of the run', () => {
-    expect(rejected).to.be.a('function');
+  it('each rejected form is a type error: tsc reports no unused @ts-expect-error in this file', async function () {
+    this.timeout(120_000);
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const workDir = mkdtempSync(join(root, '.error-types-'));
+    try {
+      writeFileSync(
+        join(workDir, 'tsconfig.json'),
+        JSON.stringify({
+          extends: '../tsconfig.json',
+          compilerOptions: { noEmit: true, rootDir: '..' },
+          files: ['../spec/core/error.types.spec.ts'],
+          include: [],
+        }),
+      );
+      const tsc = join(root, 'node_modules/.bin/tsc');
+      const output = await run(tsc, ['-p', join(workDir, 'tsconfig.json')], { cwd: root }).then(
+        () => '',
+        (e: { stdout?: string }) => e.stdout ?? String(e),
+      );
+      expect(output).to.equal('');
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+    // the forms are there to be refused, each under its own @ts-expect-error
+    expect(rejected.toString().match(/YqcloudError\(/g)).to.have.length(7);
   });
 
   it('accepts each kind with its own fields, partialText and cause', () => {

@@ -6,6 +6,7 @@ import { YqcloudError } from '../../lib/core/error.js';
 import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../../lib/emulator/index.js';
 import { withTimeouts } from '../../lib/operators/index.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
+import { eventually } from '../support/eventually.js';
 
 const validBody = { prompt: 'Hi', userId: '#/chat/1', network: true, system: '', withoutContext: false, stream: true };
 
@@ -419,7 +420,7 @@ describe('emulator', () => {
     const streaming = lastValueFrom(
       client.create({ messages: [{ role: 'user', content: 'y' }] }).pipe(toArray()),
     ).catch((e: unknown) => e);
-    while (own.openConnections() < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => own.openConnections() >= 2, 5_000, 'both requests to connect');
     await own.close();
     expect(own.openConnections()).to.equal(0);
     expect(await hanging)
@@ -429,8 +430,8 @@ describe('emulator', () => {
       .to.be.instanceOf(YqcloudError)
       .and.have.property('kind', 'Network');
     client.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const after = process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
-    expect(after, process.getActiveResourcesInfo().join()).to.be.at.most(before);
+    const tcp = (): number => process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP')).length;
+    // a bound on the wait for the client's sockets to close, not a sleep that hopes they did
+    await eventually(() => tcp() <= before, 2_000, `no TCP handle left (${process.getActiveResourcesInfo().join()})`);
   });
 });

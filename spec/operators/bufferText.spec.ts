@@ -18,6 +18,7 @@ import { networkError, YqcloudError } from '../../lib/core/error.js';
 import { bufferText, cutAt, type BufferTextOptions, type TextBoundary } from '../../lib/operators/index.js';
 import { textBoundaries } from '../../lib/operators/textBoundary.js';
 import { testScheduler } from '../support/marbles.js';
+import { thrownBy } from '../support/thrownBy.js';
 
 const c = conversation(make('gpt-4', () => 1));
 
@@ -231,22 +232,19 @@ describe('operators/bufferText', () => {
   });
 
   it('refuses an unknown option instead of using the default (timems for timeMs)', () => {
-    let failure: unknown;
-    of(text('a'))
-      .pipe(bufferText({ timems: 100 } as BufferTextOptions))
-      .subscribe({ error: (e: unknown) => (failure = e) });
-    expect(failure).to.be.instanceOf(YqcloudError).and.include({ kind: 'InvalidRequest', path: 'bufferText.timems' });
+    expect(thrownBy(() => bufferText({ timems: 100 } as BufferTextOptions)))
+      .to.be.instanceOf(YqcloudError)
+      .and.include({ kind: 'InvalidRequest', path: 'bufferText.timems' });
   });
 
-  it('refuses bad options with InvalidRequest when subscribed', () => {
+  it('throws InvalidRequest for a bad option when created, as RxJS operators do', () => {
     for (const bad of [{ timeMs: -1 }, { boundary: 'paragraph' }, { maxChars: 'x' }, { scheduler: 'now' }, null]) {
-      let failure: unknown;
-      expect(() =>
-        of(text('a'))
-          .pipe(bufferText(bad as never))
-          .subscribe({ error: (e: unknown) => (failure = e) }),
-      ).to.not.throw();
-      expect(failure, JSON.stringify(bad)).to.be.instanceOf(YqcloudError).and.have.property('kind', 'InvalidRequest');
+      expect(
+        thrownBy(() => bufferText(bad as never)),
+        JSON.stringify(bad),
+      )
+        .to.be.instanceOf(YqcloudError)
+        .and.have.property('kind', 'InvalidRequest');
     }
   });
 

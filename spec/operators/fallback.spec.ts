@@ -14,6 +14,7 @@ import {
 import { withMessage } from '../../lib/core/errorCopy.js';
 import { fallback, isRouteFailure } from '../../lib/operators/index.js';
 import { testScheduler } from '../support/marbles.js';
+import { thrownBy } from '../support/thrownBy.js';
 
 const values = { a: text('Hel'), b: text('lo'), x: text('Bye'), F: finish };
 const ban = blocked('ip-banned', 'sorry, 您的ip已由于触发防滥用检测而被封禁');
@@ -110,7 +111,7 @@ describe('operators/fallback', () => {
     });
   });
 
-  it('refuses bad options and routes with InvalidRequest when subscribed', () => {
+  it('throws InvalidRequest for bad options and routes when created, as RxJS operators do', () => {
     for (const args of [
       [{ when: 3 }],
       [{ primary: '' }],
@@ -120,11 +121,12 @@ describe('operators/fallback', () => {
       [7],
       [{ when: 'x' }, NEVER],
     ]) {
-      let failure: unknown;
-      of(text('a'))
-        .pipe(fallback(...(args as [never])))
-        .subscribe({ error: (e: unknown) => (failure = e) });
-      expect(failure, JSON.stringify(args)).to.be.instanceOf(YqcloudError).and.include({ kind: 'InvalidRequest' });
+      expect(
+        thrownBy(() => fallback(...(args as [never]))),
+        JSON.stringify(args),
+      )
+        .to.be.instanceOf(YqcloudError)
+        .and.include({ kind: 'InvalidRequest' });
     }
   });
 

@@ -3,7 +3,8 @@ import { of, type OperatorFunction } from 'rxjs';
 import { text, type Chunk } from '../../lib/core/chunk.js';
 import { YqcloudError } from '../../lib/core/error.js';
 import { bufferText, retryTransient, withTimeouts } from '../../lib/operators/index.js';
-import { durationMs, readOptions } from '../../lib/operators/options.js';
+import { durationMs, readOptions } from '../../lib/core/optionCheck.js';
+import { thrownBy } from '../support/thrownBy.js';
 
 /** Each operator with one option it knows, and a misspelling of it. */
 const operators: ReadonlyArray<readonly [string, (options: never) => OperatorFunction<Chunk, Chunk>, string, string]> =
@@ -13,7 +14,13 @@ const operators: ReadonlyArray<readonly [string, (options: never) => OperatorFun
     ['retryTransient', retryTransient, 'maxRetries', 'maxretries'],
   ];
 
-const failureOf = (operator: OperatorFunction<Chunk, Chunk>): unknown => {
+/** What making the operator and running it throws or fails with (a bad option throws when made). */
+const failureOf = (make: () => OperatorFunction<Chunk, Chunk>): unknown => {
+  let operator: OperatorFunction<Chunk, Chunk> | undefined;
+  const thrown = thrownBy(() => {
+    operator = make();
+  });
+  if (operator === undefined) return thrown;
   let failure: unknown;
   of(text('a'))
     .pipe(operator)
@@ -24,15 +31,15 @@ const failureOf = (operator: OperatorFunction<Chunk, Chunk>): unknown => {
 describe('operators/options', () => {
   for (const [name, make, known, misspelt] of operators) {
     it(`${name} refuses an unknown key (${misspelt}) with InvalidRequest naming it, and accepts ${known}`, () => {
-      expect(failureOf(make({ [misspelt]: 1 } as never)))
+      expect(failureOf(() => make({ [misspelt]: 1 } as never)))
         .to.be.instanceOf(YqcloudError)
         .and.include({ kind: 'InvalidRequest', path: `${name}.${misspelt}` });
-      expect(failureOf(make({ [known]: 1 } as never))).to.equal(undefined);
+      expect(failureOf(() => make({ [known]: 1 } as never))).to.equal(undefined);
     });
 
     it(`${name} reads own keys only, each once, and turns a throwing getter into InvalidRequest`, () => {
       const inherited = Object.create({ [misspelt]: 1, [known]: -1 }) as object;
-      expect(failureOf(make(inherited as never))).to.equal(undefined);
+      expect(failureOf(() => make(inherited as never))).to.equal(undefined);
 
       let reads = 0;
       const counted = Object.defineProperty({}, known, {
@@ -42,7 +49,7 @@ describe('operators/options', () => {
           return 1;
         },
       });
-      expect(failureOf(make(counted as never))).to.equal(undefined);
+      expect(failureOf(() => make(counted as never))).to.equal(undefined);
       expect(reads).to.equal(1);
 
       const throwing = Object.defineProperty({}, known, {
@@ -51,7 +58,7 @@ describe('operators/options', () => {
           throw new Error('no');
         },
       });
-      expect(failureOf(make(throwing as never)))
+      expect(failureOf(() => make(throwing as never)))
         .to.be.instanceOf(YqcloudError)
         .and.include({ kind: 'InvalidRequest' });
     });

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { of, Subject, VirtualTimeScheduler } from 'rxjs';
+import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { timeoutError, withPartialText, YqcloudError } from '../../lib/core/error.js';
 import { withTimeouts } from '../../lib/operators/index.js';
 import { testScheduler } from '../support/marbles.js';
+import { thrownBy } from '../support/thrownBy.js';
 
 const values = { a: text('Hel'), b: text('lo'), F: finish };
 const timeout = (phase: 'first-chunk' | 'idle' | 'total', ms: number, partial: string): YqcloudError =>
@@ -97,15 +98,14 @@ describe('operators/withTimeouts', () => {
     });
   });
 
-  it('refuses bad options with InvalidRequest when subscribed, never by throwing', () => {
+  it('throws InvalidRequest for a bad option when created, as RxJS operators do', () => {
     for (const bad of [{ idleMs: -1 }, { totalMs: Number.NaN }, { firstChunkMs: '5' }, { scheduler: {} }, 'fast']) {
-      let failure: unknown;
-      const make = (): unknown =>
-        of(values.a)
-          .pipe(withTimeouts(bad as never))
-          .subscribe({ error: (e: unknown) => (failure = e) });
-      expect(make).to.not.throw();
-      expect(failure, JSON.stringify(bad)).to.be.instanceOf(YqcloudError).and.have.property('kind', 'InvalidRequest');
+      expect(
+        thrownBy(() => withTimeouts(bad as never)),
+        JSON.stringify(bad),
+      )
+        .to.be.instanceOf(YqcloudError)
+        .and.have.property('kind', 'InvalidRequest');
     }
   });
 });

@@ -6,8 +6,9 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
 import type { LogDetails } from '../../lib/http/loggingTransport.js';
 import { yqcloudApiEndpoint } from '../../lib/provider/options.js';
-import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
+import { Yqcloud, YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { collect } from '../support/collect.js';
+import { eventually } from '../support/eventually.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,12 +40,27 @@ describe('provider environment: YQCLOUD_API_ENDPOINT and YQCLOUD_RX_LOG', () => 
 
   describe('YQCLOUD_API_ENDPOINT', () => {
     it('is the default endpoint of a provider given none: the reply comes from there', async () => {
-      const provider = await withVariable('YQCLOUD_API_ENDPOINT', emulator.apiEndpoint, () => new YqcloudProvider());
-      expect(provider.apiEndpoint).to.equal(emulator.apiEndpoint);
-      const chunks = await lastValueFrom(provider.create({ messages: hello }).pipe(toArray()));
-      expect(chunks.at(-1)).to.deep.equal({ type: 'finish', reason: 'stop' });
-      expect(emulator.requests.at(-1)?.payload).to.have.property('prompt', 'Hello there');
+      const provider = new YqcloudProvider();
+      await withVariable('YQCLOUD_API_ENDPOINT', emulator.apiEndpoint, async () => {
+        expect(provider.apiEndpoint).to.equal(emulator.apiEndpoint);
+        const chunks = await lastValueFrom(provider.create({ messages: hello }).pipe(toArray()));
+        expect(chunks.at(-1)).to.deep.equal({ type: 'finish', reason: 'stop' });
+        expect(emulator.requests.at(-1)?.payload).to.have.property('prompt', 'Hello there');
+      });
       provider.destroy();
+    });
+
+    it('is read when a request is made: the default Yqcloud, made at import, honours a value set afterwards', async () => {
+      const before = emulator.requests.length;
+      await withVariable('YQCLOUD_API_ENDPOINT', emulator.apiEndpoint, async () => {
+        expect(Yqcloud.apiEndpoint).to.equal(emulator.apiEndpoint);
+        const { error, values } = await collect(Yqcloud.create({ messages: hello }));
+        expect(error).to.equal(undefined);
+        expect(values.at(-1)).to.deep.equal({ type: 'finish', reason: 'stop' });
+      });
+      expect(emulator.requests).to.have.length(before + 1);
+      expect(Yqcloud.apiEndpoint).to.equal(yqcloudApiEndpoint);
+      Yqcloud.destroy();
     });
 
     it('gives way to an apiEndpoint option, and unset or empty means the real service', async () => {
@@ -60,12 +76,10 @@ describe('provider environment: YQCLOUD_API_ENDPOINT and YQCLOUD_RX_LOG', () => 
 
     it('a value that is not an http(s) URL is an InvalidRequest naming the variable, and nothing is sent', async () => {
       const before = emulator.requests.length;
-      const provider = await withVariable(
-        'YQCLOUD_API_ENDPOINT',
-        'ftp://user:secret@host/x',
-        () => new YqcloudProvider(),
+      const provider = new YqcloudProvider();
+      const result = await withVariable('YQCLOUD_API_ENDPOINT', 'ftp://user:secret@host/x', () =>
+        collect(provider.create({ messages: hello })),
       );
-      const result = await collect(provider.create({ messages: hello }));
       expect(result.error).to.include({ kind: 'InvalidRequest' });
       expect(result.error).to.have.property('message').that.includes('YQCLOUD_API_ENDPOINT').and.not.include('secret');
       expect(emulator.requests).to.have.length(before);
@@ -114,8 +128,10 @@ describe('provider environment: YQCLOUD_API_ENDPOINT and YQCLOUD_RX_LOG', () => 
       expect(reset.error).to.include({ kind: 'Network' });
       expect(lines.at(-1)).to.match(/ failed after \d+ ms: YqcloudError Network [A-Z]+$/);
       emulator.injectFault({ kind: 'hang', phase: 'before-body' });
+      const sent = emulator.requests.length;
       const subscription = provider.create({ messages: hello }).subscribe();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // the request reached the emulator and its answer's head is in: cancelling now is mid-reply
+      await eventually(() => emulator.requests.length > sent && / 200 after \d+ ms$/.test(lines.at(-1) ?? ''), 5_000);
       subscription.unsubscribe();
       expect(lines.at(-1)).to.match(/ cancelled after \d+ ms$/);
       provider.destroy();

@@ -11,11 +11,15 @@ describe('provider/options validateProviderOptions', () => {
   it('fills the defaults', () => {
     const config = validateProviderOptions(undefined);
     expect(E.isRight(config) && config.right).to.deep.include({
-      apiEndpoint: yqcloudApiEndpoint,
+      // read from YQCLOUD_API_ENDPOINT, else the real service, when each request is made
+      apiEndpoint: undefined,
       headers: {},
       maxResponseBytes: defaultMaxResponseBytes,
       keepAlive: true,
+      headersTimeoutMs: 30_000,
+      firstChunkTimeoutMs: 60_000,
     });
+    expect(new YqcloudProvider().apiEndpoint).to.equal(yqcloudApiEndpoint);
     expect(defaultMaxResponseBytes).to.equal(8 * 1024 * 1024);
   });
 

@@ -292,7 +292,9 @@ describe('session/createChatSession', () => {
     expect(provider.exchanges).to.have.length(2);
     expect(again.request.messages).to.deep.equal([{ role: 'user', content: 'Hi' }]);
     expect(again.request.conversation?.messageHistory).to.deep.equal([]);
-    expect(again.request.conversation?.userId).to.equal(start.userId);
+    // a fresh service conversation: the service must forget the dropped reply
+    expect(again.request.conversation?.userId).to.match(/^#\/chat\/\d{20}$/);
+    expect(again.request.conversation?.userId).to.not.equal(start.userId);
     expect(state?.messages).to.deep.equal([{ role: 'user', content: 'Hi' }]);
     again.reply.next(text('Hey'));
     again.reply.complete();
@@ -312,7 +314,9 @@ describe('session/createChatSession', () => {
     chat.regenerate();
     expect(provider.exchanges).to.have.length(2);
     expect(provider.exchanges[0]?.unsubscribed).to.equal(true);
-    expect(last(provider.exchanges).request.conversation).to.equal(start);
+    const restarted = last(provider.exchanges).request.conversation;
+    expect(restarted).to.deep.include({ model: start.model, messageHistory: start.messageHistory });
+    expect(restarted?.userId).to.not.equal(start.userId);
   });
 
   it('edit(index, content) cuts the history after that user message and asks the new content', () => {
@@ -404,8 +408,10 @@ describe('session/createChatSession', () => {
         chat.close();
         expect(list.map((end) => end.text)).to.deep.equal(provider.exchanges.map((e) => received.get(e) ?? ''));
         expect(provider.exchanges.every((e) => !e.reply.observed)).to.equal(true);
-        const state = chat.conversation();
-        expect(state.userId).to.equal(start.userId);
+        const rewrote = provider.exchanges.some((e) => e.request.conversation?.userId !== start.userId);
+        const rewriting = actions.some((a) => a.type === 'regenerate' || a.type === 'edit');
+        expect(rewrote).to.equal(rewrote && rewriting);
+        if (!rewrote) expect(chat.conversation().userId).to.equal(start.userId);
       }),
       { numRuns: runs },
     );

@@ -1,0 +1,205 @@
+/**
+ * The one way options are validated, everywhere (a request, a provider, an operator, a relay
+ * client): an options object is read through its own enumerable properties only, each once,
+ * unknown keys refused, and each value checked by a reader that gives the value or an
+ * `InvalidRequest` naming it. Pure: nothing is thrown (a throwing getter or Proxy is an
+ * `InvalidRequest` too); where a bad option fails (an operator throws when created, a provider
+ * fails each request) is the caller's rule.
+ *
+ * @module
+ */
+import * as E from '#fp-ts/Either.js';
+import type * as t from 'io-ts';
+import { invalidRequestOf } from './decodeErrors.js';
+import { invalidRequest, type YqcloudError } from './error.js';
+
+/**
+ * A checked value, or the `InvalidRequest` that says what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * const checked: Check<number | undefined> = nonNegative('bufferText.timeMs', 50); // right(50)
+ * ```
+ */
+export type Check<A> = E.Either<YqcloudError, A>;
+
+/**
+ * How one option is read: from its path (for the message) and its raw value to the value or the
+ * error. `undefined` means "not given" to every optional reader.
+ *
+ * @example
+ * ```ts
+ * const positive: OptionReader<number | undefined> = (path, u) =>
+ *   u === undefined || (typeof u === 'number' && u > 0) ? E.right(u) : E.left(invalidRequest(path, 'expected a positive number'));
+ * ```
+ */
+export type OptionReader<A> = (path: string, u: unknown) => Check<A>;
+
+/**
+ * The options read, by name, and what each reader gives.
+ *
+ * @example
+ * ```ts
+ * type Read = OptionsRead<{ timeMs: typeof durationMs }>; // { readonly timeMs: number | undefined }
+ * ```
+ */
+export type OptionsRead<R extends Readonly<Record<string, OptionReader<unknown>>>> = {
+  readonly [K in keyof R]: R[K] extends OptionReader<infer A> ? A : never;
+};
+
+/**
+ * The path of option `key` of `owner` (`''` for a top-level object such as a request).
+ *
+ * @example
+ * ```ts
+ * optionPath('bufferText', 'timeMs'); // 'bufferText.timeMs'
+ * optionPath('', 'model');            // 'model'
+ * ```
+ */
+export const optionPath = (owner: string, key: string): string => (owner === '' ? key : `${owner}.${key}`);
+
+/**
+ * An optional value that `guard` accepts.
+ *
+ * @example
+ * ```ts
+ * const flag = optional('a boolean', (u): u is boolean => typeof u === 'boolean');
+ * flag('keepAlive', 'yes'); // left(InvalidRequest 'keepAlive: expected a boolean')
+ * ```
+ */
+export const optional =
+  <A>(expected: string, guard: (u: unknown) => u is A): OptionReader<A | undefined> =>
+  (path, u) =>
+    u === undefined || guard(u) ? E.right(u as A | undefined) : E.left(invalidRequest(path, `expected ${expected}`));
+
+/**
+ * An optional non-negative finite number (milliseconds, characters, a count).
+ *
+ * @example
+ * ```ts
+ * nonNegative('withTimeouts.idleMs', 500); // right(500)
+ * ```
+ */
+export const nonNegative: OptionReader<number | undefined> = optional(
+  'a non-negative number',
+  (u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0,
+);
+
+/**
+ * The longest delay a JavaScript timer keeps (2^31 − 1 ms, about 24.8 days); longer ones fire at once.
+ *
+ * @example
+ * ```ts
+ * withTimeouts({ totalMs: Math.min(wanted, maxTimerMs) });
+ * ```
+ */
+export const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * An optional duration in milliseconds: non-negative and no longer than {@link maxTimerMs}
+ * (`setTimeout` would otherwise fire after 1 ms).
+ *
+ * @example
+ * ```ts
+ * durationMs('withTimeouts.totalMs', 30_000);  // right(30000)
+ * durationMs('withTimeouts.totalMs', 2 ** 31); // left(InvalidRequest)
+ * ```
+ */
+export const durationMs: OptionReader<number | undefined> = optional(
+  `a duration from 0 to ${maxTimerMs} ms`,
+  (u): u is number => typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= maxTimerMs,
+);
+
+/**
+ * An optional function (a clock, a random source, a predicate); it is called later, so only its
+ * type is checked here.
+ *
+ * @example
+ * ```ts
+ * const random = functionOption<() => number>('a function returning a number in [0, 1)');
+ * random('retryTransient.random', Math.random); // right(Math.random)
+ * ```
+ */
+export const functionOption = <F extends (...args: never) => unknown>(expected: string): OptionReader<F | undefined> =>
+  optional(expected, (u): u is F => typeof u === 'function');
+
+/**
+ * An optional value out of a fixed list.
+ *
+ * @example
+ * ```ts
+ * oneOf(['word', 'line'] as const)('bufferText.boundary', 'line'); // right('line')
+ * ```
+ */
+export const oneOf = <A extends string>(values: ReadonlyArray<A>): OptionReader<A | undefined> =>
+  optional(`one of ${values.join(', ')}`, (u): u is A => values.includes(u as A));
+
+/**
+ * A value an io-ts codec decodes (a message list, a conversation), its errors as one
+ * `InvalidRequest` whose path starts at the option; `undefined` is "not given" unless `required`.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * codecOption(t.string)('model', 4); // left(InvalidRequest 'model: expected string, got 4')
+ * ```
+ */
+export const codecOption =
+  <A>(codec: t.Decoder<unknown, A>, required = false): OptionReader<A | undefined> =>
+  (path, u) => {
+    if (u === undefined && !required) return E.right(undefined);
+    const decoded = codec.validate(u, [{ key: path, type: codec as t.Decoder<unknown, unknown>, actual: u }]);
+    return E.isLeft(decoded) ? E.left(invalidRequestOf(decoded.left)) : E.right(decoded.right);
+  };
+
+const ownEntries = (owner: string, u: object): Check<ReadonlyArray<readonly [string, unknown]>> => {
+  try {
+    return E.right(Object.keys(u).map((key) => [key, (u as Record<string, unknown>)[key]] as const));
+  } catch {
+    return E.left(invalidRequest(owner, 'the options object could not be read'));
+  }
+};
+
+/**
+ * Reads an options object: absent, or an object whose own enumerable keys are all known to
+ * `readers` (nothing is read through its prototype); each is read once, then checked by its
+ * reader (a getter that throws, or a Proxy that does, is an `InvalidRequest`). The first problem
+ * is the error, its `path` naming the option.
+ *
+ * @example
+ * ```ts
+ * readOptions('withTimeouts', { idleMs: 500 }, { idleMs: durationMs }); // right({ idleMs: 500 })
+ * readOptions('bufferText', { timems: 100 }, { timeMs: durationMs });   // left: bufferText.timems: unknown option
+ * ```
+ */
+export const readOptions = <R extends Readonly<Record<string, OptionReader<unknown>>>>(
+  owner: string,
+  u: unknown,
+  readers: R,
+): Check<OptionsRead<R>> => {
+  if (u === undefined) return readAll(owner, new Map(), readers);
+  if (typeof u !== 'object' || u === null || Array.isArray(u))
+    return E.left(invalidRequest(owner, 'expected an options object'));
+  const entries = ownEntries(owner, u);
+  if (E.isLeft(entries)) return entries;
+  const known = Object.keys(readers);
+  for (const [key] of entries.right) {
+    if (!known.includes(key))
+      return E.left(invalidRequest(optionPath(owner, key), `unknown option; the options are ${known.join(', ')}`));
+  }
+  return readAll(owner, new Map(entries.right), readers);
+};
+
+const readAll = <R extends Readonly<Record<string, OptionReader<unknown>>>>(
+  owner: string,
+  given: ReadonlyMap<string, unknown>,
+  readers: R,
+): Check<OptionsRead<R>> => {
+  const read: Record<string, unknown> = {};
+  for (const [key, reader] of Object.entries(readers)) {
+    const value = reader(optionPath(owner, key), given.get(key));
+    if (E.isLeft(value)) return value;
+    read[key] = value.right;
+  }
+  return E.right(read as OptionsRead<R>);
+};
