@@ -31,3 +31,15 @@ export { decodeUtf8, createUtf8Decoder } from './http/utf8.js';
 export type { Utf8Decoder } from './http/utf8.js';
 
 export { cutAt, backoffDelay } from './operators/index.js';
+export { redactUrl } from './core/redact.js';
+export { stripControls } from './core/controlText.js';
+export {
+  encodeChunk,
+  encodeErrorEvent,
+  protocolError,
+  relayEventNames,
+  relayStep,
+  sseEvent,
+} from './core/relayProtocol.js';
+export type { RelayEvent, RelayStep } from './core/relayProtocol.js';
+export { mintUserId } from './core/conversation.js';

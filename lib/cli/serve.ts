@@ -5,17 +5,28 @@
  *
  * Never an open door: a bearer token is required (`--token`, or `YQCLOUD_RX_TOKEN`, which
  * keeps it out of the process list); `--no-auth` turns authorisation off, and only on a
- * loopback host. Ctrl-C (SIGINT) or SIGTERM closes every request in flight, and so every
- * request to the service, then exits 0.
+ * loopback host. Both routes share one store, so a client has one stream budget across them.
+ * Slow clients are cut off: headers must arrive within `--headers-timeout`, the whole request
+ * within `--request-timeout`, a body within `--body-timeout`; an idle kept-alive connection
+ * closes after `--keep-alive-timeout`. Ctrl-C (SIGINT) or SIGTERM closes every request in
+ * flight, and so every request to the service, then exits 0.
  *
  * @module
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { withTimeouts, YqcloudProvider } from '../index.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
-import { bearerToken, createOpenAIHandler, createRelayHandler, type GuardOptions } from '../server/index.js';
+import { redactUrl } from '../internal.js';
+import {
+  bearerToken,
+  createMemoryStore,
+  createOpenAIHandler,
+  createRelayHandler,
+  type Authorize,
+  type ServerLogger,
+} from '../server/index.js';
 import { exitCodes } from './exitCodes.js';
 
 /**
@@ -35,6 +46,14 @@ export interface ServeOptions {
   readonly auth: boolean;
   readonly emulator?: boolean | undefined;
   readonly endpoint?: string | undefined;
+  /** Milliseconds a client may take to send its headers (default 10 000). */
+  readonly headersTimeout?: number | undefined;
+  /** Milliseconds a client may take to send its whole request (default 30 000). */
+  readonly requestTimeout?: number | undefined;
+  /** Milliseconds a request body may take to arrive, in the handlers (default 20 000). */
+  readonly bodyTimeout?: number | undefined;
+  /** Milliseconds an idle kept-alive connection stays open (default 5 000). */
+  readonly keepAliveTimeout?: number | undefined;
 }
 
 /**
@@ -53,18 +72,29 @@ export interface Served {
   readonly close: () => Promise<void>;
 }
 
-const loopbackHosts: ReadonlyArray<string> = ['127.0.0.1', '::1', 'localhost', '[::1]'];
-
 /**
- * Whether a host name only listens on this machine.
+ * Whether a host only listens on this machine: `localhost`, or an address (parsed as one, with
+ * `net.isIP`) in 127.0.0.0/8, `::1` or an IPv4-mapped `::ffff:127.x.y.z`. A name that merely
+ * starts like one (`127.0.0.1.attacker.example`) is not.
  *
  * @example
  * ```ts
  * isLoopbackHost('127.0.0.1'); // true
  * isLoopbackHost('0.0.0.0');   // false
+ * isLoopbackHost('127.0.0.1.attacker.example'); // false
  * ```
  */
-export const isLoopbackHost = (host: string): boolean => loopbackHosts.includes(host) || /^127\./.test(host);
+export const isLoopbackHost = (host: string): boolean => {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare.toLowerCase() === 'localhost') return true;
+  const version = isIP(bare);
+  if (version === 4) return bare.split('.')[0] === '127';
+  if (version !== 6) return false;
+  const lower = bare.toLowerCase();
+  if (/^(?:0{0,4}:){7}0{0,3}1$/.test(lower) || lower === '::1') return true;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower)?.[1];
+  return mapped !== undefined && isIP(mapped) === 4 && mapped.split('.')[0] === '127';
+};
 
 /**
  * How requests are authorised, or the sentence saying why `serve` refuses to start.
@@ -77,7 +107,7 @@ export const isLoopbackHost = (host: string): boolean => loopbackHosts.includes(
 export const authorizationOf = (
   options: Pick<ServeOptions, 'host' | 'auth' | 'token'>,
   env: Readonly<Record<string, string | undefined>>,
-): GuardOptions['authorize'] | string => {
+): Authorize | string => {
   const token = options.token ?? env.YQCLOUD_RX_TOKEN ?? '';
   if (!options.auth) {
     if (!isLoopbackHost(options.host))
@@ -102,7 +132,7 @@ const hostInUrl = (host: string): string => (host.includes(':') && !host.startsW
  */
 export const startServe = async (
   options: ServeOptions,
-  authorize: GuardOptions['authorize'],
+  authorize: Authorize,
   write: (line: string) => void,
 ): Promise<Served> => {
   const emulator: Emulator | undefined = options.emulator === true ? await startEmulator() : undefined;
@@ -113,19 +143,34 @@ export const startServe = async (
         ? {}
         : { apiEndpoint: options.endpoint },
   );
+  const logger: ServerLogger = (entry) =>
+    write(`  ${entry.level}: ${entry.message}${entry.detail === undefined ? '' : ` (${entry.detail})`}`);
   const guarded = {
     provider,
     authorize,
+    store: createMemoryStore(),
+    logger,
+    bodyTimeoutMs: options.bodyTimeout ?? 20_000,
     pipe: withTimeouts({ firstChunkMs: 60_000, idleMs: 60_000 }),
     ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
   };
   const relay = createRelayHandler(guarded);
   const openai = createOpenAIHandler(guarded);
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '').replace(/[?#].*$/, '');
-    if (path === '/relay') void relay(req, res);
-    else void openai(req, res);
-  });
+  const headersTimeout = options.headersTimeout ?? 10_000;
+  const server = http.createServer(
+    {
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, options.requestTimeout ?? 30_000),
+      keepAliveTimeout: options.keepAliveTimeout ?? 5_000,
+      // How often the two timeouts above are checked: a slow client is cut within a second of its deadline.
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      const path = (req.url ?? '').replace(/[?#].*$/, '');
+      if (path === '/relay') void relay(req, res);
+      else void openai(req, res);
+    },
+  );
   const close = async (): Promise<void> => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
@@ -147,10 +192,17 @@ export const startServe = async (
   write(`  relay:  POST ${url}/relay`);
   write(`  OpenAI: ${url}/v1 (POST /v1/chat/completions, GET /v1/models)`);
   write(
-    `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : provider.apiEndpoint}`,
+    `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : redactUrl(provider.apiEndpoint)}`,
   );
   if (!options.auth) write('  no authorisation (--no-auth): anyone on this machine can use it');
   return { url, close };
+};
+
+const milliseconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3_600_000)
+    throw new InvalidArgumentError('must be 1 to 3600000 milliseconds');
+  return n;
 };
 
 const port = (value: string): number => {
@@ -177,6 +229,10 @@ export const serveCommand = (): Command =>
     .option('--no-auth', 'no authorisation at all (loopback hosts only)')
     .option('--cors <origin...>', 'origins whose pages may call (exact, such as https://app.example.com)', [])
     .option('--endpoint <url>', 'another endpoint of the service (an emulator, a mirror)')
+    .option('--headers-timeout <ms>', 'milliseconds a client may take to send its headers', milliseconds, 10_000)
+    .option('--request-timeout <ms>', 'milliseconds a client may take to send its whole request', milliseconds, 30_000)
+    .option('--body-timeout <ms>', 'milliseconds a request body may take to arrive', milliseconds, 20_000)
+    .option('--keep-alive-timeout <ms>', 'milliseconds an idle kept-alive connection stays open', milliseconds, 5_000)
     .addOption(
       new Option('--emulator', 'start the embedded emulator and serve its replies (no network needed)').conflicts(
         'endpoint',

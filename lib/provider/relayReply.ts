@@ -8,15 +8,15 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import { createParser } from 'eventsource-parser';
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, Subscriber, type Subscription } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
 import { httpError, networkError, responseTooLarge, withPartialText, YqcloudError } from '../core/error.js';
 import { errorFromJson } from '../core/errorJson.js';
 import { toNetworkError } from '../http/toNetworkError.js';
-import type { HttpRequest, Transport } from '../http/transport.js';
+import type { HttpRequest, Transport, ResponseEvent } from '../http/transport.js';
 import { createUtf8Decoder } from '../http/utf8.js';
 import { parseRetryAfter } from './retryAfter.js';
-import { relayStep } from './relayWire.js';
+import { relayStep } from '../core/relayProtocol.js';
 
 /**
  * The most characters one event may take (a `conversation` event carries the whole history):
@@ -29,8 +29,30 @@ import { relayStep } from './relayWire.js';
  */
 export const maxEventChars = 16 * 1024 * 1024;
 
-/** The most of a refusal's body read (the relay's are small JSON objects). */
-const maxRefusalChars = 64 * 1024;
+/**
+ * The most text one reply may deliver: 64 Mi characters. Past it the reply fails with
+ * `ResponseTooLarge` (the text delivered is kept for `partialText`, and must stay well below
+ * V8's string limit).
+ *
+ * @example
+ * ```ts
+ * responseTooLarge(maxReplyChars).limitBytes; // 67108864
+ * ```
+ */
+export const maxReplyChars = 64 * 1024 * 1024;
+
+/**
+ * How much of a refusal's body is read (the relay's are small JSON objects): 16 Ki characters,
+ * within 2 s of its head. A refusal body longer or slower than that is not waited for: the
+ * reply fails with what was read.
+ *
+ * @example
+ * ```ts
+ * maxRefusalChars; // 16384
+ * ```
+ */
+export const maxRefusalChars = 16 * 1024;
+const refusalWaitMs = 2_000;
 const excerptChars = 1024;
 
 /**
@@ -101,13 +123,22 @@ const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
  * relayReply(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
  * ```
  */
-export const relayReply = (transport: Transport, request: HttpRequest, now: () => number): Observable<Chunk> =>
+export const relayReply = (
+  transport: Transport,
+  request: HttpRequest,
+  now: () => number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {
     let delivered = '';
     let head: { readonly status: number; readonly headers: Readonly<Record<string, string>> } | undefined;
     let refusal = '';
+    let refusalWait: Subscription | undefined;
     const decoder = createUtf8Decoder();
     const fail = (e: YqcloudError): void => subscriber.error(withPartialText(delivered)(e));
+    const refuse = (): void => {
+      if (head !== undefined) fail(refusalError(head.status, head.headers, refusal.slice(0, maxRefusalChars), now()));
+    };
 
     const parser = createParser({
       maxBufferSize: maxEventChars,
@@ -117,7 +148,10 @@ export const relayReply = (transport: Transport, request: HttpRequest, now: () =
         if (step.type === 'error') return fail(step.error);
         if (step.type === 'skip') return;
         const { chunk } = step;
-        if (chunk.type === 'text') delivered += chunk.text;
+        if (chunk.type === 'text') {
+          if (delivered.length + chunk.text.length > maxReplyChars) return fail(responseTooLarge(maxReplyChars));
+          delivered += chunk.text;
+        }
         subscriber.next(chunk);
         if (chunk.type === 'finish') subscriber.complete();
       },
@@ -126,25 +160,42 @@ export const relayReply = (transport: Transport, request: HttpRequest, now: () =
       },
     });
 
-    return transport(request).subscribe({
+    // Linked to the subscriber before the transport starts, so that unsubscribing stops even a
+    // synchronous transport at once.
+    const upstream = new Subscriber<ResponseEvent>({
       next: (event) => {
         if (subscriber.closed) return;
         if (event.type === 'head') {
           head = { status: event.status, headers: event.headers };
-          if (event.status >= 200 && event.status < 300 && !isEventStream(event.headers))
-            fail(httpError(event.status, '', undefined, 'the relay did not answer with an event stream'));
+          if (event.status >= 200 && event.status < 300) {
+            if (!isEventStream(event.headers))
+              fail(httpError(event.status, '', undefined, 'the relay did not answer with an event stream'));
+          } else refusalWait = scheduler.schedule(refuse, refusalWaitMs);
           return;
         }
         const piece = decoder.push(event.data);
-        if (head !== undefined && head.status >= 200 && head.status < 300) parser.feed(piece);
-        else if (refusal.length < maxRefusalChars) refusal += piece;
+        if (head !== undefined && head.status >= 200 && head.status < 300) {
+          try {
+            parser.feed(piece);
+          } catch {
+            fail(networkError('EPROTO', 'the relay’s event stream could not be read'));
+          }
+        } else {
+          refusal += piece;
+          if (refusal.length >= maxRefusalChars) refuse();
+        }
       },
       error: (e: unknown) => fail(toNetworkError(e)),
       complete: () => {
-        if (head !== undefined && (head.status < 200 || head.status >= 300))
-          return fail(refusalError(head.status, head.headers, refusal + decoder.end(), now()));
+        if (head !== undefined && (head.status < 200 || head.status >= 300)) {
+          refusal += decoder.end();
+          return refuse();
+        }
         // An event without its closing blank line is dropped, as EventSource does.
         fail(networkError('ERR_STREAM_PREMATURE_CLOSE', 'the relay closed the stream before the reply finished'));
       },
     });
+    subscriber.add(upstream);
+    subscriber.add(() => refusalWait?.unsubscribe());
+    transport(request).subscribe(upstream);
   });

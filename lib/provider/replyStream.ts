@@ -59,6 +59,19 @@ export interface ReplyPlan {
 }
 
 /**
+ * The most bytes of a reply the provider keeps whole (for `partialText` and the returned
+ * conversation): 256 MiB, well below V8's string limit. Past it a reply kept whole fails with
+ * `ResponseTooLarge` even when `maxResponseBytes` is larger; with `keepText: false` only
+ * `maxResponseBytes` applies.
+ *
+ * @example
+ * ```ts
+ * new YqcloudProvider({ maxResponseBytes: maxKeptBytes }); // the most that takes effect for replies kept whole
+ * ```
+ */
+export const maxKeptBytes = 256 * 1024 * 1024;
+
+/**
  * The longest body excerpt an error keeps, in characters.
  *
  * @example
@@ -132,7 +145,9 @@ class ReplyReader implements EventSink {
     this.#plan = plan;
     this.#reply = plan.keepText === false ? createUnkeptReplyText() : createReplyText(plan.pool);
     this.#secrets = plan.secrets ?? [];
-    this.#maxBytes = plan.maxResponseBytes;
+    // What is kept must fit in one string (V8's limit is about 512 Mi characters): the limit of
+    // a reply kept whole is capped, however large maxResponseBytes is.
+    this.#maxBytes = plan.keepText === false ? plan.maxResponseBytes : Math.min(plan.maxResponseBytes, maxKeptBytes);
   }
 
   get closed(): boolean {

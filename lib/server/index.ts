@@ -1,68 +1,37 @@
 /**
- * `yqcloud-rx/server` (Node): the relay that streams a provider's chunks to browsers as
- * Server-Sent Events, and the pieces it is made of, for `node:http` and for Web
- * `Request` → `Response` handlers: the guards (authorisation, CORS allow-list, body limit,
- * concurrent streams per client), SSE encoding, and the writers with a byte budget.
+ * `yqcloud-rx/server` (Node): the relay, which streams a provider's chunks to browsers as
+ * Server-Sent Events, and the OpenAI-compatible endpoint, both on one pipeline (guards, bounded
+ * and timed bodies, stream leases per verified client, safe errors), for `node:http` and for Web
+ * `Request` → `Response` handlers; the store they share; and the SSE operators and writers for
+ * endpoints of your own.
  *
  * @example
  * ```ts
- * import { bearerToken, createGuards, toServerSentEvents, writeEventStream } from 'yqcloud-rx/server';
- * const guards = createGuards({ authorize: bearerToken('s3cret') });
+ * import { bearerToken, createMemoryStore, createOpenAIHandler, createRelayHandler } from 'yqcloud-rx/server';
+ * const store = createMemoryStore(); // one budget per client across both handlers
+ * const relay = createRelayHandler({ provider, authorize: bearerToken('s3cret'), store });
+ * const openai = createOpenAIHandler({ provider, authorize: bearerToken('s3cret'), store });
  * ```
  *
  * @module yqcloud-rx/server
  */
-export { bearerToken, bearerTokenOf } from './authorize.js';
-export type { Authorize } from './authorize.js';
-export { checkOrigin, preflightHeaders } from './cors.js';
-export type { CorsOptions, CorsVerdict } from './cors.js';
-export { fromNodeRequest, fromWebRequest } from './guardRequest.js';
-export type { GuardRequest } from './guardRequest.js';
-export { createGuards } from './guards.js';
-export type { Admission, AdmitOptions, GuardOptions, Guards } from './guards.js';
-export { defaultMaxBodyBytes, parseJson, readNodeJson, readWebJson } from './readBody.js';
-export type { BodyResult } from './readBody.js';
-export {
-  badRequest,
-  forbiddenOrigin,
-  methodNotAllowed,
-  payloadTooLarge,
-  refusalJson,
-  refusalResponse,
-  tooManyStreams,
-  unauthorized,
-  unsupportedMediaType,
-  writeRefusal,
-} from './refusal.js';
-export type { Refusal } from './refusal.js';
-export { createStreamLimiter } from './streamLimiter.js';
-export type { StreamLimiter } from './streamLimiter.js';
-export { encodeChunk, encodeError, sseEvent, toServerSentEvents } from './serverSentEvents.js';
-export type { ServerSentEventsOptions } from './serverSentEvents.js';
-export { defaultKeepAliveMs, keepAlive, keepAliveComment } from './keepAlive.js';
-export type { KeepAliveOptions } from './keepAlive.js';
-export { defaultMaxBufferedBytes, eventStreamHeaders } from './eventStreamHeaders.js';
-export type { EventStreamOptions } from './eventStreamHeaders.js';
-export { writeEventStream } from './writeEventStream.js';
-export { eventStreamResponse } from './eventStreamResponse.js';
-export { createRelayHandler } from './relayHandler.js';
-export type { RelayFetchInfo, RelayHandler, RelayOptions, RelayUpstream } from './relayHandler.js';
-export { decodeRelayBody, RelayBodyCodec } from './relayBody.js';
-export type { RelayBody } from './relayBody.js';
-export { startReply } from './startReply.js';
-export { createOpenAIHandler, openaiAllowHeaders, openaiExposeHeaders } from './openai/openaiHandler.js';
-export type { OpenAIFetchInfo, OpenAIHandler, OpenAIHandlerOptions, OpenAIProvider } from './openai/openaiHandler.js';
-export { decodeChatCompletionRequest, toChatRequest } from './openai/chatCompletionRequest.js';
-export type { ChatCompletionRequest } from './openai/chatCompletionRequest.js';
-export {
-  chatCompletion,
-  contentChunk,
-  doneEvent,
-  firstChunk,
-  modelList,
-  sseData,
-  stopChunk,
-} from './openai/completion.js';
-export type { ChatCompletion, ChatCompletionChunk, ChunkDelta, CompletionMeta } from './openai/completion.js';
-export { openaiErrorBody, openaiErrorOf, refusalOf, retryAfterHeaders } from './openai/openaiError.js';
-export type { OpenAIErrorBody, OpenAIErrorResponse } from './openai/openaiError.js';
+export { createRelayHandler } from './routes/relay/relayHandler.js';
+export type { RelayHandler, RelayOptions } from './routes/relay/relayHandler.js';
+export { createOpenAIHandler, openaiAllowHeaders, openaiExposeHeaders } from './routes/openai/openaiHandler.js';
+export type { OpenAIHandler, OpenAIHandlerOptions } from './routes/openai/openaiHandler.js';
+export type { ServerOptions } from './pipeline/pipeline.js';
+export type { ChatProvider } from '../index.js';
+export { bearerToken } from './pipeline/authorize.js';
+export type { Authorization, Authorize } from './pipeline/authorize.js';
+export type { FetchInfo, GuardRequest } from './pipeline/request.js';
+export type { CorsOptions } from './pipeline/cors.js';
+export type { ServerLogEntry, ServerLogger } from './pipeline/safeError.js';
+export { createMemoryStore } from './store/memoryStore.js';
+export type { MemoryStoreOptions } from './store/memoryStore.js';
+export type { Lease, ServerStore } from './store/store.js';
+export { toServerSentEvents } from './routes/relay/serverSentEvents.js';
+export type { ServerSentEventsOptions } from './routes/relay/serverSentEvents.js';
+export { keepAlive, keepAliveComment } from './pipeline/keepAlive.js';
+export type { KeepAliveOptions } from './pipeline/keepAlive.js';
+export { eventStreamResponse, writeEventStream } from './pipeline/eventStream.js';
+export type { EventStreamOptions } from './pipeline/eventStream.js';

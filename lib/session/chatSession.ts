@@ -38,7 +38,9 @@ import {
 } from './chatState.js';
 
 /**
- * What a session needs of a provider: `create` (a `YqcloudProvider`, or a test provider).
+ * What streams replies: `create` (a `YqcloudProvider`, a `RelayProvider`, a test provider). The
+ * one provider shape of the library: a session, the relay and the OpenAI-compatible route all
+ * take it.
  *
  * @example
  * ```ts
@@ -48,8 +50,10 @@ import {
 export interface ChatProvider {
   /** Streams the reply to a request (`YqcloudProvider.create`). */
   readonly create: (request: ChatRequest) => Observable<Chunk>;
-  /** The model of a new conversation (default `gpt-4`). */
+  /** The model used when a request names none (default `gpt-4`). */
   readonly defaultModel?: string;
+  /** The models a request may name (the OpenAI route lists them; default: `defaultModel` alone). */
+  readonly models?: ReadonlyArray<string>;
 }
 
 /**

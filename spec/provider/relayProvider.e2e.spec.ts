@@ -17,7 +17,7 @@ import {
   type Conversation,
   type Message,
 } from '../../lib/index.js';
-import { bearerToken, createRelayHandler, type RelayOptions } from '../../lib/server/index.js';
+import { bearerToken, createMemoryStore, createRelayHandler, type RelayOptions } from '../../lib/server/index.js';
 import { startWebServer, type WebServer } from '../support/webServer.js';
 import { collectReply, textOf } from '../support/collect.js';
 
@@ -57,14 +57,15 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
   let relay: NodeRelay;
   let web: WebServer;
   let client: RelayProvider;
+  const store = createMemoryStore();
 
   before(async () => {
     // keepAlive off: every upstream request has its own socket, so the emulator's open
     // connections are the replies in flight.
     emulator = await startEmulator({ pieceChars: 3, delayMs: 10 });
     upstream = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false });
-    relay = await startNodeRelay({ provider: upstream, authorize: bearerToken(token) });
-    const webRelay = createRelayHandler({ provider: upstream, authorize: bearerToken(token) });
+    relay = await startNodeRelay({ provider: upstream, authorize: bearerToken(token), store });
+    const webRelay = createRelayHandler({ provider: upstream, authorize: bearerToken(token), store });
     web = await startWebServer((request, info) => webRelay.fetch(request, info));
     client = new RelayProvider({ url: relay.url, headers: { authorization: `Bearer ${token}` } });
   });
@@ -91,8 +92,8 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
     expect(reply).to.match(/^You said: "Hello relay"\./);
   });
 
-  it('one conversation, its turns alternating between two relay instances, continues (no state in the relay)', async () => {
-    const second = await startNodeRelay({ provider: upstream, authorize: bearerToken(token) });
+  it('one conversation, its turns alternating between two relay instances sharing a store, continues', async () => {
+    const second = await startNodeRelay({ provider: upstream, authorize: bearerToken(token), store });
     try {
       const clients = [client, new RelayProvider({ url: second.url, headers: { authorization: `Bearer ${token}` } })];
       let conversation: Conversation | undefined;
@@ -265,7 +266,10 @@ describe('RelayProvider → createRelayHandler → emulator (end to end, loopbac
         expect(returned.messageHistory.slice(0, history.length)).to.deep.equal(history);
         expect(returned.messageHistory.map((m) => m.role)).to.deep.equal(expected.messageHistory.map((m) => m.role));
         expect(returned.messageHistory.at(-2)).to.deep.equal({ role: 'user', content: 'And six?' });
-        expect(returned.userId).to.equal(start.userId);
+        // A conversation the relay did not give this client goes on under an id the relay minted.
+        expect(returned.userId)
+          .to.match(/^#\/chat\/\d{20}$/)
+          .and.not.equal(start.userId);
       });
 
     it('without a conversation, the messages themselves are trimmed, and all of them come back', async () => {

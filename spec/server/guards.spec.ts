@@ -1,15 +1,20 @@
 import { expect } from 'chai';
 import { createServer, request as httpRequest } from 'node:http';
-import {
-  bearerToken,
-  createGuards,
-  fromNodeRequest,
-  fromWebRequest,
-  readNodeJson,
-  readWebJson,
-  type Admission,
-  type GuardRequest,
-} from '../../lib/server/index.js';
+import { asyncScheduler } from 'rxjs';
+import { bearerToken, type Authorize } from '../../lib/server/index.js';
+import { readNodeBody, readWebBody } from '../../lib/server/pipeline/body.js';
+import type { CorsOptions } from '../../lib/server/pipeline/cors.js';
+import { admit, type Admission } from '../../lib/server/pipeline/guards.js';
+import { fromNodeRequest, fromWebRequest, type GuardRequest } from '../../lib/server/pipeline/request.js';
+
+const createGuards = (options: { authorize: Authorize; cors?: CorsOptions; maxBodyBytes?: number }) => ({
+  admit: (request: GuardRequest, methods: ReadonlyArray<string> = ['POST']) =>
+    admit({ maxBodyBytes: 256 * 1024, ...options }, request, methods),
+});
+const readNodeJson = (req: import('node:http').IncomingMessage, limitBytes: number) =>
+  readNodeBody(req, { limitBytes, timeoutMs: 10_000, scheduler: asyncScheduler });
+const readWebJson = (request: Request, limitBytes: number) =>
+  readWebBody(request, { limitBytes, timeoutMs: 10_000, scheduler: asyncScheduler });
 
 const post = (headers: Record<string, string> = {}, method = 'POST', remoteAddress = '10.0.0.1'): GuardRequest =>
   fromWebRequest(
@@ -26,13 +31,20 @@ const refusedWith = (admission: Admission): number | undefined =>
 describe('server/guards', () => {
   const authorize = bearerToken('good', 'other');
 
-  it('bearerToken lets through exactly the given tokens, and no empty token', async () => {
-    const check = (header?: string): boolean | Promise<boolean> =>
+  it('bearerToken lets through exactly the given tokens, as an identity derived from the token (never the token)', async () => {
+    const check = (header?: string) =>
       authorize(
         fromWebRequest(new Request('http://x/', header === undefined ? {} : { headers: { authorization: header } })),
       );
-    expect(await check('Bearer good')).to.equal(true);
-    expect(await check('bearer   other ')).to.equal(true);
+    const good = await check('Bearer good');
+    expect(good)
+      .to.be.a('string')
+      .and.match(/^token:[0-9a-f]{32}$/);
+    expect(String(good)).to.not.include('good');
+    expect(await check('bearer   good ')).to.equal(good);
+    expect(await check('Bearer other'))
+      .to.be.a('string')
+      .and.not.equal(good);
     expect(await check('Bearer goo')).to.equal(false);
     expect(await check('Bearer goodd')).to.equal(false);
     expect(await check('Basic good')).to.equal(false);
@@ -40,39 +52,16 @@ describe('server/guards', () => {
     expect(await bearerToken('')(post({ authorization: 'Bearer ' }))).to.equal(false);
   });
 
-  it('admits a good request holding a slot, and the slot comes back once released', async () => {
-    const guards = createGuards({ authorize, maxConcurrentStreams: 1 });
-    const first = await guards.admit(post());
-    expect(first).to.have.property('type', 'admitted');
-    const second = await guards.admit(post());
-    expect(refusedWith(second)).to.equal(429);
-    if (second.type === 'refused') {
-      expect(second.refusal.headers).to.have.property('retry-after', '2');
-      expect(second.refusal.error).to.include({ kind: 'Http', status: 429, retryAfterMs: 2000 });
-    }
-    // Another client (another token) has its own slots.
-    expect(await guards.admit(post({ authorization: 'Bearer other' }))).to.have.property('type', 'admitted');
-    if (first.type === 'admitted') {
-      first.release();
-      first.release();
-    }
-    expect(await guards.admit(post())).to.have.property('type', 'admitted');
-    expect(refusedWith(await guards.admit(post()))).to.equal(429);
-  });
-
-  it('counts clients without a token by remote address, or by the clientKey given', async () => {
-    const open = createGuards({ authorize: () => true, maxConcurrentStreams: 1 });
-    const anonymous = (address: string): GuardRequest => post({ authorization: '' }, 'POST', address);
-    expect(await open.admit(anonymous('10.0.0.1'))).to.have.property('type', 'admitted');
-    expect(refusedWith(await open.admit(anonymous('10.0.0.1')))).to.equal(429);
-    expect(await open.admit(anonymous('10.0.0.2'))).to.have.property('type', 'admitted');
-    const byUser = createGuards({
-      authorize: () => true,
-      maxConcurrentStreams: 1,
-      clientKey: (request) => request.headers.get('x-user') ?? '',
-    });
-    expect(await byUser.admit(post({ 'x-user': 'a' }))).to.have.property('type', 'admitted');
-    expect(refusedWith(await byUser.admit(post({ 'x-user': 'a' }, 'POST', '10.9.9.9')))).to.equal(429);
+  it('admits with the identity authorize verified: its string, or the remote address for true', async () => {
+    const byToken = await createGuards({ authorize }).admit(post());
+    expect(byToken.type === 'admitted' ? byToken.identity : '').to.match(/^user:token:[0-9a-f]{32}$/);
+    const byCookie = await createGuards({ authorize: () => 'alice' }).admit(post({ authorization: 'Bearer made-up' }));
+    expect(byCookie.type === 'admitted' ? byCookie.identity : '').to.equal('user:alice');
+    const open = await createGuards({ authorize: () => true }).admit(
+      post({ authorization: 'Bearer x' }, 'POST', '10.0.0.9'),
+    );
+    expect(open.type === 'admitted' ? open.identity : '').to.equal('address:10.0.0.9');
+    expect(refusedWith(await createGuards({ authorize: () => '' }).admit(post()))).to.equal(401);
   });
 
   it('refuses 401 with www-authenticate when authorize says no, throws or rejects', async () => {
@@ -105,10 +94,7 @@ describe('server/guards', () => {
       'type',
       'admitted',
     );
-    expect(await guards.admit(post({}, 'GET'), { methods: ['GET'], stream: false })).to.have.property(
-      'type',
-      'admitted',
-    );
+    expect(await guards.admit(post({}, 'GET'), ['GET'])).to.have.property('type', 'admitted');
   });
 
   it('refuses 413 when content-length declares more than maxBodyBytes', async () => {
@@ -140,10 +126,6 @@ describe('server/guards', () => {
       'access-control-allow-headers': 'authorization, content-type, accept',
     });
     expect(refusedWith(await guards.admit(post({ origin: 'https://other.example' }, 'OPTIONS')))).to.equal(403);
-    // The preflight carries no credentials and takes no slot.
-    const one = createGuards({ authorize, maxConcurrentStreams: 1, cors: { origins: '*' } });
-    await one.admit(post({ origin: 'https://a.example' }, 'OPTIONS'));
-    expect(await one.admit(post({ origin: 'https://b.example' }))).to.have.property('type', 'admitted');
   });
 
   describe('reading the body on a real server', () => {

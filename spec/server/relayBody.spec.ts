@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { Conversation } from '../../lib/core/conversation.js';
-import { decodeRelayBody } from '../../lib/server/index.js';
+import { decodeRelayBody } from '../../lib/server/routes/relay/relayBody.js';
 import { conversationArb, deepFreeze, messageArb } from '../support/arbitraries.js';
 
 const leftOf = (u: unknown): Record<string, unknown> => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as http from 'node:http';
 import { Conversation, type ConversationJson } from '../../lib/core/conversation.js';
-import { createRelayHandler } from '../../lib/server/index.js';
+import { createMemoryStore, createRelayHandler } from '../../lib/server/index.js';
 import { startLoopbackServer, within } from '../support/loopbackServer.js';
 import { drained } from '../support/webServer.js';
 import {
@@ -256,13 +256,14 @@ describe('server/createRelayHandler: a client that stops reading', () => {
   }
 });
 
-describe('server/createRelayHandler: no state between requests', () => {
+describe('server/createRelayHandler: instances sharing one store', () => {
   afterEach(stopAll);
 
   it('one conversation’s turns alternate between two relay instances', async () => {
     const emulator = await emulatorUpstream();
-    const a = await startRelay({ emulator });
-    const b = await startRelay({ emulator, web: true });
+    const store = createMemoryStore();
+    const a = await startRelay({ emulator, store });
+    const b = await startRelay({ emulator, web: true, store });
     let conversation: ConversationJson | undefined;
     const turns = ['My name is Ada', 'What is my name?', 'And the first thing I said?', 'Thanks'];
     for (const [index, content] of turns.entries()) {
@@ -291,7 +292,7 @@ describe('server/createRelayHandler: no state between requests', () => {
 describe('server/createRelayHandler: a provider that throws instead of failing its stream', () => {
   afterEach(stopAll);
 
-  it('answers 500 and gives the stream slot back', async () => {
+  it('answers with an error event that says only that the server failed, and gives the stream slot back', async () => {
     const relay = createRelayHandler({
       provider: {
         create: () => {
@@ -302,8 +303,15 @@ describe('server/createRelayHandler: a provider that throws instead of failing i
       maxConcurrentStreams: 1,
     });
     for (const url of [await listen(relay), await listenWeb(relay.fetch)]) {
-      expect((await post(url, { messages })).status).to.equal(500);
-      expect((await post(url, { messages })).status, 'the slot was given back').to.equal(500);
+      for (const attempt of ['first', 'the slot was given back']) {
+        const { events } = await readEvents(await post(url, { messages }));
+        expect(
+          events.map((e) => e.event),
+          attempt,
+        ).to.deep.equal(['error']);
+        expect(events[0]?.data).to.deep.include({ kind: 'Network', code: 'ESERVER' });
+        expect(JSON.stringify(events)).to.not.include('not an observable');
+      }
     }
   });
 });

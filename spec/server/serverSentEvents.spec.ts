@@ -1,9 +1,13 @@
 import { expect } from 'chai';
-import { Subject, throwError } from 'rxjs';
+import { Observable, take, throwError } from 'rxjs';
 import { conversation, finish, text } from '../../lib/core/chunk.js';
 import { Conversation } from '../../lib/core/conversation.js';
 import { httpError, networkError, YqcloudError } from '../../lib/core/error.js';
-import { encodeChunk, encodeError, keepAliveComment, toServerSentEvents } from '../../lib/server/index.js';
+import { encodeChunk, encodeErrorEvent } from '../../lib/core/relayProtocol.js';
+import { keepAlive, keepAliveComment, toServerSentEvents } from '../../lib/server/index.js';
+import { clientError } from '../../lib/server/pipeline/safeError.js';
+
+const encodeError = (e: unknown): string => encodeErrorEvent(clientError(e));
 import { collect } from '../support/collect.js';
 import { testScheduler } from '../support/marbles.js';
 
@@ -29,19 +33,26 @@ describe('server/serverSentEvents', () => {
     expect(encodeChunk(chunks.b).split('\n')).to.deep.equal(['event: text', 'data: {"text":"\\nline\\r\\n"}', '', '']);
   });
 
-  it("encodes a YqcloudError as its toJSON(), without the cause's details or a secret", () => {
+  it("encodes a YqcloudError's kind and fields with the server's own message, no cause, no secret", () => {
     const cause = Object.assign(new Error('connect to http://user:pw@proxy failed'), { config: { auth: 'pw' } });
-    const error = new YqcloudError('Network', 'network error (ECONNRESET): socket hang up', {
+    const error = new YqcloudError('Network', 'network error (ECONNRESET): socket hang up at 10.0.3.7:443', {
       code: 'ECONNRESET',
       partialText: 'Hel',
-      cause: new Error('socket hang up'),
+      cause,
     });
     const event = encodeError(error);
     expect(event.startsWith('event: error\ndata: ')).to.equal(true);
-    expect(dataOf(event)).to.deep.equal(error.toJSON());
-    expect(dataOf(event)).to.include({ kind: 'Network', code: 'ECONNRESET', partialText: 'Hel' });
-    expect(dataOf(encodeError(cause))).to.deep.include({ name: 'YqcloudError', kind: 'Network', code: 'ERELAY' });
+    expect(dataOf(event)).to.deep.equal({
+      name: 'YqcloudError',
+      kind: 'Network',
+      message: 'network error (ECONNRESET): the service reset the connection',
+      partialText: 'Hel',
+      code: 'ECONNRESET',
+    });
+    expect(dataOf(encodeError(cause))).to.deep.include({ name: 'YqcloudError', kind: 'Network', code: 'ESERVER' });
     expect(encodeError(cause)).to.not.include('pw');
+    expect(encodeChunk(finish, 'r1-7')).to.equal('id: r1-7\nevent: finish\ndata: {"reason":"stop"}\n\n');
+    expect(encodeChunk(finish, 'a\nb')).to.match(/^id: ab\n/);
   });
 
   it('emits one event per chunk and completes with the source', () => {
@@ -85,13 +96,53 @@ describe('server/serverSentEvents', () => {
     });
   });
 
-  it('with keepAliveMs 0 sends no comments', async () => {
-    const source = new Subject<typeof finish>();
-    const result = collect(source.pipe(toServerSentEvents({ keepAliveMs: 0 })));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    source.next(finish);
-    source.complete();
-    expect((await result).values).to.deep.equal([events.F]);
+  it('with keepAliveMs 0 sends no comments, and keepAliveMs sets the interval (virtual time)', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('30ms F|', chunks).pipe(toServerSentEvents({ keepAliveMs: 0 }))).toBe('30ms F|', events);
+      expectObservable(cold('30ms F|', chunks).pipe(toServerSentEvents({ keepAliveMs: 12 }))).toBe(
+        '12ms k 11ms k 5ms F|',
+        events,
+      );
+      // The default interval, 15 s, is not a few milliseconds.
+      expectObservable(cold('30ms F|', chunks).pipe(toServerSentEvents())).toBe('30ms F|', events);
+      expectObservable(cold('20s F|', chunks).pipe(toServerSentEvents())).toBe('15s k 4999ms F|', events);
+    });
+  });
+
+  it('stops listening to a synchronous source when unsubscribed (keepAlive and toServerSentEvents)', () => {
+    const sideEffects: Array<number> = [];
+    const synchronous = new Observable<number>((subscriber) => {
+      for (let i = 0; !subscriber.closed && i < 10; i++) {
+        sideEffects.push(i);
+        subscriber.next(i);
+      }
+    });
+    synchronous
+      .pipe(
+        (source) => new Observable<string>((s) => source.subscribe({ next: (n) => s.next(String(n)) })),
+        keepAlive(),
+        take(3),
+      )
+      .subscribe();
+    expect(sideEffects).to.have.length.greaterThan(3); // a hand-made operator drains it: the check can fail
+    sideEffects.length = 0;
+    const strings = new Observable<string>((subscriber) => {
+      for (let i = 0; !subscriber.closed && i < 10; i++) {
+        sideEffects.push(i);
+        subscriber.next(String(i));
+      }
+    });
+    strings.pipe(keepAlive(), take(3)).subscribe();
+    expect(sideEffects).to.deep.equal([0, 1, 2]);
+    sideEffects.length = 0;
+    const texts = new Observable<ReturnType<typeof text>>((subscriber) => {
+      for (let i = 0; !subscriber.closed && i < 10; i++) {
+        sideEffects.push(i);
+        subscriber.next(text(String(i)));
+      }
+    });
+    texts.pipe(toServerSentEvents(), take(3)).subscribe();
+    expect(sideEffects).to.deep.equal([0, 1, 2]);
   });
 
   it('encodes an error raised synchronously on subscription, then completes', async () => {

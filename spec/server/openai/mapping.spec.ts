@@ -15,7 +15,7 @@ import {
   decodeChatCompletionRequest,
   toChatRequest,
   type ChatCompletionRequest,
-} from '../../../lib/server/openai/chatCompletionRequest.js';
+} from '../../../lib/server/routes/openai/chatCompletionRequest.js';
 import {
   chatCompletion,
   contentChunk,
@@ -24,8 +24,8 @@ import {
   modelList,
   sseData,
   stopChunk,
-} from '../../../lib/server/openai/completion.js';
-import { openaiErrorOf, refusalOf } from '../../../lib/server/openai/openaiError.js';
+} from '../../../lib/server/routes/openai/completion.js';
+import { openaiErrorOf, refusalOf } from '../../../lib/server/routes/openai/openaiError.js';
 
 const decoded = (u: unknown): ChatCompletionRequest => {
   const result = decodeChatCompletionRequest(u);
@@ -93,27 +93,28 @@ describe('OpenAI chat.completions request → the provider request', () => {
         { role: 'user', content: [{ type: 'text', text: 'Bye' }] },
       ],
     });
-    const valid = validateRequest(toChatRequest(asked));
+    const valid = validateRequest(toChatRequest(asked, '#/chat/12345678901234567890', 'gpt-4'));
     if (E.isLeft(valid)) throw valid.left;
     expect(valid.right.model).to.equal('gpt-4');
-    const payload = buildPayload(
-      turnConversation(valid.right, () => 1),
-      true,
-    );
-    expect(payload).to.include({ system: 'Be brief', prompt: 'User: Hi\nAssistant: Hello\nUser: Bye\nAssistant:' });
+    const payload = buildPayload(turnConversation(valid.right), true);
+    expect(payload).to.include({
+      system: 'Be brief',
+      prompt: 'User: Hi\nAssistant: Hello\nUser: Bye\nAssistant:',
+      userId: '#/chat/12345678901234567890',
+    });
   });
 
-  it('passes the signal through, asks the provider to keep no text (the endpoint keeps its own), nothing else', () => {
-    const signal = new AbortController().signal;
+  it('runs in the service conversation given (its own), keeps no text (the endpoint keeps its own), nothing else', () => {
     const request = toChatRequest(
       decoded({ model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], stream: true }),
-      signal,
+      '#/chat/1',
+      'gpt-4',
     );
     expect(request).to.deep.equal({
       messages: [{ role: 'user', content: 'Hi' }],
       model: 'gpt-4',
       keepText: false,
-      signal,
+      conversation: { model: 'gpt-4', userId: '#/chat/1', messageHistory: [] },
     });
   });
 

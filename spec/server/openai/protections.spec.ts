@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { YqcloudProvider } from '../../../lib/index.js';
 import { startEmulator, type Emulator } from '../../../lib/emulator/index.js';
 import { bearerToken } from '../../../lib/server/index.js';
-import { createOpenAIHandler, type OpenAIHandler } from '../../../lib/server/openai/openaiHandler.js';
+import { createOpenAIHandler, type OpenAIHandler } from '../../../lib/server/routes/openai/openaiHandler.js';
 import { apiKey, eventually, startOpenAIEndpoint, type OpenAIEndpoint } from './support.js';
 
 const page = 'https://app.example.com';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { YqcloudProvider } from '../../../lib/index.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../lib/emulator/index.js';
 import { bearerToken } from '../../../lib/server/index.js';
-import { createOpenAIHandler, type OpenAIHandlerOptions } from '../../../lib/server/openai/openaiHandler.js';
+import { createOpenAIHandler, type OpenAIHandlerOptions } from '../../../lib/server/routes/openai/openaiHandler.js';
 
 /** The token the specs' clients send as their API key. */
 export const apiKey = 'sk-spec-token';

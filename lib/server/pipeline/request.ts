@@ -71,3 +71,30 @@ export const fromWebRequest = (request: Request, remoteAddress?: string): GuardR
   headers: request.headers,
   remoteAddress,
 });
+
+/**
+ * Where a Web handler's request came from, when the server says (Bun's `server.requestIP`,
+ * Deno's `info.remoteAddr`); `authorize` returning `true` makes it the client's identity.
+ *
+ * @example
+ * ```ts
+ * const info: FetchInfo = { remoteAddress: '203.0.113.7' };
+ * ```
+ */
+export interface FetchInfo {
+  readonly remoteAddress?: string | undefined;
+}
+
+/**
+ * The remote address of a {@link FetchInfo}, read as an own string property only.
+ *
+ * @example
+ * ```ts
+ * remoteAddressOf({ remoteAddress: '203.0.113.7' }); // '203.0.113.7'
+ * ```
+ */
+export const remoteAddressOf = (info: unknown): string | undefined => {
+  if (typeof info !== 'object' || info === null || !Object.hasOwn(info, 'remoteAddress')) return undefined;
+  const address: unknown = (info as { readonly remoteAddress?: unknown }).remoteAddress;
+  return typeof address === 'string' ? address : undefined;
+};

@@ -15,11 +15,13 @@
  *
  * The service's `Retry-After` is passed on as `retry-after` (seconds) and `retry-after-ms`, and
  * `x-should-retry` says whether the failure is transient (`isTransient`), which the official
- * OpenAI clients obey: a ban is not retried, a 503 from the service is.
+ * OpenAI clients obey: a ban is not retried, a 503 from the service is. The error given here is
+ * already the client's view (`clientError`): its message is the server's own, without the
+ * status (OpenAI clients print the status before the message).
  *
  * @module
  */
-import { isTransient, type YqcloudError } from '../../index.js';
+import { isTransient, type YqcloudError } from '../../../index.js';
 
 /**
  * OpenAI's error object.

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { GuardRequest } from './guardRequest.js';
+import type { GuardRequest } from './request.js';
 
 /**
  * Which origins may call, and what their preflight is told.
@@ -35,7 +35,7 @@ export interface CorsOptions {
  * ```ts
  * const page = new Request('http://localhost/relay', { headers: { origin: 'https://evil.example' } });
  * const verdict: CorsVerdict = checkOrigin({ origins: ['https://app.example.com'] }, fromWebRequest(page));
- * if (verdict.type === 'refused') refusalResponse(forbiddenOrigin(), verdict.headers); // 403, vary: Origin
+ * if (verdict.type === 'refused') forbiddenOrigin().status; // 403; the answer carries verdict.headers (vary: Origin)
  * ```
  */
 export type CorsVerdict =

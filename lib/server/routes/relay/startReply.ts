@@ -6,7 +6,7 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { Observable, type Subscriber } from 'rxjs';
-import { YqcloudError } from '../core/error.js';
+import { invalidRequest, YqcloudError } from '../../../core/error.js';
 
 type Held<A> =
   | { readonly type: 'next'; readonly value: A }
@@ -16,8 +16,9 @@ type Held<A> =
 /**
  * Subscribes to `source` now. An `InvalidRequest` error raised during that subscription, before
  * any value, is returned as `left` (the relay answers it with a 400); otherwise `right` is the
- * stream, which holds what arrives until it is subscribed. Subscribe to it once, right away:
- * unsubscribing from it unsubscribes the source.
+ * stream, which holds what arrives until it is subscribed. It has one consumer: subscribe to it
+ * once, right away (a second subscription fails with `InvalidRequest` and changes nothing for the
+ * first); unsubscribing from it unsubscribes the source.
  *
  * @example
  * ```ts
@@ -48,6 +49,8 @@ export const startReply = <A>(source: Observable<A>): E.Either<YqcloudError, Obs
   if (refused !== undefined) return E.left(refused);
   return E.right(
     new Observable<A>((subscriber) => {
+      if (target !== undefined)
+        return subscriber.error(invalidRequest('', 'a started reply has one consumer: it was already subscribed'));
       target = subscriber;
       for (const notification of held.splice(0)) deliver(notification);
       return () => upstream.unsubscribe();

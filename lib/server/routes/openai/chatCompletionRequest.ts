@@ -11,7 +11,7 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
-import { YqcloudError, type ChatRequest, type Message } from '../../index.js';
+import { YqcloudError, type ChatRequest, type Message } from '../../../index.js';
 
 /**
  * What the endpoint read from an OpenAI request.
@@ -126,20 +126,21 @@ export const decodeChatCompletionRequest = (u: unknown): E.Either<YqcloudError, 
 
 /**
  * The provider's request for an OpenAI request: the provider then splits off the system message
- * and formats the history as the prompt with the same pure functions as for any caller. The
- * endpoint keeps the text it forwards itself, so the provider is asked to keep none
- * (`keepText: false`).
+ * and formats the history as the prompt with the same pure functions as for any caller. Each
+ * request runs in a service conversation of its own, `userId` (minted by the route from a
+ * CSPRNG, never shared: the service keeps context per id), whose history is the thread before
+ * the last message. The endpoint keeps the text it forwards itself, so the provider is asked to
+ * keep none (`keepText: false`).
  *
  * @example
  * ```ts
- * const signal = new AbortController().signal;
- * toChatRequest({ model: 'gpt-4', messages, stream: true, includeUsage: false }, signal);
- * // { messages, model: 'gpt-4', keepText: false, signal }
+ * toChatRequest({ model: 'gpt-4', messages, stream: true, includeUsage: false }, '#/chat/04829173650192837465', 'gpt-4');
+ * // { messages, model: 'gpt-4', keepText: false, conversation: { model: 'gpt-4', userId: '#/chat/…', messageHistory: […] } }
  * ```
  */
-export const toChatRequest = (request: ChatCompletionRequest, signal?: AbortSignal): ChatRequest => ({
+export const toChatRequest = (request: ChatCompletionRequest, userId: string, model: string): ChatRequest => ({
   messages: request.messages,
   model: request.model,
   keepText: false,
-  ...(signal === undefined ? {} : { signal }),
+  conversation: { model, userId, messageHistory: request.messages.slice(0, -1) },
 });

@@ -7,11 +7,11 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import * as t from 'io-ts';
-import { Conversation, type ConversationJson } from '../core/conversation.js';
-import { invalidRequestOf } from '../core/decodeErrors.js';
-import { invalidRequest, type YqcloudError } from '../core/error.js';
-import { MessageCodec, type Message } from '../core/message.js';
-import type { ChatRequest } from '../core/request.js';
+import { Conversation, type ConversationJson } from '../../../core/conversation.js';
+import { invalidRequestOf } from '../../../core/decodeErrors.js';
+import { invalidRequest, type YqcloudError } from '../../../core/error.js';
+import { MessageCodec, type Message } from '../../../core/message.js';
+import type { ChatRequest } from '../../../core/request.js';
 
 /**
  * What a relay client posts. `conversation` is `Conversation.toJson`'s form; with it, only the

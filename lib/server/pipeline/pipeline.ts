@@ -1,0 +1,311 @@
+/**
+ * The one request pipeline of the server side. Every route goes through the same steps:
+ * guards (CORS, method, `authorize`, content type, declared size), body (bounded, timed, never
+ * read once refused), decode (the route's), a stream lease from the store (per verified client,
+ * taken only once the body is read and decoded), the provider, encode (the route's), and the
+ * write (one writer for `node:http`, one for Web `Response`s, a byte budget, keep-alive comments
+ * on one scheduler timer). A route supplies only its decoder, its encoder and how it renders a
+ * refusal, so a fix to any step lands once for all of them.
+ *
+ * @module
+ */
+import * as E from '#fp-ts/Either.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  asyncScheduler,
+  catchError,
+  defer,
+  identity,
+  interval,
+  map,
+  Observable,
+  of,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
+import type { ChatProvider, ChatRequest, Chunk, YqcloudError } from '../../index.js';
+import { createMemoryStore } from '../store/memoryStore.js';
+import type { Lease, ServerStore } from '../store/store.js';
+import type { Authorize } from './authorize.js';
+import { readNodeBody, readWebBody, type BodyLimits, type BodyResult } from './body.js';
+import type { CorsOptions } from './cors.js';
+import { admit } from './guards.js';
+import { defaultKeepAliveMs, fillSilence, keepAliveComment } from './keepAlive.js';
+import { storeUnavailable, tooManyStreams, type Refusal } from './refusal.js';
+import { defaultMaxBufferedBytes, startsEventStream, webReply, writeNodeReply, type ReplyPart } from './reply.js';
+import { fromNodeRequest, fromWebRequest, remoteAddressOf, type GuardRequest } from './request.js';
+import { clientError, logEntryOf, type ServerLogger } from './safeError.js';
+
+/**
+ * What every handler of the server side takes (the relay's and the OpenAI route's options add
+ * to these). Pass the same `store` to every handler of one server: then a client has one
+ * stream budget across all of them.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryStore();
+ * const options: ServerOptions = { provider, authorize: bearerToken('s3cret'), store, logger: (entry) => console.error(entry) };
+ * ```
+ */
+export interface ServerOptions {
+  /** What the replies come from: a `YqcloudProvider`, or anything with its `create`. */
+  readonly provider: ChatProvider;
+  /**
+   * Who may call, and who they are: `bearerToken(…)`, or a hook returning the identity it
+   * verified (`true`: the remote address). Limits and conversations are keyed by it alone.
+   */
+  readonly authorize: Authorize;
+  /** The CORS allow-list; absent: no other origin may call (same-origin pages still can). */
+  readonly cors?: CorsOptions | undefined;
+  /** Stream leases and conversation owners (default: a new `createMemoryStore()` per handler). */
+  readonly store?: ServerStore | undefined;
+  /** The largest request body, in bytes (default 256 KiB). */
+  readonly maxBodyBytes?: number | undefined;
+  /** How long the whole body may take to arrive (default 20 000 ms); then 408 and the connection closed. */
+  readonly bodyTimeoutMs?: number | undefined;
+  /** Streams one client (one identity) may have open at once, across the handlers sharing `store` (default 4). */
+  readonly maxConcurrentStreams?: number | undefined;
+  /** How long a stream lease lives unless renewed (default 60 000 ms; renewed every third of it while streaming). */
+  readonly leaseTtlMs?: number | undefined;
+  /** How long a conversation stays its client's after its last turn (default 24 h). */
+  readonly conversationTtlMs?: number | undefined;
+  /** The `retry-after` of a 429 or 503, in seconds (default 2). */
+  readonly retryAfterS?: number | undefined;
+  /** Milliseconds of silence before each `: keep-alive` comment of a stream (default 15 000; 0: none). */
+  readonly keepAliveMs?: number | undefined;
+  /** Bytes of one answer that may wait for a slow client (default 1 MiB); past it the answer is cut off. */
+  readonly maxBufferedBytes?: number | undefined;
+  /** Operators applied to every reply's chunks (`withTimeouts(…)`, `bufferText(…)`). */
+  readonly pipe?: OperatorFunction<Chunk, Chunk> | undefined;
+  /** The scheduler of the keep-alive, lease and body timers (default `asyncScheduler`). */
+  readonly scheduler?: SchedulerLike | undefined;
+  /** Where failures are described in full (redacted); clients only see a kind and a safe message. */
+  readonly logger?: ServerLogger | undefined;
+}
+
+/**
+ * What a route is given for one admitted request.
+ *
+ * @example
+ * ```ts
+ * const reply = (context: RouteContext) => context.chunks({ messages: [{ role: 'user', content: 'Hi' }] });
+ * ```
+ */
+export interface RouteContext {
+  /** The identity `authorize` verified (`user:…` or `address:…`). */
+  readonly identity: string;
+  readonly store: ServerStore;
+  readonly conversationTtlMs: number;
+  readonly provider: ChatProvider;
+  /** The provider's reply to a request through the server's `pipe`; a provider that throws fails the stream. */
+  readonly chunks: (request: ChatRequest) => Observable<Chunk>;
+  /** The client's view of a failure; its detail goes to the log. */
+  readonly clientError: (e: unknown) => YqcloudError;
+}
+
+/**
+ * A route: what it serves and how it reads and writes its protocol; the pipeline does the rest.
+ *
+ * @example
+ * ```ts
+ * const hello: Route<null> = {
+ *   methods: ['GET'],
+ *   opensStream: false,
+ *   render: (refusal, headers) => ({ type: 'head', status: refusal.status, headers: { ...headers, ...refusal.headers }, body: refusal.message }),
+ *   decode: async () => E.right(null),
+ *   reply: () => of<ReplyPart>({ type: 'head', status: 200, headers: jsonHeaders, body: '"hello"' }),
+ * };
+ * ```
+ */
+export interface Route<A> {
+  readonly methods: ReadonlyArray<string>;
+  /** `true`: the request has a JSON body and streams from the provider (it holds a lease); `false`: neither. */
+  readonly opensStream: boolean;
+  /** A refusal in the route's protocol, with the CORS `headers`: a whole answer. */
+  readonly render: (refusal: Refusal, headers: Readonly<Record<string, string>>) => ReplyPart;
+  /** The parsed body (`undefined` when the route opens no stream) into what `reply` needs, or a refusal. */
+  readonly decode: (body: unknown, context: RouteContext) => Promise<E.Either<Refusal, A>>;
+  /** The answer: a head, then data; failures already turned into the protocol's answers. */
+  readonly reply: (asked: A, context: RouteContext, headers: Readonly<Record<string, string>>) => Observable<ReplyPart>;
+}
+
+/**
+ * The pipeline, for `node:http` and for Web `Request`s.
+ *
+ * @example
+ * ```ts
+ * const pipeline: Pipeline = createPipeline({ provider, authorize: bearerToken('s3cret') });
+ * ```
+ */
+export interface Pipeline {
+  /** Answers a `node:http` request through `route`; never rejects. */
+  readonly node: <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** Answers a Web `Request` through `route`; never rejects, and settles when the request is aborted. */
+  readonly fetch: <A>(route: Route<A>, request: Request, info?: unknown) => Promise<Response>;
+  /** The store the routes share. */
+  readonly store: ServerStore;
+}
+
+/** The lease held while `source` runs: renewed every third of its TTL, released when it ends however it ends. */
+const holdLease =
+  (
+    store: ServerStore,
+    lease: Lease,
+    ttlMs: number,
+    scheduler: SchedulerLike,
+    log: (what: string, e: unknown) => void,
+  ) =>
+  <T>(source: Observable<T>): Observable<T> =>
+    new Observable<T>((subscriber) => {
+      subscriber.add(
+        interval(Math.max(1, Math.floor(ttlMs / 3)), scheduler).subscribe(() => {
+          store.renew(lease, ttlMs).catch((e: unknown) => log('a stream lease could not be renewed', e));
+        }),
+      );
+      subscriber.add(() => {
+        store.release(lease).catch((e: unknown) => log('a stream lease could not be released', e));
+      });
+      source.subscribe(subscriber);
+    });
+
+/**
+ * Builds the pipeline of a handler.
+ *
+ * @example
+ * ```ts
+ * const pipeline = createPipeline({ provider, authorize: bearerToken('s3cret'), store: createMemoryStore() });
+ * ```
+ */
+export const createPipeline = (options: ServerOptions): Pipeline => {
+  const store = options.store ?? createMemoryStore();
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
+  const limits: BodyLimits = { limitBytes: maxBodyBytes, timeoutMs: options.bodyTimeoutMs ?? 20_000, scheduler };
+  const maxStreams = options.maxConcurrentStreams ?? 4;
+  const leaseTtlMs = options.leaseTtlMs ?? 60_000;
+  const retryAfterS = options.retryAfterS ?? 2;
+  const budget = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
+  const keepAlive = fillSilence<ReplyPart>(
+    options.keepAliveMs ?? defaultKeepAliveMs,
+    scheduler,
+    { type: 'data', text: keepAliveComment },
+    startsEventStream,
+  );
+  const userPipe = options.pipe ?? identity;
+  const guardOptions = { authorize: options.authorize, cors: options.cors, maxBodyBytes };
+  const log = (message: string, e: unknown): void => {
+    try {
+      options.logger?.(logEntryOf(message, e));
+    } catch {}
+  };
+  const contextOf = (id: string): RouteContext => ({
+    identity: id,
+    store,
+    conversationTtlMs: options.conversationTtlMs ?? 24 * 60 * 60 * 1000,
+    provider: options.provider,
+    chunks: (request) => defer(() => options.provider.create(request)).pipe(userPipe),
+    clientError: (e) => {
+      log('a reply failed', e);
+      return clientError(e);
+    },
+  });
+
+  const plan = async <A>(
+    route: Route<A>,
+    view: GuardRequest,
+    readBody: () => Promise<BodyResult>,
+    stillWanted: () => boolean,
+  ): Promise<Observable<ReplyPart> | undefined> => {
+    const admission = await admit(guardOptions, view, route.methods, route.opensStream);
+    if (admission.type === 'preflight') return of({ type: 'head', status: 204, headers: admission.headers, body: '' });
+    const refuse = (refusal: Refusal): Observable<ReplyPart> => of(route.render(refusal, admission.headers));
+    if (admission.type === 'refused') return refuse(admission.refusal);
+    const context = contextOf(admission.identity);
+    let body: unknown;
+    if (route.opensStream) {
+      const read = await readBody();
+      if (read.type === 'refused') return refuse(read.refusal);
+      body = read.value;
+    }
+    let decoded: E.Either<Refusal, A>;
+    try {
+      decoded = await route.decode(body, context);
+    } catch (e) {
+      log('the store failed while a request was decoded', e);
+      return refuse(storeUnavailable(retryAfterS));
+    }
+    if (E.isLeft(decoded)) return refuse(decoded.left);
+    const asked = decoded.right;
+    const reply = (): Observable<ReplyPart> =>
+      defer(() => route.reply(asked, context, admission.headers)).pipe(
+        catchError((e: unknown) => {
+          log('a route failed', e);
+          throw e;
+        }),
+      );
+    if (!route.opensStream) return reply();
+    let lease: Lease | undefined;
+    try {
+      lease = await store.acquire(admission.identity, maxStreams, leaseTtlMs);
+    } catch (e) {
+      log('the store failed while a stream lease was taken', e);
+      return refuse(storeUnavailable(retryAfterS));
+    }
+    if (lease === undefined) return refuse(tooManyStreams(maxStreams, retryAfterS));
+    if (!stillWanted()) {
+      store.release(lease).catch((e: unknown) => log('a stream lease could not be released', e));
+      return undefined;
+    }
+    return reply().pipe(keepAlive, holdLease(store, lease, leaseTtlMs, scheduler, log));
+  };
+
+  const node = async <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const planned = await plan(
+        route,
+        fromNodeRequest(req),
+        () => readNodeBody(req, limits),
+        () => !res.destroyed,
+      );
+      if (planned === undefined) return;
+      const closing = !req.complete;
+      if (closing) {
+        // Never read what was refused: no keep-alive (which would read the rest to reuse the
+        // connection); the socket is closed once the answer is out.
+        const socket = req.socket;
+        res.once('finish', () => socket.destroy());
+      }
+      const parts = closing
+        ? planned.pipe(
+            map((part) =>
+              part.type === 'head' ? { ...part, headers: { ...part.headers, connection: 'close' } } : part,
+            ),
+          )
+        : planned;
+      const running = writeNodeReply(res, parts, budget);
+      if (running === undefined && closing) req.socket.destroy();
+    } catch (e) {
+      log('the pipeline failed', e);
+      if (!res.headersSent && !res.destroyed) res.writeHead(500, { connection: 'close' }).end();
+      else res.destroy();
+    }
+  };
+
+  const fetch = async <A>(route: Route<A>, request: Request, info?: unknown): Promise<Response> => {
+    try {
+      const planned = await plan(
+        route,
+        fromWebRequest(request, remoteAddressOf(info)),
+        () => readWebBody(request, limits),
+        () => !request.signal.aborted,
+      );
+      if (planned === undefined) return new Response(null, { status: 499 });
+      return await webReply(planned, budget, request.signal);
+    } catch (e) {
+      log('the pipeline failed', e);
+      return new Response(null, { status: 500 });
+    }
+  };
+
+  return { node, fetch, store };
+};

@@ -1,0 +1,117 @@
+/**
+ * The OpenAI route's encoder: a reply's chunks as OpenAI's answer. The status is decided by
+ * the first text: until it arrives nothing is sent, so a failure before any text (a 503 or a ban
+ * from the service, a bad model) is a real HTTP error that OpenAI clients raise and retry; after
+ * text has streamed, a failure is one `data: {"error": …}` event and the stream ends without
+ * `[DONE]`. A stream keeps no copy of the text; a whole `chat.completion` (`stream: false`)
+ * keeps at most `maxReplyBytes` of it, past which the answer is `ResponseTooLarge` (502).
+ *
+ * @module
+ */
+import { Observable } from 'rxjs';
+import { networkError, responseTooLarge } from '../../../core/error.js';
+import type { Chunk } from '../../../core/chunk.js';
+import { subscribeLinked } from '../../pipeline/linked.js';
+import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
+import type { YqcloudError } from '../../../index.js';
+import {
+  chatCompletion,
+  contentChunk,
+  doneEvent,
+  firstChunk,
+  sseData,
+  stopChunk,
+  type CompletionMeta,
+} from './completion.js';
+import { openaiErrorBody, openaiErrorOf } from './openaiError.js';
+
+/**
+ * How one completion is answered.
+ *
+ * @example
+ * ```ts
+ * const options: CompletionReplyOptions = {
+ *   stream: true,
+ *   meta: { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' },
+ *   headers: {},
+ *   maxReplyBytes: 16 * 1024 * 1024,
+ *   clientError: (e) => clientError(e),
+ * };
+ * ```
+ */
+export interface CompletionReplyOptions {
+  readonly stream: boolean;
+  readonly meta: CompletionMeta;
+  /** Headers for the answer (CORS's). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The most UTF-8 bytes of text a whole `chat.completion` holds. */
+  readonly maxReplyBytes: number;
+  /** The client's view of a failure. */
+  readonly clientError: (e: unknown) => YqcloudError;
+}
+
+/**
+ * The answer to one completion, as reply parts; unsubscribing unsubscribes the chunks (and so
+ * aborts the request to the service), at once even for a synchronous source.
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * completionReply(of(text('Hi'), finish), { stream: false, meta, headers: {}, maxReplyBytes: 1024, clientError });
+ * // head 200, body '{"id":"chatcmpl-1","object":"chat.completion",…"content":"Hi"…}'
+ * ```
+ */
+export const completionReply = (chunks: Observable<Chunk>, options: CompletionReplyOptions): Observable<ReplyPart> =>
+  new Observable<ReplyPart>((subscriber) => {
+    const { meta, stream, headers } = options;
+    let started = false;
+    let finished = false;
+    const kept: Array<string> = [];
+    let keptBytes = 0;
+    const head = (status: number, extra: Readonly<Record<string, string>>, body?: string): void =>
+      subscriber.next({
+        type: 'head',
+        status,
+        headers: { ...headers, ...extra },
+        ...(body === undefined ? {} : { body }),
+      });
+    const data = (text: string): void => subscriber.next({ type: 'data', text });
+    const startStream = (first: string): void => {
+      started = true;
+      head(200, eventStreamHeaders);
+      data(sseData(firstChunk(meta, first)));
+    };
+    const fail = (e: unknown): void => {
+      const error = options.clientError(e);
+      if (started) data(sseData(openaiErrorBody(error)));
+      else {
+        const answer = openaiErrorOf(error);
+        head(answer.status, { ...answer.headers, ...jsonHeaders }, JSON.stringify(answer.body));
+      }
+      subscriber.complete();
+    };
+    subscribeLinked(chunks, subscriber, {
+      next: (chunk) => {
+        if (chunk.type === 'finish') finished = true;
+        if (chunk.type !== 'text') return;
+        if (stream) return started ? data(sseData(contentChunk(meta, chunk.text))) : startStream(chunk.text);
+        keptBytes += Buffer.byteLength(chunk.text, 'utf8');
+        if (keptBytes > options.maxReplyBytes) {
+          kept.length = 0;
+          return fail(responseTooLarge(options.maxReplyBytes));
+        }
+        kept.push(chunk.text);
+      },
+      error: fail,
+      complete: () => {
+        if (!finished) return fail(networkError('EPROVIDER', 'the reply ended before it finished'));
+        if (!stream) {
+          head(200, jsonHeaders, JSON.stringify(chatCompletion(meta, kept.join(''))));
+          return subscriber.complete();
+        }
+        if (!started) startStream('');
+        data(`${sseData(stopChunk(meta))}${doneEvent}`);
+        subscriber.complete();
+      },
+    });
+  });

@@ -1,0 +1,104 @@
+/**
+ * The relay as a route of the pipeline: its decoder (the JSON body, and the conversation it
+ * names checked against the client's own), its encoder (chunks as the relay's events) and its
+ * refusals (`{ "error": <YqcloudError> }`).
+ *
+ * Conversations: the service keeps context per `userId`, so the relay never forwards an id it
+ * did not give this client. A request without a conversation gets a new one whose id the relay
+ * mints from a CSPRNG and binds to the verified identity in the store; a conversation the store
+ * says is this identity's is continued under its id; one that belongs to another identity is
+ * refused (403); one the store does not know (made by the client, saved before a restart, or
+ * expired) is continued with the history it carries under a new minted id, which the
+ * `conversation` event returns.
+ *
+ * @module
+ */
+import * as E from '#fp-ts/Either.js';
+import { catchError, concat, map, type Observable, of } from 'rxjs';
+import type { ChatRequest } from '../../../core/request.js';
+import { mintUserId } from '../../../core/conversation.js';
+import { encodeChunk, encodeErrorEvent } from '../../../core/relayProtocol.js';
+import type { Route, RouteContext } from '../../pipeline/pipeline.js';
+import { badRequest, conversationNotYours, type Refusal } from '../../pipeline/refusal.js';
+import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
+import { decodeRelayBody } from './relayBody.js';
+import { startReply } from './startReply.js';
+
+/**
+ * A refusal as the relay answers it: the status, its headers, `{ "error": <YqcloudError> }`.
+ *
+ * @example
+ * ```ts
+ * relayRefusal(unauthorized(), { vary: 'Origin' }); // { type: 'head', status: 401, headers: {…}, body: '{"error":{…}}' }
+ * ```
+ */
+export const relayRefusal = (refusal: Refusal, headers: Readonly<Record<string, string>>): ReplyPart => ({
+  type: 'head',
+  status: refusal.status,
+  headers: { ...headers, ...refusal.headers, ...jsonHeaders },
+  body: JSON.stringify({ error: refusal.error.toJSON() }),
+});
+
+/** A new id, minted here and bound to `identity`. */
+const claimNewUserId = async (context: RouteContext): Promise<string> => {
+  let userId = mintUserId();
+  // 64 random bits: a collision is not expected; a claim refused is one anyway, so mint again.
+  while (!(await context.store.claim(userId, context.identity, context.conversationTtlMs))) userId = mintUserId();
+  return userId;
+};
+
+/** A new service conversation for `request`, holding the history it carries. */
+const startConversation = async (request: ChatRequest, context: RouteContext): Promise<ChatRequest> => {
+  const userId = await claimNewUserId(context);
+  if (request.conversation !== undefined) return { ...request, conversation: { ...request.conversation, userId } };
+  const model =
+    request.model === undefined || request.model === '' ? (context.provider.defaultModel ?? 'gpt-4') : request.model;
+  // The provider appends the last message to the conversation: the history is the rest.
+  return { ...request, conversation: { model, userId, messageHistory: request.messages.slice(0, -1) } };
+};
+
+const decode = async (body: unknown, context: RouteContext): Promise<E.Either<Refusal, ChatRequest>> => {
+  const decoded = decodeRelayBody(body);
+  if (E.isLeft(decoded)) return E.left(badRequest(context.clientError(decoded.left)));
+  const request = decoded.right;
+  if (request.conversation === undefined) return E.right(await startConversation(request, context));
+  const { userId } = request.conversation;
+  const owner = await context.store.ownerOf(userId);
+  if (owner === undefined) return E.right(await startConversation(request, context));
+  if (owner !== context.identity) return E.left(conversationNotYours());
+  await context.store.claim(userId, context.identity, context.conversationTtlMs);
+  return E.right(request);
+};
+
+const reply = (
+  request: ChatRequest,
+  context: RouteContext,
+  headers: Readonly<Record<string, string>>,
+): Observable<ReplyPart> => {
+  const started = startReply(context.chunks(request));
+  if (E.isLeft(started)) return of(relayRefusal(badRequest(context.clientError(started.left)), headers));
+  const events = started.right.pipe(
+    map((chunk) => encodeChunk(chunk)),
+    catchError((e: unknown) => of(encodeErrorEvent(context.clientError(e)))),
+    map((text): ReplyPart => ({ type: 'data', text })),
+  );
+  return concat(of<ReplyPart>({ type: 'head', status: 200, headers: { ...headers, ...eventStreamHeaders } }), events);
+};
+
+/**
+ * The relay route: `POST` of `{ messages, model?, conversation?, returnConversation? }`,
+ * answered with the relay's events.
+ *
+ * @example
+ * ```ts
+ * const pipeline = createPipeline({ provider, authorize: bearerToken('s3cret') });
+ * import('node:http').then(({ createServer }) => createServer((req, res) => void pipeline.node(relayRoute, req, res)));
+ * ```
+ */
+export const relayRoute: Route<ChatRequest> = {
+  methods: ['POST'],
+  opensStream: true,
+  render: relayRefusal,
+  decode,
+  reply,
+};
