@@ -16,15 +16,7 @@ import { importsOf, markdownFiles, sampleFileName, samplesOf, type Sample } from
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/**
- * Pages whose samples the server side's rework rewrites (they use a `provider` defined only in the
- * prose): left out until it lands, then this list is emptied.
- */
-const pending: ReadonlySet<string> = new Set(['docs/relay.md', 'docs/openai-compatible.md']);
-
-const samples: ReadonlyArray<Sample> = markdownFiles(root)
-  .flatMap((file) => samplesOf(root, file))
-  .filter((sample) => !pending.has(sample.file));
+const samples: ReadonlyArray<Sample> = markdownFiles(root).flatMap((file) => samplesOf(root, file));
 const where = (sample: Sample): string => `${sample.file}:${sample.line}`;
 
 /** The packages the samples import, besides the library itself: the app installs each. */
