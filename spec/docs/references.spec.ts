@@ -35,6 +35,19 @@ describe('documents the code and docs cite', () => {
     expect(directives).to.deep.equal([]);
   });
 
+  it('module docs under lib/ quote no benchmark figure (they belong in docs/benchmarks.md)', () => {
+    const figure =
+      /\babout \d[\d.,]* ?(?:ms|µs|MiB|KiB|MB|kB)\b|\b\d[\d.,]* ?(?:ms|MiB) (?:to load|to import)|\b(?:twice|\d+(?:\.\d+)?[×x]) (?:as fast|faster|slower)/;
+    const quoting = citing
+      .filter((file) => file.startsWith('lib/'))
+      .flatMap((file) =>
+        (readFileSync(join(root, file), 'utf8').match(/\/\*[\s\S]*?\*\/|\/\/.*$/gm) ?? [])
+          .filter((comment) => figure.test(comment))
+          .map((comment) => `${file}: ${figure.exec(comment)?.[0]}`),
+      );
+    expect(quoting).to.deep.equal([]);
+  });
+
   it('the design is in the repository, and CONTRIBUTING lists every folder of lib/', () => {
     expect(existsSync(join(root, 'docs/architecture.md'))).to.equal(true);
     const contributing = readFileSync(join(root, 'CONTRIBUTING.md'), 'utf8');
