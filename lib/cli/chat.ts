@@ -25,11 +25,6 @@ import { stripControls, terminalLine } from './terminalText.js';
 
 /**
  * The options of `yqcloud-rx chat`, as parsed.
- *
- * @example
- * ```ts
- * const options: ChatOptions = { emulator: true, json: true, retries: 2 };
- * ```
  */
 export interface ChatOptions {
   readonly system?: string | undefined;
@@ -54,11 +49,6 @@ export interface ChatOptions {
 
 /**
  * Where the command reads and writes (the process's streams, or a test's).
- *
- * @example
- * ```ts
- * const io: ChatIo = process;
- * ```
  */
 export interface ChatIo {
   readonly stdin: NodeJS.ReadStream;
@@ -277,11 +267,6 @@ const repl = (session: Session, options: ChatOptions, io: ChatIo): Promise<numbe
 
 /**
  * Runs `yqcloud-rx chat`: resolves with the process's exit code.
- *
- * @example
- * ```ts
- * process.exitCode = await runChat(['Hello'], { emulator: true }, process);
- * ```
  */
 export const runChat = async (
   promptWords: ReadonlyArray<string>,

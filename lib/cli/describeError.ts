@@ -35,12 +35,6 @@ const hint = (e: YqcloudError, context: ErrorContext): string | undefined => {
  * The line printed on stderr for an error: `Kind: message — hint`, the message without the
  * kind it may start with (`blocked: …`, `timeout: …`), on one line (OpenSSL's messages end in a
  * line break).
- *
- * @example
- * ```ts
- * describeError(timeoutError('idle', 1000));
- * // 'Timeout: no text for 1000 ms (idle) — raise --idle-timeout (--retries does not retry it)'
- * ```
  */
 export const describeError = (e: unknown, context: ErrorContext = {}): string => {
   if (!(e instanceof YqcloudError)) return `unexpected error: ${e instanceof Error ? e.message : String(e)}`;

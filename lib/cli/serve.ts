@@ -31,11 +31,6 @@ import { exitCodes } from './exitCodes.js';
 
 /**
  * What `serve` was given on its command line.
- *
- * @example
- * ```ts
- * const options: ServeOptions = { port: 8787, host: '127.0.0.1', token: 'sk-local', cors: [], auth: true, emulator: true };
- * ```
  */
 export interface ServeOptions {
   readonly port: number;
@@ -58,12 +53,6 @@ export interface ServeOptions {
 
 /**
  * A running `serve`: where it listens, and how to stop it.
- *
- * @example
- * ```ts no-run
- * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
- * await served.close();
- * ```
  */
 export interface Served {
   /** `http://host:port`. */
@@ -98,11 +87,6 @@ export const isLoopbackHost = (host: string): boolean => {
 
 /**
  * How requests are authorised, or the sentence saying why `serve` refuses to start.
- *
- * @example
- * ```ts
- * authorizationOf({ host: '0.0.0.0', auth: false, token: undefined }, {}); // a string: --no-auth is for loopback only
- * ```
  */
 export const authorizationOf = (
   options: Pick<ServeOptions, 'host' | 'auth' | 'token'>,
@@ -123,12 +107,6 @@ const hostInUrl = (host: string): string => (host.includes(':') && !host.startsW
 
 /**
  * Starts the server (and the emulator with `emulator`), or throws when it cannot listen.
- *
- * @example
- * ```ts no-run
- * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
- * console.log(served.url);
- * ```
  */
 export const startServe = async (
   options: ServeOptions,
@@ -213,12 +191,6 @@ const port = (value: string): number => {
 
 /**
  * The `serve` command, for the `yqcloud-rx` program.
- *
- * @example
- * ```ts no-run
- * import { Command } from 'commander';
- * new Command('yqcloud-rx').addCommand(serveCommand());
- * ```
  */
 export const serveCommand = (): Command =>
   new Command('serve')

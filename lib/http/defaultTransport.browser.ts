@@ -13,11 +13,6 @@ import { fetchTransport } from './fetchTransport.js';
 /**
  * The browser transport: `fetch` through axios; a `ca` option cannot be honoured by a page, so
  * every request then fails with `InvalidRequest`.
- *
- * @example
- * ```ts
- * const { transport } = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true });
- * ```
  */
 export const createDefaultTransport = (options: DefaultTransportOptions): OwnedTransport => ({
   transport:

@@ -33,12 +33,6 @@ const headersOf = (response: Response): Readonly<Record<string, string>> => {
  * A transport that POSTs with `fetch`, streams the body as it arrives, never follows a redirect
  * (a redirect's head has its 3xx status, or `0` where the browser hides it), and aborts the fetch
  * when unsubscribed. A request with `proxy` fails with `InvalidRequest`: `fetch` cannot choose one.
- *
- * @example
- * ```ts
- * const transport = webFetchTransport();             // the global fetch
- * const traced = webFetchTransport((input, init) => fetch(input, { ...init, keepalive: false }));
- * ```
  */
 export const webFetchTransport =
   (given?: FetchFunction): Transport =>

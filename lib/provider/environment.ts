@@ -30,11 +30,6 @@ export const logVariable = 'YQCLOUD_RX_LOG';
 
 /**
  * A variable's value, or `undefined` when it is unset, empty, or there is no `process`.
- *
- * @example
- * ```ts
- * environmentVariable('YQCLOUD_API_ENDPOINT'); // undefined unless set
- * ```
  */
 export const environmentVariable = (name: string): string | undefined => {
   const env = (globalThis as { readonly process?: { readonly env?: Readonly<Record<string, string | undefined>> } })
@@ -56,11 +51,6 @@ let unknownLevelReported = false;
 /**
  * The logger `YQCLOUD_RX_LOG=debug` asks for (stderr), or `undefined`. Another value than
  * `debug` or `off` logs nothing, and says so on stderr once per process.
- *
- * @example
- * ```ts
- * const logger = loggerFromEnvironment(); // stderr when YQCLOUD_RX_LOG=debug
- * ```
  */
 export const loggerFromEnvironment = (): Logger | undefined => {
   const level = environmentVariable(logVariable)?.toLowerCase();

@@ -21,11 +21,6 @@ import { relayStep } from '../core/relayProtocol.js';
 /**
  * The most characters one event may take (a `conversation` event carries the whole history):
  * 16 Mi. Past it the reply fails with `ResponseTooLarge`.
- *
- * @example
- * ```ts
- * responseTooLarge(maxEventChars).limitBytes; // 16777216
- * ```
  */
 export const maxEventChars = 16 * 1024 * 1024;
 
@@ -33,11 +28,6 @@ export const maxEventChars = 16 * 1024 * 1024;
  * The most text one reply may deliver: 64 Mi characters. Past it the reply fails with
  * `ResponseTooLarge` (the text delivered is kept for `partialText`, and must stay well below
  * V8's string limit).
- *
- * @example
- * ```ts
- * responseTooLarge(maxReplyChars).limitBytes; // 67108864
- * ```
  */
 export const maxReplyChars = 64 * 1024 * 1024;
 
@@ -45,11 +35,6 @@ export const maxReplyChars = 64 * 1024 * 1024;
  * How much of a refusal's body is read (the relay's are small JSON objects): 16 Ki characters,
  * within 2 s of its head. A refusal body longer or slower than that is not waited for: the
  * reply fails with what was read.
- *
- * @example
- * ```ts
- * maxRefusalChars; // 16384
- * ```
  */
 export const maxRefusalChars = 16 * 1024;
 const refusalWaitMs = 2_000;
@@ -59,12 +44,6 @@ const excerptChars = 1024;
  * The error of a refusal: the relay's `{ "error": … }` revived with its kind and fields, or, for a
  * body that is not that (a proxy's page, an empty body), `Http` with the status and an excerpt.
  * `Retry-After` fills `retryAfterMs` when the revived error lacks it.
- *
- * @example
- * ```ts
- * refusalError(401, { 'www-authenticate': 'Bearer' }, '{"error":{"kind":"Http","message":"HTTP 401","status":401,"body":""}}', 0);
- * // YqcloudError { kind: 'Http', status: 401 }
- * ```
  */
 export const refusalError = (
   status: number,
@@ -116,12 +95,6 @@ const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
  * the stream ending before `finish` is `Network` (`ERR_STREAM_PREMATURE_CLOSE`); a broken
  * connection is `Network`. Every error's `partialText` is the text emitted here. Unsubscribing
  * unsubscribes the transport (which aborts the fetch).
- *
- * @example
- * ```ts
- * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
- * relayReply(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
- * ```
  */
 export const relayReply = (
   transport: Transport,
