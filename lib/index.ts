@@ -65,6 +65,8 @@ export {
   isTransient,
   fallback,
   isRouteFailure,
+  withTelemetry,
+  replyChannelNames,
 } from './operators/index.js';
 export type {
   AssistantMessage,
@@ -74,6 +76,18 @@ export type {
   RetryOptions,
   FallbackOptions,
   FallbackRoute,
+  TelemetryOptions,
+  TelemetryRequest,
+  WithTelemetryOptions,
+  TelemetryTracer,
+  TelemetryMeter,
+  TelemetrySpan,
+  TelemetryHistogram,
+  TelemetryAttributes,
+  TelemetryAttributeValue,
+  ReplyChannelMessages,
+  ReplyChannelReply,
+  ReplyOutcome,
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';

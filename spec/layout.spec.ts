@@ -23,6 +23,17 @@ const statements = (text: string): string =>
 const importsOf = (text: string): ReadonlyArray<string> =>
   [...code(text).matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
 
+/** package.json's own `#…` imports (not `#fp-ts/*`) → their Node build in dist/. */
+const ownImports: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(
+    (
+      JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+        readonly imports: Readonly<Record<string, { readonly default?: string }>>;
+      }
+    ).imports,
+  ).flatMap(([name, target]) => (target.default === undefined || name.includes('*') ? [] : [[name, target.default]])),
+);
+
 /** `lib/<area>/…` → area; `lib/index.ts` → 'index'. */
 const areaOf = (file: string): string => {
   const [first = '', ...rest] = relative(lib, file).split(/[\\/]/);
@@ -31,8 +42,9 @@ const areaOf = (file: string): string => {
 
 /** What an import points at: another area of lib (`area:core`), or a package (`pkg:rxjs`). */
 const targetOf = (file: string, specifier: string): string => {
-  // package.json's `imports`: the default transport (Node or browser build) is lib/http's.
-  if (specifier === '#defaultTransport') return 'area:http';
+  // The package's own `imports` (`#defaultTransport`, …): the area of the module they name.
+  const own = ownImports[specifier];
+  if (own !== undefined) return `area:${own.replace(/^\.\/dist\//, '').split('/')[0] ?? ''}`;
   if (!specifier.startsWith('.')) {
     const parts = specifier.replace(/^#/, '').split('/');
     return `pkg:${specifier.startsWith('@') ? parts.slice(0, 2).join('/') : specifier.startsWith('node:') ? 'node:' : parts[0]}`;
@@ -59,8 +71,10 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
     'pkg:https-proxy-agent',
     'pkg:socks-proxy-agent',
   ],
+  // The provider applies the telemetry operators' watchers to each reply.
   provider: [
     'area:provider',
+    'area:operators',
     'area:core',
     'area:http',
     'pkg:fp-ts',

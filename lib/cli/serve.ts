@@ -28,6 +28,7 @@ import {
   type ServerLogger,
 } from '../server/index.js';
 import { exitCodes } from './exitCodes.js';
+import { startServeMetrics, type ServeMetrics } from './serveMetrics.js';
 
 /**
  * What `serve` was given on its command line.
@@ -49,6 +50,8 @@ export interface ServeOptions {
   readonly bodyTimeout?: number | undefined;
   /** Milliseconds an idle kept-alive connection stays open (default 5 000). */
   readonly keepAliveTimeout?: number | undefined;
+  /** Serve the Prometheus metrics at `GET /metrics` on this port of 127.0.0.1 (0: any free port). */
+  readonly metricsPort?: number | undefined;
 }
 
 /**
@@ -57,6 +60,8 @@ export interface ServeOptions {
 export interface Served {
   /** `http://host:port`. */
   readonly url: string;
+  /** `http://127.0.0.1:port` of the metrics endpoint, with `metricsPort`. */
+  readonly metricsUrl?: string | undefined;
   /** Ends every request in flight, stops listening, stops the emulator; resolves when all is closed. */
   readonly close: () => Promise<void>;
 }
@@ -149,13 +154,21 @@ export const startServe = async (
       else void openai(req, res);
     },
   );
+  let metrics: ServeMetrics | undefined;
   const close = async (): Promise<void> => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
     provider.destroy();
+    await metrics?.close();
     await emulator?.close();
   };
   try {
+    // Counting from the first reply: the metrics listen before the server does.
+    const metricsPort = options.metricsPort;
+    if (metricsPort !== undefined)
+      metrics = await startServeMetrics({ port: metricsPort, host: '127.0.0.1' }).catch((e: unknown) => {
+        throw new Error(`the metrics port 127.0.0.1:${metricsPort}: ${e instanceof Error ? e.message : String(e)}`);
+      });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => resolve());
@@ -172,8 +185,9 @@ export const startServe = async (
   write(
     `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : redactUrl(provider.apiEndpoint)}`,
   );
+  if (metrics !== undefined) write(`  metrics: GET ${metrics.url}/metrics (Prometheus text; this machine only)`);
   if (!options.auth) write('  no authorisation (--no-auth): anyone on this machine can use it');
-  return { url, close };
+  return { url, ...(metrics === undefined ? {} : { metricsUrl: metrics.url }), close };
 };
 
 const milliseconds = (value: string): number => {
@@ -205,6 +219,7 @@ export const serveCommand = (): Command =>
     .option('--request-timeout <ms>', 'milliseconds a client may take to send its whole request', milliseconds, 30_000)
     .option('--body-timeout <ms>', 'milliseconds a request body may take to arrive', milliseconds, 20_000)
     .option('--keep-alive-timeout <ms>', 'milliseconds an idle kept-alive connection stays open', milliseconds, 5_000)
+    .option('--metrics-port <n>', 'serve Prometheus metrics (GET /metrics) on 127.0.0.1 at this port', port)
     .addOption(
       new Option('--emulator', 'start the embedded emulator and serve its replies (no network needed)').conflicts(
         'endpoint',

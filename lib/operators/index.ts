@@ -23,3 +23,17 @@ export { retryTransient, isTransient, backoffDelay } from './retryTransient.js';
 export type { RetryOptions } from './retryTransient.js';
 export { fallback, isRouteFailure } from './fallback.js';
 export type { FallbackOptions, FallbackRoute } from './fallback.js';
+export { withTelemetry } from './withTelemetry.js';
+export type { TelemetryRequest, WithTelemetryOptions } from './withTelemetry.js';
+export type { TelemetryOptions } from './telemetryOptions.js';
+export type {
+  TelemetryTracer,
+  TelemetryMeter,
+  TelemetrySpan,
+  TelemetryHistogram,
+  TelemetryAttributes,
+  TelemetryAttributeValue,
+} from './openTelemetryShapes.js';
+export { replyChannelNames } from './replyChannelNames.js';
+export type { ReplyChannelMessages, ReplyChannelReply } from './replyChannelNames.js';
+export type { ReplyOutcome } from './watchReply.js';

@@ -13,6 +13,7 @@ import { redactUrl } from '../core/redact.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import type { Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
+import { readTelemetryOptions, type TelemetryOptions, type TelemetrySettings } from '../operators/telemetryOptions.js';
 import { apiEndpointVariable, environmentVariable, loggerFromEnvironment } from './environment.js';
 
 /**
@@ -113,6 +114,11 @@ export interface YqcloudProviderOptions {
    * never a body or a header). Default: stderr when `YQCLOUD_RX_LOG=debug`, else none.
    */
   readonly logger?: Logger | undefined;
+  /**
+   * OpenTelemetry for every reply (a span, the duration and time-to-first-chunk histograms), as
+   * `withTelemetry` records it; see docs/observability.md.
+   */
+  readonly telemetry?: TelemetryOptions | undefined;
 }
 
 /**
@@ -135,6 +141,7 @@ export interface ProviderConfig {
   /** The clock new conversations' ids are read from, when one was given (else they are random). */
   readonly idClock: (() => number) | undefined;
   readonly logger: Logger | undefined;
+  readonly telemetry: TelemetrySettings | undefined;
 }
 
 const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
@@ -191,6 +198,8 @@ const readers = {
   transport: optional('a function', isFunction),
   now: optional('a function returning epoch milliseconds', isFunction),
   logger: optional('an object with a debug method', isLogger),
+  telemetry: (path: string, u: unknown): Check<TelemetrySettings | undefined> =>
+    u === undefined ? E.right(undefined) : readTelemetryOptions(path, u),
 };
 
 /**
@@ -219,6 +228,7 @@ export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
         now: (c.now as (() => number) | undefined) ?? Date.now,
         idClock: c.now as (() => number) | undefined,
         logger: c.logger ?? loggerFromEnvironment(),
+        telemetry: c.telemetry,
       }),
     ),
   );

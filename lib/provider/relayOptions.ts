@@ -8,6 +8,7 @@ import { pipe } from '#fp-ts/function.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders } from '../core/headers.js';
 import type { FetchFunction } from '../http/webFetchTransport.js';
+import { readTelemetryOptions, type TelemetryOptions, type TelemetrySettings } from '../operators/telemetryOptions.js';
 
 /**
  * Where a relay is and how to call it.
@@ -27,6 +28,11 @@ export interface RelayProviderOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** The `fetch` to send with (default: the global one). */
   readonly fetch?: FetchFunction | undefined;
+  /**
+   * OpenTelemetry for every reply (a span, the duration and time-to-first-chunk histograms), as
+   * `withTelemetry` records it; see docs/observability.md.
+   */
+  readonly telemetry?: TelemetryOptions | undefined;
 }
 
 /**
@@ -36,9 +42,10 @@ export interface RelayConfig {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly fetch: FetchFunction | undefined;
+  readonly telemetry: TelemetrySettings | undefined;
 }
 
-const optionKeys: ReadonlySet<string> = new Set(['url', 'headers', 'fetch']);
+const optionKeys: ReadonlySet<string> = new Set(['url', 'headers', 'fetch', 'telemetry']);
 
 type Check<A> = E.Either<YqcloudError, A>;
 
@@ -85,5 +92,8 @@ export const validateRelayOptions = (u: unknown): Check<RelayConfig> =>
     E.bind('url', ({ own }) => checkUrl(own.url)),
     E.bind('headers', ({ own }) => (own.headers === undefined ? E.right({}) : validateHeaders(own.headers))),
     E.bind('fetch', ({ own }) => checkFetch(own.fetch)),
-    E.map(({ url, headers, fetch }): RelayConfig => ({ url, headers, fetch })),
+    E.bind('telemetry', ({ own }) =>
+      own.telemetry === undefined ? E.right(undefined) : readTelemetryOptions('telemetry', own.telemetry),
+    ),
+    E.map(({ url, headers, fetch, telemetry }): RelayConfig => ({ url, headers, fetch, telemetry })),
   );

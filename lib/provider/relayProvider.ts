@@ -18,6 +18,8 @@ import { webFetchTransport } from '../http/webFetchTransport.js';
 import { relayReply } from './relayReply.js';
 import { validateRelayOptions, type RelayConfig, type RelayProviderOptions } from './relayOptions.js';
 import { relayTurn } from './relayWire.js';
+import { replyTelemetry, type ReplyTelemetry } from '../operators/replyTelemetry.js';
+import { observeReply } from './observeReply.js';
 
 const protocolHeaders = { 'content-type': 'application/json', accept: 'text/event-stream' } as const;
 
@@ -53,6 +55,7 @@ export class RelayProvider {
   readonly models: ReadonlyArray<string> = yqcloudModels.models;
 
   readonly #config: E.Either<YqcloudError, RelayConfig>;
+  #telemetry: ReplyTelemetry | undefined;
 
   /**
    * A relay client with the given options. Invalid options do not throw: every request then fails
@@ -104,7 +107,18 @@ export class RelayProvider {
         },
         Date.now,
       ).pipe(map((chunk) => (chunk.type === 'conversation' ? conversation(turn.restore(chunk.conversation)) : chunk)));
-      return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
+      if (config.telemetry !== undefined) this.#telemetry ??= replyTelemetry(config.telemetry);
+      const facts = {
+        model: valid.model,
+        messages: O.isSome(valid.conversation)
+          ? [...valid.conversation.value.messageHistory, ...valid.messages.slice(-1)]
+          : valid.messages,
+        conversationId: O.isSome(valid.conversation) ? valid.conversation.value.userId : undefined,
+        endpoint: config.url,
+      };
+      return (signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')))).pipe(
+        observeReply(this.#telemetry, facts),
+      );
     });
   }
 

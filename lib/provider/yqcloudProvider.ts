@@ -28,6 +28,8 @@ import { replyStream } from './replyStream.js';
 import { withLogging, type Logger } from '../http/loggingTransport.js';
 import type { Transport } from '../http/transport.js';
 import { requestSecrets } from './requestSecrets.js';
+import { replyTelemetry, type ReplyTelemetry } from '../operators/replyTelemetry.js';
+import { observeReply } from './observeReply.js';
 
 const logged = (transport: Transport, logger: Logger | undefined): Transport =>
   logger === undefined ? transport : withLogging(transport, logger);
@@ -96,6 +98,7 @@ export class YqcloudProvider {
   #headers: HeaderRecord | undefined;
   /** The credentials in the endpoint last sent to, and that endpoint. */
   #endpointSecrets: { readonly endpoint: string; readonly secrets: ReadonlyArray<string> } | undefined;
+  #telemetry: ReplyTelemetry | undefined;
 
   /**
    * A provider with the given options. Invalid options do not throw: every request made with
@@ -180,7 +183,11 @@ export class YqcloudProvider {
         // The endpoint's secrets are the same for every request; only a proxy adds its own.
         secrets: O.isNone(valid.proxy) ? this.#endpointSecrets.secrets : requestSecrets(apiEndpoint, valid.proxy),
       });
-      return signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')));
+      if (config.telemetry !== undefined) this.#telemetry ??= replyTelemetry(config.telemetry);
+      const facts = { model: valid.model, messages: conversation.messageHistory, conversationId: conversation.userId };
+      return (signal === undefined ? reply$ : reply$.pipe(takeUntil(fromEvent(signal, 'abort')))).pipe(
+        observeReply(this.#telemetry, { ...facts, endpoint: apiEndpoint }),
+      );
     });
   }
 

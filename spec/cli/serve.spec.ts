@@ -40,7 +40,7 @@ describe('yqcloud-rx serve --emulator (child process)', function () {
   let origin = '';
 
   before(async () => {
-    child = serve(['--emulator', '--port', '0', '--cors', page], { YQCLOUD_RX_TOKEN: token });
+    child = serve(['--emulator', '--port', '0', '--cors', page, '--metrics-port', '0'], { YQCLOUD_RX_TOKEN: token });
     await eventually(() => /OpenAI: (\S+)\/v1/.test(child?.stdout() ?? ''), 15_000, 'the URLs');
     origin = /listening on (\S+)/.exec(child.stdout())?.[1] ?? '';
     baseURL = `${origin}/v1`;
@@ -51,6 +51,16 @@ describe('yqcloud-rx serve --emulator (child process)', function () {
       child.process.kill('SIGKILL');
       await child.exited;
     }
+  });
+
+  it('serves Prometheus metrics on a port of 127.0.0.1 with --metrics-port, counting the replies served', async () => {
+    const metrics = /metrics: GET (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(child?.stdout() ?? '')?.[1] ?? '';
+    expect(metrics).to.not.equal('');
+    const client = new OpenAI({ apiKey: token, baseURL, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'gpt-4', messages: [{ role: 'user', content: 'Count me' }] });
+    const text = await (await fetch(metrics)).text();
+    expect(text).to.match(/^yqcloud_rx_streams_open 0$/m);
+    expect(text).to.match(/^yqcloud_rx_replies_total\{outcome="finished",error_type=""\} [1-9]\d*$/m);
   });
 
   it('prints both URLs and never the token', () => {

@@ -152,6 +152,10 @@ const givens: ReadonlyArray<readonly [string, string]> = [
   ['options', 'unknown'],
   ['url', 'string'],
   ['element', 'HTMLElement'],
+  ['tracer', 'yq.TelemetryTracer'],
+  ['meter', 'yq.TelemetryMeter'],
+  ['span', 'yq.TelemetrySpan'],
+  ['source', "import('rxjs').Observable<yq.Chunk>"],
   ['render', '(...args: ReadonlyArray<unknown>) => void'],
 ];
 

@@ -2,22 +2,16 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { childLines, resolveLogHook } from '../support/moduleLog.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Logs every module URL the child resolves, on stderr, from the loader's thread. */
-const hook = `export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  process._rawDebug('resolved ' + resolved.url);
-  return resolved;
-}`;
 
 /** Imports the library, then sends one request without a proxy, marking each step on stderr. */
 const child = `
 import { register } from 'node:module';
 import * as http from 'node:http';
-register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveLogHook())}));
 const { YqcloudProvider } = await import(${JSON.stringify(`${root}lib/index.ts`)});
 const { lastValueFrom } = await import('rxjs');
 process._rawDebug('mark imported');
@@ -32,11 +26,7 @@ process._rawDebug('mark requested');
 
 describe('http: modules loaded only when used', () => {
   it('importing the library loads neither axios nor the proxy agents; a request without a proxy loads axios only', async () => {
-    const { stderr } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    const lines = stderr.split('\n');
+    const lines = await childLines(child);
     const imported = lines.indexOf('mark imported');
     const requested = lines.indexOf('mark requested');
     expect(imported).to.be.above(0);

@@ -15,6 +15,7 @@ import {
   asyncScheduler,
   catchError,
   defer,
+  finalize,
   identity,
   interval,
   map,
@@ -22,8 +23,9 @@ import {
   of,
   type OperatorFunction,
   type SchedulerLike,
+  tap,
 } from 'rxjs';
-import type { ChatProvider, ChatRequest, Chunk, YqcloudError } from '../../index.js';
+import type { ChatProvider, ChatRequest, Chunk, TelemetryTracer, YqcloudError } from '../../index.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import type { Lease, ServerStore } from '../store/store.js';
 import type { Authorize } from './authorize.js';
@@ -34,6 +36,7 @@ import { defaultKeepAliveMs, fillSilence, keepAliveComment } from './keepAlive.j
 import { storeUnavailable, tooManyStreams, type Refusal } from './refusal.js';
 import { defaultMaxBufferedBytes, startsEventStream, webReply, writeNodeReply, type ReplyPart } from './reply.js';
 import { fromNodeRequest, fromWebRequest, remoteAddressOf, type GuardRequest } from './request.js';
+import { inRequestSpan, type RequestSpan, type SpanRoute } from './requestSpan.js';
 import { clientError, logEntryOf, type ServerLogger } from './safeError.js';
 
 /**
@@ -81,6 +84,11 @@ export interface ServerOptions {
   readonly scheduler?: SchedulerLike | undefined;
   /** Where failures are described in full (redacted); clients only see a kind and a safe message. */
   readonly logger?: ServerLogger | undefined;
+  /**
+   * A `SERVER` span per request (an OpenTelemetry `Tracer`), the child of the caller's span when
+   * the request carries a `traceparent`; see docs/observability.md.
+   */
+  readonly telemetry?: { readonly tracer?: TelemetryTracer | undefined } | undefined;
 }
 
 /**
@@ -104,6 +112,7 @@ export interface RouteContext {
  * @example
  * ```ts
  * const hello: Route<null> = {
+ *   span: { name: 'hello', route: '/hello' },
  *   methods: ['GET'],
  *   opensStream: false,
  *   render: (refusal, headers) => ({ type: 'head', status: refusal.status, headers: { ...headers, ...refusal.headers }, body: refusal.message }),
@@ -113,6 +122,8 @@ export interface RouteContext {
  * ```
  */
 export interface Route<A> {
+  /** What its requests' spans are told: its name, and its path template when it has one. */
+  readonly span: SpanRoute;
   readonly methods: ReadonlyArray<string>;
   /** `true`: the request has a JSON body and streams from the provider (it holds a lease); `false`: neither. */
   readonly opensStream: boolean;
@@ -244,52 +255,81 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     return reply().pipe(keepAlive, holdLease(store, lease, leaseTtlMs, scheduler, log));
   };
 
-  const node = async <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    try {
-      const planned = await plan(
-        route,
-        fromNodeRequest(req),
-        () => readNodeBody(req, limits),
-        () => !res.destroyed,
-      );
-      if (planned === undefined) return;
-      const closing = !req.complete;
-      if (closing) {
-        // Never read what was refused: no keep-alive (which would read the rest to reuse the
-        // connection); the socket is closed once the answer is out.
-        const socket = req.socket;
-        res.once('finish', () => socket.destroy());
+  const tracer = options.telemetry?.tracer;
+  /** The parts with the span told the status and ended when they end, however they end. */
+  const traced = (parts: Observable<ReplyPart>, span: RequestSpan): Observable<ReplyPart> =>
+    tracer === undefined
+      ? parts
+      : parts.pipe(
+          tap((part) => {
+            if (part.type === 'head') span.status(part.status);
+          }),
+          finalize(span.end),
+        );
+
+  const node = <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const view = fromNodeRequest(req);
+    return inRequestSpan(tracer, view, route.span, async (span) => {
+      try {
+        const planned = await plan(
+          route,
+          view,
+          () => readNodeBody(req, limits),
+          () => !res.destroyed,
+        );
+        if (planned === undefined) {
+          span.end();
+          return;
+        }
+        const closing = !req.complete;
+        if (closing) {
+          // Never read what was refused: no keep-alive (which would read the rest to reuse the
+          // connection); the socket is closed once the answer is out.
+          const socket = req.socket;
+          res.once('finish', () => socket.destroy());
+        }
+        const parts = closing
+          ? planned.pipe(
+              map((part) =>
+                part.type === 'head' ? { ...part, headers: { ...part.headers, connection: 'close' } } : part,
+              ),
+            )
+          : planned;
+        const running = writeNodeReply(res, traced(parts, span), budget);
+        if (running === undefined && closing) req.socket.destroy();
+      } catch (e) {
+        log('the pipeline failed', e);
+        span.status(500);
+        span.end();
+        if (!res.headersSent && !res.destroyed) res.writeHead(500, { connection: 'close' }).end();
+        else res.destroy();
       }
-      const parts = closing
-        ? planned.pipe(
-            map((part) =>
-              part.type === 'head' ? { ...part, headers: { ...part.headers, connection: 'close' } } : part,
-            ),
-          )
-        : planned;
-      const running = writeNodeReply(res, parts, budget);
-      if (running === undefined && closing) req.socket.destroy();
-    } catch (e) {
-      log('the pipeline failed', e);
-      if (!res.headersSent && !res.destroyed) res.writeHead(500, { connection: 'close' }).end();
-      else res.destroy();
-    }
+    });
   };
 
-  const fetch = async <A>(route: Route<A>, request: Request, info?: unknown): Promise<Response> => {
-    try {
-      const planned = await plan(
-        route,
-        fromWebRequest(request, remoteAddressOf(info)),
-        () => readWebBody(request, limits),
-        () => !request.signal.aborted,
-      );
-      if (planned === undefined) return new Response(null, { status: 499 });
-      return await webReply(planned, budget, request.signal);
-    } catch (e) {
-      log('the pipeline failed', e);
-      return new Response(null, { status: 500 });
-    }
+  const fetch = <A>(route: Route<A>, request: Request, info?: unknown): Promise<Response> => {
+    const view = fromWebRequest(request, remoteAddressOf(info));
+    return inRequestSpan(tracer, view, route.span, async (span) => {
+      try {
+        const planned = await plan(
+          route,
+          view,
+          () => readWebBody(request, limits),
+          () => !request.signal.aborted,
+        );
+        if (planned === undefined) {
+          span.status(499);
+          span.end();
+          return new Response(null, { status: 499 });
+        }
+        return await webReply(traced(planned, span), budget, request.signal);
+      } catch (e) {
+        log('the pipeline failed', e);
+        span.status(500);
+        span.end();
+        return new Response(null, { status: 500 });
+      }
+    });
   };
 
   return { node, fetch, store };

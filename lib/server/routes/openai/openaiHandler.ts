@@ -148,6 +148,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   const models = options.provider.models ?? [defaultModel];
 
   const completions: Route<ChatCompletionRequest> = {
+    span: { name: 'openai.chat_completions', route: `${base}/chat/completions` },
     methods: ['POST'],
     opensStream: true,
     render,
@@ -166,6 +167,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   };
 
   const modelsRoute: Route<null> = {
+    span: { name: 'openai.models', route: `${base}/models` },
     methods: ['GET'],
     opensStream: false,
     render,
@@ -180,6 +182,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   };
 
   const unknownPath = (path: string): Route<never> => ({
+    span: { name: 'openai.unknown' },
     methods: anyMethod,
     opensStream: false,
     render,

@@ -85,6 +85,7 @@ const reply = (
  * answered with the relay's events.
  */
 export const relayRoute: Route<ChatRequest> = {
+  span: { name: 'relay' },
   methods: ['POST'],
   opensStream: true,
   render: relayRefusal,
