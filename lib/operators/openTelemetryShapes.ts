@@ -101,10 +101,5 @@ export interface TelemetryMeter {
 
 /**
  * OpenTelemetry's `SpanKind.CLIENT` and `SpanStatusCode.ERROR`, as the numbers the API defines.
- *
- * @example
- * ```ts
- * span.setStatus({ code: spanCodes.statusError, message: 'timeout' });
- * ```
  */
 export const spanCodes = { kindClient: 2, kindServer: 1, statusError: 2 } as const;

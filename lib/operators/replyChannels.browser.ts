@@ -8,11 +8,6 @@ import type { ReplyWatch } from './watchReply.js';
 
 /**
  * No watcher: a browser has no diagnostics channels.
- *
- * @example
- * ```ts
- * replyChannelsWatch({ model: 'gpt-4', endpoint: undefined }); // undefined
- * ```
  */
 export const replyChannelsWatch = (_facts: {
   readonly model: string;

@@ -53,11 +53,6 @@ const hostOf = (endpoint: string | undefined): string | undefined =>
 /**
  * The watcher that publishes one reply on the channels, or `undefined` when no channel has a
  * subscriber (or there are no channels).
- *
- * @example
- * ```ts
- * const watch = replyChannelsWatch({ model: 'gpt-4', endpoint: 'http://127.0.0.1:8080/api/generateStream' });
- * ```
  */
 export const replyChannelsWatch = (facts: {
   readonly model: string;

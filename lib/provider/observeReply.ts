@@ -13,11 +13,6 @@ import { watchReply, type ReplyWatch } from '../operators/watchReply.js';
 /**
  * The operator a provider applies to one reply: its telemetry (if any) outermost, so the
  * channels' `start` is published inside the reply's span.
- *
- * @example
- * ```ts
- * reply$.pipe(observeReply(undefined, { model: 'gpt-4', messages, conversationId: undefined, endpoint: undefined }));
- * ```
  */
 export const observeReply = (
   telemetry: ReplyTelemetry | undefined,
