@@ -297,6 +297,23 @@ export const scenarios: Readonly<
       kibPerStream: (peak - idle) / 1024 / 2_000,
     };
   },
+  'concurrency-200': async (start) => {
+    await firstChunk(start, 'pieces=1&size=16');
+    gc();
+    const rss = rssSampler();
+    const cpu = process.cpuUsage();
+    const times = await Promise.all(Array.from({ length: 200 }, () => firstChunk(start, 'pieces=20&size=32&gapMs=5')));
+    const cpuMs = cpuMsSince(cpu);
+    const peak = rss.stop();
+    return {
+      p50Ms: percentile(
+        times.map((t) => t.firstMs),
+        50,
+      ),
+      cpuMs,
+      peakRssMiB: peak / 2 ** 20,
+    };
+  },
   cancel: async (start, base) => {
     await firstChunk(start, 'pieces=1&size=16');
     await fetch(`${base}/reset`, { method: 'POST' });

@@ -16,7 +16,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type ChatRequest, YqcloudProvider } from 'yqcloud-rx';
+import { type ChatRequest, nodeTransport, YqcloudProvider } from 'yqcloud-rx';
 import { bearerToken, createRelayHandler } from 'yqcloud-rx/server';
 
 const upstream = `http://127.0.0.1:${process.argv[2] ?? '0'}/api/generateStream`;
@@ -26,8 +26,17 @@ const eldResolutionMs = 10;
 /** The token the bench's relay clients send. */
 export const relayToken = 'bench-relay-token';
 
+/**
+ * The upstream transport: `nodeTransport()`, as `yqcloud-rx serve` uses; `BENCH_RELAY_TRANSPORT=axios`
+ * gives the provider's default instead, to compare.
+ */
+const transport = process.env.BENCH_RELAY_TRANSPORT === 'axios' ? undefined : nodeTransport();
+
 const relayTo = (query: string) => {
-  const provider = new YqcloudProvider({ apiEndpoint: `${upstream}?${query}` });
+  const provider = new YqcloudProvider({
+    apiEndpoint: `${upstream}?${query}`,
+    ...(transport === undefined ? {} : { transport }),
+  });
   return createRelayHandler({
     // The relay forwards each chunk and its client keeps its own text.
     provider: { create: (request: ChatRequest) => provider.create({ ...request, keepText: false }) },

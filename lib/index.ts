@@ -53,6 +53,8 @@ export type { HeaderRecord } from './core/headers.js';
 
 export { fetchTransport } from './http/fetchTransport.js';
 export type { FetchTransportOptions } from './http/fetchTransport.js';
+export { nodeTransport } from '#nodeTransport';
+export type { NodeTransport, NodeTransportOptions } from '#nodeTransport';
 export type { Transport, HttpRequest, ResponseEvent, ResponseHead, ResponseBody } from './http/transport.js';
 
 export {

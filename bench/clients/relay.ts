@@ -22,7 +22,7 @@ const pathFor = (query: string): string => (query === 'relay=1' ? '/relay/stream
  */
 export const throughRelay: Client = {
   options: () =>
-    '`node:http` to `createRelayHandler` (in its own process, `keepText: false` upstream, `maxConcurrentStreams: 100000`), SSE read by hand',
+    '`node:http` to `createRelayHandler` (in its own process, upstream through `nodeTransport()` with `keepText: false`, `maxConcurrentStreams: 100000`), SSE read by hand',
   make: ({ base }) => {
     const agent = new http.Agent({ keepAlive: true });
     const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hello' }] });

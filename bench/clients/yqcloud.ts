@@ -1,19 +1,41 @@
 /**
  * The `yqcloud-rx` benchmark clients: `create` + subscribe on the built package, imported by its
- * name (`yqcloud-rx`, the package's own `exports`), with and without the kept text and with
+ * name (`yqcloud-rx`, the package's own `exports`), over each transport it ships (axios, the
+ * default; `nodeTransport()`; `fetchTransport()`), with and without the kept text and with
  * operators.
  *
  * @module
  */
 import type { Observable, OperatorFunction } from 'rxjs';
-import { accumulateText, bufferText, YqcloudProvider, type Chunk } from 'yqcloud-rx';
+import {
+  accumulateText,
+  bufferText,
+  fetchTransport,
+  nodeTransport,
+  type Transport,
+  YqcloudProvider,
+  type Chunk,
+} from 'yqcloud-rx';
 import type { Client, Start } from '../harness.js';
 
 /** The bulk reply (2,000 × 16 KiB = 32 MiB) is over the default `maxResponseBytes` of 8 MiB. */
 const maxResponseBytesFor = (scenario: string): number | undefined =>
   scenario === 'bulk' ? 256 * 1024 * 1024 : undefined;
 
+/** The transport a client sends with: the provider's default (axios), or one given. */
+type TransportName = 'axios' | 'node' | 'fetch';
+
+const transportFor = (name: TransportName): Transport | undefined =>
+  name === 'node' ? nodeTransport() : name === 'fetch' ? fetchTransport() : undefined;
+
+const transportOption: Readonly<Record<TransportName, string>> = {
+  axios: '',
+  node: '`transport: nodeTransport()` (one per provider)',
+  fetch: '`transport: fetchTransport()` (Node’s fetch)',
+};
+
 interface Variant {
+  readonly transport?: TransportName;
   readonly keepText: boolean;
   readonly operator?: OperatorFunction<Chunk, Chunk | string>;
   readonly label: string;
@@ -22,6 +44,7 @@ interface Variant {
 const describe = (variant: Variant, scenario: string): string =>
   [
     '`new YqcloudProvider({ apiEndpoint, now })` (`now` names each request for the server)',
+    transportOption[variant.transport ?? 'axios'],
     maxResponseBytesFor(scenario) === undefined ? '' : '`maxResponseBytes: 256 MiB` (the reply is 32 MiB)',
     variant.keepText ? '' : '`create({ messages, keepText: false })`',
     variant.label,
@@ -40,8 +63,10 @@ const client = (variant: Variant): Client => ({
       let provider = providers.get(query);
       ids.push(id);
       if (provider === undefined) {
+        const transport = transportFor(variant.transport ?? 'axios');
         provider = new YqcloudProvider({
           apiEndpoint: `${base}/api/generateStream?${query}`,
+          ...(transport === undefined ? {} : { transport }),
           now: () => Number(ids.shift()),
           ...(maxResponseBytes === undefined ? {} : { maxResponseBytes }),
         });
@@ -80,6 +105,9 @@ const client = (variant: Variant): Client => ({
 export const yqcloudClients: Readonly<Record<string, Client>> = {
   'yqcloud-rx': client({ keepText: true, label: '' }),
   'yqcloud-rx keepText:false': client({ keepText: false, label: '' }),
+  'yqcloud-rx node': client({ transport: 'node', keepText: true, label: '' }),
+  'yqcloud-rx node keepText:false': client({ transport: 'node', keepText: false, label: '' }),
+  'yqcloud-rx fetch': client({ transport: 'fetch', keepText: true, label: '' }),
   'yqcloud-rx+bufferText': client({
     keepText: true,
     operator: bufferText({ boundary: 'word' }),

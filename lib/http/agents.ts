@@ -9,6 +9,7 @@ import type * as Https from 'node:https';
 import type * as Tls from 'node:tls';
 import type { ProxyConfig } from '../core/proxy.js';
 import { lazyBuiltin } from './builtin.js';
+import { ownSocketOptions } from './nodeRequest.js';
 
 const https = lazyBuiltin<typeof Https>('node:https');
 const tls = lazyBuiltin<typeof Tls>('node:tls');
@@ -60,7 +61,7 @@ export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
       options.ca === undefined ? {} : { ca: [...tls().rootCertificates, Buffer.from(options.ca).toString('utf8')] };
     return tlsOptions;
   };
-  const plain = new http.Agent(common);
+  const plain = ownSocketOptions(new http.Agent(common));
   let tlsAgent: Https.Agent | undefined;
   const proxied = new Map<string, Promise<http.Agent>>();
   // Bumped by destroy: an agent whose modules were still loading then is closed once it exists.
@@ -69,7 +70,7 @@ export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
   return {
     agentFor: (target) => {
       if (target.protocol !== 'https:') return plain;
-      tlsAgent ??= new (https().Agent)({ ...common, ...tlsOptionsNow() });
+      tlsAgent ??= ownSocketOptions(new (https().Agent)({ ...common, ...tlsOptionsNow() }));
       return tlsAgent;
     },
     proxyAgentFor: (target, proxy) => {

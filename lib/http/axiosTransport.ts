@@ -6,11 +6,13 @@
  */
 import type { Agent, IncomingMessage } from 'node:http';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { invalidRequest, networkError, type YqcloudError } from '../core/error.js';
+import { invalidRequest, networkError, YqcloudError } from '../core/error.js';
+import type { HeaderRecord } from '../core/headers.js';
 import { redactUrl } from '../core/redact.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { AgentPool } from './agents.js';
 import { finalInformational, informationalAware, relayBody, type BodyRelay } from './nodeResponse.js';
+import { checkRequestHeaders } from './requestHeaders.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
 import { directTransport } from './directTransport.js';
 import type { HttpRequest, Transport } from './transport.js';
@@ -74,10 +76,15 @@ const fixedConfig = {
   transport: informationalAware,
 } as const satisfies AxiosRequestConfig;
 
-const configFor = (request: HttpRequest, signal: AbortSignal, agent: Agent): AxiosRequestConfig => ({
+const configFor = (
+  request: HttpRequest,
+  headers: HeaderRecord,
+  signal: AbortSignal,
+  agent: Agent,
+): AxiosRequestConfig => ({
   ...fixedConfig,
   url: request.url,
-  headers: { ...request.headers },
+  headers: { ...headers },
   data: request.body,
   signal,
   httpAgent: agent,
@@ -112,11 +119,16 @@ export const axiosTransport = (options: AxiosTransportOptions): Transport => {
       subscriber.error(networkError('ERR_INVALID_URL', `not a URL: ${redactUrl(request.url)}`));
       return undefined;
     }
+    const headers = checkRequestHeaders(request.headers);
+    if (headers instanceof YqcloudError) {
+      subscriber.error(headers);
+      return undefined;
+    }
     const { proxy } = request;
     const send = (client: AxiosInstance, agent: Agent): Promise<AxiosResponse<IncomingMessage>> =>
       controller.signal.aborted
         ? Promise.reject(new Error('aborted before it was sent'))
-        : client.request<IncomingMessage>(configFor(request, controller.signal, agent));
+        : client.request<IncomingMessage>(configFor(request, headers, controller.signal, agent));
     const answer =
       client !== undefined && proxy === undefined
         ? send(client, options.agents.agentFor(target))

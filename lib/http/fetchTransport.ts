@@ -7,7 +7,8 @@
  */
 import type { AxiosInstance } from 'axios';
 import { Observable } from 'rxjs';
-import { httpError, invalidRequest } from '../core/error.js';
+import { httpError, invalidRequest, YqcloudError } from '../core/error.js';
+import { checkRequestHeaders } from './requestHeaders.js';
 import { bodyReader } from './bodyReader.js';
 import { toNetworkError } from './toNetworkError.js';
 import { lowerCaseHeaders } from './responseHeaders.js';
@@ -57,6 +58,11 @@ export const fetchTransport =
         );
         return;
       }
+      const headers = checkRequestHeaders(request.headers);
+      if (headers instanceof YqcloudError) {
+        subscriber.error(headers);
+        return;
+      }
       const controller = new AbortController();
       const body = bodyReader(subscriber);
 
@@ -67,7 +73,7 @@ export const fetchTransport =
           client.request<ReadableStream<Uint8Array>>({
             url: request.url,
             method: 'POST',
-            headers: withoutAxiosUserAgent(request.headers),
+            headers: withoutAxiosUserAgent(headers),
             data: request.body,
             adapter: 'fetch',
             responseType: 'stream',

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type * as Https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { AxiosResponse } from 'axios';
 import { networkError, type YqcloudError } from '../core/error.js';
@@ -16,9 +15,7 @@ import { lowerCaseHeaders } from './responseHeaders.js';
 import { toNetworkError } from './toNetworkError.js';
 import type { ResponseHead } from './transport.js';
 import type { EventSink } from './directTransport.js';
-import { lazyBuiltin } from './builtin.js';
-
-const https = lazyBuiltin<typeof Https>('node:https');
+import { nodeRequest } from './nodeRequest.js';
 
 /** What Node hands over as a final 1xx answer (a 101), carried out of axios's rejection. */
 class InformationalAnswer extends Error {
@@ -29,52 +26,6 @@ class InformationalAnswer extends Error {
     super(`the server answered ${status} (switching protocols); no reply follows`);
   }
 }
-
-/**
- * Every option Node's `http.request` reads. Node copies the options it is given onto a plain `{}`
- * before reading them, so an option left out would be read through `Object.prototype`: a polluted
- * `Object.prototype.signal` aborted every request, `setHost: false` dropped the `host` header.
- */
-const nodeRequestKeys: ReadonlyArray<string> = [
-  '_defaultAgent',
-  'agent',
-  'auth',
-  'createConnection',
-  'defaultPort',
-  'family',
-  'headers',
-  'hints',
-  'host',
-  'hostname',
-  'insecureHTTPParser',
-  'joinDuplicateHeaders',
-  'localAddress',
-  'localPort',
-  'lookup',
-  'maxHeaderSize',
-  'method',
-  'path',
-  'port',
-  'protocol',
-  'servername',
-  'setHost',
-  'signal',
-  'socketPath',
-  'timeout',
-  'uniqueHeaders',
-];
-
-/**
- * The options, null-prototype, with each key Node reads as an own property (`undefined` when not
- * given), so that none is inherited once Node copies them.
- */
-const ownRequestOptions = (options: http.RequestOptions): http.RequestOptions => {
-  const own = Object.create(null) as Record<string, unknown>;
-  for (const key of nodeRequestKeys)
-    own[key] = Object.hasOwn(options, key) ? (options as Record<string, unknown>)[key] : undefined;
-  for (const key of Object.keys(options)) own[key] = (options as Record<string, unknown>)[key];
-  return own as http.RequestOptions;
-};
 
 const ignoreUntilRead = (): void => undefined;
 
@@ -92,7 +43,7 @@ const ignoreUntilRead = (): void => undefined;
  */
 export const informationalAware = {
   request: (options: http.RequestOptions, callback: (res: IncomingMessage) => void): http.ClientRequest => {
-    const request = (options.protocol === 'https:' ? https() : http).request(ownRequestOptions(options), (res) => {
+    const request = nodeRequest(options, (res) => {
       // An error before the body's reader listens (Node aborts a response at once when
       // Object.prototype.signal is polluted) would be thrown out of the process: it stays in
       // `res.errored`, which relayBody reports.
@@ -190,51 +141,75 @@ export const relayBody = (body: IncomingMessage, contentEncoding: string | undef
     );
     return { ended: () => false, release: () => undefined };
   }
-  const encoding = isDecodedEncoding(contentEncoding) ? contentEncoding : undefined;
-  let decoder: BodyDecoder | undefined;
-  let ended = false;
-  let closed = false;
-  let decodedEnd = encoding === undefined;
-  const completeWhenDone = (): void => {
-    if (closed && ended && decodedEnd && !sink.closed) sink.complete();
-  };
-  const relay = (data: Uint8Array): void => sink.next({ type: 'body', data });
-  const startDecoder = (first: Uint8Array): BodyDecoder | undefined => {
-    const started = bodyDecoder(encoding, first);
-    started?.on('data', relay);
-    started?.on('error', (e: unknown) => sink.error(cutShort(e)));
-    started?.once('end', () => {
-      decodedEnd = true;
-      completeWhenDone();
-    });
-    return started;
-  };
-  // An uncompressed body's pieces go straight from the socket's event to the sink.
-  body.on(
-    'data',
-    encoding === undefined
-      ? relay
-      : (data: Uint8Array) => {
-          decoder ??= startDecoder(data);
-          decoder?.write(data);
-        },
-  );
-  body.once('end', () => {
-    ended = true;
-    if (decoder === undefined) decodedEnd = true;
-    else decoder.end();
-  });
-  body.on('error', (e: unknown) => sink.error(toNetworkError(e)));
-  body.once('close', () => {
-    closed = true;
-    if (!ended) sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
-    else completeWhenDone();
-  });
-  return {
-    ended: () => ended,
-    release: () => {
-      decoder?.removeAllListeners('data');
-      decoder?.destroy();
-    },
-  };
+  return new Relay(body, isDecodedEncoding(contentEncoding) ? contentEncoding : undefined, sink);
 };
+
+/**
+ * One body being relayed: one object of state and the four listeners the body needs (thousands
+ * of replies may be open at once; closures per reply would each hold a context of their own).
+ */
+class Relay implements BodyRelay {
+  readonly #sink: EventSink;
+  readonly #encoding: string | undefined;
+  #decoder: BodyDecoder | undefined;
+  #ended = false;
+  #closed = false;
+  #decodedEnd: boolean;
+
+  constructor(body: IncomingMessage, encoding: string | undefined, sink: EventSink) {
+    this.#sink = sink;
+    this.#encoding = encoding;
+    this.#decodedEnd = encoding === undefined;
+    // An uncompressed body's pieces go straight from the socket's event to the sink.
+    body.on(
+      'data',
+      encoding === undefined
+        ? (data: Uint8Array) => sink.next({ type: 'body', data })
+        : (data: Uint8Array) => this.#decode(data),
+    );
+    body.once('end', () => this.#onEnd());
+    body.on('error', (e: unknown) => sink.error(toNetworkError(e)));
+    body.once('close', () => this.#onClose());
+  }
+
+  ended(): boolean {
+    return this.#ended;
+  }
+
+  release(): void {
+    this.#decoder?.removeAllListeners('data');
+    this.#decoder?.destroy();
+  }
+
+  #decode(data: Uint8Array): void {
+    if (this.#decoder === undefined) {
+      const decoder = bodyDecoder(this.#encoding, data);
+      if (decoder === undefined) return;
+      const sink = this.#sink;
+      decoder.on('data', (decoded: Uint8Array) => sink.next({ type: 'body', data: decoded }));
+      decoder.on('error', (e: unknown) => sink.error(cutShort(e)));
+      decoder.once('end', () => {
+        this.#decodedEnd = true;
+        this.#completeWhenDone();
+      });
+      this.#decoder = decoder;
+    }
+    this.#decoder.write(data);
+  }
+
+  #onEnd(): void {
+    this.#ended = true;
+    if (this.#decoder === undefined) this.#decodedEnd = true;
+    else this.#decoder.end();
+  }
+
+  #onClose(): void {
+    this.#closed = true;
+    if (!this.#ended) this.#sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
+    else this.#completeWhenDone();
+  }
+
+  #completeWhenDone(): void {
+    if (this.#closed && this.#ended && this.#decodedEnd && !this.#sink.closed) this.#sink.complete();
+  }
+}

@@ -46,13 +46,28 @@ interface PublicExport {
   readonly declaration: Declaration & { readonly kind: 'value' | 'type' };
 }
 
+/** package.json's own `#…` imports → their Node build (`./dist/http/nodeTransport.js`). */
+const ownImports: Readonly<Record<string, { readonly default?: string }>> = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    readonly imports: Readonly<Record<string, { readonly default?: string }>>;
+  }
+).imports;
+
+/** The source file a specifier in `file` names: relative, or one of the package's `#…` imports. */
+const sourceOf = (file: string, specifier: string): string => {
+  const built = ownImports[specifier]?.default;
+  return built === undefined
+    ? join(dirname(file), specifier.replace(/\.js$/, '.ts'))
+    : join(root, built.replace(/^\.\/dist\//, 'lib/').replace(/\.js$/, '.ts'));
+};
+
 const reexports = (file: string): ReadonlyArray<{ readonly names: ReadonlyArray<string>; readonly from: string }> =>
   [...readFileSync(file, 'utf8').matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/gm)].map((m) => ({
     names: (m[1] ?? '')
       .split(',')
       .map((part) => part.trim().replace(/^type\s+/, ''))
       .filter((part) => part !== ''),
-    from: join(dirname(file), (m[2] ?? '').replace(/\.js$/, '.ts')),
+    from: sourceOf(file, m[2] ?? ''),
   }));
 
 /** Where `name`, exported by `file`, is declared (following re-exports), with its doc comment. */

@@ -4,36 +4,15 @@
  * in-band refusal is caught wherever the body starts (after whitespace, in either wording, any
  * case) while a reply that cannot become one is not held back.
  */
-import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { expect } from 'chai';
 import { YqcloudError } from '../../lib/core/error.js';
 import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { collect } from '../support/collect.js';
+import { rawServer } from '../support/rawServer.js';
 import { gate, startLoopbackServer, within, type LoopbackServer } from '../support/loopbackServer.js';
 
 const hello = { messages: [{ role: 'user', content: 'Hi' }] } as const;
-
-/** A TCP server that answers every request with the given raw bytes and then leaves the socket open. */
-const rawServer = async (answer: string): Promise<{ endpoint: string; close: () => Promise<void> }> => {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    socket.once('data', () => socket.write(answer));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}/api/generateStream`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 describe('hardening: answers that must settle correctly', function () {
   this.timeout(20_000);

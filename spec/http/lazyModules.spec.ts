@@ -7,38 +7,57 @@ import { childLines, resolveLogHook } from '../support/moduleLog.js';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Imports the library, then sends one request without a proxy, marking each step on stderr. */
-const child = `
+/**
+ * Imports the library, then sends one request without a proxy (through `nodeTransport()` when
+ * `transport` is `node`), marking each step on stderr.
+ */
+const child = (transport: 'default' | 'node') => `
 import { register } from 'node:module';
 import * as http from 'node:http';
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveLogHook())}));
-const { YqcloudProvider } = await import(${JSON.stringify(`${root}lib/index.ts`)});
+const { YqcloudProvider, nodeTransport } = await import(${JSON.stringify(`${root}lib/index.ts`)});
 const { lastValueFrom } = await import('rxjs');
 process._rawDebug('mark imported');
 const server = http.createServer((_req, res) => res.end('Hi'));
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const provider = new YqcloudProvider({ apiEndpoint: 'http://127.0.0.1:' + server.address().port + '/api/generateStream' });
+const transport = ${transport === 'node' ? 'nodeTransport()' : 'undefined'};
+const provider = new YqcloudProvider({ apiEndpoint: 'http://127.0.0.1:' + server.address().port + '/api/generateStream', transport });
 await lastValueFrom(provider.create({ messages: [{ role: 'user', content: 'Hello' }] }));
 provider.destroy();
+transport?.destroy();
 server.close();
 process._rawDebug('mark requested');
 `;
 
+/** The package directories a child resolved before and after its first request. */
+const resolvedBy = async (transport: 'default' | 'node') => {
+  const lines = await childLines(child(transport));
+  const imported = lines.indexOf('mark imported');
+  const requested = lines.indexOf('mark requested');
+  expect(imported).to.be.above(0);
+  expect(requested).to.be.above(imported);
+  // The package's own copy (axios 1.21 has a https-proxy-agent of its own, which it loads).
+  return (from: 'import' | 'request', name: string): boolean =>
+    lines
+      .slice(from === 'import' ? 0 : imported, from === 'import' ? imported : requested)
+      .some((line) => line.startsWith(`resolved file://${root}node_modules/${name}/`));
+};
+
 describe('http: modules loaded only when used', () => {
   it('importing the library loads neither axios nor the proxy agents; a request without a proxy loads axios only', async () => {
-    const lines = await childLines(child);
-    const imported = lines.indexOf('mark imported');
-    const requested = lines.indexOf('mark requested');
-    expect(imported).to.be.above(0);
-    expect(requested).to.be.above(imported);
-    // The package's own copy (axios 1.21 has a https-proxy-agent of its own, which it loads).
-    const loaded = (from: number, to: number, name: string): boolean =>
-      lines.slice(from, to).some((line) => line.startsWith(`resolved file://${root}node_modules/${name}/`));
-    expect(loaded(0, imported, 'rxjs'), 'the hook sees the library’s imports').to.be.true;
-    expect(loaded(0, imported, 'axios'), 'axios on import').to.be.false;
-    expect(loaded(imported, requested, 'axios'), 'axios on the first request').to.be.true;
+    const loaded = await resolvedBy('default');
+    expect(loaded('import', 'rxjs'), 'the hook sees the library’s imports').to.be.true;
+    expect(loaded('import', 'axios'), 'axios on import').to.be.false;
+    expect(loaded('request', 'axios'), 'axios on the first request').to.be.true;
     for (const agent of ['http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent'])
-      expect(loaded(0, requested, agent), agent).to.be.false;
+      expect(loaded('import', agent) || loaded('request', agent), agent).to.be.false;
+  });
+
+  it('a request through nodeTransport() loads neither axios nor the proxy agents', async () => {
+    const loaded = await resolvedBy('node');
+    expect(loaded('import', 'rxjs'), 'the hook sees the library’s imports').to.be.true;
+    for (const name of ['axios', 'http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent'])
+      expect(loaded('import', name) || loaded('request', name), name).to.be.false;
   });
 });
 

@@ -1,9 +1,6 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { createProxy } from 'proxy';
 import { concatMap, lastValueFrom, range, toArray } from 'rxjs';
 import { YqcloudError } from '../../lib/core/error.js';
 import type { Chunk } from '../../lib/core/chunk.js';
@@ -12,50 +9,11 @@ import { collect } from '../support/collect.js';
 import { startLoopbackServer, writePieces, type LoopbackServer } from '../support/loopbackServer.js';
 import { selfSignedCert } from '../support/selfSignedCert.js';
 import { startSocksServer } from '../support/socksServer.js';
+import { password, startForwardProxy, type ForwardProxy } from '../support/forwardProxy.js';
 
 const hello = [{ role: 'user', content: 'Hello' }] as const;
 const joined = (chunks: ReadonlyArray<Chunk>): string =>
   chunks.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('');
-
-const password = 's3cr3t-pw';
-
-interface ForwardProxy {
-  readonly url: (user: string, pass: string) => string;
-  /** Absolute-URI requests (`POST http://…`) the proxy received. */
-  readonly forwarded: Array<string>;
-  /** CONNECT tunnels the proxy was asked for. */
-  readonly tunnels: Array<string>;
-  readonly close: () => Promise<void>;
-}
-
-/** A real forward proxy (the `proxy` package) that wants `user:${password}` as basic auth. */
-const startForwardProxy = async (tls?: { readonly key: string; readonly cert: string }): Promise<ForwardProxy> => {
-  const forwarded: Array<string> = [];
-  const tunnels: Array<string> = [];
-  const server = createProxy(tls === undefined ? http.createServer() : https.createServer({ ...tls }));
-  // CONNECT tunnels leave the HTTP server's bookkeeping, so close() destroys every socket itself.
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.authenticate = (req) =>
-    req.headers['proxy-authorization'] === `Basic ${Buffer.from(`user:${password}`).toString('base64')}`;
-  server.prependListener('request', (req: http.IncomingMessage) => forwarded.push(`${req.method} ${req.url}`));
-  server.prependListener('connect', (req: http.IncomingMessage) => tunnels.push(req.url ?? ''));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (user, pass) => `${tls === undefined ? 'http' : 'https'}://${user}:${pass}@127.0.0.1:${port}`,
-    forwarded,
-    tunnels,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 describe('provider/YqcloudProvider through a forward proxy and over TLS', () => {
   let proxy: ForwardProxy;

@@ -1,5 +1,6 @@
 /**
- * A self-signed certificate for `localhost` and `127.0.0.1`, made once per test process.
+ * Self-signed certificates made once per test process: `selfSignedCert()` for `localhost` and
+ * `127.0.0.1`, `certForName(host)` for another name.
  *
  * @example
  * ```ts
@@ -8,7 +9,7 @@
  * const provider = new YqcloudProvider({ apiEndpoint: server.endpoint, ca: cert });
  * ```
  */
-import selfsigned from 'selfsigned';
+import selfsigned, { type SubjectAltNameEntry } from 'selfsigned';
 
 /** A private key and its certificate, both PEM. */
 export interface Pem {
@@ -16,32 +17,45 @@ export interface Pem {
   readonly cert: string;
 }
 
-let made: Promise<Pem> | undefined;
+const made = new Map<string, Promise<Pem>>();
+
+/** A self-signed CA certificate (EC P-256, quick to make) for `host` and the given alt names. */
+const generate = (host: string, altNames: ReadonlyArray<SubjectAltNameEntry>): Promise<Pem> =>
+  selfsigned
+    .generate([{ name: 'commonName', value: host }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [
+        { name: 'basicConstraints', cA: true },
+        { name: 'subjectAltName', altNames: [...altNames] },
+      ],
+    })
+    .then((pems) => ({ key: pems.private, cert: pems.cert }));
 
 /**
- * The process's certificate (an EC P-256 key, so it is quick to make).
+ * The process's certificate for `localhost` and `127.0.0.1`.
  *
  * @example
  * ```ts
  * const { cert } = await selfSignedCert();
  * ```
  */
-export const selfSignedCert = (): Promise<Pem> => {
-  made ??= selfsigned
-    .generate([{ name: 'commonName', value: 'localhost' }], {
-      keyType: 'ec',
-      algorithm: 'sha256',
-      extensions: [
-        { name: 'basicConstraints', cA: true },
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 2, value: 'localhost' },
-            { type: 7, ip: '127.0.0.1' },
-          ],
-        },
-      ],
-    })
-    .then((pems) => ({ key: pems.private, cert: pems.cert }));
-  return made;
+export const selfSignedCert = (): Promise<Pem> => certForName('localhost');
+
+/**
+ * The process's certificate for one DNS name (`localhost` also covers `127.0.0.1`), made once per
+ * name: a certificate for another name than the server's checks that the host name is verified.
+ *
+ * @example
+ * ```ts
+ * const { cert } = await certForName('elsewhere.invalid');
+ * ```
+ */
+export const certForName = (host: string): Promise<Pem> => {
+  const known = made.get(host);
+  if (known !== undefined) return known;
+  const localhost: ReadonlyArray<SubjectAltNameEntry> = [{ type: 7, ip: '127.0.0.1' }];
+  const pem = generate(host, [{ type: 2, value: host }, ...(host === 'localhost' ? localhost : [])]);
+  made.set(host, pem);
+  return pem;
 };

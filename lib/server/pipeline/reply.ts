@@ -10,6 +10,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
+import { turnWrites, type TurnWrites } from './turnWrites.js';
 
 /**
  * One part of a reply.
@@ -64,8 +65,8 @@ export const startsEventStream = (part: ReplyPart): boolean =>
   part.headers['content-type']?.startsWith('text/event-stream') === true;
 
 /**
- * Writes a reply to a `node:http` response: the head, each data part as it comes, the end when
- * the reply completes. The response closing (the client left) unsubscribes. A reply that fails
+ * Writes a reply to a `node:http` response: the head, the data parts as they come (those of one
+ * turn of the event loop in one write, at the turn's end), the end when the reply completes. The response closing (the client left) unsubscribes. A reply that fails
  * (it should not: routes turn failures into answers) is a 500 before the head, a cut connection
  * after.
  *
@@ -86,12 +87,20 @@ export const writeNodeReply = (
   if (res.destroyed || res.writableEnded) return undefined;
   let subscription: Subscription | undefined;
   let over = false;
+  let writes: TurnWrites | undefined;
   const cut = (): void => {
     over = true;
+    writes?.drop();
     subscription?.unsubscribe();
     res.destroy();
   };
-  const onClose = (): void => subscription?.unsubscribe();
+  const overBudget = (): void => {
+    if (res.writableLength > maxBufferedBytes) cut();
+  };
+  const onClose = (): void => {
+    writes?.drop();
+    subscription?.unsubscribe();
+  };
   subscription = parts.subscribe({
     next: (part) => {
       if (over || res.destroyed || res.writableEnded) return;
@@ -104,18 +113,22 @@ export const writeNodeReply = (
         return;
       }
       if (!res.headersSent) return cut();
-      res.write(part.text);
-      if (res.writableLength > maxBufferedBytes) cut();
+      // What the reply gives in one turn goes out in one write, at the turn's end.
+      writes ??= turnWrites(res, overBudget);
+      writes.write(part.text);
+      if (res.writableLength + writes.waiting() > maxBufferedBytes) cut();
     },
     error: () => {
+      writes?.drop();
       if (res.headersSent || res.destroyed) res.destroy();
       else res.writeHead(500, { connection: 'close' }).end();
     },
     complete: () => {
       res.off('close', onClose);
-      if (res.destroyed || res.writableEnded) return;
+      if (res.destroyed || res.writableEnded) return void writes?.drop();
       if (!res.headersSent) res.writeHead(500, { connection: 'close' });
-      res.end();
+      if (writes === undefined) res.end();
+      else writes.end();
     },
   });
   if (over) subscription.unsubscribe();
