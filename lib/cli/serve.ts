@@ -21,12 +21,15 @@ import { startEmulator, type Emulator } from '../emulator/index.js';
 import { redactUrl } from '../internal.js';
 import {
   bearerToken,
-  createMemoryStore,
+  createMemoryReplyStore,
+  createRedisStore,
+  type ReplyStore,
   createOpenAIHandler,
   createRelayHandler,
   type Authorize,
   type ServerLogger,
 } from '../server/index.js';
+import { printableRedisUrl } from '../server/store/redisConnection.js';
 import { exitCodes } from './exitCodes.js';
 import { startServeMetrics, type ServeMetrics } from './serveMetrics.js';
 
@@ -50,6 +53,16 @@ export interface ServeOptions {
   readonly bodyTimeout?: number | undefined;
   /** Milliseconds an idle kept-alive connection stays open (default 5 000). */
   readonly keepAliveTimeout?: number | undefined;
+  /** A Redis URL: the store of a cluster (default: this process's memory). */
+  readonly redis?: string | undefined;
+  /** With `redis`: refuse (503) what needs Redis while it is away, instead of counting per instance. */
+  readonly redisRequired?: boolean | undefined;
+  /** Streams one client may have open at once (default 4). */
+  readonly maxStreams?: number | undefined;
+  /** Requests one client may send per minute (default: no limit). */
+  readonly maxRequestsPerMinute?: number | undefined;
+  /** Milliseconds a reply's producer may go unheard before its readers end the reply (default 10 000). */
+  readonly replyProducerTtl?: number | undefined;
   /** Serve the Prometheus metrics at `GET /metrics` on this port of 127.0.0.1 (0: any free port). */
   readonly metricsPort?: number | undefined;
 }
@@ -132,11 +145,23 @@ export const startServe = async (
   });
   const logger: ServerLogger = (entry) =>
     write(`  ${entry.level}: ${entry.message}${entry.detail === undefined ? '' : ` (${entry.detail})`}`);
+  const replyOptions = options.replyProducerTtl === undefined ? {} : { producerTtlMs: options.replyProducerTtl };
+  const store: ReplyStore =
+    options.redis === undefined
+      ? createMemoryReplyStore(replyOptions)
+      : await createRedisStore({
+          url: options.redis,
+          log: (line) => write(`  ${line}`),
+          whenUnavailable: options.redisRequired === true ? 'refuse' : 'per-instance',
+          ...replyOptions,
+        });
   const guarded = {
     provider,
     authorize,
-    store: createMemoryStore(),
+    store,
     logger,
+    ...(options.maxStreams === undefined ? {} : { maxConcurrentStreams: options.maxStreams }),
+    ...(options.maxRequestsPerMinute === undefined ? {} : { maxRequestsPerMinute: options.maxRequestsPerMinute }),
     bodyTimeoutMs: options.bodyTimeout ?? 20_000,
     pipe: withTimeouts({ firstChunkMs: 60_000, idleMs: 60_000 }),
     ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
@@ -165,6 +190,7 @@ export const startServe = async (
     provider.destroy();
     transport.destroy();
     await metrics?.close();
+    await store.close();
     await emulator?.close();
   };
   try {
@@ -190,6 +216,9 @@ export const startServe = async (
   write(
     `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : redactUrl(provider.apiEndpoint)}`,
   );
+  write(
+    `  store: ${options.redis === undefined ? 'this process (replies resumable on this instance only)' : `redis at ${printableRedisUrl(options.redis)}`}`,
+  );
   if (metrics !== undefined) write(`  metrics: GET ${metrics.url}/metrics (Prometheus text; this machine only)`);
   if (!options.auth) write('  no authorisation (--no-auth): anyone on this machine can use it');
   return { url, ...(metrics === undefined ? {} : { metricsUrl: metrics.url }), close };
@@ -199,6 +228,12 @@ const milliseconds = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 3_600_000)
     throw new InvalidArgumentError('must be 1 to 3600000 milliseconds');
+  return n;
+};
+
+const count = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('must be 1 to 10000');
   return n;
 };
 
@@ -224,6 +259,19 @@ export const serveCommand = (): Command =>
     .option('--request-timeout <ms>', 'milliseconds a client may take to send its whole request', milliseconds, 30_000)
     .option('--body-timeout <ms>', 'milliseconds a request body may take to arrive', milliseconds, 20_000)
     .option('--keep-alive-timeout <ms>', 'milliseconds an idle kept-alive connection stays open', milliseconds, 5_000)
+    .option(
+      '--redis <url>',
+      'share limits, conversations and replies with every serve on this Redis (default: $REDIS_URL)',
+    )
+    .option('--redis-required', 'while Redis is away, refuse (503) instead of counting limits per instance')
+    .option('--max-streams <n>', 'streams one client may have open at once', count, 4)
+    .option('--max-requests-per-minute <n>', 'requests one client may send per minute (default: no limit)', count)
+    .option(
+      '--reply-producer-ttl <ms>',
+      'milliseconds a reply’s producer may go unheard before its readers end the reply (at most 30000)',
+      milliseconds,
+      10_000,
+    )
     .option('--metrics-port <n>', 'serve Prometheus metrics (GET /metrics) on 127.0.0.1 at this port', port)
     .addOption(
       new Option('--emulator', 'start the embedded emulator and serve its replies (no network needed)').conflicts(
@@ -237,9 +285,10 @@ export const serveCommand = (): Command =>
         process.exitCode = exitCodes.InvalidRequest;
         return;
       }
+      const redis = options.redis ?? (process.env.REDIS_URL || undefined);
       let served: Served;
       try {
-        served = await startServe(options, authorize, (line) => process.stdout.write(`${line}\n`));
+        served = await startServe({ ...options, redis }, authorize, (line) => process.stdout.write(`${line}\n`));
       } catch (e: unknown) {
         process.stderr.write(
           `yqcloud-rx serve: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}\n`,

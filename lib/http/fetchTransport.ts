@@ -72,9 +72,9 @@ export const fetchTransport =
         .then((client) =>
           client.request<ReadableStream<Uint8Array>>({
             url: request.url,
-            method: 'POST',
+            method: request.method,
             headers: withoutAxiosUserAgent(headers),
-            data: request.body,
+            ...(request.method === 'POST' ? { data: request.body } : {}),
             adapter: 'fetch',
             responseType: 'stream',
             signal: controller.signal,

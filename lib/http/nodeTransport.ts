@@ -259,7 +259,7 @@ export const nodeTransport = (options?: NodeTransportOptions): NodeTransport => 
     const send = (agent: http.Agent): void =>
       exchange.send(
         {
-          method: 'POST',
+          method: request.method,
           protocol: target.url.protocol,
           hostname: target.hostname,
           port: target.port,
@@ -268,7 +268,7 @@ export const nodeTransport = (options?: NodeTransportOptions): NodeTransport => 
           agent,
           ...(target.auth === undefined ? {} : { auth: target.auth }),
         },
-        request.body,
+        request.method === 'POST' ? request.body : '',
       );
     const { proxy } = request;
     if (proxy === undefined) send(poolNow().agentFor(target.url));

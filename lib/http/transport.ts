@@ -19,9 +19,10 @@ import type { ProxyConfig } from '../core/proxy.js';
  */
 export interface HttpRequest {
   readonly url: string;
-  readonly method: 'POST';
+  /** `POST` for the service and the relay; a relay client also resumes (`GET`) and stops (`DELETE`). */
+  readonly method: 'POST' | 'GET' | 'DELETE';
   readonly headers: HeaderRecord;
-  /** The JSON body, already serialised. */
+  /** The JSON body, already serialised (`''`, and not sent, for `GET` and `DELETE`). */
   readonly body: string;
   /** The proxy to send through; absent: a direct connection. */
   readonly proxy?: ProxyConfig | undefined;

@@ -100,7 +100,7 @@ export const webFetchTransport =
             Object.assign(Object.create(null) as RequestInit, {
               method: request.method,
               headers: target.headers,
-              body: request.body,
+              ...(request.method === 'POST' ? { body: request.body } : {}),
               signal: controller.signal,
               redirect: 'manual',
               cache: 'no-store',

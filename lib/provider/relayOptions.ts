@@ -8,6 +8,7 @@ import { pipe } from '#fp-ts/function.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { validateHeaders } from '../core/headers.js';
 import type { FetchFunction } from '../http/webFetchTransport.js';
+import type { ResumeOptions } from './resumeOnDrop.js';
 import { readTelemetryOptions, type TelemetryOptions, type TelemetrySettings } from '../operators/telemetryOptions.js';
 
 /**
@@ -29,6 +30,12 @@ export interface RelayProviderOptions {
   /** The `fetch` to send with (default: the global one). */
   readonly fetch?: FetchFunction | undefined;
   /**
+   * How a reply is resumed when the connection drops mid-reply (a relay that keeps replies
+   * answers `Last-Event-ID`): `{ maxAttempts?, baseDelayMs?, maxDelayMs? }` (defaults 5, 250,
+   * 4 000), or `false` never to resume.
+   */
+  readonly resume?: Pick<ResumeOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'> | false | undefined;
+  /**
    * OpenTelemetry for every reply (a span, the duration and time-to-first-chunk histograms), as
    * `withTelemetry` records it; see docs/observability.md.
    */
@@ -42,10 +49,11 @@ export interface RelayConfig {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly fetch: FetchFunction | undefined;
+  readonly resume: ResumeOptions;
   readonly telemetry: TelemetrySettings | undefined;
 }
 
-const optionKeys: ReadonlySet<string> = new Set(['url', 'headers', 'fetch', 'telemetry']);
+const optionKeys: ReadonlySet<string> = new Set(['url', 'headers', 'fetch', 'resume', 'telemetry']);
 
 type Check<A> = E.Either<YqcloudError, A>;
 
@@ -68,6 +76,29 @@ const checkFetch = (u: unknown): Check<FetchFunction | undefined> =>
   u === undefined || typeof u === 'function'
     ? E.right(u as FetchFunction | undefined)
     : E.left(invalidRequest('fetch', 'expected a function with the signature of fetch'));
+
+const resumeKeys = ['maxAttempts', 'baseDelayMs', 'maxDelayMs'] as const;
+
+const checkResume = (u: unknown): Check<ResumeOptions> => {
+  if (u === undefined) return E.right({});
+  if (u === false) return E.right({ maxAttempts: 0 });
+  if (typeof u !== 'object' || u === null || Array.isArray(u))
+    return E.left(invalidRequest('resume', 'expected { maxAttempts?, baseDelayMs?, maxDelayMs? } or false'));
+  const own = Object.fromEntries(Object.entries(u));
+  const unknownKey = Object.keys(own).find((key) => !(resumeKeys as ReadonlyArray<string>).includes(key));
+  if (unknownKey !== undefined)
+    return E.left(invalidRequest(`resume.${unknownKey}`, `unknown option; the options are ${resumeKeys.join(', ')}`));
+  const bad = resumeKeys.find((key) => {
+    const value: unknown = own[key];
+    return value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0);
+  });
+  if (bad !== undefined) return E.left(invalidRequest(`resume.${bad}`, 'expected a number, 0 or more'));
+  return E.right(
+    Object.fromEntries(
+      resumeKeys.filter((key) => own[key] !== undefined).map((key) => [key, own[key]]),
+    ) as ResumeOptions,
+  );
+};
 
 /**
  * Validates a relay client's options without throwing: the config, or the `InvalidRequest` error
@@ -92,8 +123,9 @@ export const validateRelayOptions = (u: unknown): Check<RelayConfig> =>
     E.bind('url', ({ own }) => checkUrl(own.url)),
     E.bind('headers', ({ own }) => (own.headers === undefined ? E.right({}) : validateHeaders(own.headers))),
     E.bind('fetch', ({ own }) => checkFetch(own.fetch)),
+    E.bind('resume', ({ own }) => checkResume(own.resume)),
     E.bind('telemetry', ({ own }) =>
       own.telemetry === undefined ? E.right(undefined) : readTelemetryOptions('telemetry', own.telemetry),
     ),
-    E.map(({ url, headers, fetch, telemetry }): RelayConfig => ({ url, headers, fetch, telemetry })),
+    E.map(({ url, headers, fetch, resume, telemetry }): RelayConfig => ({ url, headers, fetch, resume, telemetry })),
   );

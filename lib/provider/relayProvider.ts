@@ -8,20 +8,28 @@
 import * as E from '#fp-ts/Either.js';
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import { defer, EMPTY, fromEvent, map, takeUntil, throwError, type Observable } from 'rxjs';
+import { defer, EMPTY, finalize, fromEvent, map, takeUntil, tap, throwError, type Observable } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
 import { conversation, type Chunk } from '../core/chunk.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { mergeHeaders } from '../core/headers.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
 import { webFetchTransport } from '../http/webFetchTransport.js';
-import { relayReply } from './relayReply.js';
+import type { Transport } from '../http/transport.js';
+import { maxReplyChars, relayFrames } from './relayReply.js';
+import { type RelayFrame, resumeOnDrop } from './resumeOnDrop.js';
 import { validateRelayOptions, type RelayConfig, type RelayProviderOptions } from './relayOptions.js';
 import { relayTurn } from './relayWire.js';
 import { replyTelemetry, type ReplyTelemetry } from '../operators/replyTelemetry.js';
 import { observeReply } from './observeReply.js';
 
 const protocolHeaders = { 'content-type': 'application/json', accept: 'text/event-stream' } as const;
+
+/** `DELETE ?reply=<id>`, sent and forgotten: the relay stops the reply wherever it is produced. */
+const stopReply = (transport: Transport, config: RelayConfig, replyId: string): void => {
+  const url = `${config.url}${config.url.includes('?') ? '&' : '?'}reply=${encodeURIComponent(replyId)}`;
+  transport({ url, method: 'DELETE', headers: config.headers, body: '' }).subscribe({ error: () => {} });
+};
 
 /**
  * A provider whose replies come from a relay: lazy and cold like `YqcloudProvider` (nothing is
@@ -97,16 +105,40 @@ export class RelayProvider {
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
       const turn = relayTurn(valid);
-      const reply$ = relayReply(
-        webFetchTransport(config.fetch),
-        {
-          url: config.url,
-          method: 'POST',
-          headers: mergeHeaders(config.headers, protocolHeaders),
-          body: JSON.stringify(turn.body),
-        },
-        Date.now,
-      ).pipe(map((chunk) => (chunk.type === 'conversation' ? conversation(turn.restore(chunk.conversation)) : chunk)));
+      const transport = webFetchTransport(config.fetch);
+      let replyId: string | undefined;
+      let ended = false;
+      const open = (lastEventId: string | undefined): Observable<RelayFrame> =>
+        relayFrames(
+          transport,
+          lastEventId === undefined
+            ? {
+                url: config.url,
+                method: 'POST',
+                headers: mergeHeaders(config.headers, protocolHeaders),
+                body: JSON.stringify(turn.body),
+              }
+            : {
+                url: config.url,
+                method: 'GET',
+                headers: mergeHeaders(config.headers, { accept: 'text/event-stream', 'last-event-id': lastEventId }),
+                body: '',
+              },
+          Date.now,
+        ).pipe(
+          tap((frame) => {
+            if (frame.type === 'reply') replyId = frame.replyId;
+          }),
+        );
+      const reply$ = resumeOnDrop(open, { ...config.resume, maxTextChars: maxReplyChars }).pipe(
+        map((chunk) => (chunk.type === 'conversation' ? conversation(turn.restore(chunk.conversation)) : chunk)),
+        tap({ complete: () => (ended = true), error: () => (ended = true) }),
+        finalize(() => {
+          // Let go before the end: the relay is asked to stop the reply (a dropped connection is
+          // resumed instead, and a page that goes away sends nothing: its reply can be resumed).
+          if (!ended && replyId !== undefined) stopReply(transport, config, replyId);
+        }),
+      );
       if (config.telemetry !== undefined) this.#telemetry ??= replyTelemetry(config.telemetry);
       const facts = {
         model: valid.model,

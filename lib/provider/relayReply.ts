@@ -10,13 +10,14 @@ import { pipe } from '#fp-ts/function.js';
 import { createParser } from 'eventsource-parser';
 import { asyncScheduler, Observable, type SchedulerLike, Subscriber, type Subscription } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import { httpError, networkError, responseTooLarge, withPartialText, YqcloudError } from '../core/error.js';
+import { httpError, networkError, responseTooLarge, YqcloudError } from '../core/error.js';
 import { errorFromJson } from '../core/errorJson.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, Transport, ResponseEvent } from '../http/transport.js';
 import { createUtf8Decoder } from '../http/utf8.js';
 import { parseRetryAfter } from './retryAfter.js';
 import { relayStep } from '../core/relayProtocol.js';
+import { type RelayFrame, resumeOnDrop } from './resumeOnDrop.js';
 
 /**
  * The most characters one event may take (a `conversation` event carries the whole history):
@@ -88,27 +89,33 @@ const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
   /^\s*text\/event-stream\b/i.test(headers['content-type'] ?? '');
 
 /**
- * The reply a relay streams for one request, as chunks: `text` events as text chunks, the
- * `conversation` event, then `finish` (and the stream completes). Errors: a refusal (non-2xx) is
- * revived from its JSON body, or is `Http` with the status; a 2xx that is not an event stream is
- * `Http`; an `error` event is revived; an event the client cannot read is `Network` (`EPROTO`);
- * the stream ending before `finish` is `Network` (`ERR_STREAM_PREMATURE_CLOSE`); a broken
- * connection is `Network`. Every error's `partialText` is the text emitted here. Unsubscribing
- * unsubscribes the transport (which aborts the fetch).
+ * One exchange with a relay as frames ({@link RelayFrame}): the reply's id (`x-reply-id`), each
+ * event's chunk with its event id, the reply's own `error` ending, or `gone` (`204`: the relay no
+ * longer has a reply asked for by `Last-Event-ID`); it completes after `finish`, the `error`
+ * ending or `gone`. It fails with the connection: a refusal (non-2xx) revived from its JSON body,
+ * or `Http` with the status; a 2xx that is not an event stream (`Http`); an event the client
+ * cannot read (`Network` `EPROTO`); the stream ending before its ending (`Network`
+ * `ERR_STREAM_PREMATURE_CLOSE`); a broken connection (`Network`). Unsubscribing unsubscribes the
+ * transport (which aborts the fetch).
+ *
+ * @example
+ * ```ts
+ * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
+ * relayFrames(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
+ * ```
  */
-export const relayReply = (
+export const relayFrames = (
   transport: Transport,
   request: HttpRequest,
   now: () => number,
   scheduler: SchedulerLike = asyncScheduler,
-): Observable<Chunk> =>
-  new Observable<Chunk>((subscriber) => {
-    let delivered = '';
+): Observable<RelayFrame> =>
+  new Observable<RelayFrame>((subscriber) => {
     let head: { readonly status: number; readonly headers: Readonly<Record<string, string>> } | undefined;
     let refusal = '';
     let refusalWait: Subscription | undefined;
     const decoder = createUtf8Decoder();
-    const fail = (e: YqcloudError): void => subscriber.error(withPartialText(delivered)(e));
+    const fail = (e: YqcloudError): void => subscriber.error(e);
     const refuse = (): void => {
       if (head !== undefined) fail(refusalError(head.status, head.headers, refusal.slice(0, maxRefusalChars), now()));
     };
@@ -118,15 +125,16 @@ export const relayReply = (
       onEvent: (event) => {
         if (subscriber.closed) return;
         const step = relayStep(event);
-        if (step.type === 'error') return fail(step.error);
+        const id = event.id === undefined || event.id === '' ? undefined : event.id;
         if (step.type === 'skip') return;
-        const { chunk } = step;
-        if (chunk.type === 'text') {
-          if (delivered.length + chunk.text.length > maxReplyChars) return fail(responseTooLarge(maxReplyChars));
-          delivered += chunk.text;
+        if (step.type === 'error') {
+          // A protocol error is the connection's; an `error` event is the reply's ending.
+          if (event.event !== 'error' || step.error.code === 'EPROTO') return fail(step.error);
+          subscriber.next({ type: 'error', id, error: step.error });
+          return subscriber.complete();
         }
-        subscriber.next(chunk);
-        if (chunk.type === 'finish') subscriber.complete();
+        subscriber.next({ type: 'chunk', id, chunk: step.chunk });
+        if (step.chunk.type === 'finish') subscriber.complete();
       },
       onError: (e) => {
         if (e.type === 'max-buffer-size-exceeded' && !subscriber.closed) fail(responseTooLarge(maxEventChars));
@@ -140,9 +148,15 @@ export const relayReply = (
         if (subscriber.closed) return;
         if (event.type === 'head') {
           head = { status: event.status, headers: event.headers };
+          if (event.status === 204) {
+            subscriber.next({ type: 'gone' });
+            return subscriber.complete();
+          }
           if (event.status >= 200 && event.status < 300) {
             if (!isEventStream(event.headers))
-              fail(httpError(event.status, '', undefined, 'the relay did not answer with an event stream'));
+              return fail(httpError(event.status, '', undefined, 'the relay did not answer with an event stream'));
+            const replyId = event.headers['x-reply-id'];
+            if (replyId !== undefined && isReplyIdForm(replyId)) subscriber.next({ type: 'reply', replyId });
           } else refusalWait = scheduler.schedule(refuse, refusalWaitMs);
           return;
         }
@@ -172,3 +186,27 @@ export const relayReply = (
     subscriber.add(() => refusalWait?.unsubscribe());
     transport(request).subscribe(upstream);
   });
+
+/** A reply id as the relay mints them (base64url), checked before it is sent back in a URL. */
+const isReplyIdForm = (value: string): boolean => /^[A-Za-z0-9_-]{16,64}$/.test(value);
+
+/**
+ * The reply a relay streams for one request, as chunks: `text` events as text chunks, the
+ * `conversation` event, then `finish` (and the stream completes). Errors: those of
+ * {@link relayFrames}, and the relay's `error` event revived; past {@link maxReplyChars} of text,
+ * `ResponseTooLarge`. Every error's `partialText` is the text emitted here. Nothing is resumed
+ * (`RelayProvider` resumes). Unsubscribing unsubscribes the transport (which aborts the fetch).
+ *
+ * @example
+ * ```ts
+ * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
+ * relayReply(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
+ * ```
+ */
+export const relayReply = (
+  transport: Transport,
+  request: HttpRequest,
+  now: () => number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<Chunk> =>
+  resumeOnDrop(() => relayFrames(transport, request, now, scheduler), { maxAttempts: 0, maxTextChars: maxReplyChars });

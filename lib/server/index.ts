@@ -29,6 +29,22 @@ export type { ServerLogEntry, ServerLogger } from './pipeline/safeError.js';
 export { createMemoryStore } from './store/memoryStore.js';
 export type { MemoryStoreOptions } from './store/memoryStore.js';
 export type { Lease, ServerStore } from './store/store.js';
+export { createMemoryReplyStore } from './store/replyStore.js';
+export type { ReplyStore } from './store/replyStore.js';
+export { createRedisStore, StoreUnavailable } from './store/redisStore.js';
+export type { RedisStore, RedisStoreOptions } from './store/redisStore.js';
+export type { RedisConnectionOptions } from './store/redisConnection.js';
+export type { RedisReplyLogOptions } from './store/redisReplyLog.js';
+export type {
+  ReplyLog,
+  ReplyLogOptions,
+  ReplyEntry,
+  LoggedEntry,
+  ReplyProducer,
+  ProducerAbortReason,
+} from './store/replyLog.js';
+export type { MemoryReplyLogOptions } from './store/memoryReplyLog.js';
+export type { RateDecision, RequestRate } from './store/requestRate.js';
 export { toServerSentEvents } from './routes/relay/serverSentEvents.js';
 export type { ServerSentEventsOptions } from './routes/relay/serverSentEvents.js';
 export { keepAlive, keepAliveComment } from './pipeline/keepAlive.js';

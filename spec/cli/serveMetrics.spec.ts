@@ -106,6 +106,11 @@ describe('cli/serveMetrics: the Prometheus endpoint, fed by the diagnostics chan
       expect(sample(during, 'yqcloud_rx_streams_open')).to.equal(2);
       expect(sample(during, 'yqcloud_rx_first_chunk_seconds_count')).to.equal(2);
       controller.abort();
+      // serve keeps relay replies: a dropped connection does not end one, a stop does.
+      const stop = await fetch(`${served.url}/relay?reply=${relay.headers.get('x-reply-id') ?? ''}`, {
+        method: 'DELETE',
+      });
+      expect(stop.status).to.equal(202);
       let after = '';
       for (let i = 0; i < 50 && sample(after, 'yqcloud_rx_streams_open') !== 0; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -123,7 +123,7 @@ describe('server/guards', () => {
     expect(preflight.headers).to.include({
       'access-control-allow-origin': 'https://app.example',
       'access-control-allow-methods': 'POST',
-      'access-control-allow-headers': 'authorization, content-type, accept',
+      'access-control-allow-headers': 'authorization, content-type, accept, last-event-id',
     });
     expect(refusedWith(await guards.admit(post({ origin: 'https://other.example' }, 'OPTIONS')))).to.equal(403);
   });

@@ -81,7 +81,8 @@ for (const variant of ['node:http', 'Web Request → Response'] as const) {
         ['no token', post(url, { messages }, relayHeaders({ authorization: '' })), 401, 'Http'],
         ['a wrong token', post(url, { messages }, relayHeaders({ authorization: 'Bearer nope' })), 401, 'Http'],
         ['another origin', post(url, { messages }, relayHeaders({ origin: 'http://evil.test' })), 403, 'Http'],
-        ['GET', fetch(url, { headers: relayHeaders() }), 405, 'Http'],
+        ['PUT', fetch(url, { method: 'PUT', headers: relayHeaders() }), 405, 'Http'],
+        ['GET without Last-Event-ID', fetch(url, { headers: relayHeaders() }), 400, 'InvalidRequest'],
         ['a big body', post(url, { messages: [{ role: 'user', content: 'x'.repeat(4096) }] }), 413, 'InvalidRequest'],
         [
           'a big body with no content-length',

@@ -19,9 +19,9 @@ export interface CorsOptions {
    * any page call (then `authorize` alone stands between the internet and the service).
    */
   readonly origins: ReadonlyArray<string> | ((origin: string) => boolean) | '*';
-  /** Request headers a page may send (default `authorization, content-type, accept`). */
+  /** Request headers a page may send (default `authorization, content-type, accept, last-event-id`). */
   readonly allowHeaders?: ReadonlyArray<string>;
-  /** Response headers a page may read (default `retry-after, www-authenticate`). */
+  /** Response headers a page may read (default `retry-after, www-authenticate, x-reply-id`). */
   readonly exposeHeaders?: ReadonlyArray<string>;
   /** How long a browser may cache a preflight, in seconds (default 600). */
   readonly maxAgeS?: number;
@@ -70,7 +70,9 @@ export const checkOrigin = (cors: CorsOptions | undefined, request: GuardRequest
     headers: {
       ...vary,
       'access-control-allow-origin': origin,
-      'access-control-expose-headers': (cors.exposeHeaders ?? ['retry-after', 'www-authenticate']).join(', '),
+      'access-control-expose-headers': (cors.exposeHeaders ?? ['retry-after', 'www-authenticate', 'x-reply-id']).join(
+        ', ',
+      ),
     },
   };
 };
@@ -82,7 +84,7 @@ export const checkOrigin = (cors: CorsOptions | undefined, request: GuardRequest
  * @example
  * ```ts
  * preflightHeaders({ origins: ['https://app.example.com'], maxAgeS: 60 }, ['POST']);
- * // { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'authorization, content-type, accept',
+ * // { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'authorization, content-type, accept, last-event-id',
  * //   'access-control-max-age': '60' }
  * ```
  */
@@ -91,6 +93,8 @@ export const preflightHeaders = (
   methods: ReadonlyArray<string>,
 ): Readonly<Record<string, string>> => ({
   'access-control-allow-methods': methods.join(', '),
-  'access-control-allow-headers': (cors?.allowHeaders ?? ['authorization', 'content-type', 'accept']).join(', '),
+  'access-control-allow-headers': (
+    cors?.allowHeaders ?? ['authorization', 'content-type', 'accept', 'last-event-id']
+  ).join(', '),
   'access-control-max-age': String(cors?.maxAgeS ?? 600),
 });

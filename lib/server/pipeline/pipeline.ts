@@ -33,7 +33,9 @@ import { readNodeBody, readWebBody, type BodyLimits, type BodyResult } from './b
 import type { CorsOptions } from './cors.js';
 import { admit } from './guards.js';
 import { defaultKeepAliveMs, fillSilence, keepAliveComment } from './keepAlive.js';
-import { storeUnavailable, tooManyStreams, type Refusal } from './refusal.js';
+import { storeUnavailable, tooManyRequests, tooManyStreams, type Refusal } from './refusal.js';
+import { requestRateOfStore } from '../store/replyStore.js';
+import type { RateDecision } from '../store/requestRate.js';
 import { defaultMaxBufferedBytes, startsEventStream, webReply, writeNodeReply, type ReplyPart } from './reply.js';
 import { fromNodeRequest, fromWebRequest, remoteAddressOf, type GuardRequest } from './request.js';
 import { inRequestSpan, type RequestSpan, type SpanRoute } from './requestSpan.js';
@@ -68,6 +70,12 @@ export interface ServerOptions {
   readonly bodyTimeoutMs?: number | undefined;
   /** Streams one client (one identity) may have open at once, across the handlers sharing `store` (default 4). */
   readonly maxConcurrentStreams?: number | undefined;
+  /**
+   * Requests one client may send per minute, across the handlers sharing `store` (default: no
+   * limit); past it 429 with `retry-after`, before the body is read. Counted in the store when it
+   * counts requests (`createMemoryReplyStore`, `createRedisStore`: across the cluster).
+   */
+  readonly maxRequestsPerMinute?: number | undefined;
   /** How long a stream lease lives unless renewed (default 60 000 ms; renewed every third of it while streaming). */
   readonly leaseTtlMs?: number | undefined;
   /** How long a conversation stays its client's after its last turn (default 24 h). */
@@ -104,6 +112,13 @@ export interface RouteContext {
   readonly chunks: (request: ChatRequest) => Observable<Chunk>;
   /** The client's view of a failure; its detail goes to the log. */
   readonly clientError: (e: unknown) => YqcloudError;
+  /** The request as the guards saw it (method, URL, headers). */
+  readonly request: GuardRequest;
+  /**
+   * Keeps the client's stream lease (renewed) after the answer ends, until `done` settles: a
+   * relay reply that goes on while its client is away still counts against the client.
+   */
+  readonly keepLeaseUntil: (done: Promise<unknown>) => void;
 }
 
 /**
@@ -127,6 +142,10 @@ export interface Route<A> {
   readonly methods: ReadonlyArray<string>;
   /** `true`: the request has a JSON body and streams from the provider (it holds a lease); `false`: neither. */
   readonly opensStream: boolean;
+  /** A stream lease for a route without a body (a resumed reply is a stream too); default `opensStream`. */
+  readonly holdsLease?: boolean | undefined;
+  /** The key the route's leases count against (default: the identity itself). */
+  readonly leaseKey?: ((identity: string) => string) | undefined;
   /** A refusal in the route's protocol, with the CORS `headers`: a whole answer. */
   readonly render: (refusal: Refusal, headers: Readonly<Record<string, string>>) => ReplyPart;
   /** The parsed body (`undefined` when the route opens no stream) into what `reply` needs, or a refusal. */
@@ -147,7 +166,10 @@ export interface Pipeline {
   readonly store: ServerStore;
 }
 
-/** The lease held while `source` runs: renewed every third of its TTL, released when it ends however it ends. */
+/**
+ * The lease held while `source` runs: renewed every third of its TTL, released when it ends
+ * however it ends, or, when `keptUntil()` gives a promise by then, once that settles.
+ */
 const holdLease =
   (
     store: ServerStore,
@@ -155,16 +177,21 @@ const holdLease =
     ttlMs: number,
     scheduler: SchedulerLike,
     log: (what: string, e: unknown) => void,
+    keptUntil: () => Promise<unknown> | undefined,
   ) =>
   <T>(source: Observable<T>): Observable<T> =>
     new Observable<T>((subscriber) => {
-      subscriber.add(
-        interval(Math.max(1, Math.floor(ttlMs / 3)), scheduler).subscribe(() => {
-          store.renew(lease, ttlMs).catch((e: unknown) => log('a stream lease could not be renewed', e));
-        }),
-      );
-      subscriber.add(() => {
+      const renewal = interval(Math.max(1, Math.floor(ttlMs / 3)), scheduler).subscribe(() => {
+        store.renew(lease, ttlMs).catch((e: unknown) => log('a stream lease could not be renewed', e));
+      });
+      const release = (): void => {
+        renewal.unsubscribe();
         store.release(lease).catch((e: unknown) => log('a stream lease could not be released', e));
+      };
+      subscriber.add(() => {
+        const until = keptUntil();
+        if (until === undefined) release();
+        else until.then(release, release);
       });
       source.subscribe(subscriber);
     });
@@ -180,6 +207,8 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
   const maxStreams = options.maxConcurrentStreams ?? 4;
   const leaseTtlMs = options.leaseTtlMs ?? 60_000;
   const retryAfterS = options.retryAfterS ?? 2;
+  const perMinute = options.maxRequestsPerMinute;
+  const requestRate = perMinute === undefined ? undefined : requestRateOfStore(store);
   const budget = options.maxBufferedBytes ?? defaultMaxBufferedBytes;
   const keepAlive = fillSilence<ReplyPart>(
     options.keepAliveMs ?? defaultKeepAliveMs,
@@ -194,8 +223,14 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
       options.logger?.(logEntryOf(message, e));
     } catch {}
   };
-  const contextOf = (id: string): RouteContext => ({
+  const contextOf = (
+    id: string,
+    request: GuardRequest,
+    keepLeaseUntil: (done: Promise<unknown>) => void,
+  ): RouteContext => ({
     identity: id,
+    request,
+    keepLeaseUntil,
     store,
     conversationTtlMs: options.conversationTtlMs ?? 24 * 60 * 60 * 1000,
     provider: options.provider,
@@ -213,10 +248,24 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     stillWanted: () => boolean,
   ): Promise<Observable<ReplyPart> | undefined> => {
     const admission = await admit(guardOptions, view, route.methods, route.opensStream);
+    const holdsLease = route.holdsLease ?? route.opensStream;
     if (admission.type === 'preflight') return of({ type: 'head', status: 204, headers: admission.headers, body: '' });
     const refuse = (refusal: Refusal): Observable<ReplyPart> => of(route.render(refusal, admission.headers));
     if (admission.type === 'refused') return refuse(admission.refusal);
-    const context = contextOf(admission.identity);
+    let keptUntil: Promise<unknown> | undefined;
+    if (requestRate !== undefined && perMinute !== undefined) {
+      let decision: RateDecision;
+      try {
+        decision = await requestRate.consume(admission.identity, perMinute);
+      } catch (e) {
+        log('the store failed while a request was counted', e);
+        return refuse(storeUnavailable(retryAfterS));
+      }
+      if (!decision.allowed) return refuse(tooManyRequests(perMinute, decision.retryAfterMs));
+    }
+    const context = contextOf(admission.identity, view, (done) => {
+      keptUntil = done;
+    });
     let body: unknown;
     if (route.opensStream) {
       const read = await readBody();
@@ -239,10 +288,10 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
           throw e;
         }),
       );
-    if (!route.opensStream) return reply();
+    if (!holdsLease) return reply();
     let lease: Lease | undefined;
     try {
-      lease = await store.acquire(admission.identity, maxStreams, leaseTtlMs);
+      lease = await store.acquire(route.leaseKey?.(admission.identity) ?? admission.identity, maxStreams, leaseTtlMs);
     } catch (e) {
       log('the store failed while a stream lease was taken', e);
       return refuse(storeUnavailable(retryAfterS));
@@ -252,7 +301,10 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
       store.release(lease).catch((e: unknown) => log('a stream lease could not be released', e));
       return undefined;
     }
-    return reply().pipe(keepAlive, holdLease(store, lease, leaseTtlMs, scheduler, log));
+    return reply().pipe(
+      keepAlive,
+      holdLease(store, lease, leaseTtlMs, scheduler, log, () => keptUntil),
+    );
   };
 
   const tracer = options.telemetry?.tracer;

@@ -64,6 +64,16 @@ export const conversationNotYours = (): Refusal =>
   refusal(403, 'this conversation belongs to another client; start a new one');
 
 /**
+ * 403: the reply named (by `Last-Event-ID` or `?reply=`) belongs to another client.
+ *
+ * @example
+ * ```ts
+ * replyNotYours().status; // 403
+ * ```
+ */
+export const replyNotYours = (): Refusal => refusal(403, 'this reply belongs to another client');
+
+/**
  * 404: no route at this path (said only to a client `authorize` let through).
  */
 export const notFound = (message: string): Refusal => refusal(404, message);
@@ -103,6 +113,24 @@ export const tooManyStreams = (limit: number, retryAfterS: number): Refusal =>
     { 'retry-after': String(retryAfterS) },
     retryAfterS * 1000,
   );
+
+/**
+ * 429: this client sent its `maxRequestsPerMinute`; `retry-after` in seconds (rounded up).
+ *
+ * @example
+ * ```ts
+ * tooManyRequests(60, 1500).headers['retry-after']; // '2'
+ * ```
+ */
+export const tooManyRequests = (limit: number, retryAfterMs: number): Refusal => {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return refusal(
+    429,
+    `this client sent ${limit} requests in the last minute`,
+    { 'retry-after': String(seconds) },
+    seconds * 1000,
+  );
+};
 
 /**
  * 503: the server's store (leases, conversations) could not be reached; retry later.

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPipeline, type ServerOptions } from '../../pipeline/pipeline.js';
 import type { FetchInfo } from '../../pipeline/request.js';
 import { relayRoute } from './relayRoute.js';
+import { resumeRoute, stopRoute } from './replyRoutes.js';
 
 /**
  * How a relay is guarded and streams: the server's options (`provider` and `authorize`
@@ -71,8 +72,22 @@ export interface RelayHandler {
  */
 export const createRelayHandler = (options: RelayOptions): RelayHandler => {
   const pipeline = createPipeline(options);
-  const node = (req: IncomingMessage, res: ServerResponse): Promise<void> => pipeline.node(relayRoute, req, res);
+  const node = (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? '').toUpperCase();
+    return method === 'GET'
+      ? pipeline.node(resumeRoute, req, res)
+      : method === 'DELETE'
+        ? pipeline.node(stopRoute, req, res)
+        : pipeline.node(relayRoute, req, res);
+  };
   return Object.assign(node, {
-    fetch: (request: Request, info?: FetchInfo): Promise<Response> => pipeline.fetch(relayRoute, request, info),
+    fetch: (request: Request, info?: FetchInfo): Promise<Response> => {
+      const method = request.method.toUpperCase();
+      return method === 'GET'
+        ? pipeline.fetch(resumeRoute, request, info)
+        : method === 'DELETE'
+          ? pipeline.fetch(stopRoute, request, info)
+          : pipeline.fetch(relayRoute, request, info);
+    },
   });
 };

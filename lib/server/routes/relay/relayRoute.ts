@@ -14,7 +14,8 @@
  * @module
  */
 import * as E from '#fp-ts/Either.js';
-import { catchError, concat, map, type Observable, of } from 'rxjs';
+import { catchError, concat, concatMap, from, map, type Observable, of } from 'rxjs';
+import type { Chunk } from '../../../core/chunk.js';
 import type { ChatRequest } from '../../../core/request.js';
 import { mintUserId } from '../../../core/conversation.js';
 import { encodeChunk, encodeErrorEvent } from '../../../core/relayProtocol.js';
@@ -22,7 +23,22 @@ import type { Route, RouteContext } from '../../pipeline/pipeline.js';
 import { badRequest, conversationNotYours, type Refusal } from '../../pipeline/refusal.js';
 import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import { decodeRelayBody } from './relayBody.js';
+import { repliesOf } from '../../store/replyStore.js';
+import type { ReplyLog } from '../../store/replyLog.js';
+import { produceReply } from './produceReply.js';
+import { durableAnswer } from './replyEvents.js';
 import { startReply } from './startReply.js';
+
+/**
+ * The methods the relay answers: `POST` a request, `GET` to resume a reply, `DELETE` to stop one
+ * (its preflight lists them all).
+ *
+ * @example
+ * ```ts
+ * relayMethods; // ['POST', 'GET', 'DELETE']
+ * ```
+ */
+export const relayMethods: ReadonlyArray<string> = ['POST', 'GET', 'DELETE'];
 
 /**
  * A refusal as the relay answers it: the status, its headers, `{ "error": <YqcloudError> }`.
@@ -65,6 +81,40 @@ const decode = async (body: unknown, context: RouteContext): Promise<E.Either<Re
   return E.right(request);
 };
 
+/** The reply produced into the store's reply log: `x-reply-id`, and each event with its id. */
+const durableReply = (
+  log: ReplyLog,
+  chunks: Observable<Chunk>,
+  context: RouteContext,
+  headers: Readonly<Record<string, string>>,
+): Observable<ReplyPart> =>
+  from(produceReply(log, context.identity, chunks, context.clientError)).pipe(
+    catchError((e: unknown) => {
+      // The store cannot open a reply: this one is served as it comes, not resumable.
+      context.clientError(e);
+      return of(undefined);
+    }),
+    concatMap((production) => {
+      if (production === undefined) return streamedReply(chunks, context, headers);
+      context.keepLeaseUntil(production.done);
+      return durableAnswer(production.replyId, production.events, headers);
+    }),
+  );
+
+/** The reply as it comes, each chunk an event without id. */
+const streamedReply = (
+  chunks: Observable<Chunk>,
+  context: RouteContext,
+  headers: Readonly<Record<string, string>>,
+): Observable<ReplyPart> => {
+  const events = chunks.pipe(
+    map((chunk) => encodeChunk(chunk)),
+    catchError((e: unknown) => of(encodeErrorEvent(context.clientError(e)))),
+    map((text): ReplyPart => ({ type: 'data', text })),
+  );
+  return concat(of<ReplyPart>({ type: 'head', status: 200, headers: { ...headers, ...eventStreamHeaders } }), events);
+};
+
 const reply = (
   request: ChatRequest,
   context: RouteContext,
@@ -72,12 +122,10 @@ const reply = (
 ): Observable<ReplyPart> => {
   const started = startReply(context.chunks(request));
   if (E.isLeft(started)) return of(relayRefusal(badRequest(context.clientError(started.left)), headers));
-  const events = started.right.pipe(
-    map((chunk) => encodeChunk(chunk)),
-    catchError((e: unknown) => of(encodeErrorEvent(context.clientError(e)))),
-    map((text): ReplyPart => ({ type: 'data', text })),
-  );
-  return concat(of<ReplyPart>({ type: 'head', status: 200, headers: { ...headers, ...eventStreamHeaders } }), events);
+  const log = repliesOf(context.store);
+  return log === undefined
+    ? streamedReply(started.right, context, headers)
+    : durableReply(log, started.right, context, headers);
 };
 
 /**
@@ -86,7 +134,7 @@ const reply = (
  */
 export const relayRoute: Route<ChatRequest> = {
   span: { name: 'relay' },
-  methods: ['POST'],
+  methods: relayMethods,
   opensStream: true,
   render: relayRefusal,
   decode,

@@ -1,0 +1,301 @@
+/**
+ * The {@link ReplyLog} on Redis: one Redis Stream per reply (its entries, `XADD` with a
+ * `MAXLEN` bound, an expiry refreshed while it lives and set once it ended), a hash with its
+ * owner and state, and its producer's lease (a key with a TTL renewed by the producer). Readers
+ * replay and follow with `XREAD BLOCK` from the id they were given, so a reader cannot miss an
+ * entry written while it attaches, and there is no handshake with the producer to time out. A
+ * reader that finds the producer's lease gone writes the `error` ending itself (once: a script
+ * checks that the reply has not ended and the lease is still gone). A stop is recorded in the
+ * hash and published; the producer hears it at once through its subscription, or at its next
+ * heartbeat if the message was lost.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { Observable } from 'rxjs';
+import { entryFields, entryOfFields } from './replyEntryFields.js';
+import { producerLost, ReplyWriteRefused, storeUnavailable, type WriteRefusal } from './replyErrors.js';
+import { newReplyId } from './replyId.js';
+import {
+  isEnding,
+  replyLogSettings,
+  type LoggedEntry,
+  type ReplyLog,
+  type ReplyLogOptions,
+  type ReplyProducer,
+} from './replyLog.js';
+import { scriptCaller } from './redisScriptCaller.js';
+import { redisScripts } from './redisScripts.js';
+
+const { appendEntry, endLostReply, openReply, renewProducer, requestStop } = redisScripts;
+
+/**
+ * Options of the Redis reply log.
+ *
+ * @example
+ * ```ts
+ * const options: RedisReplyLogOptions = { prefix: 'chat:', producerTtlMs: 10_000 };
+ * ```
+ */
+export interface RedisReplyLogOptions extends ReplyLogOptions {
+  /** Prefix of every key and channel (default `yqrx:`). */
+  readonly prefix?: string | undefined;
+  /** Longest wait of one `XREAD BLOCK` (default 1 000 ms): how often a reader checks the producer. */
+  readonly blockMs?: number | undefined;
+  /** Milliseconds to wait for a command's answer (default 2 000). */
+  readonly commandTimeoutMs?: number | undefined;
+}
+
+/**
+ * What the log tells its store: a command failed because Redis could not be reached.
+ *
+ * @example
+ * ```ts
+ * const health: RedisHealth = { failed: (e) => console.error('redis', e) };
+ * ```
+ */
+export interface RedisHealth {
+  readonly failed: (error: unknown) => void;
+}
+
+const refusalOf = (error: unknown): WriteRefusal | undefined => {
+  const match = error instanceof Error ? /^YQRX (ended|lease-lost|full)$/.exec(error.message) : null;
+  return (match?.[1] as WriteRefusal | undefined) ?? undefined;
+};
+
+type StreamReply = ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, ReadonlyArray<string>]>]>;
+
+/**
+ * A reply log on `client` (connected, or reconnecting: commands fail fast while it is down).
+ * Readers use connections of their own (`client.duplicate()`), as `XREAD BLOCK` holds one.
+ *
+ * @example
+ * ```ts
+ * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
+ * const log = createRedisReplyLog(client, { prefix: 'chat:' }, { failed: () => {} });
+ * ```
+ */
+export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions, health: RedisHealth): ReplyLog => {
+  const settings = replyLogSettings(options);
+  const prefix = options.prefix ?? 'yqrx:';
+  const blockMs = Math.max(10, options.blockMs ?? 1000);
+  const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+  const channel = `${prefix}reply-stop`;
+  const keysOf = (replyId: string) => {
+    const base = `${prefix}reply:{${replyId}}`;
+    return { log: `${base}:log`, meta: `${base}:meta`, producer: `${base}:producer` };
+  };
+  const open$ = scriptCaller(client, openReply);
+  const append$ = scriptCaller(client, appendEntry);
+  const renew$ = scriptCaller(client, renewProducer);
+  const stop$ = scriptCaller(client, requestStop);
+  const endLost$ = scriptCaller(client, endLostReply);
+
+  const producers = new Map<string, { readonly controller: AbortController; readonly close: () => Promise<void> }>();
+  const readers = new Set<Redis>();
+  let subscriber: Promise<Redis> | undefined;
+
+  /** One subscription per process to the stop channel, made on the first reply produced here. */
+  const listenForStops = (): Promise<unknown> => {
+    if (subscriber !== undefined) return subscriber.catch(() => undefined);
+    const connection = client.duplicate();
+    connection.on('error', () => {});
+    connection.on('message', (_channel: string, replyId: string) =>
+      producers.get(replyId)?.controller.abort('stop-requested'),
+    );
+    subscriber = connection
+      .connect()
+      .then(() => connection.subscribe(channel))
+      .then(() => connection);
+    return subscriber.catch(() => {
+      // Not reachable now: the next reply tries again; meanwhile the heartbeat sees stops.
+      connection.disconnect();
+      subscriber = undefined;
+    });
+  };
+
+  const open = async (owner: string): Promise<ReplyProducer> => {
+    const replyId = newReplyId();
+    const keys = keysOf(replyId);
+    const token = randomBytes(12).toString('base64url');
+    try {
+      await open$([keys.meta, keys.producer], [owner, token, settings.producerTtlMs, settings.endedTtlMs]);
+    } catch (e) {
+      health.failed(e);
+      throw new ReplyWriteRefused('unavailable');
+    }
+    await listenForStops();
+    const controller = new AbortController();
+    let lastRenewal = Date.now();
+    let ended = false;
+    const heartbeat = setInterval(
+      () => {
+        renew$([keys.producer, keys.meta, keys.log], [token, settings.producerTtlMs, settings.endedTtlMs]).then(
+          (answer) => {
+            lastRenewal = Date.now();
+            if (answer === 0) controller.abort('lease-lost');
+            else if (answer === 2) controller.abort('stop-requested');
+          },
+          (e: unknown) => {
+            health.failed(e);
+            if (Date.now() - lastRenewal >= settings.producerTtlMs) controller.abort('lease-lost');
+          },
+        );
+      },
+      Math.floor(settings.producerTtlMs / 3),
+    );
+    heartbeat.unref();
+    const close = async (): Promise<void> => {
+      clearInterval(heartbeat);
+      if (!producers.delete(replyId) || ended) return;
+      // Closed without an ending: the lease is dropped so that readers end the reply at once.
+      await client.del(keys.producer).catch((e: unknown) => health.failed(e));
+    };
+    producers.set(replyId, { controller, close });
+    return {
+      replyId,
+      signal: controller.signal,
+      append: async (entry) => {
+        if (ended) throw new ReplyWriteRefused('ended');
+        const [type, data] = entryFields(entry);
+        const ending = isEnding(entry);
+        try {
+          const id = String(
+            await append$(
+              [keys.log, keys.meta, keys.producer],
+              [token, type, data, settings.maxEntries, settings.endedTtlMs, ending ? '1' : '0'],
+            ),
+          );
+          if (ending) {
+            ended = true;
+            await close();
+          }
+          return id;
+        } catch (e) {
+          const refusal = refusalOf(e);
+          if (refusal === undefined) health.failed(e);
+          throw new ReplyWriteRefused(refusal ?? 'unavailable');
+        }
+      },
+      close,
+    };
+  };
+
+  /** Called when a reader waited a whole block for nothing: is the producer still there? */
+  const checkProducer = async (replyId: string): Promise<'alive' | 'ended' | 'gone'> => {
+    const keys = keysOf(replyId);
+    if ((await client.exists(keys.producer)) === 1) return 'alive';
+    const entries = (await client.xrange(keys.log, '-', '+')) as ReadonlyArray<
+      readonly [string, ReadonlyArray<string>]
+    >;
+    let text = '';
+    for (const [, fields] of entries) {
+      const entry = entryOfFields(fields);
+      if (entry.type === 'text') text += entry.text;
+    }
+    const [type, data] = entryFields({ type: 'error', error: producerLost(text) });
+    const written = await endLost$(
+      [keys.log, keys.meta, keys.producer],
+      [type, data, settings.maxEntries, settings.endedTtlMs],
+    );
+    if (written !== 0) return 'ended';
+    return (await client.exists(keys.meta)) === 1 ? 'ended' : 'gone';
+  };
+
+  const follow = async (replyId: string, afterId: string): Promise<Observable<LoggedEntry> | undefined> => {
+    const keys = keysOf(replyId);
+    let owner: string | null;
+    try {
+      owner = await client.hget(keys.meta, 'owner');
+    } catch (e) {
+      health.failed(e);
+      throw e;
+    }
+    if (owner === null) return undefined;
+    return new Observable<LoggedEntry>((subscriber) => {
+      const connection = client.duplicate({ commandTimeout: blockMs + commandTimeoutMs });
+      connection.on('error', () => {});
+      readers.add(connection);
+      let last = afterId;
+      let cancelled = false;
+      const read = async (): Promise<void> => {
+        await connection.connect();
+        while (!cancelled) {
+          const answer = (await connection.xread(
+            'COUNT',
+            512,
+            'BLOCK',
+            blockMs,
+            'STREAMS',
+            keys.log,
+            last,
+          )) as StreamReply | null;
+          if (cancelled) return;
+          if (answer === null) {
+            if ((await checkProducer(replyId)) === 'gone') throw new Error('the reply expired');
+            continue;
+          }
+          for (const [, entries] of answer)
+            for (const [id, fields] of entries) {
+              last = id;
+              const entry = entryOfFields(fields);
+              subscriber.next({ id, entry });
+              if (isEnding(entry)) {
+                subscriber.complete();
+                return;
+              }
+            }
+        }
+      };
+      read()
+        .catch((e: unknown) => {
+          if (cancelled) return;
+          health.failed(e);
+          subscriber.next({ id: last, entry: { type: 'error', error: storeUnavailable() } });
+          subscriber.complete();
+        })
+        .finally(() => {
+          readers.delete(connection);
+          connection.disconnect();
+        });
+      return () => {
+        cancelled = true;
+        readers.delete(connection);
+        connection.disconnect();
+      };
+    });
+  };
+
+  return {
+    open,
+    follow,
+    ownerOf: async (replyId) => {
+      try {
+        return (await client.hget(keysOf(replyId).meta, 'owner')) ?? undefined;
+      } catch (e) {
+        health.failed(e);
+        throw e;
+      }
+    },
+    requestStop: async (replyId) => {
+      try {
+        return (await stop$([keysOf(replyId).meta], [channel, replyId])) === 1;
+      } catch (e) {
+        health.failed(e);
+        throw e;
+      }
+    },
+    close: async () => {
+      for (const producer of [...producers.values()]) {
+        producer.controller.abort('lease-lost');
+        await producer.close();
+      }
+      for (const connection of readers) connection.disconnect();
+      readers.clear();
+      const pending = subscriber;
+      subscriber = undefined;
+      if (pending !== undefined) (await pending.catch(() => undefined))?.disconnect();
+    },
+  };
+};

@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { lastValueFrom, toArray } from 'rxjs';
+import { ReplyWriteRefused } from '../../../lib/server/store/replyErrors.js';
+import { startOfReply } from '../../../lib/server/store/replyLog.js';
+import { useRedisServer } from '../../support/redisServer.js';
+import { redisReplyLogOn } from '../../support/redisReplyLogOn.js';
+import { replyLogContract } from './replyLog.contract.js';
+
+const instance = redisReplyLogOn;
+
+describe('server/store: the Redis reply log (a real redis-server)', function () {
+  this.timeout(30_000);
+  const redisServer = useRedisServer();
+
+  describe('the contract of every reply log', () => {
+    replyLogContract(async (options) => (await instance(redisServer(), options)).log);
+  });
+
+  it('keeps a reply as one Redis Stream with an expiry, set short once it ended', async () => {
+    const { log, client } = await instance(redisServer(), { endedTtlMs: 5000 });
+    const producer = await log.open('alice');
+    await producer.append({ type: 'text', text: 'Hi' });
+    const key = `yqrx:reply:{${producer.replyId}}:log`;
+    expect(await client.type(key)).to.equal('stream');
+    await producer.append({ type: 'finish' });
+    const ttl = await client.pttl(key);
+    expect(ttl).to.be.within(1, 5000);
+    expect(
+      await client.exists(`yqrx:reply:{${producer.replyId}}:producer`),
+      'the lease is dropped at the end',
+    ).to.equal(0);
+    await producer.close();
+    await log.close();
+  });
+
+  it('stops from another instance: the producer hears it through the channel at once', async () => {
+    const a = await instance(redisServer());
+    const b = await instance(redisServer());
+    const producer = await a.log.open('alice');
+    const aborted = new Promise<unknown>((resolve) =>
+      producer.signal.addEventListener('abort', () => resolve(producer.signal.reason)),
+    );
+    // The subscription is made on the first reply: give it a moment before asking.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const asked = Date.now();
+    expect(await b.log.requestStop(producer.replyId)).to.equal(true);
+    expect(await aborted).to.equal('stop-requested');
+    expect(Date.now() - asked, 'well before the heartbeat').to.be.below(1000);
+    await producer.close();
+    await a.log.close();
+    await b.log.close();
+  });
+
+  it('stops through the heartbeat when the published message was missed', async () => {
+    const a = await instance(redisServer(), { producerTtlMs: 1500 });
+    const producer = await a.log.open('alice');
+    const aborted = new Promise<unknown>((resolve) =>
+      producer.signal.addEventListener('abort', () => resolve(producer.signal.reason)),
+    );
+    // The stop recorded without the message (as if the subscriber was reconnecting).
+    await a.client.hset(`yqrx:reply:{${producer.replyId}}:meta`, 'stop', '1');
+    expect(await aborted).to.equal('stop-requested');
+    await producer.close();
+    await a.log.close();
+  });
+
+  it('an instance that dies mid-reply: readers on another get the documented error with the text so far, within the TTL', async () => {
+    const a = await instance(redisServer(), { producerTtlMs: 1500 });
+    const b = await instance(redisServer(), { producerTtlMs: 1500 });
+    const producer = await a.log.open('alice');
+    const first = await producer.append({ type: 'text', text: 'partial ' });
+    await producer.append({ type: 'text', text: 'answer' });
+    const followed = await b.log.follow(producer.replyId, first);
+    if (followed === undefined) throw new Error('known reply');
+    const entries = lastValueFrom(followed.pipe(toArray()));
+    const died = Date.now();
+    a.client.disconnect(); // the instance is gone: no heartbeat, no ending
+    const got = await entries;
+    expect(Date.now() - died, 'within the TTL and one block').to.be.below(1500 + 1000);
+    expect(got.map(({ entry }) => entry.type)).to.deep.equal(['text', 'error']);
+    const last = got.at(-1)?.entry;
+    expect(last?.type === 'error' && last.error.code).to.equal('EPRODUCERLOST');
+    expect(last?.type === 'error' && last.error.partialText).to.equal('partial answer');
+    // A second reader gets the same single ending, not one of its own.
+    const again = await b.log.follow(producer.replyId, startOfReply);
+    const replay = await lastValueFrom((again ?? followed).pipe(toArray()));
+    expect(replay.filter(({ entry }) => entry.type === 'error')).to.have.length(1);
+    await producer.close();
+    await a.log.close();
+    await b.log.close();
+  });
+
+  it('a producer whose lease expired cannot write any more (fenced)', async () => {
+    const a = await instance(redisServer(), { producerTtlMs: 1500 });
+    const producer = await a.log.open('alice');
+    await a.client.del(`yqrx:reply:{${producer.replyId}}:producer`);
+    const refused = await producer.append({ type: 'text', text: 'late' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).to.be.instanceOf(ReplyWriteRefused);
+    expect((refused as ReplyWriteRefused).reason).to.equal('lease-lost');
+    await producer.close();
+    await a.log.close();
+  });
+
+  it('Redis killed mid-follow: the reader ends with the store error, writes are refused, and all works again once Redis is back', async () => {
+    const a = await instance(redisServer());
+    const producer = await a.log.open('alice');
+    await producer.append({ type: 'text', text: 'before' });
+    const followed = await a.log.follow(producer.replyId, startOfReply);
+    if (followed === undefined) throw new Error('known reply');
+    const entries = lastValueFrom(followed.pipe(toArray()));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await redisServer().kill();
+    const got = await entries;
+    const last = got.at(-1)?.entry;
+    expect(last?.type === 'error' && last.error.code).to.equal('ESTOREUNAVAILABLE');
+    const refused = await producer.append({ type: 'text', text: 'x' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((refused as ReplyWriteRefused).reason).to.equal('unavailable');
+    await redisServer().restart();
+    await new Promise<void>((resolve) => {
+      if (a.client.status === 'ready') resolve();
+      else a.client.once('ready', () => resolve());
+    });
+    const next = await a.log.open('alice');
+    await next.append({ type: 'finish' });
+    expect(await a.log.ownerOf(next.replyId)).to.equal('alice');
+    await next.close();
+    await producer.close();
+    await a.log.close();
+  });
+});
