@@ -23,6 +23,7 @@ export { apiEndpointVariable, logVariable } from './provider/environment.js';
 export type { Logger, LogDetails } from './http/loggingTransport.js';
 export { RelayProvider } from './provider/relayProvider.js';
 export type { RelayProviderOptions } from './provider/relayOptions.js';
+export type { ResumeOptions } from './provider/resumeOnDrop.js';
 export type { FetchFunction } from './http/webFetchTransport.js';
 export type { Payload } from './provider/payload.js';
 

@@ -97,12 +97,6 @@ const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
  * cannot read (`Network` `EPROTO`); the stream ending before its ending (`Network`
  * `ERR_STREAM_PREMATURE_CLOSE`); a broken connection (`Network`). Unsubscribing unsubscribes the
  * transport (which aborts the fetch).
- *
- * @example
- * ```ts
- * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
- * relayFrames(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
- * ```
  */
 export const relayFrames = (
   transport: Transport,
@@ -196,12 +190,6 @@ const isReplyIdForm = (value: string): boolean => /^[A-Za-z0-9_-]{16,64}$/.test(
  * {@link relayFrames}, and the relay's `error` event revived; past {@link maxReplyChars} of text,
  * `ResponseTooLarge`. Every error's `partialText` is the text emitted here. Nothing is resumed
  * (`RelayProvider` resumes). Unsubscribing unsubscribes the transport (which aborts the fetch).
- *
- * @example
- * ```ts
- * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
- * relayReply(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
- * ```
  */
 export const relayReply = (
   transport: Transport,

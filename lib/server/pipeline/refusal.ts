@@ -65,11 +65,6 @@ export const conversationNotYours = (): Refusal =>
 
 /**
  * 403: the reply named (by `Last-Event-ID` or `?reply=`) belongs to another client.
- *
- * @example
- * ```ts
- * replyNotYours().status; // 403
- * ```
  */
 export const replyNotYours = (): Refusal => refusal(403, 'this reply belongs to another client');
 
@@ -116,11 +111,6 @@ export const tooManyStreams = (limit: number, retryAfterS: number): Refusal =>
 
 /**
  * 429: this client sent its `maxRequestsPerMinute`; `retry-after` in seconds (rounded up).
- *
- * @example
- * ```ts
- * tooManyRequests(60, 1500).headers['retry-after']; // '2'
- * ```
  */
 export const tooManyRequests = (limit: number, retryAfterMs: number): Refusal => {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));

@@ -32,11 +32,6 @@ import { startReply } from './startReply.js';
 /**
  * The methods the relay answers: `POST` a request, `GET` to resume a reply, `DELETE` to stop one
  * (its preflight lists them all).
- *
- * @example
- * ```ts
- * relayMethods; // ['POST', 'GET', 'DELETE']
- * ```
  */
 export const relayMethods: ReadonlyArray<string> = ['POST', 'GET', 'DELETE'];
 
