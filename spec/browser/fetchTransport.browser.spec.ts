@@ -276,7 +276,10 @@ describe('in the browser (headless Chromium, bundled with esbuild)', function ()
       const run = await settled(page);
       const received = run.chunks.map((c) => c.text ?? '').join('');
       expect(run.error?.kind).to.equal('Network');
-      expect(received).to.match(/^You said/);
+      // A reset can discard what the kernel held unread, so the text is a prefix of the reply's
+      // first 12 characters, not all of them; what was delivered is kept whole.
+      const reply = defaultReply('Hello', { system: '', userId: '', history: [] });
+      expect(reply.slice(0, 12).startsWith(received), `${JSON.stringify(received)} starts the reply`).to.equal(true);
       expect(run.error?.partialText).to.equal(received);
     } finally {
       await emulator.close();

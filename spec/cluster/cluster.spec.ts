@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { lastValueFrom, toArray } from 'rxjs';
 import { RelayProvider } from '../../lib/provider/relayProvider.js';
+import { eventually } from '../support/eventually.js';
 import { startRedisServer, type RedisServer } from '../support/redisServer.js';
 import {
   startBalancer,
@@ -38,14 +39,6 @@ const textOf = (events: ReadonlyArray<EventSourceMessage>): string =>
     .filter((e) => e.event === 'text')
     .map((e) => (JSON.parse(e.data) as { text: string }).text)
     .join('');
-
-const until = async (check: () => boolean, ms: number, what: string): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 describe('cluster: serve processes sharing one Redis', function () {
   this.timeout(90_000);
@@ -113,7 +106,7 @@ describe('cluster: serve processes sharing one Redis', function () {
     const chunks = lastValueFrom(
       provider.create({ messages: [{ role: 'user', content: 'Tell me the words' }] }).pipe(toArray()),
     );
-    await until(() => balancer.routed.length >= 1, 5000, 'the first request');
+    await eventually(() => balancer.routed.length >= 1, 5000, 'the first request');
     // Let a few words through, then cut every connection the balancer holds.
     await new Promise((resolve) => setTimeout(resolve, 400));
     balancer.dropAll();
@@ -186,7 +179,7 @@ describe('cluster: serve processes sharing one Redis', function () {
     const refused = await resume(b.url, `${'A'.repeat(24)}.0-0`);
     expect(refused.status).to.equal(503);
     await redis.restart();
-    await until(() => /available again/.test(a.output()), 15_000, 'A to say Redis is back');
+    await eventually(() => /available again/.test(a.output()), 15_000, 'A to say Redis is back');
     const after = await post(a.url);
     expect(after.status).to.equal(200);
     await after.count(2);

@@ -3,7 +3,7 @@
  * spec relay (spec/support/sseRelay.ts) in front of the emulator, with the global fetch of Node.
  */
 import { expect } from 'chai';
-import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, take, tap, toArray } from 'rxjs';
 import { startEmulator, type Emulator } from '../../lib/emulator/index.js';
 import {
   accumulateText,
@@ -85,12 +85,17 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       res.writeHead(200, sseHeaders);
       res.end(sse('finish', { reason: 'stop' }));
     };
+    let fetched = 0;
+    const counting: typeof fetch = (input, init) => {
+      fetched += 1;
+      return fetch(input, init);
+    };
     const before = server.requests.length;
-    const reply$ = client().create({ messages });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(server.requests.length).to.equal(before);
+    const reply$ = client({ fetch: counting }).create({ messages });
+    expect(fetched, 'fetch called by create() alone').to.equal(0);
     await lastValueFrom(reply$);
     await lastValueFrom(reply$);
+    expect(fetched).to.equal(2);
     expect(server.requests.length).to.equal(before + 2);
   });
 
@@ -109,6 +114,9 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
       [client({ fetch: 'no' as never }), { messages }, 'fetch'],
       [new RelayProvider({ url: server.origin, ca: 'PEM' } as never), { messages }, 'ca'],
       [new RelayProvider(null as never), { messages }, ''],
+      [client({ resume: { maxAttempts: -1 } }), { messages }, 'resume.maxAttempts'],
+      [client({ resume: { tries: 2 } as never }), { messages }, 'resume.tries'],
+      [client({ resume: true as never }), { messages }, 'resume'],
     ];
     for (const [provider, request, path] of cases) {
       const { error } = await collectReply(provider.create(request as never));
@@ -215,9 +223,13 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
     };
     const controller = new AbortController();
     const closed = server.socketClosed();
-    const done = collectReply(client().create({ messages, signal: controller.signal }));
-    await server.requestReceived();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const firstText = gate();
+    const done = collectReply(
+      client()
+        .create({ messages, signal: controller.signal })
+        .pipe(tap(() => firstText.open())),
+    );
+    await firstText.promise;
     controller.abort();
     const { chunks, error } = await done;
     expect(error).to.equal(undefined);

@@ -141,13 +141,3 @@ export const textOf = (events: ReadonlyArray<RelayEvent>): string =>
     .filter((e) => e.event === 'text')
     .map((e) => (e.data as { text: string }).text)
     .join('');
-
-/** Polls `condition` every 5 ms until it holds (true) or `ms` pass (false): for counters with no event. */
-export const eventually = async (condition: () => boolean, ms: number): Promise<boolean> => {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return true;
-};

@@ -3,10 +3,10 @@ import * as http from 'node:http';
 import { Conversation, type ConversationJson } from '../../lib/core/conversation.js';
 import { createMemoryStore, createRelayHandler } from '../../lib/server/index.js';
 import { startLoopbackServer, within } from '../support/loopbackServer.js';
+import { eventually } from '../support/eventually.js';
 import { drained } from '../support/webServer.js';
 import {
   emulatorUpstream,
-  eventually,
   listen,
   listenWeb,
   post,
@@ -153,10 +153,7 @@ for (const variant of ['node:http', 'Web Request → Response'] as const) {
       expect(emulator.requests).to.have.length(1);
       leaving.abort();
       await first.body?.cancel().catch(() => {});
-      expect(
-        await eventually(() => emulator.openConnections() === 0, 2000),
-        'the first stream’s upstream request closed',
-      ).to.equal(true);
+      await eventually(() => emulator.openConnections() === 0, 2000, 'the first stream’s upstream request to close');
       const third = await post(url, { messages });
       expect(third.status).to.equal(200);
       expect((await readEvents(third)).events.at(-1)?.event).to.equal('finish');
@@ -172,7 +169,7 @@ for (const variant of ['node:http', 'Web Request → Response'] as const) {
       expect(new TextDecoder().decode(value)).to.include('event: text');
       expect(emulator.openConnections()).to.equal(1);
       leaving.abort();
-      expect(await eventually(() => emulator.openConnections() === 0, 2000)).to.equal(true);
+      await eventually(() => emulator.openConnections() === 0, 2000, 'the emulator’s sockets to close');
     });
 
     it('sends keep-alive comments while the upstream is silent', async () => {
@@ -189,7 +186,7 @@ for (const variant of ['node:http', 'Web Request → Response'] as const) {
       }
       expect(seen).to.equal(': keep-alive\n\n: keep-alive\n\n');
       leaving.abort();
-      expect(await eventually(() => emulator.openConnections() === 0, 2000)).to.equal(true);
+      await eventually(() => emulator.openConnections() === 0, 2000, 'the emulator’s sockets to close');
     });
   });
 }
