@@ -1,11 +1,15 @@
 /**
- * `yqcloud-rx serve`: the relay (`POST /relay`) and the OpenAI-compatible endpoint
- * (`POST /v1/chat/completions`, `GET /v1/models`) on one `node:http` server, in front of the
- * service, another endpoint, or the embedded emulator (`--emulator`).
+ * `yqcloud-rx serve`: the relay (`POST /relay`), the OpenAI-compatible endpoint
+ * (`POST /v1/chat/completions`, `GET /v1/models`, `GET /v1/models/{id}`) and the AI SDK's UI
+ * message stream (`POST /api/chat`) on one `node:http` server, in front of the service, another
+ * endpoint, or the embedded emulator (`--emulator`).
  *
  * Never an open door: a bearer token is required (`--token`, or `YQCLOUD_RX_TOKEN`, which
  * keeps it out of the process list); `--no-auth` turns authorisation off, and only on a
- * loopback host. Both routes share one store, so a client has one stream budget across them.
+ * loopback host. The routes share one store, so a client has one budget of `--max-streams`
+ * replies in progress across them (a `stream: false` request counts: it holds a stream from the
+ * service as long). The service must start a reply, and keep it going, within
+ * `--upstream-timeout`. One access-log line per request goes to stdout (`--no-access-log`).
  * Slow clients are cut off: headers must arrive within `--headers-timeout`, the whole request
  * within `--request-timeout`, a body within `--body-timeout`; an idle kept-alive connection
  * closes after `--keep-alive-timeout`. Ctrl-C (SIGINT) or SIGTERM closes every request in
@@ -26,10 +30,16 @@ import {
   type ReplyStore,
   createOpenAIHandler,
   createRelayHandler,
+  createUIMessageStreamHandler,
+  accessLogLine,
+  type AccessLogEntry,
   type Authorize,
   type ServerLogger,
 } from '../server/index.js';
 import { printableRedisUrl } from '../server/store/redisConnection.js';
+import { modelCatalogue, parseModelAlias } from '../server/routes/openai/modelAliases.js';
+import { yqcloudModels } from '../internal.js';
+import * as E from '#fp-ts/Either.js';
 import { exitCodes } from './exitCodes.js';
 import { startServeMetrics, type ServeMetrics } from './serveMetrics.js';
 
@@ -65,7 +75,25 @@ export interface ServeOptions {
   readonly replyProducerTtl?: number | undefined;
   /** Serve the Prometheus metrics at `GET /metrics` on this port of 127.0.0.1 (0: any free port). */
   readonly metricsPort?: number | undefined;
+  /** Milliseconds the service may take to start a reply, and stay silent within one (default 60 000). */
+  readonly upstreamTimeout?: number | undefined;
+  /** `--model-alias alias=model`, each parsed. */
+  readonly modelAlias?: ReadonlyArray<readonly [string, string]> | undefined;
+  /** `false` with `--no-access-log`. */
+  readonly accessLog?: boolean | undefined;
 }
+
+/**
+ * The OpenAI route's aliases of `--model-alias`, or the sentence saying why `serve` refuses them.
+ */
+export const modelAliasesOf = (
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Readonly<Record<string, string>> | string => {
+  const aliases: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [alias, model] of pairs) aliases[alias] = model;
+  const checked = modelCatalogue(yqcloudModels, aliases);
+  return E.isLeft(checked) ? `--model-alias: ${checked.left.message.replace(/^modelAliases\./, '')}` : aliases;
+};
 
 /**
  * A running `serve`: where it listens, and how to stop it.
@@ -155,19 +183,24 @@ export const startServe = async (
           whenUnavailable: options.redisRequired === true ? 'refuse' : 'per-instance',
           ...replyOptions,
         });
+  const upstreamTimeout = options.upstreamTimeout ?? 60_000;
+  const modelAliases = modelAliasesOf(options.modelAlias ?? []);
+  if (typeof modelAliases === 'string') throw new Error(modelAliases);
   const guarded = {
     provider,
     authorize,
     store,
     logger,
+    ...(options.accessLog === false ? {} : { accessLog: (entry: AccessLogEntry) => write(accessLogLine(entry)) }),
     ...(options.maxStreams === undefined ? {} : { maxConcurrentStreams: options.maxStreams }),
     ...(options.maxRequestsPerMinute === undefined ? {} : { maxRequestsPerMinute: options.maxRequestsPerMinute }),
     bodyTimeoutMs: options.bodyTimeout ?? 20_000,
-    pipe: withTimeouts({ firstChunkMs: 60_000, idleMs: 60_000 }),
+    pipe: withTimeouts({ firstChunkMs: upstreamTimeout, idleMs: upstreamTimeout }),
     ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
   };
   const relay = createRelayHandler(guarded);
-  const openai = createOpenAIHandler(guarded);
+  const openai = createOpenAIHandler({ ...guarded, modelAliases });
+  const chat = createUIMessageStreamHandler(guarded);
   const headersTimeout = options.headersTimeout ?? 10_000;
   const server = http.createServer(
     {
@@ -180,6 +213,7 @@ export const startServe = async (
     (req, res) => {
       const path = (req.url ?? '').replace(/[?#].*$/, '');
       if (path === '/relay') void relay(req, res);
+      else if (chat.handles(path)) void chat(req, res);
       else void openai(req, res);
     },
   );
@@ -213,6 +247,7 @@ export const startServe = async (
   write(`yqcloud-rx serve listening on ${url}`);
   write(`  relay:  POST ${url}/relay`);
   write(`  OpenAI: ${url}/v1 (POST /v1/chat/completions, GET /v1/models)`);
+  write(`  AI SDK chat: POST ${url}/api/chat (the UI message stream of useChat and DefaultChatTransport)`);
   write(
     `  upstream: ${emulator !== undefined ? `the embedded emulator at ${emulator.apiEndpoint}` : redactUrl(provider.apiEndpoint)}`,
   );
@@ -237,6 +272,12 @@ const count = (value: string): number => {
   return n;
 };
 
+const alias = (value: string, previous: ReadonlyArray<readonly [string, string]> = []) => {
+  const parsed = parseModelAlias(value);
+  if (E.isLeft(parsed)) throw new InvalidArgumentError('expected alias=model, such as gpt-4o=gpt-4');
+  return [...previous, parsed.right];
+};
+
 const port = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
@@ -248,7 +289,9 @@ const port = (value: string): number => {
  */
 export const serveCommand = (): Command =>
   new Command('serve')
-    .description('serve the relay (POST /relay) and an OpenAI-compatible endpoint (/v1) until Ctrl-C')
+    .description(
+      'serve the relay (POST /relay), an OpenAI-compatible endpoint (/v1) and the AI SDK chat protocol (POST /api/chat) until Ctrl-C',
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', port, 8787)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--token <token>', 'the bearer token clients must send (default: $YQCLOUD_RX_TOKEN)')
@@ -264,7 +307,20 @@ export const serveCommand = (): Command =>
       'share limits, conversations and replies with every serve on this Redis (default: $REDIS_URL)',
     )
     .option('--redis-required', 'while Redis is away, refuse (503) instead of counting limits per instance')
-    .option('--max-streams <n>', 'streams one client may have open at once', count, 4)
+    .option(
+      '--max-streams <n>',
+      'replies in progress per client, across routes, streamed or not (each holds a stream from the service)',
+      count,
+      4,
+    )
+    .option(
+      '--upstream-timeout <ms>',
+      'milliseconds the service may take to start a reply, and stay silent within one',
+      milliseconds,
+      60_000,
+    )
+    .option('--model-alias <alias=model>', 'answer ALIAS with MODEL on /v1, such as gpt-4o=gpt-4 (repeatable)', alias)
+    .option('--no-access-log', 'print no line per request')
     .option('--max-requests-per-minute <n>', 'requests one client may send per minute (default: no limit)', count)
     .option(
       '--reply-producer-ttl <ms>',
@@ -282,6 +338,12 @@ export const serveCommand = (): Command =>
       const authorize = authorizationOf(options, process.env);
       if (typeof authorize === 'string') {
         process.stderr.write(`yqcloud-rx serve: ${authorize}\n`);
+        process.exitCode = exitCodes.InvalidRequest;
+        return;
+      }
+      const aliases = modelAliasesOf(options.modelAlias ?? []);
+      if (typeof aliases === 'string') {
+        process.stderr.write(`yqcloud-rx serve: ${aliases}\n`);
         process.exitCode = exitCodes.InvalidRequest;
         return;
       }

@@ -19,6 +19,13 @@ export { createRelayHandler } from './routes/relay/relayHandler.js';
 export type { RelayHandler, RelayOptions } from './routes/relay/relayHandler.js';
 export { createOpenAIHandler, openaiAllowHeaders, openaiExposeHeaders } from './routes/openai/openaiHandler.js';
 export type { OpenAIHandler, OpenAIHandlerOptions } from './routes/openai/openaiHandler.js';
+export { createUIMessageStreamHandler } from './routes/uiMessageStream/uiMessageStreamHandler.js';
+export type {
+  UIMessageStreamHandler,
+  UIMessageStreamHandlerOptions,
+} from './routes/uiMessageStream/uiMessageStreamHandler.js';
+export { accessLogLine } from './pipeline/accessLog.js';
+export type { AccessLogEntry, AccessLogger } from './pipeline/accessLog.js';
 export type { ServerOptions } from './pipeline/pipeline.js';
 export type { ChatProvider } from '../index.js';
 export { bearerToken } from './pipeline/authorize.js';

@@ -39,6 +39,8 @@ import type { RateDecision } from '../store/requestRate.js';
 import { defaultMaxBufferedBytes, startsEventStream, webReply, writeNodeReply, type ReplyPart } from './reply.js';
 import { fromNodeRequest, fromWebRequest, remoteAddressOf, type GuardRequest } from './request.js';
 import { inRequestSpan, type RequestSpan, type SpanRoute } from './requestSpan.js';
+import { clientHash, type AccessLogger } from './accessLog.js';
+import type { ErrorKind } from '../../index.js';
 import { clientError, logEntryOf, type ServerLogger } from './safeError.js';
 
 /**
@@ -92,6 +94,12 @@ export interface ServerOptions {
   readonly scheduler?: SchedulerLike | undefined;
   /** Where failures are described in full (redacted); clients only see a kind and a safe message. */
   readonly logger?: ServerLogger | undefined;
+  /**
+   * One entry per request: the route's name (its span's), the status, the duration, the error
+   * kind if any, and the client as a keyed hash of its identity (never a prompt, a token or a
+   * secret).
+   */
+  readonly accessLog?: AccessLogger | undefined;
   /**
    * A `SERVER` span per request (an OpenTelemetry `Tracer`), the child of the caller's span when
    * the request carries a `traceparent`; see docs/observability.md.
@@ -223,10 +231,38 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
       options.logger?.(logEntryOf(message, e));
     } catch {}
   };
+  /** What the access log will say of a request, filled in as it goes. */
+  interface Access {
+    status: number;
+    errorKind?: ErrorKind | undefined;
+    client?: string | undefined;
+  }
+  const logAccess = (route: Route<unknown>, method: string, started: number, access: Access): void => {
+    try {
+      options.accessLog?.({ route: route.span.name, method, durationMs: performance.now() - started, ...access });
+    } catch {}
+  };
+  /** The reply, with its status and end recorded for the access log. */
+  const accessed = (
+    planned: Observable<ReplyPart>,
+    route: Route<unknown>,
+    method: string,
+    started: number,
+    access: Access,
+  ): Observable<ReplyPart> =>
+    options.accessLog === undefined
+      ? planned
+      : planned.pipe(
+          tap((part) => {
+            if (part.type === 'head') access.status = part.status;
+          }),
+          finalize(() => logAccess(route, method, started, access)),
+        );
   const contextOf = (
     id: string,
     request: GuardRequest,
     keepLeaseUntil: (done: Promise<unknown>) => void,
+    access: Access,
   ): RouteContext => ({
     identity: id,
     request,
@@ -237,7 +273,9 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     chunks: (request) => defer(() => options.provider.create(request)).pipe(userPipe),
     clientError: (e) => {
       log('a reply failed', e);
-      return clientError(e);
+      const shown = clientError(e);
+      access.errorKind = shown.kind;
+      return shown;
     },
   });
 
@@ -246,12 +284,17 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     view: GuardRequest,
     readBody: () => Promise<BodyResult>,
     stillWanted: () => boolean,
+    access: Access,
   ): Promise<Observable<ReplyPart> | undefined> => {
     const admission = await admit(guardOptions, view, route.methods, route.opensStream);
     const holdsLease = route.holdsLease ?? route.opensStream;
     if (admission.type === 'preflight') return of({ type: 'head', status: 204, headers: admission.headers, body: '' });
-    const refuse = (refusal: Refusal): Observable<ReplyPart> => of(route.render(refusal, admission.headers));
+    const refuse = (refusal: Refusal): Observable<ReplyPart> => {
+      access.errorKind = refusal.error.kind;
+      return of(route.render(refusal, admission.headers));
+    };
     if (admission.type === 'refused') return refuse(admission.refusal);
+    if (options.accessLog !== undefined) access.client = clientHash(admission.identity);
     let keptUntil: Promise<unknown> | undefined;
     if (requestRate !== undefined && perMinute !== undefined) {
       let decision: RateDecision;
@@ -263,9 +306,14 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
       }
       if (!decision.allowed) return refuse(tooManyRequests(perMinute, decision.retryAfterMs));
     }
-    const context = contextOf(admission.identity, view, (done) => {
-      keptUntil = done;
-    });
+    const context = contextOf(
+      admission.identity,
+      view,
+      (done) => {
+        keptUntil = done;
+      },
+      access,
+    );
     let body: unknown;
     if (route.opensStream) {
       const read = await readBody();
@@ -321,18 +369,24 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
 
   const node = <A>(route: Route<A>, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const view = fromNodeRequest(req);
+    const started = performance.now();
+    const access: Access = { status: 499 };
+    const method = req.method ?? '';
     return inRequestSpan(tracer, view, route.span, async (span) => {
       try {
-        const planned = await plan(
+        const found = await plan(
           route,
           view,
           () => readNodeBody(req, limits),
           () => !res.destroyed,
+          access,
         );
-        if (planned === undefined) {
+        if (found === undefined) {
           span.end();
+          logAccess(route as Route<unknown>, method, started, access);
           return;
         }
+        const planned = accessed(found, route as Route<unknown>, method, started, access);
         const closing = !req.complete;
         if (closing) {
           // Never read what was refused: no keep-alive (which would read the rest to reuse the
@@ -361,6 +415,8 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
 
   const fetch = <A>(route: Route<A>, request: Request, info?: unknown): Promise<Response> => {
     const view = fromWebRequest(request, remoteAddressOf(info));
+    const started = performance.now();
+    const access: Access = { status: 499 };
     return inRequestSpan(tracer, view, route.span, async (span) => {
       try {
         const planned = await plan(
@@ -368,13 +424,19 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
           view,
           () => readWebBody(request, limits),
           () => !request.signal.aborted,
+          access,
         );
         if (planned === undefined) {
           span.status(499);
           span.end();
+          logAccess(route as Route<unknown>, request.method, started, access);
           return new Response(null, { status: 499 });
         }
-        return await webReply(traced(planned, span), budget, request.signal);
+        return await webReply(
+          traced(accessed(planned, route as Route<unknown>, request.method, started, access), span),
+          budget,
+          request.signal,
+        );
       } catch (e) {
         log('the pipeline failed', e);
         span.status(500);

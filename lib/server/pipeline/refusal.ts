@@ -25,6 +25,8 @@ export interface Refusal {
   readonly error: YqcloudError;
   /** Headers the status calls for (`www-authenticate`, `allow`, `retry-after`, `connection`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** A machine-readable code for protocols that carry one (OpenAI's `model_not_found`, `unsupported_parameter`). */
+  readonly code?: string | undefined;
 }
 
 const refusal = (

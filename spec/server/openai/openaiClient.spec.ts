@@ -22,7 +22,7 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
     return endpoint.emulator;
   };
 
-  it('streams chat.completion.chunk deltas to `for await`, role first, finish_reason stop last', async () => {
+  it('streams chat.completion.chunk deltas to `for await`, role first, finish_reason stop, then the usage', async () => {
     const stream = await client.chat.completions.create({
       model: 'gpt-4',
       messages: [
@@ -36,7 +36,9 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.length).to.be.greaterThan(3);
     expect(chunks[0]?.choices[0]?.delta).to.have.property('role', 'assistant');
-    expect(chunks.at(-1)?.choices[0]).to.include({ finish_reason: 'stop' });
+    expect(chunks.at(-2)?.choices[0]).to.include({ finish_reason: 'stop' });
+    expect(chunks.at(-1)?.choices).to.deep.equal([]);
+    expect(chunks.at(-1)?.usage?.total_tokens).to.be.greaterThan(0);
     expect(new Set(chunks.map((c) => c.id)).size).to.equal(1);
     expect(chunks[0]).to.include({ object: 'chat.completion.chunk', model: 'gpt-4' });
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
@@ -57,7 +59,7 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
     expect(completion.object).to.equal('chat.completion');
     expect(completion.choices[0]?.finish_reason).to.equal('stop');
     expect(completion.choices[0]?.message.content).to.include('You said: "Bye".').and.include('This is turn 2');
-    expect(completion).to.not.have.property('usage');
+    expect(completion.usage?.prompt_tokens).to.be.greaterThan(0);
     expect(emulator().requests.at(-1)?.payload?.prompt).to.equal('User: Hi\nAssistant: Hello!\nUser: Bye\nAssistant:');
   });
 
@@ -124,7 +126,7 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
     expect(emulator().requests.length).to.equal(before);
   });
 
-  it('an unknown model or a tool message is a BadRequestError naming the param', async () => {
+  it('an unknown model is a NotFoundError, a tool message a BadRequestError naming the param', async () => {
     const before = emulator().requests.length;
     const model = await client.chat.completions
       .create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Hi' }] })
@@ -132,8 +134,8 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
         () => undefined,
         (e: unknown) => e,
       );
-    expect(model).to.be.instanceOf(OpenAI.BadRequestError);
-    expect(model).to.include({ status: 400, param: 'model', code: 'model_not_found' });
+    expect(model).to.be.instanceOf(OpenAI.NotFoundError);
+    expect(model).to.include({ status: 404, param: 'model', code: 'model_not_found' });
     const tool = await client.chat.completions
       .create({ model: 'gpt-4', messages: [{ role: 'tool', content: '42', tool_call_id: 'x' }] })
       .then(
@@ -141,7 +143,7 @@ describe('OpenAI-compatible endpoint with the official openai client', function 
         (e: unknown) => e,
       );
     expect(tool).to.be.instanceOf(OpenAI.BadRequestError);
-    expect(tool).to.include({ param: 'messages.0.role' });
+    expect(tool).to.include({ param: 'messages.0.role', code: 'unsupported_value' });
     expect(emulator().requests.length).to.equal(before);
   });
 

@@ -3,8 +3,9 @@
  * provider's {@link ChatRequest}. Pure functions.
  *
  * Only what the service can honour is read: `model`, `messages`, `stream`,
- * `stream_options.include_usage` and `n` (which must be 1). Every other field (`temperature`,
- * `max_tokens`, `user`, `tools`, …) is ignored, as OpenAI-compatible servers do.
+ * `stream_options.include_usage` and `n` (which must be 1). The route first refuses what cannot
+ * be honoured (`tools`, `response_format`, …: `unsupportedParameters.ts`); the sampling
+ * parameters left (`temperature`, `max_tokens`, `user`, …) are ignored.
  *
  * @module
  */

@@ -2,11 +2,11 @@
  * OpenAI's response objects: `chat.completion`, the `chat.completion.chunk`s of a stream and
  * their Server-Sent Events framing. Pure functions.
  *
- * `usage` is left out: the service reports no token counts, and an estimate would be read as a
- * count by the clients that bill or budget with it.
+ * `usage` is the route's estimate (the service reports no token counts): see `usage.ts`.
  *
  * @module
  */
+import type { CompletionUsage } from './usage.js';
 
 /**
  * What every object of one completion shares.
@@ -65,6 +65,8 @@ export interface ChatCompletion extends CompletionMeta {
     readonly logprobs: null;
     readonly finish_reason: 'stop';
   }>;
+  /** The route's estimate, counted with GPT-4's encoding. */
+  readonly usage?: CompletionUsage;
 }
 
 const chunk = (meta: CompletionMeta, delta: ChunkDelta, finishReason: 'stop' | null): ChatCompletionChunk => ({
@@ -94,8 +96,15 @@ export const stopChunk = (meta: CompletionMeta): ChatCompletionChunk => chunk(me
 
 /**
  * The reply as one `chat.completion`.
+ *
+ * @example
+ * ```ts
+ * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
+ * chatCompletion(meta, 'Hello!').object; // 'chat.completion'
+ * chatCompletion(meta, 'Hello!', { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 }).usage?.total_tokens; // 10
+ * ```
  */
-export const chatCompletion = (meta: CompletionMeta, text: string): ChatCompletion => ({
+export const chatCompletion = (meta: CompletionMeta, text: string, usage?: CompletionUsage): ChatCompletion => ({
   id: meta.id,
   object: 'chat.completion',
   created: meta.created,
@@ -108,6 +117,7 @@ export const chatCompletion = (meta: CompletionMeta, text: string): ChatCompleti
       finish_reason: 'stop',
     },
   ],
+  ...(usage === undefined ? {} : { usage }),
 });
 
 /**
@@ -121,19 +131,23 @@ export const sseData = (value: unknown): string => `data: ${JSON.stringify(value
 export const doneEvent = 'data: [DONE]\n\n';
 
 /**
+ * OpenAI's model object, the body of `GET /v1/models/{id}`.
+ */
+export const modelObject = (
+  id: string,
+): { readonly id: string; readonly object: 'model'; readonly created: number; readonly owned_by: string } => ({
+  id,
+  object: 'model',
+  created: 0,
+  owned_by: 'yqcloud',
+});
+
+/**
  * The body of `GET /v1/models`: OpenAI's list of model objects.
  */
 export const modelList = (
   models: ReadonlyArray<string>,
-): {
-  readonly object: 'list';
-  readonly data: ReadonlyArray<{
-    readonly id: string;
-    readonly object: 'model';
-    readonly created: number;
-    readonly owned_by: string;
-  }>;
-} => ({
+): { readonly object: 'list'; readonly data: ReadonlyArray<ReturnType<typeof modelObject>> } => ({
   object: 'list',
-  data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'yqcloud' })),
+  data: models.map(modelObject),
 });

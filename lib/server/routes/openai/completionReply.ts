@@ -4,7 +4,9 @@
  * from the service, a bad model) is a real HTTP error that OpenAI clients raise and retry; after
  * text has streamed, a failure is one `data: {"error": …}` event and the stream ends without
  * `[DONE]`. A stream keeps no copy of the text; a whole `chat.completion` (`stream: false`)
- * keeps at most `maxReplyBytes` of it, past which the answer is `ResponseTooLarge` (502).
+ * keeps at most `maxReplyBytes` of it, past which the answer is `ResponseTooLarge` (502). With
+ * `usage`, the text's tokens are counted as it passes (nothing more is kept): in the
+ * `chat.completion`, or in a last chunk with no choice before `[DONE]`.
  *
  * @module
  */
@@ -24,6 +26,15 @@ import {
   type CompletionMeta,
 } from './completion.js';
 import { openaiErrorBody, openaiErrorOf } from './openaiError.js';
+import {
+  addText,
+  emptyTextCount,
+  textTokens,
+  usageChunk,
+  usageOf,
+  type TextCount,
+  type TokenCounter,
+} from './usage.js';
 
 /**
  * How one completion is answered.
@@ -48,6 +59,11 @@ export interface CompletionReplyOptions {
   readonly maxReplyBytes: number;
   /** The client's view of a failure. */
   readonly clientError: (e: unknown) => YqcloudError;
+  /**
+   * Count usage (a whole `chat.completion` always has it; a stream only asked with
+   * `stream_options.include_usage`, as a last chunk with no choice): the counter and the prompt's tokens.
+   */
+  readonly usage?: { readonly counter: TokenCounter; readonly promptTokens: number } | undefined;
 }
 
 /**
@@ -68,6 +84,8 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
     let finished = false;
     const kept: Array<string> = [];
     let keptBytes = 0;
+    let counted: TextCount = emptyTextCount;
+    const usage = options.usage;
     const head = (status: number, extra: Readonly<Record<string, string>>, body?: string): void =>
       subscriber.next({
         type: 'head',
@@ -94,6 +112,7 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
       next: (chunk) => {
         if (chunk.type === 'finish') finished = true;
         if (chunk.type !== 'text') return;
+        if (usage !== undefined) counted = addText(usage.counter, counted, chunk.text);
         if (stream) return started ? data(sseData(contentChunk(meta, chunk.text))) : startStream(chunk.text);
         keptBytes += Buffer.byteLength(chunk.text, 'utf8');
         if (keptBytes > options.maxReplyBytes) {
@@ -106,11 +125,17 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
       complete: () => {
         if (!finished) return fail(networkError('EPROVIDER', 'the reply ended before it finished'));
         if (!stream) {
-          head(200, jsonHeaders, JSON.stringify(chatCompletion(meta, kept.join(''))));
+          const total =
+            usage === undefined ? undefined : usageOf(usage.promptTokens, textTokens(usage.counter, counted));
+          head(200, jsonHeaders, JSON.stringify(chatCompletion(meta, kept.join(''), total)));
           return subscriber.complete();
         }
         if (!started) startStream('');
-        data(`${sseData(stopChunk(meta))}${doneEvent}`);
+        const last =
+          usage === undefined
+            ? ''
+            : sseData(usageChunk(meta, usageOf(usage.promptTokens, textTokens(usage.counter, counted))));
+        data(`${sseData(stopChunk(meta))}${last}${doneEvent}`);
         subscriber.complete();
       },
     });

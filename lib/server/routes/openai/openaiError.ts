@@ -117,6 +117,7 @@ export const refusalOf = (
   status: number,
   message: string,
   headers: Readonly<Record<string, string>>,
+  detail: { readonly code?: string | undefined; readonly param?: string | undefined } = {},
 ): OpenAIErrorResponse => ({
   status,
   headers: { ...headers, 'x-should-retry': String(status === 429) },
@@ -124,8 +125,8 @@ export const refusalOf = (
     error: {
       message,
       type: refusalTypes[status] ?? 'invalid_request_error',
-      code: refusalCodes[status] ?? null,
-      param: null,
+      code: detail.code ?? refusalCodes[status] ?? null,
+      param: detail.param === undefined || detail.param === '' ? null : detail.param,
     },
   },
 });
@@ -137,6 +138,7 @@ const refusalTypes: Readonly<Record<number, string>> = {
 };
 
 const refusalCodes: Readonly<Record<number, string>> = {
+  400: 'invalid_request',
   401: 'invalid_api_key',
   403: 'origin_not_allowed',
   404: 'unknown_url',

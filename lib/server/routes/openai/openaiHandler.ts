@@ -1,7 +1,9 @@
 /**
- * The OpenAI-compatible endpoint: `POST /v1/chat/completions` and `GET /v1/models`, for
- * `node:http` and as Web `Request` → `Response`, through the server's pipeline (the relay's
- * guards, body limits, stream leases and safe errors).
+ * The OpenAI-compatible endpoint: `POST /v1/chat/completions`, `GET /v1/models` and
+ * `GET /v1/models/{id}`, for `node:http` and as Web `Request` → `Response`, through the server's
+ * pipeline (the relay's guards, body limits, stream leases and safe errors). A request is first
+ * checked for what cannot be honoured (a 400 naming it), then its model resolved through the
+ * aliases (an unknown one is a 404 `model_not_found`); answers carry the usage, estimated.
  *
  * Every OpenAI client sends its API key as `authorization: Bearer <key>`, so `bearerToken(key)`
  * is the usual `authorize`. The whole thread travels in `messages`, as with OpenAI; each request
@@ -17,12 +19,19 @@ import { of } from 'rxjs';
 import { mintUserId } from '../../../core/conversation.js';
 import { createPipeline, type Route, type ServerOptions } from '../../pipeline/pipeline.js';
 import { badRequest, notFound, type Refusal } from '../../pipeline/refusal.js';
+import { invalidRequest } from '../../../core/error.js';
+import * as O from '#fp-ts/Option.js';
+import type { YqcloudError } from '../../../index.js';
 import { jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
+import { anyMethod, routedHandler } from '../../pipeline/routePath.js';
 import { decodeChatCompletionRequest, toChatRequest, type ChatCompletionRequest } from './chatCompletionRequest.js';
-import { modelList } from './completion.js';
+import { modelList, modelObject } from './completion.js';
 import { completionReply } from './completionReply.js';
+import { modelCatalogue, modelIds, modelNotFound, resolveModel, type ModelCatalogue } from './modelAliases.js';
 import { openaiErrorOf, refusalOf, type OpenAIErrorResponse } from './openaiError.js';
+import { unsupportedParameter } from './unsupportedParameters.js';
+import { loadTokenCounter, promptTokens, type TokenCounter } from './usage.js';
 
 /**
  * How the endpoint answers: the server's options, and where its routes live.
@@ -37,6 +46,12 @@ export interface OpenAIHandlerOptions extends ServerOptions {
   readonly basePath?: string | undefined;
   /** The most UTF-8 bytes of text a whole `chat.completion` (`stream: false`) holds (default 16 MiB); past it, 502 `ResponseTooLarge`. */
   readonly maxReplyBytes?: number | undefined;
+  /**
+   * Other names a request may give a model of the provider (`{ 'gpt-4o': 'gpt-4' }`), so a
+   * client whose default model is another one works unchanged; none by default. Answers name the
+   * model that replied.
+   */
+  readonly modelAliases?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -105,12 +120,6 @@ export const openaiExposeHeaders: ReadonlyArray<string> = [
   'www-authenticate',
 ];
 
-const pathOf = (url: string): string => {
-  const path = url.startsWith('/') ? url : URL.canParse(url) ? new URL(url).pathname : url;
-  const end = path.search(/[?#]/);
-  return end === -1 ? path : path.slice(0, end);
-};
-
 const asAnswer = (answer: OpenAIErrorResponse, headers: Readonly<Record<string, string>>): ReplyPart => ({
   type: 'head',
   status: answer.status,
@@ -119,11 +128,27 @@ const asAnswer = (answer: OpenAIErrorResponse, headers: Readonly<Record<string, 
 });
 
 const render = (refusal: Refusal, headers: Readonly<Record<string, string>>): ReplyPart =>
-  refusal.status === 400 && refusal.error.kind === 'InvalidRequest'
-    ? asAnswer(openaiErrorOf(refusal.error), headers)
-    : asAnswer(refusalOf(refusal.status, refusal.message, refusal.headers), headers);
+  refusal.code !== undefined
+    ? asAnswer(
+        refusalOf(refusal.status, refusal.message, refusal.headers, {
+          code: refusal.code,
+          param: refusal.error.kind === 'InvalidRequest' ? refusal.error.path : undefined,
+        }),
+        headers,
+      )
+    : refusal.status === 400 && refusal.error.kind === 'InvalidRequest'
+      ? asAnswer(openaiErrorOf(refusal.error), headers)
+      : asAnswer(refusalOf(refusal.status, refusal.message, refusal.headers), headers);
 
-const anyMethod: ReadonlyArray<string> = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** What the completions route decoded: the request, its model resolved, and how usage is counted. */
+interface Completion {
+  readonly asked: ChatCompletionRequest;
+  readonly model: string;
+  readonly usage: { readonly counter: TokenCounter; readonly promptTokens: number } | undefined;
+}
+
+/** The counter, or none when the tokenizer cannot be loaded (the answer then has no usage). */
+const counterOrNone = (): Promise<TokenCounter | undefined> => loadTokenCounter().catch(() => undefined);
 
 /**
  * Builds the endpoint.
@@ -145,26 +170,62 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
   const base = (options.basePath ?? '/v1').replace(/\/+$/, '');
   const maxReplyBytes = options.maxReplyBytes ?? 16 * 1024 * 1024;
   const defaultModel = options.provider.defaultModel ?? 'gpt-4';
-  const models = options.provider.models ?? [defaultModel];
+  const catalogue: ModelCatalogue = E.getOrElseW((e: unknown) => {
+    throw e;
+  })(modelCatalogue({ defaultModel, models: options.provider.models ?? [defaultModel] }, options.modelAliases));
 
-  const completions: Route<ChatCompletionRequest> = {
+  const decodeCompletion = async (
+    body: unknown,
+    clientError: (e: unknown) => YqcloudError,
+  ): Promise<E.Either<Refusal, Completion>> => {
+    const unsupported = unsupportedParameter(body);
+    if (O.isSome(unsupported)) {
+      const { param, code, message } = unsupported.value;
+      return E.left({ ...badRequest(invalidRequest(param, message)), code });
+    }
+    const decoded = decodeChatCompletionRequest(body);
+    if (E.isLeft(decoded)) return E.left(badRequest(clientError(decoded.left)));
+    const asked = decoded.right;
+    const model = resolveModel(catalogue, asked.model);
+    if (E.isLeft(model)) {
+      const answer = modelNotFound(catalogue, model.left);
+      return E.left({
+        ...notFound(answer.body.error.message),
+        error: invalidRequest('model', answer.body.error.message),
+        code: answer.body.error.code,
+      });
+    }
+    const counter = !asked.stream || asked.includeUsage ? await counterOrNone() : undefined;
+    return E.right({
+      asked,
+      model: model.right,
+      usage: counter === undefined ? undefined : { counter, promptTokens: promptTokens(counter, asked.messages) },
+    });
+  };
+
+  const completions: Route<Completion> = {
     span: { name: 'openai.chat_completions', route: `${base}/chat/completions` },
     methods: ['POST'],
     opensStream: true,
     render,
-    decode: async (body, context) =>
-      E.mapLeft((error) => badRequest(context.clientError(error)))(decodeChatCompletionRequest(body)),
-    reply: (asked, context, headers) => {
-      const model = asked.model === '' ? defaultModel : asked.model;
-      return completionReply(context.chunks(toChatRequest(asked, mintUserId(), model)), {
+    decode: (body, context) => decodeCompletion(body, context.clientError),
+    reply: ({ asked, model, usage }, context, headers) =>
+      completionReply(context.chunks(toChatRequest({ ...asked, model }, mintUserId(), model)), {
         stream: asked.stream,
         meta: { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model },
         headers,
         maxReplyBytes,
         clientError: context.clientError,
-      });
-    },
+        usage,
+      }),
   };
+
+  const json = (headers: Readonly<Record<string, string>>, body: unknown): ReplyPart => ({
+    type: 'head',
+    status: 200,
+    headers: { ...headers, ...jsonHeaders },
+    body: JSON.stringify(body),
+  });
 
   const modelsRoute: Route<null> = {
     span: { name: 'openai.models', route: `${base}/models` },
@@ -172,14 +233,26 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     opensStream: false,
     render,
     decode: async () => E.right(null),
-    reply: (_asked, _context, headers) =>
-      of<ReplyPart>({
-        type: 'head',
-        status: 200,
-        headers: { ...headers, ...jsonHeaders },
-        body: JSON.stringify(modelList(models)),
-      }),
+    reply: (_asked, _context, headers) => of(json(headers, modelList(modelIds(catalogue)))),
   };
+
+  /** `GET /v1/models/{id}`: a model or an alias; anything else is OpenAI's 404 `model_not_found`. */
+  const modelRoute = (id: string): Route<string> => ({
+    span: { name: 'openai.model', route: `${base}/models/{id}` },
+    methods: ['GET'],
+    opensStream: false,
+    render,
+    decode: async () => {
+      if (modelIds(catalogue).includes(id)) return E.right(id);
+      const answer = modelNotFound(catalogue, id);
+      return E.left({
+        ...notFound(answer.body.error.message),
+        error: invalidRequest('model', answer.body.error.message),
+        code: answer.body.error.code,
+      });
+    },
+    reply: (found, _context, headers) => of(json(headers, modelObject(found))),
+  });
 
   const unknownPath = (path: string): Route<never> => ({
     span: { name: 'openai.unknown' },
@@ -195,18 +268,24 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     reply: () => of(),
   });
 
-  const knownRoute = (path: string): Route<ChatCompletionRequest> | Route<null> | undefined =>
-    path === `${base}/chat/completions` ? completions : path === `${base}/models` ? modelsRoute : undefined;
-  const routeOf = (url: string): Route<unknown> => {
-    const path = pathOf(url);
-    return (knownRoute(path) ?? unknownPath(path)) as Route<unknown>;
+  const modelPrefix = `${base}/models/`;
+  const modelIdOf = (path: string): string | undefined => {
+    if (!path.startsWith(modelPrefix) || path.length === modelPrefix.length) return undefined;
+    try {
+      return decodeURIComponent(path.slice(modelPrefix.length));
+    } catch {
+      return undefined;
+    }
   };
-
-  const node = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
-    pipeline.node(routeOf(req.url ?? ''), req, res);
-  return Object.assign(node, {
-    fetch: (request: Request, info?: FetchInfo): Promise<Response> =>
-      pipeline.fetch(routeOf(request.url), request, info),
-    handles: (path: string) => knownRoute(pathOf(path)) !== undefined,
-  });
+  const knownRoute = (path: string): Route<Completion> | Route<null> | Route<string> | undefined => {
+    if (path === `${base}/chat/completions`) return completions;
+    if (path === `${base}/models`) return modelsRoute;
+    const id = modelIdOf(path);
+    return id === undefined ? undefined : modelRoute(id);
+  };
+  return routedHandler(
+    pipeline,
+    knownRoute as (path: string) => Route<unknown> | undefined,
+    (path) => unknownPath(path) as unknown as Route<unknown>,
+  );
 };
