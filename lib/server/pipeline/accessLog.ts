@@ -26,7 +26,7 @@ export interface AccessLogEntry {
   readonly durationMs: number;
   /** The kind of the failure the client was told of, if any (a refusal's too). */
   readonly errorKind?: ErrorKind | undefined;
-  /** The client identity `authorize` verified, hashed ({@link clientHash}); absent when refused before. */
+  /** The client identity `authorize` verified, as a keyed hash (HMAC-SHA-256 under this process's key, 16 hex digits); absent when refused before. */
   readonly client?: string | undefined;
 }
 
