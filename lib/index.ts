@@ -1,9 +1,10 @@
 /**
  * yqcloud-rx: chat replies from the Yqcloud service as an RxJS `Observable<Chunk>`.
  *
- * This entry point is the public API (DESIGN.md). The building blocks the other entry points
- * share (request validation, the payload, in-band detection, UTF-8 decoding, …) are in
- * `yqcloud-rx/internal`, which follows no semver promise.
+ * This entry point is the public API; [the architecture](../docs/architecture.md) says how it
+ * is built. The building blocks the other entry points share (request validation, the payload,
+ * in-band detection, UTF-8 decoding, …) are in `yqcloud-rx/internal`, which follows no semver
+ * promise.
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@
  * });
  * ```
  *
- * @module
+ * @module yqcloud-rx
  */
 export { Yqcloud, YqcloudProvider } from './provider/yqcloudProvider.js';
 export type { YqcloudProviderOptions } from './provider/options.js';
@@ -22,6 +23,7 @@ export { apiEndpointVariable, logVariable } from './provider/environment.js';
 export type { Logger, LogDetails } from './http/loggingTransport.js';
 export { RelayProvider } from './provider/relayProvider.js';
 export type { RelayProviderOptions } from './provider/relayOptions.js';
+export type { ResumeOptions } from './provider/resumeOnDrop.js';
 export type { FetchFunction } from './http/webFetchTransport.js';
 export type { Payload } from './provider/payload.js';
 
@@ -52,8 +54,8 @@ export type { HeaderRecord } from './core/headers.js';
 
 export { fetchTransport } from './http/fetchTransport.js';
 export type { FetchTransportOptions } from './http/fetchTransport.js';
-export { nodeTransport } from './http/nodeTransport.js';
-export type { NodeTransport, NodeTransportOptions } from './http/nodeTransport.js';
+export { nodeTransport } from '#nodeTransport';
+export type { NodeTransport, NodeTransportOptions } from '#nodeTransport';
 export type { Transport, HttpRequest, ResponseEvent, ResponseHead, ResponseBody } from './http/transport.js';
 
 export {

@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
-// DESIGN.md's Layout: who may import whom, and lib/core pure (no throw, no I/O).
+// docs/architecture.md's layers: who may import whom, and lib/core pure (no throw, no I/O).
 const lib = fileURLToPath(new URL('../lib/', import.meta.url));
 
 const sources = (dir: string): ReadonlyArray<string> =>
@@ -23,6 +23,17 @@ const statements = (text: string): string =>
 const importsOf = (text: string): ReadonlyArray<string> =>
   [...code(text).matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
 
+/** package.json's own `#…` imports (not `#fp-ts/*`) → their Node build in dist/. */
+const ownImports: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(
+    (
+      JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+        readonly imports: Readonly<Record<string, { readonly default?: string }>>;
+      }
+    ).imports,
+  ).flatMap(([name, target]) => (target.default === undefined || name.includes('*') ? [] : [[name, target.default]])),
+);
+
 /** `lib/<area>/…` → area; `lib/index.ts` → 'index'. */
 const areaOf = (file: string): string => {
   const [first = '', ...rest] = relative(lib, file).split(/[\\/]/);
@@ -31,6 +42,9 @@ const areaOf = (file: string): string => {
 
 /** What an import points at: another area of lib (`area:core`), or a package (`pkg:rxjs`). */
 const targetOf = (file: string, specifier: string): string => {
+  // The package's own `imports` (`#defaultTransport`, …): the area of the module they name.
+  const own = ownImports[specifier];
+  if (own !== undefined) return `area:${own.replace(/^\.\/dist\//, '').split('/')[0] ?? ''}`;
   if (!specifier.startsWith('.')) {
     const parts = specifier.replace(/^#/, '').split('/');
     return `pkg:${specifier.startsWith('@') ? parts.slice(0, 2).join('/') : specifier.startsWith('node:') ? 'node:' : parts[0]}`;
@@ -91,7 +105,7 @@ const permits = (area: string, target: string): boolean => {
   );
 };
 
-describe('lib/ layout (DESIGN.md)', () => {
+describe('lib/ layout (docs/architecture.md)', () => {
   const files = sources(lib);
 
   it('has sources in every area the rules name', () => {

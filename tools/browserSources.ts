@@ -1,30 +1,48 @@
 /**
  * An esbuild plugin for bundling the library's *sources* (`lib/`) for browsers, as the specs and
- * the demo do: `lib/http/defaultTransport.ts` becomes `defaultTransport.browser.ts` (and
- * `lib/http/nodeTransport.ts` and `lib/operators/replyChannels.ts` their `.browser.ts` twins), which is what
- * the package's `browser` field does for the built files in `dist/` (the package ships no `lib/`,
- * so its `browser` field maps only `dist/`).
+ * the demo do: each of the package's own `#…` imports with a `browser` condition
+ * (`#defaultTransport`, `#replyChannels`, …) becomes the source of its browser build
+ * (`lib/http/defaultTransport.browser.ts`), which is what the `imports` map does for the built
+ * files in `dist/` (the package ships no `lib/`, so its map names only `dist/`).
  *
  * @example
  * ```ts
  * await esbuild.build({ entryPoints: ['page.ts'], bundle: true, platform: 'browser', plugins: [browserSources] });
  * ```
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 
 const lib = fileURLToPath(new URL('../lib/', import.meta.url));
 
-/** Resolves `./defaultTransport.js`, `./nodeTransport.js` and `./replyChannels.js` imported from `lib/` to their browser twins. */
+const { imports } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  readonly imports: Readonly<Record<string, { readonly browser?: unknown }>>;
+};
+
+/** `#name` → the source of its browser build (`./dist/x/y.browser.js` → `lib/x/y.browser.ts`). */
+const browserTwins = new Map(
+  Object.entries(imports).flatMap(([name, target]) =>
+    !name.includes('*') && typeof target.browser === 'string'
+      ? [
+          [
+            name,
+            fileURLToPath(
+              new URL(`../${target.browser.replace(/^\.\/dist\//, 'lib/').replace(/\.js$/, '.ts')}`, import.meta.url),
+            ),
+          ] as const,
+        ]
+      : [],
+  ),
+);
+
+/** Resolves the package's `#…` twins imported from `lib/` to their browser sources. */
 export const browserSources: Plugin = {
   name: 'yqcloud-rx-browser-sources',
   setup(build) {
-    build.onResolve({ filter: /\/(defaultTransport|nodeTransport|replyChannels)\.js$/ }, (args) => {
-      if (!args.importer.startsWith(lib)) return undefined;
-      const twin = join(dirname(args.importer), args.path.replace(/\.js$/, '.browser.ts'));
-      return existsSync(twin) ? { path: twin } : undefined;
+    build.onResolve({ filter: /^#/ }, (args) => {
+      const twin = browserTwins.get(args.path);
+      return twin !== undefined && args.importer.startsWith(lib) ? { path: twin } : undefined;
     });
   },
 };

@@ -25,11 +25,6 @@ import { stripControls, terminalLine } from './terminalText.js';
 
 /**
  * The options of `yqcloud-rx chat`, as parsed.
- *
- * @example
- * ```ts
- * const options: ChatOptions = { emulator: true, json: true, retries: 2 };
- * ```
  */
 export interface ChatOptions {
   readonly system?: string | undefined;
@@ -54,11 +49,6 @@ export interface ChatOptions {
 
 /**
  * Where the command reads and writes (the process's streams, or a test's).
- *
- * @example
- * ```ts
- * const io: ChatIo = process;
- * ```
  */
 export interface ChatIo {
   readonly stdin: NodeJS.ReadStream;
@@ -220,7 +210,7 @@ const report = (io: ChatIo, options: ChatOptions, outcome: TurnOutcome): number 
     io.stderr.write('cancelled\n');
     return exitCodes.interrupted;
   }
-  io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(outcome.error)}`));
+  io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(outcome.error, options)}`));
   return exitCodeOf(outcome.error);
 };
 
@@ -277,11 +267,6 @@ const repl = (session: Session, options: ChatOptions, io: ChatIo): Promise<numbe
 
 /**
  * Runs `yqcloud-rx chat`: resolves with the process's exit code.
- *
- * @example
- * ```ts
- * process.exitCode = await runChat(['Hello'], { emulator: true }, process);
- * ```
  */
 export const runChat = async (
   promptWords: ReadonlyArray<string>,
@@ -298,7 +283,7 @@ export const runChat = async (
   try {
     session = await openSession(options);
   } catch (e: unknown) {
-    io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(e)}`));
+    io.stderr.write(errorLine(io, options, `yqcloud-rx: ${describeError(e, options)}`));
     return exitCodeOf(e);
   }
   try {

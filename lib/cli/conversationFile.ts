@@ -21,11 +21,6 @@ const cannot = (file: string, what: string, e: unknown): YqcloudError =>
 /**
  * The conversation in `file`, `undefined` when the file does not exist; a file that is not a
  * conversation is an `InvalidRequest` error.
- *
- * @example
- * ```ts
- * const conversation = await loadConversation('chat.json');
- * ```
  */
 export const loadConversation = async (file: string): Promise<Conversation | undefined> => {
   if (!existsSync(file)) return undefined;
@@ -52,11 +47,6 @@ export const loadConversation = async (file: string): Promise<Conversation | und
 /**
  * Fails with `InvalidRequest` when `file` could not be saved: its directory is missing or not a
  * directory, or the file itself is a directory. Checked before anything is sent.
- *
- * @example
- * ```ts
- * await checkSavable('chat.json');
- * ```
  */
 export const checkSavable = async (file: string): Promise<void> => {
   try {
@@ -72,11 +62,6 @@ export const checkSavable = async (file: string): Promise<void> => {
  * Writes the conversation to `file` atomically (write-file-atomic: a temporary file beside it,
  * fsync, then a rename), so a crash never leaves a half-written file. A failure is an
  * `InvalidRequest` error naming the file.
- *
- * @example
- * ```ts
- * await saveConversation('chat.json', conversation);
- * ```
  */
 export const saveConversation = async (file: string, conversation: Conversation): Promise<void> => {
   try {

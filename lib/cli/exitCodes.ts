@@ -7,11 +7,6 @@ import type { ErrorKind } from '../index.js';
 
 /**
  * The exit code for each outcome.
- *
- * @example
- * ```ts
- * process.exitCode = exitCodes.Blocked; // 5
- * ```
  */
 export const exitCodes = {
   ok: 0,
@@ -28,11 +23,6 @@ export const exitCodes = {
 
 /**
  * The exit codes as the help text lists them.
- *
- * @example
- * ```ts
- * console.log(exitCodeTable()); // '  0  the reply finished\n  1  an unexpected failure\n…'
- * ```
  */
 export const exitCodeTable = (): string =>
   [

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../emulator/index.js';
+import { apiEndpointVariable, logVariable } from '../index.js';
 import { runChat, type ChatOptions } from './chat.js';
 import { terminalLine } from './terminalText.js';
 import { exitCodes, exitCodeTable } from './exitCodes.js';
@@ -55,6 +56,13 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
   readonly version: string;
 };
 
+/** The environment variables `chat` reads, for its help. */
+const environmentTable = [
+  `  ${apiEndpointVariable}  the endpoint when neither --endpoint nor --emulator is given (default: the service)`,
+  `  ${logVariable}        debug: one stderr line per request step (no bodies, no secrets); off: none`,
+  '  NO_COLOR              no colours in error messages',
+].join('\n');
+
 const program = new Command('yqcloud-rx')
   .description('Chat with the Yqcloud service (or its embedded emulator), streaming the reply as it arrives.')
   .version(version, '-V, --version', 'print the version of yqcloud-rx')
@@ -70,7 +78,10 @@ program
   .argument('[prompt...]', 'the prompt (read from stdin when it is piped and no prompt is given)')
   .option('--system <text>', 'a system message for a new conversation')
   .option('--model <name>', 'the model (default gpt-4, the only one the service serves)')
-  .option('--endpoint <url>', 'another endpoint (an emulator, a mirror)')
+  .option(
+    '--endpoint <url>',
+    'another endpoint (an emulator, a mirror; default: $YQCLOUD_API_ENDPOINT, else the service)',
+  )
   .addOption(
     new Option('--emulator', 'start the embedded emulator and talk to it (no network needed)').conflicts('endpoint'),
   )
@@ -104,7 +115,7 @@ program
     ),
   )
   .option('--no-color', 'no colours in error messages (also when NO_COLOR is set)')
-  .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
+  .addHelpText('after', `\nEnvironment:\n${environmentTable}\n\nExit codes:\n${exitCodeTable()}\n`)
   .action(async (prompt: ReadonlyArray<string>, options: ChatOptions) => {
     process.exitCode = await runChat(prompt, options, process);
   });
@@ -112,7 +123,7 @@ program
 program
   .command('emulator')
   .description('serve the emulator of the service until Ctrl-C, printing its endpoint')
-  .option('--port <n>', 'port to listen on (default: any free port)', port, 0)
+  .addOption(new Option('--port <n>', 'port to listen on').argParser(port).default(0, 'any free port'))
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option(
     '--fault <fault>',

@@ -45,11 +45,6 @@ import { startServeMetrics, type ServeMetrics } from './serveMetrics.js';
 
 /**
  * What `serve` was given on its command line.
- *
- * @example
- * ```ts
- * const options: ServeOptions = { port: 8787, host: '127.0.0.1', token: 'sk-local', cors: [], auth: true, emulator: true };
- * ```
  */
 export interface ServeOptions {
   readonly port: number;
@@ -90,12 +85,6 @@ export interface ServeOptions {
 
 /**
  * The OpenAI route's aliases of `--model-alias`, or the sentence saying why `serve` refuses them.
- *
- * @example
- * ```ts
- * modelAliasesOf([['gpt-4o', 'gpt-4']]); // { 'gpt-4o': 'gpt-4' }
- * modelAliasesOf([['gpt-4o', 'gpt-5']]); // a string: "gpt-5" is not a model of the provider
- * ```
  */
 export const modelAliasesOf = (
   pairs: ReadonlyArray<readonly [string, string]>,
@@ -108,12 +97,6 @@ export const modelAliasesOf = (
 
 /**
  * A running `serve`: where it listens, and how to stop it.
- *
- * @example
- * ```ts no-run
- * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
- * await served.close();
- * ```
  */
 export interface Served {
   /** `http://host:port`. */
@@ -150,11 +133,6 @@ export const isLoopbackHost = (host: string): boolean => {
 
 /**
  * How requests are authorised, or the sentence saying why `serve` refuses to start.
- *
- * @example
- * ```ts
- * authorizationOf({ host: '0.0.0.0', auth: false, token: undefined }, {}); // a string: --no-auth is for loopback only
- * ```
  */
 export const authorizationOf = (
   options: Pick<ServeOptions, 'host' | 'auth' | 'token'>,
@@ -175,12 +153,6 @@ const hostInUrl = (host: string): string => (host.includes(':') && !host.startsW
 
 /**
  * Starts the server (and the emulator with `emulator`), or throws when it cannot listen.
- *
- * @example
- * ```ts no-run
- * const served = await startServe({ port: 0, host: '127.0.0.1', cors: [], auth: false, emulator: true }, () => true, console.log);
- * console.log(served.url);
- * ```
  */
 export const startServe = async (
   options: ServeOptions,
@@ -314,12 +286,6 @@ const port = (value: string): number => {
 
 /**
  * The `serve` command, for the `yqcloud-rx` program.
- *
- * @example
- * ```ts no-run
- * import { Command } from 'commander';
- * new Command('yqcloud-rx').addCommand(serveCommand());
- * ```
  */
 export const serveCommand = (): Command =>
   new Command('serve')

@@ -30,11 +30,6 @@ export interface ServeMetrics {
 
 /**
  * Where the metrics endpoint listens.
- *
- * @example
- * ```ts
- * const where: ServeMetricsOptions = { port: 9464, host: '127.0.0.1' };
- * ```
  */
 export interface ServeMetricsOptions {
   readonly port: number;
@@ -53,12 +48,6 @@ const durationBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5
  * 404, any other method 405, and no request body is read. Metrics (all prefixed `yqcloud_rx_`):
  * `streams_open` (gauge), `replies_total{outcome, error_type}` (counter),
  * `first_chunk_seconds` and `reply_duration_seconds` (histograms), and Node's process metrics.
- *
- * @example
- * ```ts no-run
- * const metrics = await startServeMetrics({ port: 0, host: '127.0.0.1' });
- * const text = await (await fetch(`${metrics.url}/metrics`)).text();
- * ```
  */
 export const startServeMetrics = async ({ port, host }: ServeMetricsOptions): Promise<ServeMetrics> => {
   const prom = await import('prom-client');

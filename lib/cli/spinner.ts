@@ -7,12 +7,6 @@
 
 /**
  * A running spinner.
- *
- * @example
- * ```ts
- * const spinner: Spinner = startSpinner(process.stderr, { limitSeconds: 60, flag: '--first-chunk-timeout' });
- * spinner.stop();
- * ```
  */
 export interface Spinner {
   /** Stops and erases the spinner (idempotent). */
@@ -23,11 +17,6 @@ const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 
 /**
  * What the waiting line says besides the time waited.
- *
- * @example
- * ```ts
- * const waiting: Waiting = { limitSeconds: 60, flag: '--first-chunk-timeout' };
- * ```
  */
 export interface Waiting {
   /** When the wait ends in a timeout, in seconds (`0`: never). */
@@ -41,12 +30,6 @@ export interface Waiting {
 /**
  * Starts a spinner on `stream` when it is a terminal (a no-op otherwise): `⠋ waiting for the
  * reply… 12 s (gives up at 60 s; --first-chunk-timeout changes it)`.
- *
- * @example
- * ```ts
- * const spinner = startSpinner(process.stderr, { limitSeconds: 60, flag: '--first-chunk-timeout' });
- * spinner.stop();
- * ```
  */
 export const startSpinner = (stream: NodeJS.WriteStream, waiting: Waiting): Spinner => {
   if (stream.isTTY !== true) return { stop: () => undefined };

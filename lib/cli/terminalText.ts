@@ -15,10 +15,5 @@ const urlUserinfo = /([a-z][a-z0-9+.-]*:\/\/)\S*@/gi;
 /**
  * A line for stderr: URL credentials redacted (the library's messages already are; this also
  * covers a line that did not come from it), control characters stripped.
- *
- * @example
- * ```ts
- * terminalLine('HTTP 500: \x1b[2Jboom'); // 'HTTP 500: boom'
- * ```
  */
 export const terminalLine = (text: string): string => stripControls(text).replace(urlUserinfo, '$1***@');

@@ -16,20 +16,10 @@ const controlCharacters = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 /**
  * `text` without C0 control characters (except `\n` and `\t`), DEL or C1 control characters,
  * and without the escape sequences they start.
- *
- * @example
- * ```ts
- * stripControls('Hi\x1b]52;c;cHduZWQ=\x07 there\n'); // 'Hi there\n'
- * ```
  */
 export const stripControls = (text: string): string => text.replace(escapeSequences, '').replace(controlCharacters, '');
 
 /**
  * `text` as one printable line: {@link stripControls}, then line breaks and tabs as spaces.
- *
- * @example
- * ```ts
- * oneLine('\x1b[2Jhello\nworld'); // 'hello world'
- * ```
  */
 export const oneLine = (text: string): string => stripControls(text).replace(/[\n\t]/g, ' ');

@@ -54,11 +54,6 @@ export interface ConversationDecodeError {
 
 /**
  * The io-ts codec of {@link ConversationJson}.
- *
- * @example
- * ```ts
- * ConversationJsonCodec.is({ model: 'gpt-4', userId: '#/chat/1', message_history: [] }); // true
- * ```
  */
 export const ConversationJsonCodec: t.Type<ConversationJson> = t.readonly(
   t.type({ model: t.string, userId: t.string, message_history: t.readonlyArray(MessageCodec) }),
@@ -67,11 +62,6 @@ export const ConversationJsonCodec: t.Type<ConversationJson> = t.readonly(
 
 /**
  * The io-ts codec of a {@link Conversation} value as the library passes it around.
- *
- * @example
- * ```ts
- * ConversationCodec.is({ model: 'gpt-4', userId: '#/chat/1', messageHistory: [] }); // true
- * ```
  */
 export const ConversationCodec: t.Type<Conversation> = t.readonly(
   t.type({ model: t.string, userId: t.string, messageHistory: t.readonlyArray(MessageCodec) }),

@@ -27,12 +27,6 @@ const show = (u: unknown): string => {
 
 /**
  * The dotted path of a failure: `messages.0.role`.
- *
- * @example
- * ```ts
- * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
- * if (E.isLeft(decoded)) decoded.left.map(errorPath); // ['messages.0.role']
- * ```
  */
 export const errorPath = (error: t.ValidationError): string =>
   error.context
@@ -42,12 +36,6 @@ export const errorPath = (error: t.ValidationError): string =>
 
 /**
  * One line for a failure: where, what was expected, what was found.
- *
- * @example
- * ```ts
- * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
- * if (E.isLeft(decoded)) decoded.left.map(describeError); // ['messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"']
- * ```
  */
 export const describeError = (error: t.ValidationError): string => {
   const last = error.context[error.context.length - 1];
@@ -59,12 +47,6 @@ export const describeError = (error: t.ValidationError): string => {
 /**
  * The failures worth reading: when a union's members fail at different depths (content given
  * as an array whose part is wrong also fails "expected string"), only the deepest are kept.
- *
- * @example
- * ```ts
- * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'user', content: [{ type: 'image' }] }] });
- * if (E.isLeft(decoded)) relevantErrors(decoded.left).map(errorPath); // ['messages.0.content.0.type'], not also 'messages.0.content'
- * ```
  */
 export const relevantErrors = (errors: t.Errors): t.Errors => {
   const paths = errors.map(errorPath);
@@ -76,12 +58,6 @@ export const relevantErrors = (errors: t.Errors): t.Errors => {
 
 /**
  * All failures, separated by `; `, the first few only.
- *
- * @example
- * ```ts
- * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
- * if (E.isLeft(decoded)) describeErrors(decoded.left); // 'messages.0.role: expected "system" | "developer" | "user" | "assistant", got "bot"'
- * ```
  */
 export const describeErrors = (errors: t.Errors): string => {
   const lines = [...new Set(relevantErrors(errors).map(describeError))];
@@ -91,12 +67,6 @@ export const describeErrors = (errors: t.Errors): string => {
 /**
  * The `InvalidRequest` error for a value that did not decode: every failure worth reading
  * described (the message names each place itself), and the path of the first one.
- *
- * @example
- * ```ts
- * const decoded = t.type({ messages: t.array(MessageCodec) }).decode({ messages: [{ role: 'bot', content: 'hi' }] });
- * if (E.isLeft(decoded)) invalidRequestOf(decoded.left).path; // 'messages.0.role'
- * ```
  */
 export const invalidRequestOf = (errors: t.Errors): YqcloudError => {
   const first = relevantErrors(errors)[0];

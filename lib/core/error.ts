@@ -249,11 +249,6 @@ export class YqcloudError extends Error {
 
 /**
  * A copy of `e` with `partialText` set; `e` itself is left as it is.
- *
- * @example
- * ```ts
- * withPartialText('Hel')(networkError('ECONNRESET', 'socket hang up')).partialText; // 'Hel'
- * ```
  */
 export const withPartialText =
   (partialText: string) =>
@@ -263,11 +258,6 @@ export const withPartialText =
 /**
  * What {@link copyError} may change: the message, the partial text, the body excerpt, the cause
  * and the attempts; the kind and its other fields stay.
- *
- * @example
- * ```ts
- * const changes: ErrorChanges = { message: 'HTTP 503 (after 3 attempts)', partialText: '' };
- * ```
  */
 export interface ErrorChanges {
   readonly message?: string;
@@ -279,11 +269,6 @@ export interface ErrorChanges {
 
 /**
  * A copy of `e` with `changes` applied, its kind and fields kept; `e` itself is left as it is.
- *
- * @example
- * ```ts
- * copyError(httpError(503, 'busy'), { partialText: 'Hel' }).status; // 503
- * ```
  */
 export const copyError = (e: YqcloudError, changes: ErrorChanges): YqcloudError => {
   const { message = e.message, partialText = e.partialText, cause = e.cause, attempts = e.attempts } = changes;
@@ -304,22 +289,12 @@ export const copyError = (e: YqcloudError, changes: ErrorChanges): YqcloudError 
 
 /**
  * A bad request or option; nothing was sent.
- *
- * @example
- * ```ts
- * invalidRequest('messages', 'messages must not be empty').kind; // 'InvalidRequest'
- * ```
  */
 export const invalidRequest = (path: string, message: string): YqcloudError =>
   new YqcloudError('InvalidRequest', path === '' ? message : `${path}: ${message}`, { path });
 
 /**
  * A non-2xx answer (redirects included).
- *
- * @example
- * ```ts
- * httpError(429, 'slow down', 2000).retryAfterMs; // 2000
- * ```
  */
 export const httpError = (status: number, body: string, retryAfterMs?: number, detail?: string): YqcloudError =>
   new YqcloudError(
@@ -334,11 +309,6 @@ export const httpError = (status: number, body: string, retryAfterMs?: number, d
 
 /**
  * The connection failed (DNS, refused, reset, TLS, proxy).
- *
- * @example
- * ```ts
- * networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9').code; // 'ECONNREFUSED'
- * ```
  */
 export const networkError = (code: string, message: string, cause?: unknown): YqcloudError =>
   new YqcloudError('Network', `network error (${code}): ${message}`, {
@@ -354,22 +324,12 @@ const blockedMessages: Readonly<Record<BlockReason, string>> = {
 
 /**
  * The service refused in band (status 200 with a ban text or an HTML page).
- *
- * @example
- * ```ts
- * blocked('ip-banned', 'sorry, 您的ip已由于触发防滥用检测而被封禁').reason; // 'ip-banned'
- * ```
  */
 export const blocked = (reason: BlockReason, body: string): YqcloudError =>
   new YqcloudError('Blocked', `blocked: ${blockedMessages[reason]}`, { reason, body });
 
 /**
  * A deadline of `withTimeouts` was missed.
- *
- * @example
- * ```ts
- * timeoutError('idle', 5000).message; // 'timeout: no text for 5000 ms (idle)'
- * ```
  */
 export const timeoutError = (phase: TimeoutPhase, timeoutMs: number): YqcloudError =>
   new YqcloudError('Timeout', `timeout: ${timeoutDescriptions[phase](timeoutMs)}`, { phase, timeoutMs });
@@ -382,22 +342,12 @@ const timeoutDescriptions: Readonly<Record<TimeoutPhase, (ms: number) => string>
 
 /**
  * A successful answer that held no text.
- *
- * @example
- * ```ts
- * emptyResponse(200).kind; // 'EmptyResponse'
- * ```
  */
 export const emptyResponse = (status: number): YqcloudError =>
   new YqcloudError('EmptyResponse', `the service answered ${status} with no text`, { status });
 
 /**
  * The body passed `maxResponseBytes`.
- *
- * @example
- * ```ts
- * responseTooLarge(1024).limitBytes; // 1024
- * ```
  */
 export const responseTooLarge = (limitBytes: number): YqcloudError =>
   new YqcloudError('ResponseTooLarge', `the response passed maxResponseBytes (${limitBytes} bytes)`, {

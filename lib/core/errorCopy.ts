@@ -8,12 +8,6 @@ import { copyError, type YqcloudError } from './error.js';
 
 /**
  * A copy of `e` recording the attempts made (first to last), its message followed by `note`.
- *
- * @example
- * ```ts
- * const first = httpError(503, 'busy');
- * withAttempts([first, first], ' (gave up after 2 attempts)')(first).attempts?.length; // 2
- * ```
  */
 export const withAttempts =
   (attempts: ReadonlyArray<YqcloudError>, note: string) =>
@@ -23,11 +17,6 @@ export const withAttempts =
 /**
  * A copy of `e` whose message, body and cause's message went through `redact` (for secrets a
  * server echoed); `e` itself when `redact` changes none of them.
- *
- * @example
- * ```ts
- * withRedactedText((t) => t.replaceAll('s3cret', '***'))(httpError(407, 'echo s3cret')).body; // 'echo ***'
- * ```
  */
 export const withRedactedText =
   (redact: (text: string) => string) =>
@@ -54,11 +43,6 @@ export const withRedactedText =
 
 /**
  * A copy of `e` with another message, its kind and fields kept; `e` itself is left as it is.
- *
- * @example
- * ```ts
- * withMessage('HTTP 503 [routes tried: primary (Blocked ip-banned), backup (Http 503)]')(httpError(503, '')).status; // 503
- * ```
  */
 export const withMessage =
   (message: string) =>
@@ -79,12 +63,6 @@ const unreachableCodes: ReadonlySet<string> = new Set([
  * A `Network` error that says the real service could not be reached (offline, no DNS), with what
  * to try instead: the emulator, or another endpoint in `YQCLOUD_API_ENDPOINT`. Any other error as
  * it is.
- *
- * @example
- * ```ts
- * withOfflineHint(networkError('ENOTFOUND', 'getaddrinfo ENOTFOUND api.binjie.fun')).message;
- * // 'network error (ENOTFOUND): getaddrinfo ENOTFOUND api.binjie.fun — the service could not be reached (offline?): …'
- * ```
  */
 export const withOfflineHint = (e: YqcloudError): YqcloudError =>
   e.kind === 'Network' && e.code !== undefined && unreachableCodes.has(e.code)

@@ -12,11 +12,6 @@ import { YqcloudError, type ErrorKind } from './error.js';
 
 /**
  * Why {@link errorFromJson} could not revive its input.
- *
- * @example
- * ```ts
- * pipe(errorFromJson(u), E.mapLeft((e: ErrorJsonDecodeError) => console.error(e.message)));
- * ```
  */
 export interface ErrorJsonDecodeError {
   readonly _tag: 'ErrorJsonDecodeError';

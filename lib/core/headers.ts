@@ -19,7 +19,6 @@ export type HeaderRecord = Readonly<Record<string, string>>;
 const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // What HTTP allows in a field value (RFC 9110: visible ASCII, space, tab, obs-text); CR and LF
 // would let a value smuggle another header or request, and Node refuses the rest at send time.
-// eslint-disable-next-line no-control-regex
 const badValue = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
@@ -27,12 +26,6 @@ const badValue = /[^\t\x20-\x7e\x80-\xff]/;
  * HTTP layer sets them. From a caller, `content-length` would cut the body short (a server then
  * reads its tail as a second request) or hang the request, and `transfer-encoding` would go out
  * beside the real `content-length`. Any `proxy-*` name is refused as well.
- *
- * @example
- * ```ts
- * isFramingHeader('Content-Length'); // true
- * isFramingHeader('x-trace-id');     // false
- * ```
  */
 export const framingHeaders: ReadonlyArray<string> = [
   'host',
@@ -48,11 +41,6 @@ export const framingHeaders: ReadonlyArray<string> = [
 
 /**
  * Whether a header name is one the caller may not set (see {@link framingHeaders}), in any case.
- *
- * @example
- * ```ts
- * isFramingHeader('PROXY-Authorization'); // true
- * ```
  */
 export const isFramingHeader = (name: string): boolean => {
   const lower = name.toLowerCase();
@@ -100,11 +88,6 @@ export const validateHeaders = (u: unknown, path = 'headers'): E.Either<YqcloudE
 
 /**
  * Merges header records, later ones winning, names compared without case.
- *
- * @example
- * ```ts
- * mergeHeaders({ Accept: 'a' }, { accept: 'b' }); // { accept: 'b' }
- * ```
  */
 export const mergeHeaders = (...records: ReadonlyArray<HeaderRecord>): HeaderRecord => {
   const byLowerName = new Map<string, readonly [string, string]>();

@@ -41,12 +41,6 @@ const BudgetFields = t.partial({ maxMessages: Count, maxChars: Count });
 /**
  * The io-ts codec of {@link HistoryBudget}: an object with only `maxMessages` and `maxChars`,
  * each a non-negative integer or `undefined`.
- *
- * @example
- * ```ts
- * HistoryBudgetCodec.is({ maxMessages: 10 }); // true
- * HistoryBudgetCodec.is({ maxMessage: 10 });  // false: unknown key
- * ```
  */
 export const HistoryBudgetCodec = new t.Type<HistoryBudget, HistoryBudget, unknown>(
   'HistoryBudget',

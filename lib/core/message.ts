@@ -54,21 +54,11 @@ export interface Message {
 
 /**
  * The io-ts codec of {@link Role}.
- *
- * @example
- * ```ts
- * RoleCodec.is('user'); // true
- * ```
  */
 export const RoleCodec: t.Type<Role> = t.keyof({ system: null, developer: null, user: null, assistant: null });
 
 /**
  * The io-ts codec of {@link TextPart}.
- *
- * @example
- * ```ts
- * TextPartCodec.is({ type: 'image_url', image_url: 'x' }); // false
- * ```
  */
 export const TextPartCodec: t.Type<TextPart> = t.readonly(
   t.type({ type: t.literal('text'), text: t.string }),
@@ -77,21 +67,11 @@ export const TextPartCodec: t.Type<TextPart> = t.readonly(
 
 /**
  * The io-ts codec of {@link Content}.
- *
- * @example
- * ```ts
- * ContentCodec.is([{ type: 'text', text: 'hi' }]); // true
- * ```
  */
 export const ContentCodec: t.Type<Content> = t.union([t.string, t.readonlyArray(TextPartCodec)], 'Content');
 
 /**
  * The io-ts codec of {@link Message}: a role of {@link Role} and a text content.
- *
- * @example
- * ```ts
- * isRight(MessageCodec.decode({ role: 'user', content: 'hi' })); // true
- * ```
  */
 export const MessageCodec: t.Type<Message> = t.readonly(t.type({ role: RoleCodec, content: ContentCodec }), 'Message');
 
@@ -118,11 +98,6 @@ export const messageText = (message: Message): string => contentText(message.con
 
 /**
  * A message with its content as one string.
- *
- * @example
- * ```ts
- * normalise({ role: 'user', content: [{ type: 'text', text: 'hi' }] }); // { role: 'user', content: 'hi' }
- * ```
  */
 export const normalise = (message: Message): Message =>
   typeof message.content === 'string' ? message : { role: message.role, content: contentText(message.content) };

@@ -15,33 +15,17 @@ import { invalidRequest, type YqcloudError } from './error.js';
 
 /**
  * A checked value, or the `InvalidRequest` that says what is wrong with it.
- *
- * @example
- * ```ts
- * const checked: Check<number | undefined> = nonNegative('bufferText.timeMs', 50); // right(50)
- * ```
  */
 export type Check<A> = E.Either<YqcloudError, A>;
 
 /**
  * How one option is read: from its path (for the message) and its raw value to the value or the
  * error. `undefined` means "not given" to every optional reader.
- *
- * @example
- * ```ts
- * const positive: OptionReader<number | undefined> = (path, u) =>
- *   u === undefined || (typeof u === 'number' && u > 0) ? E.right(u) : E.left(invalidRequest(path, 'expected a positive number'));
- * ```
  */
 export type OptionReader<A> = (path: string, u: unknown) => Check<A>;
 
 /**
  * The options read, by name, and what each reader gives.
- *
- * @example
- * ```ts
- * type Read = OptionsRead<{ timeMs: typeof durationMs }>; // { readonly timeMs: number | undefined }
- * ```
  */
 export type OptionsRead<R extends Readonly<Record<string, OptionReader<unknown>>>> = {
   readonly [K in keyof R]: R[K] extends OptionReader<infer A> ? A : never;
@@ -49,23 +33,11 @@ export type OptionsRead<R extends Readonly<Record<string, OptionReader<unknown>>
 
 /**
  * The path of option `key` of `owner` (`''` for a top-level object such as a request).
- *
- * @example
- * ```ts
- * optionPath('bufferText', 'timeMs'); // 'bufferText.timeMs'
- * optionPath('', 'model');            // 'model'
- * ```
  */
 export const optionPath = (owner: string, key: string): string => (owner === '' ? key : `${owner}.${key}`);
 
 /**
  * An optional value that `guard` accepts.
- *
- * @example
- * ```ts
- * const flag = optional('a boolean', (u): u is boolean => typeof u === 'boolean');
- * flag('keepAlive', 'yes'); // left(InvalidRequest 'keepAlive: expected a boolean')
- * ```
  */
 export const optional =
   <A>(expected: string, guard: (u: unknown) => u is A): OptionReader<A | undefined> =>
@@ -74,11 +46,6 @@ export const optional =
 
 /**
  * An optional non-negative finite number (milliseconds, characters, a count).
- *
- * @example
- * ```ts
- * nonNegative('withTimeouts.idleMs', 500); // right(500)
- * ```
  */
 export const nonNegative: OptionReader<number | undefined> = optional(
   'a non-negative number',
@@ -87,23 +54,12 @@ export const nonNegative: OptionReader<number | undefined> = optional(
 
 /**
  * The longest delay a JavaScript timer keeps (2^31 − 1 ms, about 24.8 days); longer ones fire at once.
- *
- * @example
- * ```ts
- * withTimeouts({ totalMs: Math.min(wanted, maxTimerMs) });
- * ```
  */
 export const maxTimerMs = 2 ** 31 - 1;
 
 /**
  * An optional duration in milliseconds: non-negative and no longer than {@link maxTimerMs}
  * (`setTimeout` would otherwise fire after 1 ms).
- *
- * @example
- * ```ts
- * durationMs('withTimeouts.totalMs', 30_000);  // right(30000)
- * durationMs('withTimeouts.totalMs', 2 ** 31); // left(InvalidRequest)
- * ```
  */
 export const durationMs: OptionReader<number | undefined> = optional(
   `a duration from 0 to ${maxTimerMs} ms`,
@@ -113,23 +69,12 @@ export const durationMs: OptionReader<number | undefined> = optional(
 /**
  * An optional function (a clock, a random source, a predicate); it is called later, so only its
  * type is checked here.
- *
- * @example
- * ```ts
- * const random = functionOption<() => number>('a function returning a number in [0, 1)');
- * random('retryTransient.random', Math.random); // right(Math.random)
- * ```
  */
 export const functionOption = <F extends (...args: never) => unknown>(expected: string): OptionReader<F | undefined> =>
   optional(expected, (u): u is F => typeof u === 'function');
 
 /**
  * An optional value out of a fixed list.
- *
- * @example
- * ```ts
- * oneOf(['word', 'line'] as const)('bufferText.boundary', 'line'); // right('line')
- * ```
  */
 export const oneOf = <A extends string>(values: ReadonlyArray<A>): OptionReader<A | undefined> =>
   optional(`one of ${values.join(', ')}`, (u): u is A => values.includes(u as A));
@@ -137,12 +82,6 @@ export const oneOf = <A extends string>(values: ReadonlyArray<A>): OptionReader<
 /**
  * A value an io-ts codec decodes (a message list, a conversation), its errors as one
  * `InvalidRequest` whose path starts at the option; `undefined` is "not given" unless `required`.
- *
- * @example
- * ```ts
- * import * as t from 'io-ts';
- * codecOption(t.string)('model', 4); // left(InvalidRequest 'model: expected string, got 4')
- * ```
  */
 export const codecOption =
   <A>(codec: t.Decoder<unknown, A>, required = false): OptionReader<A | undefined> =>
@@ -165,12 +104,6 @@ const ownEntries = (owner: string, u: object): Check<ReadonlyArray<readonly [str
  * `readers` (nothing is read through its prototype); each is read once, then checked by its
  * reader (a getter that throws, or a Proxy that does, is an `InvalidRequest`). The first problem
  * is the error, its `path` naming the option.
- *
- * @example
- * ```ts
- * readOptions('withTimeouts', { idleMs: 500 }, { idleMs: durationMs }); // right({ idleMs: 500 })
- * readOptions('bufferText', { timems: 100 }, { timeMs: durationMs });   // left: bufferText.timems: unknown option
- * ```
  */
 export const readOptions = <R extends Readonly<Record<string, OptionReader<unknown>>>>(
   owner: string,

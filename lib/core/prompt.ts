@@ -44,11 +44,6 @@ export const extractSystem = (history: ReadonlyArray<Message>): SplitHistory =>
 
 /**
  * The role as the prompt writes it: `user` → `User`.
- *
- * @example
- * ```ts
- * roleLabel('assistant'); // 'Assistant'
- * ```
  */
 export const roleLabel = (role: Role): string => role.charAt(0).toUpperCase() + role.slice(1);
 

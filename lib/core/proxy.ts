@@ -72,12 +72,6 @@ const printable = (input: string, url: URL): string =>
 
 /**
  * Parses a proxy URL such as `http://user:pass@host:3128` or `socks5://host:1080`.
- *
- * @example
- * ```ts
- * parseProxy('http://bob:pw@127.0.0.1:3128'); // right({ protocol: 'http', host: '127.0.0.1', port: 3128, … })
- * parseProxy('ftp://host');                  // left(YqcloudError InvalidRequest)
- * ```
  */
 export const parseProxy = (input: string): E.Either<YqcloudError, ProxyConfig> =>
   pipe(

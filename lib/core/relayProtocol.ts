@@ -19,11 +19,6 @@ import { errorFromJson } from './errorJson.js';
 
 /**
  * The names of the relay's events.
- *
- * @example
- * ```ts
- * relayEventNames.text; // 'text'
- * ```
  */
 export const relayEventNames = Object.freeze({
   text: 'text',
@@ -37,24 +32,12 @@ const oneLine = (id: string): string => id.replace(/[\r\n\0]/g, '');
 
 /**
  * One SSE event: `id:` when given, `event: <name>`, `data: <one line of JSON>`, a blank line.
- *
- * @example
- * ```ts
- * sseEvent('text', { text: 'Hi' });          // 'event: text\ndata: {"text":"Hi"}\n\n'
- * sseEvent('text', { text: 'Hi' }, 'r1-0');  // 'id: r1-0\nevent: text\ndata: {"text":"Hi"}\n\n'
- * ```
  */
 export const sseEvent = (name: string, data: unknown, id?: string): string =>
   `${id === undefined ? '' : `id: ${oneLine(id)}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /**
  * A chunk as its relay event, with an optional event id.
- *
- * @example
- * ```ts
- * encodeChunk(text('你好')); // 'event: text\ndata: {"text":"你好"}\n\n'
- * encodeChunk(finish, '7');  // 'id: 7\nevent: finish\ndata: {"reason":"stop"}\n\n'
- * ```
  */
 export const encodeChunk = (chunk: Chunk, id?: string): string => {
   switch (chunk.type) {
@@ -70,12 +53,6 @@ export const encodeChunk = (chunk: Chunk, id?: string): string => {
 /**
  * An error as the relay's `error` event: the error's `toJSON()` (the server passes an error
  * already made safe for clients), with an optional event id.
- *
- * @example
- * ```ts
- * encodeErrorEvent(networkError('ECONNRESET', 'the service reset the connection'));
- * // 'event: error\ndata: {"name":"YqcloudError","kind":"Network",…}\n\n'
- * ```
  */
 export const encodeErrorEvent = (error: YqcloudError, id?: string): string =>
   sseEvent(relayEventNames.error, error.toJSON(), id);
@@ -83,11 +60,6 @@ export const encodeErrorEvent = (error: YqcloudError, id?: string): string =>
 /**
  * What one event of the stream asks the client to do: emit a chunk (`finish` ends the reply),
  * fail with an error, or nothing (events of other names, kept for later versions).
- *
- * @example
- * ```ts
- * const step: RelayStep = { type: 'chunk', chunk: text('Hi') };
- * ```
  */
 export type RelayStep =
   | { readonly type: 'chunk'; readonly chunk: Chunk }
@@ -96,11 +68,6 @@ export type RelayStep =
 
 /**
  * One parsed Server-Sent Event (`eventsource-parser`'s `EventSourceMessage`).
- *
- * @example
- * ```ts
- * const event: RelayEvent = { event: 'text', data: '{"text":"你好"}', id: '3' };
- * ```
  */
 export interface RelayEvent {
   readonly event?: string | undefined;
@@ -111,11 +78,6 @@ export interface RelayEvent {
 /**
  * The error for an event the client cannot read: the relay broke the protocol, reported as
  * `Network` with code `EPROTO` (the code of a protocol error), naming the event but not its data.
- *
- * @example
- * ```ts
- * protocolError('text', 'expected {"text": string}').code; // 'EPROTO'
- * ```
  */
 export const protocolError = (event: string, problem: string): YqcloudError =>
   networkError('EPROTO', `the relay sent a \`${event}\` event the client cannot read (${problem})`);
@@ -172,12 +134,6 @@ const decoders: Readonly<Record<string, (data: string) => RelayStep>> = {
  * conversation chunk (validated by `Conversation.fromJson`), `finish` → `finish`, `error` → the
  * revived `YqcloudError` (its `partialText` is the relay's; the client replaces it with its own);
  * data it cannot read → a {@link protocolError}; any other event name → skip.
- *
- * @example
- * ```ts
- * relayStep({ event: 'text', data: '{"text":"你好"}' });  // { type: 'chunk', chunk: { type: 'text', text: '你好' } }
- * relayStep({ event: 'ping', data: '' });                // { type: 'skip' }
- * ```
  */
 export const relayStep = (event: RelayEvent): RelayStep => {
   const name = event.event ?? 'message';

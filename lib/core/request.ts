@@ -60,11 +60,6 @@ export interface ChatRequest {
 
 /**
  * A request that passed validation: defaults filled, content normalised to strings.
- *
- * @example
- * ```ts
- * pipe(validateRequest(request), E.map((valid: ValidRequest) => valid.model)); // right('gpt-4')
- * ```
  */
 export interface ValidRequest {
   readonly messages: ReadonlyArray<Message>;
@@ -81,11 +76,6 @@ export interface ValidRequest {
 
 /**
  * The models a provider accepts, and the one used when none is given.
- *
- * @example
- * ```ts
- * validateRequest(request, { defaultModel: 'a', models: ['a', 'b'] });
- * ```
  */
 export interface ModelSet {
   readonly defaultModel: string;
@@ -94,11 +84,6 @@ export interface ModelSet {
 
 /**
  * Yqcloud's models: `gpt-4` only.
- *
- * @example
- * ```ts
- * yqcloudModels.models.includes('gpt-4'); // true
- * ```
  */
 export const yqcloudModels: ModelSet = { defaultModel: 'gpt-4', models: ['gpt-4'] };
 
@@ -167,12 +152,6 @@ const plainConversation = (conversation: Conversation): Conversation => ({
  * The request is read once, through its own properties only ({@link ownSnapshot}): validation
  * checks that copy and the result is built from it, so a polluted `Object.prototype` or a getter
  * that changes its answer has no effect.
- *
- * @example
- * ```ts
- * validateRequest({ messages: [{ role: 'user', content: 'Hi' }] });  // right({ model: 'gpt-4', stream: true, … })
- * validateRequest({ messages: [] });                                 // left(InvalidRequest 'messages: …')
- * ```
  */
 export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): Check<ValidRequest> =>
   pipe(

@@ -49,11 +49,6 @@ const copy = (u: unknown, depth: number): unknown => {
  * `undefined`); anything else below the top (functions, class instances such as an
  * `AbortSignal` or a `Uint8Array`) is kept as it is. The top object is always copied. A getter or proxy that throws, or nesting deeper than 64
  * levels, is an `InvalidRequest` error at `path`.
- *
- * @example
- * ```ts
- * ownSnapshot({ messages: [{ role: 'user', content: 'Hi' }] }); // right({ messages: [{ role: 'user', content: 'Hi' }] })
- * ```
  */
 export const ownSnapshot = (u: unknown, path = ''): E.Either<YqcloudError, unknown> => {
   let copied: unknown;

@@ -34,13 +34,6 @@ export const corsHeaders: Readonly<Record<string, string>> = {
 
 /**
  * Answers with a whole plain-text body.
- *
- * @example
- * ```ts
- * import { createServer } from 'node:http';
- *
- * createServer((req, res) => plain(res, 404, 'no such path')); // text/plain; charset=utf-8, CORS headers
- * ```
  */
 export const plain = (
   res: http.ServerResponse,

@@ -45,21 +45,11 @@ export interface ConversationStore {
 /**
  * The most characters of a prompt, and of a reply, a remembered turn keeps: its start (the
  * default reply quotes a first prompt's last line, which fits).
- *
- * @example
- * ```ts
- * createConversationStore(1000).append('#/chat/1', { prompt: 'x'.repeat(10 * maxTurnChars), reply: '' }); // keeps maxTurnChars of it
- * ```
  */
 export const maxTurnChars = 4096;
 
 /**
  * The default bound on the bytes a store keeps: 8 MiB.
- *
- * @example
- * ```ts
- * createConversationStore(1000, defaultMaxConversationBytes / 2);
- * ```
  */
 export const defaultMaxConversationBytes = 8 * 1024 * 1024;
 

@@ -10,7 +10,7 @@
  * await emulator.close();
  * ```
  *
- * @module
+ * @module yqcloud-rx/emulator
  */
 export { startEmulator, apiPath } from './emulator.js';
 export type { Emulator, EmulatorOptions } from './emulator.js';

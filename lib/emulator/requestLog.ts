@@ -60,11 +60,6 @@ const headerRecord = (req: http.IncomingMessage): Record<string, string> =>
 
 /**
  * The default bound on the bytes a request log keeps: 16 MiB.
- *
- * @example
- * ```ts
- * createRequestLog(1000, defaultMaxRequestLogBytes / 4);
- * ```
  */
 export const defaultMaxRequestLogBytes = 16 * 1024 * 1024;
 
@@ -80,11 +75,6 @@ const entryBytes = (entry: EmulatorRequest): number => {
 /**
  * A log keeping the last `maxRequests` requests, and no more than `maxBytes` of them but the
  * last one.
- *
- * @example
- * ```ts
- * const log = createRequestLog(1000, 16 * 1024 * 1024);
- * ```
  */
 export const createRequestLog = (maxRequests: number, maxBytes: number = defaultMaxRequestLogBytes): RequestLog => {
   const entries: Array<EmulatorRequest> = [];

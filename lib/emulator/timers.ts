@@ -32,11 +32,6 @@ export interface Timers {
 
 /**
  * A fresh set of timers.
- *
- * @example
- * ```ts
- * const { later, clear } = createTimers();
- * ```
  */
 export const createTimers = (): Timers => {
   const pending = new Set<NodeJS.Timeout>();

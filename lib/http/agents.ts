@@ -16,12 +16,6 @@ const tls = lazyBuiltin<typeof Tls>('node:tls');
 
 /**
  * How the pools are built.
- *
- * @example
- * ```ts
- * import { readFileSync } from 'node:fs';
- * const options: AgentPoolOptions = { keepAlive: true, ca: readFileSync('ca.pem', 'utf8') };
- * ```
  */
 export interface AgentPoolOptions {
   /** Keep idle connections open for the next request (default `true`). */
@@ -58,12 +52,6 @@ export interface AgentPool {
 /**
  * A pool of keep-alive agents, with proxy agents made on first use and kept per proxy URL (their
  * modules are imported only then: a provider that never uses a proxy never loads them).
- *
- * @example
- * ```ts
- * const pool = createAgentPool({ keepAlive: true });
- * const agent = pool.agentFor(new URL('https://api.binjie.fun/'));
- * ```
  */
 export const createAgentPool = (options: AgentPoolOptions): AgentPool => {
   const common = { keepAlive: options.keepAlive, scheduling: 'lifo' as const };

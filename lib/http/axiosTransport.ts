@@ -19,12 +19,6 @@ import type { HttpRequest, Transport } from './transport.js';
 
 /**
  * What the axios transport needs.
- *
- * @example
- * ```ts
- * import axios from 'axios';
- * axiosTransport({ axios: axios.create({ timeout: 0 }), agents: createAgentPool({ keepAlive: true }) });
- * ```
  */
 export interface AxiosTransportOptions {
   /** The axios instance to send with (its interceptors and defaults apply). */
@@ -53,8 +47,8 @@ const notAStream = (): YqcloudError =>
   );
 
 /**
- * axios's default instance, imported on the first request that needs it: importing it costs
- * about 80 ms and 20 MiB, which a program that imports the library without sending (or sends
+ * axios's default instance, imported on the first request that needs it: its import is costly
+ * (docs/benchmarks.md), which a program that imports the library without sending (or sends
  * through another transport or instance) need not pay.
  */
 let loadedAxios: AxiosInstance | undefined;
@@ -102,12 +96,6 @@ const configFor = (
  * A transport that sends with axios and streams the body as it arrives. The instance must answer
  * with a Node stream (axios's `http` adapter); otherwise the request fails with `InvalidRequest`
  * (path `axios`).
- *
- * @example
- * ```ts
- * const transport = axiosTransport({ agents: createAgentPool({ keepAlive: true }) });
- * transport(httpRequest).subscribe((event) => console.log(event.type)); // 'head', then 'body' …
- * ```
  */
 export const axiosTransport = (options: AxiosTransportOptions): Transport => {
   // A provider sends every request to one endpoint: its URL is parsed once.

@@ -13,24 +13,11 @@ const loadZlib = lazyBuiltin<typeof Zlib>('node:zlib');
 
 /**
  * A decompressor for one body.
- *
- * @example
- * ```ts
- * import { gzipSync } from 'node:zlib';
- *
- * const decoder: BodyDecoder | undefined = bodyDecoder('gzip', gzipSync('Hi')); // a zlib Gunzip
- * ```
  */
 export type BodyDecoder = Zlib.Gunzip | Zlib.Unzip | Zlib.Inflate | Zlib.InflateRaw | Zlib.BrotliDecompress;
 
 /**
  * Whether a `content-encoding` is one the transport decodes.
- *
- * @example
- * ```ts
- * isDecodedEncoding('GZIP'); // true
- * isDecodedEncoding('identity'); // false
- * ```
  */
 export const isDecodedEncoding = (encoding: string | undefined): boolean =>
   encoding !== undefined &&

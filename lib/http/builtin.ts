@@ -1,6 +1,6 @@
 /**
  * Node's built-in modules loaded on first use: `node:https`, `node:tls`, `node:zlib` and
- * `node:crypto` cost about 25 ms and 12 MiB to load, which a program that imports the library
+ * `node:crypto` are costly to load (docs/benchmarks.md), which a program that imports the library
  * and sends over plain HTTP, uncompressed, without a CA of its own, need not pay.
  *
  * @module
@@ -11,12 +11,6 @@ const require = createRequire(import.meta.url);
 
 /**
  * A getter for the built-in module `id`, loaded on its first call and kept.
- *
- * @example
- * ```ts
- * const zlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');
- * zlib().createGunzip(); // node:zlib is loaded here, not when the importing module is
- * ```
  */
 export const lazyBuiltin = <M>(id: `node:${string}`): (() => M) => {
   let loaded: M | undefined;

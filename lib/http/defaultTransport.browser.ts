@@ -1,7 +1,7 @@
 /**
- * The default transport in a browser bundle (chosen through `package.json`'s `browser` field):
- * axios's `fetch` adapter, no Node-only import. The browser owns connection reuse, TLS trust and
- * the `origin`, `referer` and `user-agent` headers.
+ * The default transport in a browser bundle (chosen by the `browser` condition of
+ * `package.json`'s `imports`): axios's `fetch` adapter, no Node-only import. The browser owns
+ * connection reuse, TLS trust and the `origin`, `referer` and `user-agent` headers.
  *
  * @module
  */
@@ -13,11 +13,6 @@ import { fetchTransport } from './fetchTransport.js';
 /**
  * The browser transport: `fetch` through axios; a `ca` option cannot be honoured by a page, so
  * every request then fails with `InvalidRequest`.
- *
- * @example
- * ```ts
- * const { transport } = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true });
- * ```
  */
 export const createDefaultTransport = (options: DefaultTransportOptions): OwnedTransport => ({
   transport:

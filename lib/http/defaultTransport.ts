@@ -13,12 +13,6 @@ import type { Transport } from './transport.js';
 
 /**
  * A transport with its connection pool, and a way to close the pool.
- *
- * @example
- * ```ts
- * const owned: OwnedTransport = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true });
- * owned.destroy();
- * ```
  */
 export interface OwnedTransport {
   readonly transport: Transport;
@@ -30,11 +24,6 @@ export interface OwnedTransport {
 
 /**
  * What the default transport is built from.
- *
- * @example
- * ```ts
- * const options: DefaultTransportOptions = { axios: undefined, ca: undefined, keepAlive: false };
- * ```
  */
 export interface DefaultTransportOptions {
   readonly axios: AxiosInstance | undefined;
@@ -45,11 +34,6 @@ export interface DefaultTransportOptions {
 /**
  * The Node transport: axios with `responseType: 'stream'` over keep-alive agents. A `ca` that is
  * not X.509 certificates makes every request fail with `InvalidRequest` before connecting.
- *
- * @example
- * ```ts
- * const { transport, destroy } = createDefaultTransport({ axios: undefined, ca: undefined, keepAlive: true });
- * ```
  */
 export const createDefaultTransport = (options: DefaultTransportOptions): OwnedTransport => {
   const ca = options.ca === undefined ? E.right(undefined) : checkCaCertificates(options.ca);

@@ -11,11 +11,6 @@ import type { HttpRequest, ResponseEvent, Transport } from './transport.js';
 
 /**
  * Where a transport delivers a response's events; an RxJS `Subscriber` is one.
- *
- * @example
- * ```ts
- * const sink: EventSink = { next: console.log, error: console.error, complete: () => undefined, closed: false };
- * ```
  */
 export interface EventSink {
   readonly next: (event: ResponseEvent) => void;
@@ -28,11 +23,6 @@ export interface EventSink {
 /**
  * Sends `request`, delivering its events to `sink`; returns what aborts it (when anything is
  * left to abort).
- *
- * @example
- * ```ts
- * const open: OpenExchange = (request, sink) => { sink.error(new Error('offline')); return undefined; };
- * ```
  */
 export type OpenExchange = (request: HttpRequest, sink: EventSink) => (() => void) | undefined;
 
@@ -40,11 +30,6 @@ const openKey = Symbol('yqcloud-rx.openExchange');
 
 /**
  * A {@link Transport} over `open`, which {@link directOpen} gives back.
- *
- * @example
- * ```ts
- * const transport = directTransport((request, sink) => { sink.complete(); return undefined; });
- * ```
  */
 export const directTransport = (open: OpenExchange): Transport =>
   Object.assign((request: HttpRequest) => new Observable<ResponseEvent>((subscriber) => open(request, subscriber)), {
@@ -54,11 +39,6 @@ export const directTransport = (open: OpenExchange): Transport =>
 /**
  * The exchange behind a transport made by {@link directTransport}; `undefined` for any other
  * transport (the provider subscribes to those).
- *
- * @example
- * ```ts
- * const open = directOpen(transport);
- * ```
  */
 export const directOpen = (transport: Transport): OpenExchange | undefined => {
   const open: unknown = (transport as { readonly [openKey]?: unknown })[openKey];

@@ -42,11 +42,6 @@ export interface LogDetails {
 
 /**
  * A URL as it may be logged: no user or password, no query string or fragment.
- *
- * @example
- * ```ts
- * loggableUrl('http://bob:secret@127.0.0.1:8080/api?token=x'); // 'http://127.0.0.1:8080/api?…'
- * ```
  */
 export const loggableUrl = (url: string): string => {
   try {
@@ -66,11 +61,6 @@ const describeFailure = (error: unknown): string => {
 
 /**
  * `transport` with each request logged to `logger` (see the module comment).
- *
- * @example
- * ```ts
- * const logged = withLogging(transport, console, () => performance.now());
- * ```
  */
 export const withLogging =
   (transport: Transport, logger: Logger, now: () => number = () => performance.now()): Transport =>

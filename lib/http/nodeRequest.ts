@@ -147,13 +147,6 @@ export const nodeRequest = (
  * `agent`, whose new connections get every option `net` and `tls` read as an own property
  * (`undefined` where Node's default applies, `rejectUnauthorized: true`; the agent's and the
  * request's own options apply over these). Once per connection, not per request.
- *
- * @example
- * ```ts
- * import { Agent } from 'node:http';
- *
- * const agent = ownSocketOptions(new Agent({ keepAlive: true }));
- * ```
  */
 export const ownSocketOptions = <A extends http.Agent>(agent: A): A => {
   const connect = (agent as unknown as { createConnection: (options: object, callback?: unknown) => unknown })

@@ -66,11 +66,6 @@ export const informationalAware = {
 /**
  * The head of a final 1xx answer when axios rejected because of one (see
  * {@link informationalAware}), else `undefined`.
- *
- * @example
- * ```ts
- * const head = finalInformational(e); // { type: 'head', status: 101, headers } or undefined
- * ```
  */
 export const finalInformational = (e: unknown): ResponseHead | undefined => {
   let current = e;

@@ -1,6 +1,6 @@
 /**
- * The browser's stand-in for the Node transport (package.json's `browser` field maps the module
- * here): a page cannot open sockets of its own, so every request fails with `InvalidRequest`
+ * The browser's stand-in for the Node transport (`#nodeTransport` under the `browser`
+ * condition): a page cannot open sockets of its own, so every request fails with `InvalidRequest`
  * before anything is sent. Use `fetchTransport()` (the default in a browser) instead.
  *
  * @module
@@ -11,11 +11,6 @@ import type { Transport } from './transport.js';
 
 /**
  * As in Node (see the Node module's doc).
- *
- * @example
- * ```ts
- * const options: NodeTransportOptions = { keepAlive: true };
- * ```
  */
 export interface NodeTransportOptions {
   readonly ca?: string | Uint8Array | undefined;
@@ -24,11 +19,6 @@ export interface NodeTransportOptions {
 
 /**
  * As in Node (see the Node module's doc).
- *
- * @example
- * ```ts
- * nodeTransport().destroy();
- * ```
  */
 export interface NodeTransport extends Transport {
   readonly destroy: () => void;
@@ -37,11 +27,6 @@ export interface NodeTransport extends Transport {
 /**
  * A transport whose every request fails with `InvalidRequest` (path `transport`): `node:http` is
  * not there in a browser.
- *
- * @example
- * ```ts
- * const provider = new YqcloudProvider({ transport: nodeTransport() }); // each request: InvalidRequest
- * ```
  */
 export const nodeTransport = (_options?: NodeTransportOptions): NodeTransport =>
   Object.assign(

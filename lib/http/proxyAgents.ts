@@ -1,6 +1,6 @@
 /**
  * The proxy agents (HTTP, HTTPS through a CONNECT tunnel, SOCKS). Loaded by the agent pool only
- * when a request names a proxy: the three packages cost about 50 ms and 13 MiB to import.
+ * when a request names a proxy: the three packages are costly to import (docs/benchmarks.md).
  *
  * @module
  */
@@ -33,11 +33,6 @@ class TunnelAgent extends HttpsProxyAgent<string> {
 
 /**
  * What every agent of a pool shares.
- *
- * @example
- * ```ts
- * const common: AgentCommon = { keepAlive: true, scheduling: 'lifo', tls: {} };
- * ```
  */
 export interface AgentCommon {
   readonly keepAlive: boolean;

@@ -16,12 +16,6 @@ const checked = new WeakMap<object, HeaderRecord | YqcloudError>();
  * that is not a token, a framing or hop-by-hop header, a value with CR, LF or another control
  * character or past Latin-1; see `validateHeaders`). The answer for a record is kept, so a
  * record must not change after it was first sent (the provider's are frozen).
- *
- * @example
- * ```ts
- * checkRequestHeaders({ 'x-trace': '1' });             // { 'x-trace': '1' }
- * checkRequestHeaders({ 'x-a': 'v\r\nx-b: evil' });   // YqcloudError InvalidRequest (headers.x-a)
- * ```
  */
 export const checkRequestHeaders = (headers: HeaderRecord): HeaderRecord | YqcloudError => {
   const known = checked.get(headers);

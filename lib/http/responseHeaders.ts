@@ -7,12 +7,6 @@ import type { AxiosResponse } from 'axios';
 
 /**
  * An axios response's headers as a plain record: names in lower case, repeated values joined.
- *
- * @example
- * ```ts
- * import { AxiosHeaders } from 'axios';
- * lowerCaseHeaders(new AxiosHeaders({ 'Retry-After': '2' }))['retry-after']; // '2'
- * ```
  */
 export const lowerCaseHeaders = (headers: AxiosResponse['headers']): Readonly<Record<string, string>> => {
   const out: Record<string, string> = {};

@@ -25,12 +25,6 @@ const codeInMessage = (e: unknown): string | undefined =>
 /**
  * Any failure below the provider, as a `Network` error whose message and `cause` hold no
  * credentials (axios errors carry their config, agents included, so they are not kept).
- *
- * @example
- * ```ts
- * toNetworkError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })).code;
- * // 'ECONNREFUSED'
- * ```
  */
 export const toNetworkError = (e: unknown): YqcloudError => {
   if (e instanceof YqcloudError) return e;

@@ -30,9 +30,9 @@ export interface Utf8Decoder {
  * only (a sequence cut at a piece's end waits, as bytes, in the reply's own decoder). Both keep
  * every U+FEFF; the body's leading one is dropped by the reply's decoder.
  *
- * Node's `TextDecoder` decodes non-streaming calls with V8's decoder, which is fastest for short
- * pieces and for ASCII, and streaming calls with ICU's converter, about twice as fast for long
- * non-ASCII text: `converter` is called streaming, then flushed, so it holds nothing either.
+ * Node's `TextDecoder` decodes non-streaming calls with V8's decoder and streaming calls with
+ * ICU's converter, each the faster for some text (docs/benchmarks.md): `converter` is called
+ * streaming, then flushed, so it holds nothing either.
  */
 const fastPath = new TextDecoder('utf-8', { ignoreBOM: true });
 const converter = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -202,11 +202,6 @@ export const createUtf8Decoder = (): Utf8Decoder => new StreamingUtf8Decoder();
  * ```
  * source:  --[e4 bd]--[a0 41]--|
  * result:  -----------'你A'----|
- * ```
- *
- * @example
- * ```ts
- * of(new Uint8Array([0x48, 0xc3]), new Uint8Array([0xa9])).pipe(decodeUtf8()).subscribe((text) => process.stdout.write(text)); // 'H', 'é'
  * ```
  */
 export const decodeUtf8 = (): OperatorFunction<Uint8Array | string, string> => (source) =>

@@ -66,12 +66,6 @@ const withoutUserinfo = (
  * (a redirect's head has its 3xx status, or `0` where the browser hides it), sends a URL's
  * credentials as basic authorization, and aborts the fetch when unsubscribed. A request with
  * `proxy` fails with `InvalidRequest`: `fetch` cannot choose one.
- *
- * @example
- * ```ts
- * const transport = webFetchTransport();             // the global fetch
- * const traced = webFetchTransport((input, init) => fetch(input, { ...init, keepalive: false }));
- * ```
  */
 export const webFetchTransport =
   (given?: FetchFunction): Transport =>

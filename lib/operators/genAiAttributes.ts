@@ -8,11 +8,6 @@
 
 /**
  * Attribute names.
- *
- * @example
- * ```ts
- * span.setAttributes({ [genAi.operationName]: 'chat', [genAi.providerName]: 'yqcloud' });
- * ```
  */
 export const genAi = {
   operationName: 'gen_ai.operation.name',
@@ -41,11 +36,6 @@ export const genAi = {
 
 /**
  * The metrics: name, unit, description and the bucket boundaries the conventions advise.
- *
- * @example
- * ```ts
- * meter.createHistogram(genAiMetrics.duration.name, { unit: genAiMetrics.duration.unit });
- * ```
  */
 export const genAiMetrics = {
   duration: {

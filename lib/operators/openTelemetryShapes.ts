@@ -36,9 +36,13 @@ export type TelemetryAttributes = { [name: string]: TelemetryAttributeValue | un
  * ```
  */
 export interface TelemetrySpan {
+  /** Sets attributes of the span. */
   setAttributes(attributes: TelemetryAttributes): unknown;
+  /** Sets the span's status (`code` 2: error). */
   setStatus(status: { code: number; message?: string }): unknown;
+  /** Records an exception as a span event. */
   recordException(exception: { name?: string; message?: string }): void;
+  /** Ends the span. */
   end(): void;
 }
 
@@ -53,6 +57,11 @@ export interface TelemetrySpan {
  * ```
  */
 export interface TelemetryTracer {
+  /**
+   * Starts a span, makes it the active one while `fn` runs, and returns what `fn` returns.
+   *
+   * @typeParam F - the function run with the span active
+   */
   startActiveSpan<F extends (span: TelemetrySpan) => unknown>(
     name: string,
     options: { kind?: number; attributes?: TelemetryAttributes },
@@ -69,6 +78,7 @@ export interface TelemetryTracer {
  * ```
  */
 export interface TelemetryHistogram {
+  /** Records one value, with the attributes it is counted under. */
   record(value: number, attributes?: TelemetryAttributes): void;
 }
 
@@ -82,6 +92,7 @@ export interface TelemetryHistogram {
  * ```
  */
 export interface TelemetryMeter {
+  /** A histogram named `name`. */
   createHistogram(
     name: string,
     options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: Array<number> } },
@@ -90,10 +101,5 @@ export interface TelemetryMeter {
 
 /**
  * OpenTelemetry's `SpanKind.CLIENT` and `SpanStatusCode.ERROR`, as the numbers the API defines.
- *
- * @example
- * ```ts
- * span.setStatus({ code: spanCodes.statusError, message: 'timeout' });
- * ```
  */
 export const spanCodes = { kindClient: 2, kindServer: 1, statusError: 2 } as const;

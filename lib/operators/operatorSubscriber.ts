@@ -11,11 +11,6 @@ import { Subscriber } from 'rxjs';
 /**
  * What an operator does with each notification of its source; a missing `error` or `complete`
  * passes it on downstream.
- *
- * @example
- * ```ts
- * const handlers: SourceHandlers<number> = { next: (n) => console.log(n) };
- * ```
  */
 export interface SourceHandlers<T> {
   readonly next: (value: T) => void;

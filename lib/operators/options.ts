@@ -24,23 +24,12 @@ const isScheduler = (u: unknown): u is SchedulerLike => {
 
 /**
  * An optional scheduler (anything with `now` and `schedule`).
- *
- * @example
- * ```ts
- * schedulerOption('bufferText.scheduler', asyncScheduler); // right(asyncScheduler)
- * ```
  */
 export const schedulerOption: OptionReader<SchedulerLike | undefined> = optional('an RxJS scheduler', isScheduler);
 
 /**
  * The operator built from checked options; a bad option is thrown (an `InvalidRequest`) here,
  * when the operator is created, as RxJS's own operators do.
- *
- * @example
- * ```ts
- * import { timeout } from 'rxjs';
- * const idle = withOptions(E.right(1000), (ms: number) => timeout(ms)); // an OperatorFunction
- * ```
  */
 export const withOptions = <A, T, R>(
   checked: Check<A>,

@@ -1,5 +1,5 @@
 /**
- * The diagnostics channels in a browser bundle (chosen through `package.json`'s `browser` field):
+ * The diagnostics channels in a browser bundle (`#replyChannels` under the `browser` condition):
  * a page has no `node:diagnostics_channel`, so nothing is published and nothing is bundled for it.
  *
  * @module
@@ -8,11 +8,6 @@ import type { ReplyWatch } from './watchReply.js';
 
 /**
  * No watcher: a browser has no diagnostics channels.
- *
- * @example
- * ```ts
- * replyChannelsWatch({ model: 'gpt-4', endpoint: undefined }); // undefined
- * ```
  */
 export const replyChannelsWatch = (_facts: {
   readonly model: string;

@@ -3,7 +3,7 @@
  * without OpenTelemetry (an APM agent, a test, a logger). Node only: the module is taken with
  * `process.getBuiltinModule` (Node 20.16+) the first time a reply is watched, and a reply with no
  * subscriber costs one check. A browser bundle gets `replyChannels.browser.ts` instead (through
- * `package.json`'s `browser` field), which publishes nothing.
+ * the `browser` condition of `package.json`'s `imports`), which publishes nothing.
  *
  * @module
  */
@@ -53,11 +53,6 @@ const hostOf = (endpoint: string | undefined): string | undefined =>
 /**
  * The watcher that publishes one reply on the channels, or `undefined` when no channel has a
  * subscriber (or there are no channels).
- *
- * @example
- * ```ts
- * const watch = replyChannelsWatch({ model: 'gpt-4', endpoint: 'http://127.0.0.1:8080/api/generateStream' });
- * ```
  */
 export const replyChannelsWatch = (facts: {
   readonly model: string;

@@ -20,11 +20,6 @@ import type { ReplySummary, ReplyWatch } from './watchReply.js';
 
 /**
  * The request as the telemetry uses it.
- *
- * @example
- * ```ts
- * const facts: ReplyFacts = { model: 'gpt-4', messages, conversationId: undefined, endpoint: 'http://127.0.0.1:8080/api/generateStream' };
- * ```
  */
 export interface ReplyFacts {
   readonly model: string;
@@ -74,12 +69,6 @@ const finishReasonOf = { finished: 'stop', error: 'error', cancelled: 'cancelled
 
 /**
  * The settings with their instruments made: what a provider keeps, to watch each reply.
- *
- * @example
- * ```ts
- * const telemetry: ReplyTelemetry = replyTelemetry({ tracer, meter, recordContent: false, recordConversationId: false, scheduler: asyncScheduler });
- * const watch = telemetry.watch(replyFacts({ messages }));
- * ```
  */
 export interface ReplyTelemetry {
   readonly settings: TelemetrySettings;
@@ -91,11 +80,6 @@ export interface ReplyTelemetry {
  * Makes the histograms (when there is a meter) and returns the watcher of each reply: a span
  * (when there is a tracer) that is active while the reply is subscribed, its attributes after
  * OpenTelemetry's GenAI conventions, and the two metrics recorded at the end.
- *
- * @example
- * ```ts
- * const telemetry = replyTelemetry({ tracer, meter, recordContent: false, recordConversationId: false, scheduler: asyncScheduler });
- * ```
  */
 export const replyTelemetry = (settings: TelemetrySettings): ReplyTelemetry => {
   const { tracer, meter, recordContent, recordConversationId } = settings;

@@ -55,11 +55,6 @@ export const isTransient = (e: unknown): boolean =>
  * The wait before retry number `attempt` (1-based): the server's `retryAfterMs` when it gave one
  * (never less: retrying earlier than the server allows is refused again), else exponential
  * backoff with full jitter capped by `maxDelayMs`.
- *
- * @example
- * ```ts
- * backoffDelay(3, undefined, { baseDelayMs: 100, maxDelayMs: 10_000, random: () => 0.5 }); // 200
- * ```
  */
 export const backoffDelay = (
   attempt: number,

@@ -41,11 +41,6 @@ export interface TelemetryOptions {
 
 /**
  * Telemetry options after reading, defaults filled.
- *
- * @example
- * ```ts
- * const settings: TelemetrySettings = { tracer, meter, recordContent: false, recordConversationId: false, scheduler: asyncScheduler };
- * ```
  */
 export interface TelemetrySettings {
   readonly tracer: TelemetryTracer | undefined;
@@ -67,11 +62,6 @@ const hasMethod =
 
 /**
  * The reader of each option.
- *
- * @example
- * ```ts
- * readOptions('telemetry', { tracer }, telemetryOptionReaders);
- * ```
  */
 export const telemetryOptionReaders = {
   tracer: optional('an OpenTelemetry Tracer', hasMethod<TelemetryTracer>('startActiveSpan')),
@@ -83,11 +73,6 @@ export const telemetryOptionReaders = {
 
 /**
  * The options as their readers give them.
- *
- * @example
- * ```ts
- * const read: ReadTelemetry = { tracer, meter, recordContent: true, recordConversationId: undefined, scheduler: undefined };
- * ```
  */
 export type ReadTelemetry = {
   readonly tracer: TelemetryTracer | undefined;
@@ -99,11 +84,6 @@ export type ReadTelemetry = {
 
 /**
  * Options as read, defaults filled.
- *
- * @example
- * ```ts
- * settingsOf({ tracer, meter: undefined, recordContent: undefined, recordConversationId: undefined, scheduler: undefined }).recordContent; // false
- * ```
  */
 export const settingsOf = (read: ReadTelemetry): TelemetrySettings => ({
   tracer: read.tracer,
@@ -115,11 +95,6 @@ export const settingsOf = (read: ReadTelemetry): TelemetrySettings => ({
 
 /**
  * Reads telemetry options (a provider's `telemetry`), refusing unknown keys.
- *
- * @example
- * ```ts
- * readTelemetryOptions('telemetry', { tracer }); // right({ tracer, meter: undefined, recordContent: false, … })
- * ```
  */
 export const readTelemetryOptions = (path: string, u: unknown): Check<TelemetrySettings> =>
   E.map(settingsOf)(readOptions(path, u, telemetryOptionReaders));

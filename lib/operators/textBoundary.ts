@@ -21,16 +21,11 @@ export type TextBoundary = 'word' | 'sentence' | 'line' | 'grapheme';
 
 /**
  * Every boundary, finest last.
- *
- * @example
- * ```ts
- * textBoundaries.includes('word'); // true
- * ```
  */
 export const textBoundaries: ReadonlyArray<TextBoundary> = ['sentence', 'line', 'word', 'grapheme'];
 
-// Made on first use: the three cost about 10 ms and 3 MiB of ICU data, which a program that
-// imports the library without cutting text at boundaries need not pay.
+// Made on first use: they load ICU data (docs/benchmarks.md), which a program that imports the
+// library without cutting text at boundaries need not pay.
 const segmenters = new Map<'word' | 'sentence' | 'grapheme', Intl.Segmenter>();
 const segmenter = (granularity: 'word' | 'sentence' | 'grapheme'): Intl.Segmenter => {
   let made = segmenters.get(granularity);
@@ -135,11 +130,6 @@ export const cutAt =
 /**
  * The boundaries to fall back on, in order, when text has waited for `boundary` too long: the
  * next finer ones, down to graphemes.
- *
- * @example
- * ```ts
- * finerBoundaries('sentence'); // ['word', 'grapheme']
- * ```
  */
 export const finerBoundaries = (boundary: TextBoundary): ReadonlyArray<TextBoundary> =>
   boundary === 'grapheme' ? [] : boundary === 'word' ? ['grapheme'] : ['word', 'grapheme'];

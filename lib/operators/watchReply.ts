@@ -21,11 +21,6 @@ export type ReplyOutcome = 'finished' | 'error' | 'cancelled';
 
 /**
  * What a watcher is told when a reply ends. Times are in milliseconds of the scheduler's clock.
- *
- * @example
- * ```ts
- * const perSecond = (s: ReplySummary): number => s.characters / (s.durationMs / 1000);
- * ```
  */
 export interface ReplySummary {
   readonly outcome: ReplyOutcome;
@@ -46,11 +41,6 @@ export interface ReplySummary {
 /**
  * A watcher of one reply. `start` must call `subscribe` once, synchronously (inside whatever
  * context it sets up); the other callbacks follow. A watcher's exception never reaches the reply.
- *
- * @example
- * ```ts
- * const log: ReplyWatch = { start: (subscribe) => subscribe(), end: (s) => console.log(s.outcome, s.durationMs) };
- * ```
  */
 export interface ReplyWatch {
   readonly start: (subscribe: () => void) => void;
@@ -86,11 +76,6 @@ const quietly = (f: () => void): void => {
  * Passes a reply through unchanged while reporting its lifecycle to the watchers `open` gives
  * for each subscription (none: the source is subscribed as it is). Built on `tap`, so it keeps
  * RxJS's contract: unsubscribing stops the source, synchronous ones included.
- *
- * @example
- * ```ts
- * source.pipe(watchReply(() => [{ start: (subscribe) => subscribe(), end: (s) => console.log(s.outcome) }], asyncScheduler));
- * ```
  */
 export const watchReply =
   (open: () => ReadonlyArray<ReplyWatch>, scheduler: SchedulerLike): OperatorFunction<Chunk, Chunk> =>

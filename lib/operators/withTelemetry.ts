@@ -69,11 +69,6 @@ const requestOption: OptionReader<TelemetryRequest | undefined> = (path, u) => {
 
 /**
  * The request's facts: its model (or the default), its whole prompt, its conversation's id.
- *
- * @example
- * ```ts
- * replyFacts({ messages }).model; // 'gpt-4'
- * ```
  */
 export const replyFacts = (request: TelemetryRequest | undefined): ReplyFacts => {
   const model = request?.model === undefined || request.model === '' ? yqcloudModels.defaultModel : request.model;

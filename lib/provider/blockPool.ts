@@ -14,31 +14,16 @@
 /**
  * The smallest block, a reply's first: a short reply takes little, which matters when thousands of
  * streams are open at once.
- *
- * @example
- * ```ts
- * createBlockPool(0).take(1).byteLength === minBlockBytes; // true
- * ```
  */
 export const minBlockBytes = 1024;
 
 /**
  * The largest block; a longer reply goes on in more blocks of this size.
- *
- * @example
- * ```ts
- * createBlockPool(0).take(5 << 20).byteLength === maxBlockBytes; // true
- * ```
  */
 export const maxBlockBytes = 1024 * 1024;
 
 /**
  * At most this much idle memory is kept for reuse, whatever the provider's `maxResponseBytes`.
- *
- * @example
- * ```ts
- * const pool = createBlockPool(Math.min(maxResponseBytes, maxIdleBytesCap));
- * ```
  */
 export const maxIdleBytesCap = 32 * 1024 * 1024;
 
@@ -70,11 +55,6 @@ const sizeFor = (bytes: number): number => {
 /**
  * A pool that keeps at most `maxIdleBytes` of idle blocks (0: none, every block is left to the
  * collector once given back).
- *
- * @example
- * ```ts
- * const pool = createBlockPool(Math.min(maxResponseBytes, maxIdleBytesCap));
- * ```
  */
 export const createBlockPool = (maxIdleBytes: number): BlockPool => {
   const idle = new Map<number, Array<Uint8Array>>();

@@ -1,7 +1,7 @@
 /**
  * The environment variables the provider reads, where there is a `process` (Node, Bun, Deno):
  * `YQCLOUD_API_ENDPOINT` (the default endpoint, as openai-node reads `OPENAI_BASE_URL`) and
- * `YQCLOUD_RX_LOG` (`debug` logs each request to stderr). In a browser bundle there is no
+ * `YQCLOUD_RX_LOG` (`debug` logs each request to stderr, `off` does not). In a browser bundle there is no
  * `process`, and both read as unset.
  *
  * @module
@@ -30,11 +30,6 @@ export const logVariable = 'YQCLOUD_RX_LOG';
 
 /**
  * A variable's value, or `undefined` when it is unset, empty, or there is no `process`.
- *
- * @example
- * ```ts
- * environmentVariable('YQCLOUD_API_ENDPOINT'); // undefined unless set
- * ```
  */
 export const environmentVariable = (name: string): string | undefined => {
   const env = (globalThis as { readonly process?: { readonly env?: Readonly<Record<string, string | undefined>> } })
@@ -48,13 +43,23 @@ const stderrLogger: Logger = {
   debug: (message) => console.error(message),
 };
 
+/** The values of `YQCLOUD_RX_LOG`, any case; unset or empty is `off`. */
+const logLevels: ReadonlyArray<string> = ['debug', 'off'];
+
+let unknownLevelReported = false;
+
 /**
- * The logger `YQCLOUD_RX_LOG=debug` asks for (stderr), or `undefined`.
- *
- * @example
- * ```ts
- * const logger = loggerFromEnvironment(); // stderr when YQCLOUD_RX_LOG=debug
- * ```
+ * The logger `YQCLOUD_RX_LOG=debug` asks for (stderr), or `undefined`. Another value than
+ * `debug` or `off` logs nothing, and says so on stderr once per process.
  */
-export const loggerFromEnvironment = (): Logger | undefined =>
-  environmentVariable(logVariable)?.toLowerCase() === 'debug' ? stderrLogger : undefined;
+export const loggerFromEnvironment = (): Logger | undefined => {
+  const level = environmentVariable(logVariable)?.toLowerCase();
+  if (level === 'debug') return stderrLogger;
+  if (level !== undefined && !logLevels.includes(level) && !unknownLevelReported) {
+    unknownLevelReported = true;
+    console.error(
+      `yqcloud-rx: ${logVariable}=${JSON.stringify(level.slice(0, 40))} is not a log level, so nothing is logged; its values are ${logLevels.join(' and ')}`,
+    );
+  }
+  return undefined;
+};

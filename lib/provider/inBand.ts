@@ -8,41 +8,21 @@ import type { BlockReason } from '../core/error.js';
 
 /**
  * The ban text: "sorry, your IP was banned by abuse detection".
- *
- * @example
- * ```ts
- * classifyStart(banPrefix); // { _tag: 'Blocked', reason: 'ip-banned' }
- * ```
  */
 export const banPrefix = 'sorry, 您的ip已由于触发防滥用检测而被封禁';
 /**
  * The abnormal-traffic text: "abnormal traffic, change network".
- *
- * @example
- * ```ts
- * classifyStart(`${abnormalTrafficPrefix}，请更换网络`); // { _tag: 'Blocked', reason: 'abnormal-traffic' }
- * ```
  */
 export const abnormalTrafficPrefix = '流量异常';
 
 /**
  * The English ban text gpt4free's users reported (gpt4free issue 2066).
- *
- * @example
- * ```ts
- * classifyStart(`${englishBanPrefix}, please try again later`); // { _tag: 'Blocked', reason: 'ip-banned' }
- * ```
  */
 export const englishBanPrefix = 'Sorry, your IP has been blocked due to triggering anti-abuse detection';
 
 /**
  * One in-band refusal: the text a body starts with (after any leading whitespace, compared in
  * lower case) and what it means. A new wording is one more line of {@link refusalRules}.
- *
- * @example
- * ```ts
- * const rule: RefusalRule = { start: '流量异常', reason: 'abnormal-traffic' };
- * ```
  */
 export interface RefusalRule {
   readonly start: string;
@@ -51,11 +31,6 @@ export interface RefusalRule {
 
 /**
  * Every refusal the provider recognises.
- *
- * @example
- * ```ts
- * refusalRules.some((rule) => rule.reason === 'html-page'); // true
- * ```
  */
 export const refusalRules: ReadonlyArray<RefusalRule> = [
   { start: banPrefix, reason: 'ip-banned' },
@@ -73,21 +48,11 @@ const loweredRules: ReadonlyArray<RefusalRule> = refusalRules.map((rule) => ({
 
 /**
  * The most leading whitespace held back while waiting to see whether an HTML page follows.
- *
- * @example
- * ```ts
- * classifyStart(' '.repeat(maxLeadingWhitespace + 1)); // { _tag: 'Text' }
- * ```
  */
 export const maxLeadingWhitespace = 1024;
 
 /**
  * What the start of a body says so far.
- *
- * @example
- * ```ts
- * const verdict: Verdict = classifyStart('Hello'); // { _tag: 'Text' }
- * ```
  */
 export type Verdict =
   | { readonly _tag: 'Undecided' }

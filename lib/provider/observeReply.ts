@@ -6,18 +6,13 @@
  */
 import { asyncScheduler, type OperatorFunction } from 'rxjs';
 import type { Chunk } from '../core/chunk.js';
-import { replyChannelsWatch } from '../operators/replyChannels.js';
+import { replyChannelsWatch } from '#replyChannels';
 import type { ReplyFacts, ReplyTelemetry } from '../operators/replyTelemetry.js';
 import { watchReply, type ReplyWatch } from '../operators/watchReply.js';
 
 /**
  * The operator a provider applies to one reply: its telemetry (if any) outermost, so the
  * channels' `start` is published inside the reply's span.
- *
- * @example
- * ```ts
- * reply$.pipe(observeReply(undefined, { model: 'gpt-4', messages, conversationId: undefined, endpoint: undefined }));
- * ```
  */
 export const observeReply = (
   telemetry: ReplyTelemetry | undefined,

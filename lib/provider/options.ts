@@ -18,29 +18,14 @@ import { apiEndpointVariable, environmentVariable, loggerFromEnvironment } from 
 
 /**
  * Yqcloud's web site; requests carry it as `origin` and `referer`.
- *
- * @example
- * ```ts
- * defaultHeaders(yqcloudUrl).origin; // 'https://chat9.yqcloud.top'
- * ```
  */
 export const yqcloudUrl = 'https://chat9.yqcloud.top';
 /**
  * Yqcloud's streaming endpoint.
- *
- * @example
- * ```ts
- * new YqcloudProvider().apiEndpoint === yqcloudApiEndpoint; // true
- * ```
  */
 export const yqcloudApiEndpoint = 'https://api.binjie.fun/api/generateStream';
 /**
  * The default bound on a response body: 8 MiB.
- *
- * @example
- * ```ts
- * new YqcloudProvider({ maxResponseBytes: 4 * defaultMaxResponseBytes });
- * ```
  */
 export const defaultMaxResponseBytes = 8 * 1024 * 1024;
 
@@ -138,12 +123,6 @@ export interface YqcloudProviderOptions {
 
 /**
  * Options after validation, defaults filled.
- *
- * @example
- * ```ts
- * const config = validateProviderOptions({ keepAlive: false });
- * pipe(config, E.map((c: ProviderConfig) => c.maxResponseBytes)); // right(8388608)
- * ```
  */
 export interface ProviderConfig {
   /** `undefined`: `YQCLOUD_API_ENDPOINT` when a request is made, else the real service ({@link endpointFromEnvironment}). */
@@ -185,11 +164,6 @@ const checkEndpoint = (u: unknown, path = 'apiEndpoint'): Check<string> => {
  * The endpoint a provider given no `apiEndpoint` sends to now: `YQCLOUD_API_ENDPOINT` where it
  * is set, else the real service; an `InvalidRequest` naming the variable when it is not an
  * http(s) URL.
- *
- * @example
- * ```ts
- * endpointFromEnvironment(); // right('https://api.binjie.fun/api/generateStream') when the variable is unset
- * ```
  */
 export const endpointFromEnvironment = (): Check<string> =>
   checkEndpoint(environmentVariable(apiEndpointVariable), `${apiEndpointVariable} (environment)`);
@@ -231,12 +205,6 @@ const readers = {
 /**
  * Validates provider options without throwing: defaults filled, or an `InvalidRequest` error.
  * The options are read once, through their own properties only (see `ownSnapshot`).
- *
- * @example
- * ```ts
- * validateProviderOptions({ maxResponseBytes: 0 });
- * // left(InvalidRequest 'maxResponseBytes: expected a positive integer')
- * ```
  */
 export const validateProviderOptions = (u: unknown): Check<ProviderConfig> => {
   if (u === undefined) return validateProviderOptions({});

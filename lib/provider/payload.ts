@@ -32,22 +32,12 @@ export interface Payload {
 
 /**
  * A desktop browser's user agent, as the service's web page sends.
- *
- * @example
- * ```ts
- * defaultHeaders(yqcloudUrl)['user-agent'] === desktopUserAgent; // true
- * ```
  */
 export const desktopUserAgent =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 /**
  * The headers of the wire protocol, before any the caller adds.
- *
- * @example
- * ```ts
- * defaultHeaders('https://chat9.yqcloud.top').referer; // 'https://chat9.yqcloud.top/'
- * ```
  */
 export const defaultHeaders = (site: string): HeaderRecord => ({
   accept: 'application/json, text/plain, */*',
@@ -60,11 +50,6 @@ export const defaultHeaders = (site: string): HeaderRecord => ({
 
 /**
  * Headers a browser forbids scripts to set; left to the browser there.
- *
- * @example
- * ```ts
- * browserForbiddenHeaders.includes('user-agent'); // true
- * ```
  */
 export const browserForbiddenHeaders: ReadonlyArray<string> = ['origin', 'referer', 'user-agent'];
 
@@ -74,12 +59,6 @@ export const browserForbiddenHeaders: ReadonlyArray<string> = ['origin', 'refere
  * part of that history out of the prompt, the turn runs in a fresh service conversation (a new
  * `userId`): the service keeps context per `userId`, and would otherwise still remember what
  * the budget dropped.
- *
- * @example
- * ```ts
- * turnConversation(valid).userId;                      // '#/chat/…' (random) for a new conversation
- * turnConversation(valid, () => 1700000000000).userId; // '#/chat/1700000000000' (a clock: predictable ids for tests)
- * ```
  */
 export const turnConversation = (request: ValidRequest, now?: () => number): Conversation => {
   const newUserId = (): string => (now === undefined ? mintUserId() : userIdAt(now()));
@@ -106,12 +85,6 @@ export const turnConversation = (request: ValidRequest, now?: () => number): Con
 /**
  * The body for a conversation's turn: the history trimmed to the budget, the system message
  * split off, the rest formatted.
- *
- * @example
- * ```ts
- * buildPayload(conversation, true);
- * // { prompt: 'Hi', userId: '#/chat/…', network: true, system: '', withoutContext: false, stream: true }
- * ```
  */
 export const buildPayload = (conversation: Conversation, stream: boolean, budget: HistoryBudget = {}): Payload => {
   const split = extractSystem(trimHistory(budget)(conversation.messageHistory));
@@ -128,11 +101,6 @@ export const buildPayload = (conversation: Conversation, stream: boolean, budget
 /**
  * The request headers: the protocol's, then the provider's extra ones, browser-forbidden ones
  * dropped when `inBrowser`.
- *
- * @example
- * ```ts
- * requestHeaders('https://chat9.yqcloud.top', { 'x-trace': '1' }, false)['x-trace']; // '1'
- * ```
  */
 export const requestHeaders = (site: string, extra: HeaderRecord, inBrowser: boolean): HeaderRecord => {
   const merged = mergeHeaders(defaultHeaders(site), extra);

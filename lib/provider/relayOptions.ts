@@ -44,11 +44,6 @@ export interface RelayProviderOptions {
 
 /**
  * Options after validation.
- *
- * @example
- * ```ts
- * pipe(validateRelayOptions({ url: 'http://127.0.0.1:8787/chat' }), E.map((c: RelayConfig) => c.url));
- * ```
  */
 export interface RelayConfig {
   readonly url: string;
@@ -95,11 +90,5 @@ const readers = {
 /**
  * Validates a relay client's options without throwing: the config, or the `InvalidRequest` error
  * that names the first problem (the URL is never repeated in it: it may hold a secret).
- *
- * @example
- * ```ts
- * validateRelayOptions({ url: 'http://127.0.0.1:8787/chat' }); // right({ url, headers: {}, fetch: undefined })
- * validateRelayOptions({ url: 'ftp://x' });                    // left(InvalidRequest 'url: …')
- * ```
  */
 export const validateRelayOptions = (u: unknown): Check<RelayConfig> => readOptions('', u, readers);

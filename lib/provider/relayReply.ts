@@ -22,11 +22,6 @@ import { type RelayFrame, resumeOnDrop } from './resumeOnDrop.js';
 /**
  * The most characters one event may take (a `conversation` event carries the whole history):
  * 16 Mi. Past it the reply fails with `ResponseTooLarge`.
- *
- * @example
- * ```ts
- * responseTooLarge(maxEventChars).limitBytes; // 16777216
- * ```
  */
 export const maxEventChars = 16 * 1024 * 1024;
 
@@ -34,11 +29,6 @@ export const maxEventChars = 16 * 1024 * 1024;
  * The most text one reply may deliver: 64 Mi characters. Past it the reply fails with
  * `ResponseTooLarge` (the text delivered is kept for `partialText`, and must stay well below
  * V8's string limit).
- *
- * @example
- * ```ts
- * responseTooLarge(maxReplyChars).limitBytes; // 67108864
- * ```
  */
 export const maxReplyChars = 64 * 1024 * 1024;
 
@@ -46,11 +36,6 @@ export const maxReplyChars = 64 * 1024 * 1024;
  * How much of a refusal's body is read (the relay's are small JSON objects): 16 Ki characters,
  * within 2 s of its head. A refusal body longer or slower than that is not waited for: the
  * reply fails with what was read.
- *
- * @example
- * ```ts
- * maxRefusalChars; // 16384
- * ```
  */
 export const maxRefusalChars = 16 * 1024;
 const refusalWaitMs = 2_000;
@@ -60,12 +45,6 @@ const excerptChars = 1024;
  * The error of a refusal: the relay's `{ "error": … }` revived with its kind and fields, or, for a
  * body that is not that (a proxy's page, an empty body), `Http` with the status and an excerpt.
  * `Retry-After` fills `retryAfterMs` when the revived error lacks it.
- *
- * @example
- * ```ts
- * refusalError(401, { 'www-authenticate': 'Bearer' }, '{"error":{"kind":"Http","message":"HTTP 401","status":401,"body":""}}', 0);
- * // YqcloudError { kind: 'Http', status: 401 }
- * ```
  */
 export const refusalError = (
   status: number,
@@ -118,12 +97,6 @@ const isEventStream = (headers: Readonly<Record<string, string>>): boolean =>
  * cannot read (`Network` `EPROTO`); the stream ending before its ending (`Network`
  * `ERR_STREAM_PREMATURE_CLOSE`); a broken connection (`Network`). Unsubscribing unsubscribes the
  * transport (which aborts the fetch).
- *
- * @example
- * ```ts
- * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
- * relayFrames(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
- * ```
  */
 export const relayFrames = (
   transport: Transport,
@@ -217,12 +190,6 @@ const isReplyIdForm = (value: string): boolean => /^[A-Za-z0-9_-]{16,64}$/.test(
  * {@link relayFrames}, and the relay's `error` event revived; past {@link maxReplyChars} of text,
  * `ResponseTooLarge`. Every error's `partialText` is the text emitted here. Nothing is resumed
  * (`RelayProvider` resumes). Unsubscribing unsubscribes the transport (which aborts the fetch).
- *
- * @example
- * ```ts
- * const body = JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' });
- * relayReply(webFetchTransport(), { url, method: 'POST', headers: {}, body }, Date.now).subscribe(console.log);
- * ```
  */
 export const relayReply = (
   transport: Transport,

@@ -11,12 +11,7 @@ import type { Message } from '../core/message.js';
 import type { ValidRequest } from '../core/request.js';
 
 /**
- * The body a relay accepts (TEAM.md's wire format; unknown keys are refused there).
- *
- * @example
- * ```ts
- * const body: RelayRequestBody = { messages: [{ role: 'user', content: 'Hi' }], model: 'gpt-4' };
- * ```
+ * The body a relay accepts (docs/relay.md; unknown keys are refused there).
  */
 export interface RelayRequestBody {
   readonly messages: ReadonlyArray<Message>;
@@ -28,11 +23,6 @@ export interface RelayRequestBody {
 /**
  * One turn as the relay is asked for it: the body to POST, and how to make the conversation the
  * relay returns whole again.
- *
- * @example
- * ```ts
- * const { body, restore }: RelayTurn = relayTurn(valid);
- * ```
  */
 export interface RelayTurn {
   readonly body: RelayRequestBody;
@@ -50,11 +40,6 @@ export interface RelayTurn {
  * one `YqcloudProvider` would build with that budget; the relay returns the trimmed history with
  * the new turn, and `restore` puts the new turn back after the whole history, so the
  * conversation keeps it all, as it does with `YqcloudProvider`.
- *
- * @example
- * ```ts
- * pipe(validateRequest({ messages }), E.map((valid) => relayTurn(valid).body)); // right({ messages, model: 'gpt-4' })
- * ```
  */
 export const relayTurn = (request: ValidRequest): RelayTurn => {
   const trim = trimHistory(request.historyBudget);

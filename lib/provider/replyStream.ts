@@ -31,11 +31,6 @@ import type { BlockPool } from './blockPool.js';
 
 /**
  * Everything one reply needs besides the transport.
- *
- * @example
- * ```ts
- * replyStream(transport, { request: httpRequest, conversation, returnConversation: true, maxResponseBytes: 1 << 20, now: Date.now });
- * ```
  */
 export interface ReplyPlan {
   readonly request: HttpRequest;
@@ -63,21 +58,11 @@ export interface ReplyPlan {
  * conversation): 256 MiB, well below V8's string limit. Past it a reply kept whole fails with
  * `ResponseTooLarge` even when `maxResponseBytes` is larger; with `keepText: false` only
  * `maxResponseBytes` applies.
- *
- * @example
- * ```ts
- * new YqcloudProvider({ maxResponseBytes: maxKeptBytes }); // the most that takes effect for replies kept whole
- * ```
  */
 export const maxKeptBytes = 256 * 1024 * 1024;
 
 /**
  * The longest body excerpt an error keeps, in characters.
- *
- * @example
- * ```ts
- * YqcloudError.is(error, 'Http') && error.body.length <= excerptChars; // true
- * ```
  */
 export const excerptChars = 1024;
 
@@ -311,11 +296,6 @@ class ReplyReader implements EventSink {
 /**
  * The reply's chunks for one exchange over `transport`; subscribing sends the request,
  * unsubscribing aborts it.
- *
- * @example
- * ```ts
- * replyStream(transport, plan).subscribe((chunk) => console.log(chunk));
- * ```
  */
 export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<Chunk> =>
   new Observable<Chunk>((subscriber) => {

@@ -10,11 +10,6 @@ import { credentialSecrets, secretsOfUrl } from '../core/redact.js';
 /**
  * The secrets of the endpoint's userinfo and of the proxy's credentials, in every form they may
  * be sent or echoed (see `credentialSecrets`).
- *
- * @example
- * ```ts
- * requestSecrets('http://bob:s3cret@127.0.0.1:8080/api/generateStream', O.none).includes('s3cret'); // true
- * ```
  */
 export const requestSecrets = (apiEndpoint: string, proxy: O.Option<ProxyConfig>): ReadonlyArray<string> => [
   ...secretsOfUrl(apiEndpoint),

@@ -46,11 +46,6 @@ export type RelayFrame =
 
 /**
  * How a reply is resumed after a drop.
- *
- * @example
- * ```ts
- * const options: ResumeOptions = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 4000 };
- * ```
  */
 export interface ResumeOptions {
   /** Reconnections in a row without receiving an event, at most (default 5; 0: never resume). */
@@ -97,12 +92,6 @@ const isDrop = (e: unknown): e is YqcloudError =>
  * open(undefined): -r-a-b-#           r = reply id, a b = chunks, # = a dropped connection
  * open('…b'):              -c-F|      (after the backoff)
  * result:          ---a-b----c-F|
- * ```
- *
- * @example
- * ```ts
- * const frames: ReadonlyArray<RelayFrame> = [{ type: 'chunk', id: 'R.0-1', chunk: { type: 'finish', reason: 'stop' } }];
- * const resumed = resumeOnDrop((lastEventId) => (lastEventId === undefined ? from(frames) : EMPTY), { maxAttempts: 5 });
  * ```
  */
 export const resumeOnDrop = (

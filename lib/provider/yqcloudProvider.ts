@@ -13,7 +13,7 @@ import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { ownSnapshot } from '../core/snapshot.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
-import { createDefaultTransport, type OwnedTransport } from '../http/defaultTransport.js';
+import { createDefaultTransport, type OwnedTransport } from '#defaultTransport';
 import {
   endpointFromEnvironment,
   validateProviderOptions,

@@ -13,7 +13,7 @@
  * const openai = createOpenAIHandler({ provider, authorize: bearerToken('s3cret'), store });
  * ```
  *
- * @module
+ * @module yqcloud-rx/server
  */
 export { createRelayHandler } from './routes/relay/relayHandler.js';
 export type { RelayHandler, RelayOptions } from './routes/relay/relayHandler.js';

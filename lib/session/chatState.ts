@@ -49,11 +49,6 @@ export type ReplyEnd =
 
 /**
  * The state the session keeps: what the UI sees, plus the conversation to continue.
- *
- * @example
- * ```ts
- * const state: SessionState = initialState(Conversation.make('gpt-4'));
- * ```
  */
 export interface SessionState extends ChatState {
   /** The conversation after the last finished (or stopped) turn. */
@@ -66,11 +61,6 @@ export interface SessionState extends ChatState {
  * What happens in a session. `regenerate` and `edit` rewrite history the service has already
  * seen, so they carry the `userId` of the fresh service conversation the new reply runs in
  * (`Conversation.mintUserId()`).
- *
- * @example
- * ```ts
- * const event: SessionEvent = { type: 'send', content: 'Hi' };
- * ```
  */
 export type SessionEvent =
   | { readonly type: 'send'; readonly content: string }
@@ -83,11 +73,6 @@ export type SessionEvent =
 
 /**
  * The state of a new session on a conversation: its history shown as messages, nothing pending.
- *
- * @example
- * ```ts
- * initialState(Conversation.make('gpt-4')).status; // 'idle'
- * ```
  */
 export const initialState = (conversation: Conversation): SessionState => ({
   messages: conversation.messageHistory,
@@ -139,11 +124,6 @@ const lastUserIndex = (messages: ReadonlyArray<Message>): number => {
  * came after it and asks again; an `index` that is not a user message is an `InvalidRequest`.
  * Both continue in the event's fresh service conversation (`userId`), whose prompt carries the
  * kept history: the service, which remembers per `userId`, forgets what was dropped.
- *
- * @example
- * ```ts
- * reduce(initialState(conversation), { type: 'send', content: 'Hi' }).status; // 'streaming'
- * ```
  */
 export const reduce = (state: SessionState, event: SessionEvent): SessionState => {
   switch (event.type) {
@@ -222,11 +202,6 @@ export const replyEnd = (state: SessionState, event: SessionEvent): ReplyEnd | u
 
 /**
  * The part of the state a UI sees.
- *
- * @example
- * ```ts
- * toChatState(state); // { messages, pending, status, error? }
- * ```
  */
 export const toChatState = (state: SessionState): ChatState => ({
   messages: state.messages,

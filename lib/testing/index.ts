@@ -7,7 +7,7 @@
  * import { answers, createScriptedProvider, createTestProvider, textChunks } from 'yqcloud-rx/testing';
  * ```
  *
- * @module
+ * @module yqcloud-rx/testing
  */
 export { createTestProvider } from './testProvider.js';
 export type { TestProvider, TestProviderOptions, TestBody, RecordedRequest } from './testProvider.js';

@@ -1,7 +1,8 @@
 /**
  * The packed package in a user's browser bundle: `npm pack`'s tarball unpacked into an app's
- * node_modules, `import … from 'yqcloud-rx'` resolved through `exports`, `imports` and the
- * `browser` field as esbuild does for an app, minified as a production build would be. Needs
+ * node_modules, `import … from 'yqcloud-rx'` resolved through `exports` and `imports` (whose
+ * `browser` condition picks the fetch transport) as esbuild does for an app, minified as a
+ * production build would be. Needs
  * `dist/` (`npm test` builds first).
  */
 import { expect } from 'chai';

@@ -1,7 +1,9 @@
 /**
  * Code samples of the README and the guides: extracted from ```ts fences, so the docs can be
- * type-checked and run by the specs. A fence `ts no-run` is type-checked only; `ts no-check` is
- * neither (for fragments of other languages' shapes, say); plain `ts` is checked and run.
+ * type-checked and run by the specs as a reader pastes them, with nothing added. A fence
+ * `ts no-run` is type-checked only; `ts no-check` is neither (for fragments of other languages'
+ * shapes, say); plain `ts` is checked and run. `ts file=name.ts` is saved under that name, so the
+ * page's later samples can import it (`./name.js`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,6 +15,8 @@ export interface Sample {
   readonly code: string;
   readonly run: boolean;
   readonly check: boolean;
+  /** The file name the page tells the reader to save it as (`ts file=chat.service.ts`), if any. */
+  readonly saveAs: string | undefined;
 }
 
 const fence = /^```(ts|typescript)([^\n]*)\n([\s\S]*?)^```\s*$/gm;
@@ -28,6 +32,7 @@ export const samplesOf = (root: string, file: string): ReadonlyArray<Sample> => 
       code: match[3] ?? '',
       check: !/\bno-check\b/.test(info),
       run: !/\bno-(run|check)\b/.test(info),
+      saveAs: /\bfile=(\S+)/.exec(info)?.[1],
     };
   });
 };
@@ -40,35 +45,15 @@ export const markdownFiles = (root: string): ReadonlyArray<string> => [
     .map((name) => join(root, 'docs', name)),
 ];
 
-/**
- * Names a sample may use without declaring them, as a reader would expect from the prose around
- * it: `messages` (one user message) and `provider` (a provider with the default endpoint, which
- * the spec aims at the emulator through `YQCLOUD_API_ENDPOINT`).
- */
-const preludeNames: ReadonlyArray<readonly [string, string]> = [
-  ['messages', "const messages: ReadonlyArray<__yq.Message> = [{ role: 'user', content: 'Hello' }];"],
-  ['provider', 'const provider = new __yq.YqcloudProvider();'],
-];
-
-const declares = (code: string, name: string): boolean =>
-  new RegExp(
-    `\\b(?:const|let|var|function|class)\\s+${name}\\b|\\b(?:const|let|var)\\s*[{[][^=]*\\b${name}\\b[^=]*=|import\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`,
-  ).test(code);
+/** The packages a sample imports (bare specifiers, `node:` built-ins left out), as named in its code. */
+export const importsOf = (code: string): ReadonlyArray<string> =>
+  [...code.matchAll(/^\s*import\s[^'"]*?['"]([^'"]+)['"]|^\s*}\s*from\s*['"]([^'"]+)['"]/gm)]
+    .map((m) => m[1] ?? m[2] ?? '')
+    .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'));
 
 /**
- * A sample as a module: imports of `yqcloud-rx` rewritten to `shims` (the library's sources), and
- * the prelude names it uses but does not declare.
+ * The file a sample is written to in the app: the name its page gives it, else its page and line
+ * (`README-53.ts`, `getting-started-20.ts`).
  */
-export const asModule = (sample: Sample, shims: Readonly<Record<string, string>>): string => {
-  let code = sample.code;
-  for (const [specifier, target] of Object.entries(shims))
-    code = code.replaceAll(`from '${specifier}'`, `from '${target}'`);
-  const needed = preludeNames.filter(([name]) => new RegExp(`\\b${name}\\b`).test(code) && !declares(code, name));
-  const prelude =
-    needed.length === 0
-      ? ''
-      : [`import * as __yq from '${shims['yqcloud-rx'] ?? 'yqcloud-rx'}';`, ...needed.map(([, line]) => line)].join(
-          '\n',
-        );
-  return `${prelude}\n${code}\nexport {};\n`;
-};
+export const sampleFileName = (sample: Sample): string =>
+  sample.saveAs ?? `${sample.file.replace(/^docs\//, '').replace(/\.md$/, '')}-${sample.line}.ts`;

@@ -1,7 +1,7 @@
 /**
  * Every emulator fault × every way of consuming a reply: the right `YqcloudError` (kind and
  * fields), `partialText` equal to exactly the text the consumer received, nothing after an error,
- * retries only where DESIGN.md allows them, and afterwards no open socket, timer or subscription.
+ * retries only where docs/errors.md allows them, and afterwards no open socket, timer or subscription.
  *
  * The matrix runs with `keepAlive: false`, so a case must release its connection by itself (no
  * `provider.destroy()` before counting); a second block runs each fault with the default
@@ -320,7 +320,7 @@ const consumers: ReadonlyArray<Consumer> = [
     },
   },
   {
-    // The stack DESIGN.md recommends: a deadline per attempt, retried when transient.
+    // The stack docs/errors.md recommends: a deadline per attempt, retried when transient.
     name: 'create → withTimeouts → retryTransient',
     retries: true,
     timeouts: true,

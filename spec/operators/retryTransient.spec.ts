@@ -210,7 +210,7 @@ describe('operators/retryTransient', () => {
       });
     });
 
-  it('classifies transient errors as DESIGN.md says', () => {
+  it('classifies transient errors as docs/errors.md says', () => {
     expect([408, 425, 429, 500, 502, 503, 504].filter((s) => !isTransient(httpError(s, '')))).to.deep.equal([]);
     expect([400, 401, 403, 404, 409, 413].filter((s) => isTransient(httpError(s, '')))).to.deep.equal([]);
     expect(networkError('ECONNREFUSED', 'refused')).to.satisfy(isTransient);

@@ -158,4 +158,28 @@ describe('provider environment: YQCLOUD_API_ENDPOINT and YQCLOUD_RX_LOG', () => 
     );
     expect(stderr).to.match(/ 200 after \d+ ms/);
   });
+
+  it('YQCLOUD_RX_LOG with another value than debug or off says so once, naming the values; off is silent', async () => {
+    const script = [
+      "import { YqcloudProvider } from './lib/index.js';",
+      "import { lastValueFrom } from 'rxjs';",
+      'for (let i = 0; i < 2; i++) {',
+      '  const provider = new YqcloudProvider();',
+      "  await lastValueFrom(provider.create({ messages: [{ role: 'user', content: 'Hi' }] }));",
+      '  provider.destroy();',
+      '}',
+    ].join('\n');
+    const stderrWith = async (level: string): Promise<string> =>
+      (
+        await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          cwd: root,
+          env: { ...process.env, YQCLOUD_API_ENDPOINT: emulator.apiEndpoint, YQCLOUD_RX_LOG: level },
+          timeout: 20_000,
+        })
+      ).stderr;
+    expect(await stderrWith('verbose')).to.equal(
+      'yqcloud-rx: YQCLOUD_RX_LOG="verbose" is not a log level, so nothing is logged; its values are debug and off\n',
+    );
+    expect(await stderrWith('OFF')).to.equal('');
+  });
 });

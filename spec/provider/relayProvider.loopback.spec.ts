@@ -44,7 +44,7 @@ describe('provider/RelayProvider against a scripted event stream (loopback)', ()
   const client = (options: Partial<ConstructorParameters<typeof RelayProvider>[0]> = {}): RelayProvider =>
     new RelayProvider({ url: `${server.origin}/api/chat`, headers: auth, ...options });
 
-  it('sends TEAM.md’s request: POST JSON, accept text/event-stream, the headers given, body keys exactly', async () => {
+  it('sends the relay’s request (docs/relay.md): POST JSON, accept text/event-stream, the headers given, body keys exactly', async () => {
     handler = (_req, res) => {
       res.writeHead(200, sseHeaders);
       res.end(sse('text', { text: 'Hi' }) + sse('finish', { reason: 'stop' }));

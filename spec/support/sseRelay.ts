@@ -1,5 +1,5 @@
 /**
- * A small relay for specs, speaking TEAM.md's wire format over a real loopback server, until (and
+ * A small relay for specs, speaking the relay's wire format (docs/relay.md) over a real loopback server, until (and
  * besides) `yqcloud-rx/server`'s `createRelayHandler`: a bearer token, the JSON body, one
  * Server-Sent Event per chunk, an `error` event with the serialised `YqcloudError`, and the
  * provider's reply unsubscribed when the client goes away. Also `sse()` for handlers that script
@@ -19,7 +19,7 @@ import type { Handler } from './loopbackServer.js';
 /** The token `sseRelayHandler` accepts by default. */
 export const sseRelayToken = 'spec-relay-token';
 
-/** One event of TEAM.md's format. */
+/** One event of the relay's format. */
 export const sse = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 const chunkEvent = (chunk: Chunk): string =>
@@ -29,7 +29,7 @@ const chunkEvent = (chunk: Chunk): string =>
       ? sse('conversation', Conversation.toJson(chunk.conversation))
       : sse('finish', { reason: chunk.reason });
 
-/** The event-stream headers of TEAM.md. */
+/** The event-stream headers of the relay. */
 export const sseHeaders: http.OutgoingHttpHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',

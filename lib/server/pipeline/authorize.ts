@@ -72,11 +72,6 @@ export const bearerToken = (...tokens: ReadonlyArray<string>): Authorize => {
 /**
  * The client key of a verdict: `user:<identity>` for an identity, `address:<remote address>`
  * for `true`; `undefined` for a refusal.
- *
- * @example
- * ```ts
- * identityOf('token:9f86d081', fromWebRequest(new Request('http://localhost/'))); // 'user:token:9f86d081'
- * ```
  */
 export const identityOf = (verdict: unknown, request: GuardRequest): string | undefined => {
   if (verdict === true) return `address:${request.remoteAddress ?? 'unknown'}`;

@@ -11,12 +11,6 @@ import { badRequest, payloadTooLarge, requestTimeout, type Refusal } from './ref
 
 /**
  * The parsed JSON of a body, or why it was refused (400, 408, 413).
- *
- * @example
- * ```ts
- * const read: BodyResult = parseJson(new TextEncoder().encode('{"messages": ['));
- * if (read.type === 'refused') read.refusal.status; // 400, kind InvalidRequest: 'the request body is not JSON'
- * ```
  */
 export type BodyResult =
   | { readonly type: 'json'; readonly value: unknown }
@@ -24,11 +18,6 @@ export type BodyResult =
 
 /**
  * How a body is read: at most `limitBytes`, all of it within `timeoutMs` on `scheduler`.
- *
- * @example
- * ```ts
- * const limits: BodyLimits = { limitBytes: 262_144, timeoutMs: 20_000, scheduler: asyncScheduler };
- * ```
  */
 export interface BodyLimits {
   readonly limitBytes: number;
@@ -38,11 +27,6 @@ export interface BodyLimits {
 
 /**
  * Parses whole UTF-8 bytes as JSON: the value, or a 400 saying what is wrong.
- *
- * @example
- * ```ts
- * parseJson(new TextEncoder().encode('{"a":1}')); // { type: 'json', value: { a: 1 } }
- * ```
  */
 export const parseJson = (bytes: Uint8Array): BodyResult => {
   let text: string;

@@ -20,11 +20,6 @@ import type { GuardRequest } from './request.js';
 /**
  * What the checks say of a request: answer the preflight, refuse, or let it through as the
  * verified `identity`. `headers` (CORS's) go on whatever is answered.
- *
- * @example
- * ```ts
- * const admission: Admission = { type: 'admitted', identity: 'user:token:9f86d081', headers: {} };
- * ```
  */
 export type Admission =
   | { readonly type: 'preflight'; readonly headers: Readonly<Record<string, string>> }
@@ -33,11 +28,6 @@ export type Admission =
 
 /**
  * What the checks need.
- *
- * @example
- * ```ts
- * const options: GuardOptions = { authorize: bearerToken('s3cret'), maxBodyBytes: 65_536 };
- * ```
  */
 export interface GuardOptions {
   readonly authorize: Authorize;
@@ -61,12 +51,6 @@ const verdictOf = async (authorize: Authorize, request: GuardRequest): Promise<s
 /**
  * Runs the checks on a request for a route serving `methods`; the content type and declared
  * size are checked only for a route that `readsBody`.
- *
- * @example
- * ```ts
- * const admission = await admit({ authorize: bearerToken('s3cret'), maxBodyBytes: 65_536 }, fromWebRequest(new Request('http://localhost/', { method: 'POST' })), ['POST']);
- * admission.type; // 'refused' (401: no token)
- * ```
  */
 export const admit = async (
   options: GuardOptions,

@@ -25,11 +25,6 @@ export const keepAliveComment = ': keep-alive\n\n';
 
 /**
  * The default interval of keep-alive comments: 15 s.
- *
- * @example
- * ```ts
- * keepAlive({ intervalMs: defaultKeepAliveMs * 2 });
- * ```
  */
 export const defaultKeepAliveMs = 15_000;
 
@@ -55,11 +50,6 @@ export interface KeepAliveOptions {
  * records when it was sent, and the timer, when it fires, waits out what is left of the silence.
  * The source is subscribed with the downstream subscriber, so unsubscribing stops a synchronous
  * source at once.
- *
- * @example
- * ```ts
- * interval(20_000).pipe(map(String), fillSilence(5_000, asyncScheduler, 'still here'));
- * ```
  */
 export const fillSilence =
   <T>(

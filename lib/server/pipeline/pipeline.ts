@@ -109,11 +109,6 @@ export interface ServerOptions {
 
 /**
  * What a route is given for one admitted request.
- *
- * @example
- * ```ts
- * const reply = (context: RouteContext) => context.chunks({ messages: [{ role: 'user', content: 'Hi' }] });
- * ```
  */
 export interface RouteContext {
   /** The identity `authorize` verified (`user:…` or `address:…`). */
@@ -169,11 +164,6 @@ export interface Route<A> {
 
 /**
  * The pipeline, for `node:http` and for Web `Request`s.
- *
- * @example
- * ```ts
- * const pipeline: Pipeline = createPipeline({ provider, authorize: bearerToken('s3cret') });
- * ```
  */
 export interface Pipeline {
   /** Answers a `node:http` request through `route`; never rejects. */
@@ -216,11 +206,6 @@ const holdLease =
 
 /**
  * Builds the pipeline of a handler.
- *
- * @example
- * ```ts
- * const pipeline = createPipeline({ provider, authorize: bearerToken('s3cret'), store: createMemoryStore() });
- * ```
  */
 export const createPipeline = (options: ServerOptions): Pipeline => {
   const store = options.store ?? createMemoryStore();

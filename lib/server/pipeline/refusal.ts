@@ -38,11 +38,6 @@ const refusal = (
 
 /**
  * 400: the body is not JSON or not a request of the route.
- *
- * @example
- * ```ts
- * badRequest(invalidRequest('messages', 'at least one message is required')).status; // 400
- * ```
  */
 export const badRequest = (error: YqcloudError): Refusal => ({
   status: 400,
@@ -53,11 +48,6 @@ export const badRequest = (error: YqcloudError): Refusal => ({
 
 /**
  * 401: `authorize` said no; `www-authenticate: Bearer`.
- *
- * @example
- * ```ts
- * unauthorized().error.status; // 401
- * ```
  */
 export const unauthorized = (): Refusal =>
   refusal(401, 'unauthorized: send valid credentials (authorization: Bearer <token>)', {
@@ -66,74 +56,39 @@ export const unauthorized = (): Refusal =>
 
 /**
  * 403: the request's `Origin` is not on the CORS allow-list.
- *
- * @example
- * ```ts
- * forbiddenOrigin().status; // 403
- * ```
  */
 export const forbiddenOrigin = (): Refusal => refusal(403, 'this origin is not allowed');
 
 /**
  * 403: the request names a conversation that belongs to another client.
- *
- * @example
- * ```ts
- * conversationNotYours().status; // 403
- * ```
  */
 export const conversationNotYours = (): Refusal =>
   refusal(403, 'this conversation belongs to another client; start a new one');
 
 /**
  * 403: the reply named (by `Last-Event-ID` or `?reply=`) belongs to another client.
- *
- * @example
- * ```ts
- * replyNotYours().status; // 403
- * ```
  */
 export const replyNotYours = (): Refusal => refusal(403, 'this reply belongs to another client');
 
 /**
  * 404: no route at this path (said only to a client `authorize` let through).
- *
- * @example
- * ```ts
- * notFound('no route for /v2/models').status; // 404
- * ```
  */
 export const notFound = (message: string): Refusal => refusal(404, message);
 
 /**
  * 405: a method the route does not serve; `allow` lists the ones it does.
- *
- * @example
- * ```ts
- * methodNotAllowed(['POST', 'OPTIONS']).headers.allow; // 'POST, OPTIONS'
- * ```
  */
 export const methodNotAllowed = (allowed: ReadonlyArray<string>): Refusal =>
   refusal(405, `method not allowed; use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
 
 /**
  * 408: the body did not arrive within `bodyTimeoutMs`; the connection is closed.
- *
- * @example
- * ```ts
- * requestTimeout(20_000).headers.connection; // 'close'
- * ```
  */
 export const requestTimeout = (timeoutMs: number): Refusal =>
   refusal(408, `the request body did not arrive within ${timeoutMs} ms`, { connection: 'close' });
 
 /**
  * 413: the body passed `maxBodyBytes`; the rest is not read and the connection is closed.
- *
- * @example
- * ```ts
- * payloadTooLarge(65_536).error.kind; // 'InvalidRequest'
- * ```
  */
 export const payloadTooLarge = (limitBytes: number): Refusal => {
   const error = invalidRequest('', `the request body passed maxBodyBytes (${limitBytes} bytes)`);
@@ -142,21 +97,11 @@ export const payloadTooLarge = (limitBytes: number): Refusal => {
 
 /**
  * 415: the body is not `application/json`.
- *
- * @example
- * ```ts
- * unsupportedMediaType().status; // 415
- * ```
  */
 export const unsupportedMediaType = (): Refusal => refusal(415, 'send content-type: application/json');
 
 /**
  * 429: this client already has its `maxConcurrentStreams` streams open; `retry-after` in seconds.
- *
- * @example
- * ```ts
- * tooManyStreams(4, 2).headers['retry-after']; // '2'
- * ```
  */
 export const tooManyStreams = (limit: number, retryAfterS: number): Refusal =>
   refusal(
@@ -168,11 +113,6 @@ export const tooManyStreams = (limit: number, retryAfterS: number): Refusal =>
 
 /**
  * 429: this client sent its `maxRequestsPerMinute`; `retry-after` in seconds (rounded up).
- *
- * @example
- * ```ts
- * tooManyRequests(60, 1500).headers['retry-after']; // '2'
- * ```
  */
 export const tooManyRequests = (limit: number, retryAfterMs: number): Refusal => {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
@@ -186,11 +126,6 @@ export const tooManyRequests = (limit: number, retryAfterMs: number): Refusal =>
 
 /**
  * 503: the server's store (leases, conversations) could not be reached; retry later.
- *
- * @example
- * ```ts
- * storeUnavailable(2).headers['retry-after']; // '2'
- * ```
  */
 export const storeUnavailable = (retryAfterS: number): Refusal =>
   refusal(503, 'the server cannot take requests right now', { 'retry-after': String(retryAfterS) }, retryAfterS * 1000);

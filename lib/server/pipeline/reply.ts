@@ -36,11 +36,6 @@ export type ReplyPart =
 /**
  * `content-type: text/event-stream`, and what proxies need to pass a stream through unbuffered
  * and untransformed (`cache-control: no-cache, no-transform`, nginx's `x-accel-buffering: no`).
- *
- * @example
- * ```ts
- * new Response(': hello\n\n', { headers: eventStreamHeaders }).headers.get('cache-control'); // 'no-cache, no-transform'
- * ```
  */
 export const eventStreamHeaders: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'text/event-stream; charset=utf-8',
@@ -50,11 +45,6 @@ export const eventStreamHeaders: Readonly<Record<string, string>> = Object.freez
 
 /**
  * The headers of a JSON answer.
- *
- * @example
- * ```ts
- * jsonHeaders['content-type']; // 'application/json; charset=utf-8'
- * ```
  */
 export const jsonHeaders: Readonly<Record<string, string>> = Object.freeze({
   'content-type': 'application/json; charset=utf-8',
@@ -63,21 +53,11 @@ export const jsonHeaders: Readonly<Record<string, string>> = Object.freeze({
 
 /**
  * How many bytes of one answer may wait for a client that does not read: 1 MiB.
- *
- * @example
- * ```ts
- * createRelayHandler({ provider, authorize: bearerToken('s3cret'), maxBufferedBytes: defaultMaxBufferedBytes / 4 });
- * ```
  */
 export const defaultMaxBufferedBytes = 1024 * 1024;
 
 /**
  * Whether a head starts an event stream (keep-alive comments may follow it).
- *
- * @example
- * ```ts
- * startsEventStream({ type: 'head', status: 200, headers: eventStreamHeaders }); // true
- * ```
  */
 export const startsEventStream = (part: ReplyPart): boolean =>
   part.type === 'head' &&
@@ -164,12 +144,6 @@ const clientClosedRequest = 499;
  * body holding at most `maxBufferedBytes` the server has not taken. Cancelling the body or
  * aborting `signal` (the client left) unsubscribes. The promise always settles: a client that
  * left before the head gets a bodiless 499, a reply that fails before its head a 500.
- *
- * @example
- * ```ts
- * const answer = await webReply(of<ReplyPart>({ type: 'head', status: 200, headers: jsonHeaders, body: '{}' }), defaultMaxBufferedBytes);
- * answer.status; // 200
- * ```
  */
 export const webReply = (
   parts: Observable<ReplyPart>,

@@ -59,11 +59,6 @@ export const fromNodeRequest = (req: IncomingMessage): GuardRequest => {
 /**
  * The guard view of a Web `Request`; `remoteAddress` from the server when it has one (Bun's
  * `server.requestIP`, Deno's `info.remoteAddr`, `@hono/node-server`'s `incoming.socket`).
- *
- * @example
- * ```ts
- * const view = fromWebRequest(new Request('http://localhost/relay', { method: 'POST' }), '127.0.0.1');
- * ```
  */
 export const fromWebRequest = (request: Request, remoteAddress?: string): GuardRequest => ({
   method: request.method.toUpperCase(),
@@ -87,11 +82,6 @@ export interface FetchInfo {
 
 /**
  * The remote address of a {@link FetchInfo}, read as an own string property only.
- *
- * @example
- * ```ts
- * remoteAddressOf({ remoteAddress: '203.0.113.7' }); // '203.0.113.7'
- * ```
  */
 export const remoteAddressOf = (info: unknown): string | undefined => {
   if (typeof info !== 'object' || info === null || !Object.hasOwn(info, 'remoteAddress')) return undefined;

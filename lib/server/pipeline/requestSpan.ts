@@ -42,11 +42,6 @@ export interface RequestSpan {
 
 /**
  * The request as the span needs it (the pipeline's `GuardRequest` fits).
- *
- * @example
- * ```ts
- * const view: SpannedRequest = { method: 'POST', url: '/relay?x=1', headers: new Headers({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }) };
- * ```
  */
 export interface SpannedRequest {
   readonly method: string;
@@ -86,11 +81,6 @@ const spanOf = (span: TelemetrySpan): RequestSpan => {
 /**
  * What a route tells its requests' spans: its name (`yqcloud.route`), and its path template
  * (`http.route`, and the span's name) when it has one of its own.
- *
- * @example
- * ```ts
- * const route: SpanRoute = { name: 'openai.chat_completions', route: '/v1/chat/completions' };
- * ```
  */
 export interface SpanRoute {
   readonly name: string;

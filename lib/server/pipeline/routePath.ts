@@ -10,12 +10,6 @@ import type { FetchInfo } from './request.js';
 
 /**
  * The path of a request's URL (`/v1/models?x` or `http://host/v1/models#y` → `/v1/models`).
- *
- * @example
- * ```ts
- * pathOf('/v1/models?limit=2'); // '/v1/models'
- * pathOf('http://localhost:8787/api/chat'); // '/api/chat'
- * ```
  */
 export const pathOf = (url: string): string => {
   const path = url.startsWith('/') ? url : URL.canParse(url) ? new URL(url).pathname : url;
@@ -25,23 +19,12 @@ export const pathOf = (url: string): string => {
 
 /**
  * Every method a route for unknown paths accepts, so that any request gets its 404.
- *
- * @example
- * ```ts
- * anyMethod.includes('DELETE'); // true
- * ```
  */
 export const anyMethod: ReadonlyArray<string> = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
  * A handler serving a set of routes through one pipeline: for `node:http`, for Web `Request`s,
  * and whether a path is one of its routes.
- *
- * @example
- * ```ts
- * const handler: RoutedHandler = createOpenAIHandler({ provider, authorize: bearerToken('sk-local') });
- * handler.handles('/v1/models'); // true
- * ```
  */
 export interface RoutedHandler {
   /** Answers a `node:http` request (a path outside the routes is a 404); never rejects. */

@@ -56,12 +56,6 @@ const excerpt = (body: string | undefined): string => stripControl(body ?? '').s
  * message of the server's own and body excerpts stripped of control characters; for anything
  * else, `Network` with code `ESERVER` ("the server failed while answering"). `cause` and
  * `attempts` are never passed on.
- *
- * @example
- * ```ts
- * clientError(new Error('pg connect failed: postgres://admin:pw@10.0.3.7/prod')).message; // 'network error (ESERVER): the server failed while answering'
- * clientError(networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9')).message; // 'network error (ECONNREFUSED): the service refused the connection'
- * ```
  */
 export const clientError = (e: unknown): YqcloudError => {
   if (!(e instanceof YqcloudError))
@@ -121,12 +115,6 @@ const describe = (e: unknown, depth = 0): string => {
 /**
  * The log entry of a failure: the whole story (kind, code, message, causes), URL credentials
  * and authorization values redacted, control characters stripped, at most 2 000 characters.
- *
- * @example
- * ```ts
- * logEntryOf('the reply failed', new Error('connect to http://bob:pw@10.0.3.7:5432 failed')).detail;
- * // 'Error: connect to http://***@10.0.3.7:5432 failed'
- * ```
  */
 export const logEntryOf = (message: string, e: unknown): ServerLogEntry => ({
   level: e instanceof YqcloudError && e.kind === 'InvalidRequest' ? 'warn' : 'error',

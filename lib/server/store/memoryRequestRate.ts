@@ -8,12 +8,6 @@ import { type RequestRate, requestRateOf } from './requestRate.js';
 
 /**
  * Requests per minute counted in this process (each instance counts its own).
- *
- * @example
- * ```ts
- * const rate = createMemoryRequestRate();
- * await rate.consume('client:alice', 2); // { allowed: true }
- * ```
  */
 export const createMemoryRequestRate = (): RequestRate =>
   requestRateOf(async (perMinute) => {

@@ -29,11 +29,6 @@ export interface RedisConnectionOptions {
 
 /**
  * The URL as it may be printed: scheme, host and port, nothing else.
- *
- * @example
- * ```ts
- * printableRedisUrl('redis://:s3cret@10.0.0.5:6379/2'); // 'redis://10.0.0.5:6379'
- * ```
  */
 export const printableRedisUrl = (url: string): string => {
   try {
@@ -69,12 +64,6 @@ const redisOptions = (options: RedisConnectionOptions): Omit<RedisOptions, 'repl
 
 /**
  * A new ioredis client (not yet connected), ioredis imported on this first call.
- *
- * @example
- * ```ts
- * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
- * await client.connect();
- * ```
  */
 export const createRedisClient = async (options: RedisConnectionOptions): Promise<Redis> => {
   const { Redis } = await import('ioredis');
@@ -83,12 +72,6 @@ export const createRedisClient = async (options: RedisConnectionOptions): Promis
 
 /**
  * Whether an error means Redis could not be reached (rather than a refusal from a script).
- *
- * @example
- * ```ts
- * isUnreachable(new Error('connect ECONNREFUSED 127.0.0.1:6379')); // true
- * isUnreachable(new Error('YQRX ended'));                         // false
- * ```
  */
 export const isUnreachable = (error: unknown): boolean =>
   !(error instanceof Error && (error.name === 'ReplyError' || error.message.startsWith('YQRX ')));

@@ -49,11 +49,6 @@ export interface RedisReplyLogOptions extends ReplyLogOptions {
 
 /**
  * What the log tells its store: a command failed because Redis could not be reached.
- *
- * @example
- * ```ts
- * const health: RedisHealth = { failed: (e) => console.error('redis', e) };
- * ```
  */
 export interface RedisHealth {
   readonly failed: (error: unknown) => void;
@@ -69,12 +64,6 @@ type StreamReply = ReadonlyArray<readonly [string, ReadonlyArray<readonly [strin
 /**
  * A reply log on `client` (connected, or reconnecting: commands fail fast while it is down).
  * Readers use connections of their own (`client.duplicate()`), as `XREAD BLOCK` holds one.
- *
- * @example
- * ```ts
- * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
- * const log = createRedisReplyLog(client, { prefix: 'chat:' }, { failed: () => {} });
- * ```
  */
 export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions, health: RedisHealth): ReplyLog => {
   const settings = replyLogSettings(options);

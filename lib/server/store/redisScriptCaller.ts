@@ -9,11 +9,6 @@ import type { Redis } from 'ioredis';
 
 /**
  * Calls one script: its keys, then its arguments.
- *
- * @example
- * ```ts
- * const call: ScriptCall = async (keys, args) => [keys.length, args.length];
- * ```
  */
 export type ScriptCall = (keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) => Promise<unknown>;
 

@@ -113,12 +113,6 @@ return id`;
 
 /**
  * The scripts, by name.
- *
- * @example
- * ```ts
- * const client = await createRedisClient({ url: 'redis://127.0.0.1:6379' });
- * await scriptCaller(client, redisScripts.claimConversation)(['owner:#/chat/1'], ['alice', 60_000]); // 1
- * ```
  */
 export const redisScripts = {
   acquireLease,

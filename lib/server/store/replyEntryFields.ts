@@ -12,11 +12,6 @@ import type { ReplyEntry } from './replyLog.js';
 
 /**
  * The `t` and `d` fields of an entry.
- *
- * @example
- * ```ts
- * entryFields({ type: 'text', text: 'Hi' }); // ['text', 'Hi']
- * ```
  */
 export const entryFields = (entry: ReplyEntry): readonly [type: string, data: string] => {
   switch (entry.type) {
@@ -46,11 +41,6 @@ const parse = (data: string): E.Either<unknown, unknown> =>
 /**
  * The entry of a stream entry's fields (a flat `[name, value, …]` list, as XRANGE answers);
  * an entry it cannot read becomes an `error` ending (code `ESTORECORRUPT`).
- *
- * @example
- * ```ts
- * entryOfFields(['t', 'text', 'd', 'Hi']); // { type: 'text', text: 'Hi' }
- * ```
  */
 export const entryOfFields = (fields: ReadonlyArray<string>): ReplyEntry => {
   let type: string | undefined;

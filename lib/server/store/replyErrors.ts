@@ -9,11 +9,6 @@ import { networkError, type YqcloudError } from '../../core/error.js';
 /**
  * The ending written for a reply whose producer stopped renewing its lease (its instance died or
  * lost the store): `Network` with code `EPRODUCERLOST`, `partialText` the text written so far.
- *
- * @example
- * ```ts
- * producerLost('Hel').partialText; // 'Hel'
- * ```
  */
 export const producerLost = (partialText: string): YqcloudError => {
   const error = networkError('EPRODUCERLOST', 'the server producing this reply stopped before its end');
@@ -23,11 +18,6 @@ export const producerLost = (partialText: string): YqcloudError => {
 /**
  * The ending a reader gets when the store cannot be read any more (Redis unreachable in the
  * middle of a follow): `Network` with code `ESTOREUNAVAILABLE`.
- *
- * @example
- * ```ts
- * storeUnavailable().code; // 'ESTOREUNAVAILABLE'
- * ```
  */
 export const storeUnavailable = (): YqcloudError =>
   networkError('ESTOREUNAVAILABLE', 'the reply store is unreachable; the reply cannot be followed further');
@@ -35,21 +25,11 @@ export const storeUnavailable = (): YqcloudError =>
 /**
  * How a `stopped` ending reaches clients: `Network` with code `ESTOPPED` (each client keeps the
  * text it received as `partialText`).
- *
- * @example
- * ```ts
- * replyStopped().code; // 'ESTOPPED'
- * ```
  */
 export const replyStopped = (): YqcloudError => networkError('ESTOPPED', 'the reply was stopped');
 
 /**
  * Why a producer's write was refused.
- *
- * @example
- * ```ts
- * const reason: WriteRefusal = 'lease-lost';
- * ```
  */
 export type WriteRefusal = 'ended' | 'lease-lost' | 'full' | 'unavailable';
 

@@ -8,11 +8,6 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * A new reply id: 18 random bytes from the CSPRNG, base64url (24 characters).
- *
- * @example
- * ```ts
- * newReplyId(); // 'mJ3xQ0d6Z2dO9m1sXk3P_a7b'
- * ```
  */
 export const newReplyId = (): string => randomBytes(18).toString('base64url');
 
@@ -21,33 +16,17 @@ const entryIdPattern = /^\d{1,20}-\d{1,20}$/;
 
 /**
  * Whether `u` has the form of a reply id (checked before any store lookup).
- *
- * @example
- * ```ts
- * isReplyId(newReplyId()); // true
- * isReplyId('../etc');     // false
- * ```
  */
 export const isReplyId = (u: unknown): u is string => typeof u === 'string' && replyIdPattern.test(u);
 
 /**
  * The SSE event id of an entry.
- *
- * @example
- * ```ts
- * eventId('mJ3x…', '1733558400000-0'); // 'mJ3x….1733558400000-0'
- * ```
  */
 export const eventId = (replyId: string, entryId: string): string => `${replyId}.${entryId}`;
 
 /**
  * A `Last-Event-ID` read back: the reply and the entry to resume after, or `undefined` when it
  * is not one of ours.
- *
- * @example
- * ```ts
- * parseEventId('mJ3x….1733558400000-0'); // { replyId: 'mJ3x…', entryId: '1733558400000-0' }
- * ```
  */
 export const parseEventId = (value: string): { readonly replyId: string; readonly entryId: string } | undefined => {
   const dot = value.indexOf('.');
@@ -59,11 +38,6 @@ export const parseEventId = (value: string): { readonly replyId: string; readonl
 
 /**
  * Whether entry id `a` comes after `b` (`<ms>-<seq>`, compared as numbers).
- *
- * @example
- * ```ts
- * entryIdAfter('1733558400000-10', '1733558400000-9'); // true
- * ```
  */
 export const entryIdAfter = (a: string, b: string): boolean => {
   const [am = 0n, as = 0n] = a.split('-').map(BigInt);

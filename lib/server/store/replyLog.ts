@@ -51,23 +51,12 @@ export interface LoggedEntry {
 
 /**
  * Whether an entry ends its reply (`finish`, `error`, `stopped`).
- *
- * @example
- * ```ts
- * isEnding({ type: 'stopped' }); // true
- * ```
  */
 export const isEnding = (entry: ReplyEntry): boolean =>
   entry.type === 'finish' || entry.type === 'error' || entry.type === 'stopped';
 
 /**
  * The id before every entry of a reply: `follow(replyId, startOfReply)` replays it all.
- *
- * @example
- * ```ts
- * const log = createMemoryReplyLog();
- * const whole = await log.follow((await log.open('alice')).replyId, startOfReply);
- * ```
  */
 export const startOfReply = '0-0';
 
@@ -152,21 +141,11 @@ export interface ReplyLogOptions {
 
 /**
  * The defaults of {@link ReplyLogOptions}.
- *
- * @example
- * ```ts
- * replyLogDefaults.producerTtlMs; // 10_000
- * ```
  */
 export const replyLogDefaults = { producerTtlMs: 10_000, endedTtlMs: 300_000, maxEntries: 100_000 } as const;
 
 /**
  * The options with their defaults, the producer's TTL kept between 1 s and 30 s.
- *
- * @example
- * ```ts
- * replyLogSettings({ producerTtlMs: 60_000 }).producerTtlMs; // 30_000
- * ```
  */
 export const replyLogSettings = (
   options: ReplyLogOptions = {},

@@ -53,12 +53,6 @@ const ownRates = new WeakMap<ServerStore, RequestRate>();
 /**
  * Where a store counts requests per minute: its own `requestRate` (a {@link ReplyStore}), or, for
  * a store without one, a memory count kept for that store (so the handlers sharing it share it).
- *
- * @example
- * ```ts
- * const store = createMemoryStore();
- * requestRateOfStore(store) === requestRateOfStore(store); // true
- * ```
  */
 export const requestRateOfStore = (store: ServerStore): RequestRate => {
   const own: unknown = (store as Partial<ReplyStore>).requestRate;
@@ -74,12 +68,6 @@ export const requestRateOfStore = (store: ServerStore): RequestRate => {
 
 /**
  * The reply log of a store that keeps replies (a {@link ReplyStore}), or `undefined`.
- *
- * @example
- * ```ts
- * repliesOf(createMemoryReplyStore()) !== undefined; // true
- * repliesOf(createMemoryStore());                    // undefined
- * ```
  */
 export const repliesOf = (store: ServerStore): ReplyLog | undefined => {
   const replies: unknown = (store as Partial<ReplyStore>).replies;

@@ -26,17 +26,12 @@ export type RateDecision = { readonly allowed: true } | { readonly allowed: fals
  * ```
  */
 export interface RequestRate {
+  /** Counts one request of `key` against `perMinute`, and says whether it may go on. */
   readonly consume: (key: string, perMinute: number) => Promise<RateDecision>;
 }
 
 /**
  * What rate-limiter-flexible rejects with when the limit is reached (`RateLimiterRes`).
- *
- * @example
- * ```ts
- * decisionOfRejection({ msBeforeNext: 1200.4 }); // { allowed: false, retryAfterMs: 1201 }
- * decisionOfRejection(new Error('down'));        // undefined
- * ```
  */
 export const decisionOfRejection = (rejection: unknown): RateDecision | undefined =>
   typeof rejection === 'object' &&
@@ -58,12 +53,6 @@ interface Consumer {
  * A {@link RequestRate} from one rate-limiter-flexible limiter per limit (made on first use):
  * allowed when it consumes, refused with its `msBeforeNext` when it rejects with a result; any
  * other rejection (the store failed) is passed on.
- *
- * @example
- * ```ts
- * const rate = requestRateOf(async (perMinute) => ({ consume: async () => ({ remainingPoints: perMinute }) }));
- * await rate.consume('client:alice', 60); // { allowed: true }
- * ```
  */
 export const requestRateOf = (make: (perMinute: number) => Promise<Consumer>): RequestRate => {
   const limiters = new Map<number, Promise<Consumer>>();

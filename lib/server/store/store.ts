@@ -28,20 +28,8 @@ export interface Lease {
 
 /**
  * The shared state of the relay and the OpenAI-compatible route. One store per server, passed
- * to every handler, so that every route counts against one budget per client.
- *
- * Contract for implementations:
- * - `acquire(key, limit, ttlMs)`: atomically drops the leases of `key` whose TTL has passed,
- *   then takes a new one if fewer than `limit` remain; `undefined` when `key` is at its limit.
- *   A lease not renewed within `ttlMs` expires by itself (an instance that died frees its slots).
- * - `release(lease)`: gives the slot back; releasing twice, or an expired lease, does nothing.
- * - `renew(lease, ttlMs)`: pushes the lease's expiry to `ttlMs` from now; `false` when the
- *   lease is no longer held (expired or released).
- * - `claim(conversationId, owner, ttlMs)`: binds a conversation to `owner` unless another owner
- *   holds it; `true` when `owner` holds it afterwards (its TTL then restarts), `false` when it
- *   belongs to someone else.
- * - `ownerOf(conversationId)`: the owner, or `undefined` for an unknown or expired conversation.
- * - `close()`: frees what the store holds (timers, connections); later calls may reject.
+ * to every handler, so that every route counts against one budget per client. Each member's
+ * doc is the contract an implementation keeps.
  *
  * @example
  * ```ts
@@ -54,10 +42,23 @@ export interface Lease {
  * ```
  */
 export interface ServerStore {
+  /**
+   * Atomically drops the leases of `key` whose TTL has passed, then takes a new one if fewer than
+   * `limit` remain; `undefined` when `key` is at its limit. A lease not renewed within `ttlMs`
+   * expires by itself (an instance that died frees its slots).
+   */
   readonly acquire: (key: string, limit: number, ttlMs: number) => Promise<Lease | undefined>;
+  /** Gives the slot back; releasing twice, or an expired lease, does nothing. */
   readonly release: (lease: Lease) => Promise<void>;
+  /** Pushes the lease's expiry to `ttlMs` from now; `false` when it is no longer held (expired or released). */
   readonly renew: (lease: Lease, ttlMs: number) => Promise<boolean>;
+  /**
+   * Binds a conversation to `owner` unless another owner holds it; `true` when `owner` holds it
+   * afterwards (its TTL then restarts), `false` when it belongs to someone else.
+   */
   readonly claim: (conversationId: string, owner: string, ttlMs: number) => Promise<boolean>;
+  /** The owner, or `undefined` for an unknown or expired conversation. */
   readonly ownerOf: (conversationId: string) => Promise<string | undefined>;
+  /** Frees what the store holds (timers, connections); later calls may reject. */
   readonly close: () => Promise<void>;
 }

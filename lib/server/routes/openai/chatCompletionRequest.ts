@@ -16,11 +16,6 @@ import { YqcloudError, type ChatRequest, type Message } from '../../../index.js'
 
 /**
  * What the endpoint read from an OpenAI request.
- *
- * @example
- * ```ts
- * const asked: ChatCompletionRequest = { model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], stream: true, includeUsage: false };
- * ```
  */
 export interface ChatCompletionRequest {
   /** `''` when the request named none (the provider then uses its default). */
@@ -132,12 +127,6 @@ export const decodeChatCompletionRequest = (u: unknown): E.Either<YqcloudError, 
  * CSPRNG, never shared: the service keeps context per id), whose history is the thread before
  * the last message. The endpoint keeps the text it forwards itself, so the provider is asked to
  * keep none (`keepText: false`).
- *
- * @example
- * ```ts
- * toChatRequest({ model: 'gpt-4', messages, stream: true, includeUsage: false }, '#/chat/04829173650192837465', 'gpt-4');
- * // { messages, model: 'gpt-4', keepText: false, conversation: { model: 'gpt-4', userId: '#/chat/…', messageHistory: […] } }
- * ```
  */
 export const toChatRequest = (request: ChatCompletionRequest, userId: string, model: string): ChatRequest => ({
   messages: request.messages,

@@ -10,11 +10,6 @@ import type { CompletionUsage } from './usage.js';
 
 /**
  * What every object of one completion shares.
- *
- * @example
- * ```ts
- * const meta: CompletionMeta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
- * ```
  */
 export interface CompletionMeta {
   /** `chatcmpl-…`, the same on every chunk of a stream. */
@@ -26,11 +21,6 @@ export interface CompletionMeta {
 
 /**
  * The delta of one streamed choice.
- *
- * @example
- * ```ts
- * const first: ChunkDelta = { role: 'assistant', content: 'Hel' };
- * ```
  */
 export interface ChunkDelta {
   readonly role?: 'assistant';
@@ -89,36 +79,18 @@ const chunk = (meta: CompletionMeta, delta: ChunkDelta, finishReason: 'stop' | n
 
 /**
  * The first chunk of a stream: `delta.role` is `assistant`, with the first text.
- *
- * @example
- * ```ts
- * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
- * firstChunk(meta, 'Hel').choices[0]?.delta; // { role: 'assistant', content: 'Hel' }
- * ```
  */
 export const firstChunk = (meta: CompletionMeta, text: string): ChatCompletionChunk =>
   chunk(meta, { role: 'assistant', content: text }, null);
 
 /**
  * A chunk of more text.
- *
- * @example
- * ```ts
- * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
- * contentChunk(meta, 'lo').choices[0]?.delta; // { content: 'lo' }
- * ```
  */
 export const contentChunk = (meta: CompletionMeta, text: string): ChatCompletionChunk =>
   chunk(meta, { content: text }, null);
 
 /**
  * The last chunk: an empty delta and `finish_reason: "stop"`.
- *
- * @example
- * ```ts
- * const meta = { id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' };
- * stopChunk(meta).choices[0]?.finish_reason; // 'stop'
- * ```
  */
 export const stopChunk = (meta: CompletionMeta): ChatCompletionChunk => chunk(meta, {}, 'stop');
 
@@ -150,31 +122,16 @@ export const chatCompletion = (meta: CompletionMeta, text: string, usage?: Compl
 
 /**
  * One Server-Sent Event of a value, as OpenAI frames them: a `data:` line of JSON, no `event:`.
- *
- * @example
- * ```ts
- * sseData({ a: 1 }); // 'data: {"a":1}\n\n'
- * ```
  */
 export const sseData = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
 
 /**
  * The event that ends a successful stream.
- *
- * @example
- * ```ts
- * doneEvent; // 'data: [DONE]\n\n'
- * ```
  */
 export const doneEvent = 'data: [DONE]\n\n';
 
 /**
  * OpenAI's model object, the body of `GET /v1/models/{id}`.
- *
- * @example
- * ```ts
- * modelObject('gpt-4'); // { id: 'gpt-4', object: 'model', created: 0, owned_by: 'yqcloud' }
- * ```
  */
 export const modelObject = (
   id: string,
@@ -187,11 +144,6 @@ export const modelObject = (
 
 /**
  * The body of `GET /v1/models`: OpenAI's list of model objects.
- *
- * @example
- * ```ts
- * modelList(['gpt-4']).data[0]?.id; // 'gpt-4'
- * ```
  */
 export const modelList = (
   models: ReadonlyArray<string>,

@@ -16,11 +16,6 @@ import { YqcloudError } from '../../../index.js';
 
 /**
  * The models of the route: the provider's, its default, and the aliases to them.
- *
- * @example
- * ```ts
- * const catalogue: ModelCatalogue = { defaultModel: 'gpt-4', models: ['gpt-4'], aliases: new Map([['gpt-4o', 'gpt-4']]) };
- * ```
  */
 export interface ModelCatalogue {
   /** What a request naming no model (or `''`) gets. */
@@ -49,12 +44,6 @@ const validName = (name: string): boolean =>
 
 /**
  * One `alias=model` of the command line (`serve --model-alias gpt-4o=gpt-4`).
- *
- * @example
- * ```ts
- * parseModelAlias('gpt-4o=gpt-4'); // right(['gpt-4o', 'gpt-4'])
- * parseModelAlias('gpt-4o'); // left(InvalidRequest 'model alias: expected alias=model, such as gpt-4o=gpt-4')
- * ```
  */
 export const parseModelAlias = (text: string): E.Either<YqcloudError, readonly [string, string]> => {
   const at = text.indexOf('=');
@@ -121,12 +110,6 @@ export const resolveModel = (catalogue: ModelCatalogue, requested: string): E.Ei
 /**
  * Every id the route answers to, models first: what `GET /v1/models` lists and
  * `GET /v1/models/{id}` finds.
- *
- * @example
- * ```ts
- * const catalogue: ModelCatalogue = { defaultModel: 'gpt-4', models: ['gpt-4'], aliases: new Map([['gpt-4o', 'gpt-4']]) };
- * modelIds(catalogue); // ['gpt-4', 'gpt-4o']
- * ```
  */
 export const modelIds = (catalogue: ModelCatalogue): ReadonlyArray<string> => [
   ...catalogue.models,

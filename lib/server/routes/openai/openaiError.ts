@@ -25,11 +25,6 @@ import { isTransient, type YqcloudError } from '../../../index.js';
 
 /**
  * OpenAI's error object.
- *
- * @example
- * ```ts
- * const body: OpenAIErrorBody = { error: { message: 'messages: expected an array', type: 'invalid_request_error', code: 'invalid_request', param: 'messages' } };
- * ```
  */
 export interface OpenAIErrorBody {
   readonly error: {
@@ -42,11 +37,6 @@ export interface OpenAIErrorBody {
 
 /**
  * An error answer: status, headers and body.
- *
- * @example
- * ```ts
- * const { status, headers, body }: OpenAIErrorResponse = openaiErrorOf(new YqcloudError('Network', 'reset', { code: 'ECONNRESET' }));
- * ```
  */
 export interface OpenAIErrorResponse {
   readonly status: number;
@@ -87,11 +77,6 @@ const rowOf = (e: YqcloudError): Row => {
 
 /**
  * The `retry-after` headers for a wait the service asked for.
- *
- * @example
- * ```ts
- * retryAfterHeaders(1500); // { 'retry-after': '2', 'retry-after-ms': '1500' }
- * ```
  */
 export const retryAfterHeaders = (retryAfterMs: number | undefined): Readonly<Record<string, string>> =>
   retryAfterMs === undefined
@@ -101,11 +86,6 @@ export const retryAfterHeaders = (retryAfterMs: number | undefined): Readonly<Re
 /**
  * The OpenAI error body of a failure of the provider (also sent as a stream's last event when
  * text has already streamed).
- *
- * @example
- * ```ts
- * openaiErrorBody(new YqcloudError('Network', 'reset', { code: 'ECONNRESET' })).error.type; // 'upstream_error'
- * ```
  */
 export const openaiErrorBody = (e: YqcloudError): OpenAIErrorBody => {
   const row = rowOf(e);
@@ -122,11 +102,6 @@ export const openaiErrorBody = (e: YqcloudError): OpenAIErrorBody => {
 /**
  * The whole answer for a failure of the provider before any text: the table's status, the
  * retry headers and the body.
- *
- * @example
- * ```ts
- * openaiErrorOf(new YqcloudError('Blocked', 'banned', { reason: 'ip-banned', body: '' })).status; // 403, with x-should-retry: false
- * ```
  */
 export const openaiErrorOf = (e: YqcloudError): OpenAIErrorResponse => ({
   status: rowOf(e).status,
@@ -137,11 +112,6 @@ export const openaiErrorOf = (e: YqcloudError): OpenAIErrorResponse => ({
 /**
  * A refusal of the endpoint itself (a guard: token, origin, body limit, concurrency), with the
  * guard's status and headers. 401 is `invalid_api_key`, as OpenAI answers a bad key.
- *
- * @example
- * ```ts
- * refusalOf(401, 'a bearer token is required', {}).body.error.code; // 'invalid_api_key'
- * ```
  */
 export const refusalOf = (
   status: number,

@@ -39,11 +39,6 @@ export interface UnsupportedParameter {
  * The parameters accepted and ignored: they tune how a model samples, and a reply that did not
  * follow them is still a reply of the same shape. `finish_reason` is always `stop`, whatever
  * `max_tokens` says.
- *
- * @example
- * ```ts
- * ignoredParameters.includes('temperature'); // true
- * ```
  */
 export const ignoredParameters: ReadonlyArray<string> = [
   'temperature',

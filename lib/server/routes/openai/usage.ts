@@ -18,11 +18,6 @@ import { contentText, type Message } from '../../../index.js';
 
 /**
  * OpenAI's `usage` object.
- *
- * @example
- * ```ts
- * const usage: CompletionUsage = { prompt_tokens: 8, completion_tokens: 5, total_tokens: 13 };
- * ```
  */
 export interface CompletionUsage {
   readonly prompt_tokens: number;
@@ -33,12 +28,6 @@ export interface CompletionUsage {
 /**
  * Counts the tokens of a text (special tokens such as `<|endoftext|>` count as plain text), in
  * slices of at most 512 characters.
- *
- * @example
- * ```ts
- * const counter: TokenCounter = await loadTokenCounter();
- * counter.count('Hello world'); // 2
- * ```
  */
 export interface TokenCounter {
   readonly count: (text: string) => number;
@@ -67,12 +56,6 @@ const slices = (text: string): ReadonlyArray<string> => {
 
 /**
  * The `cl100k_base` counter, imported once (later calls share the first import).
- *
- * @example
- * ```ts
- * const counter = await loadTokenCounter();
- * promptTokens(counter, [{ role: 'user', content: 'hi' }]); // 8
- * ```
  */
 export const loadTokenCounter = (): Promise<TokenCounter> => {
   loading ??= import('gpt-tokenizer/encoding/cl100k_base').then(
@@ -96,12 +79,6 @@ const replyPriming = 3;
 
 /**
  * The prompt's tokens as OpenAI counts a chat for GPT-4.
- *
- * @example
- * ```ts
- * const counter = await loadTokenCounter();
- * promptTokens(counter, [{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Hi' }]);
- * ```
  */
 export const promptTokens = (counter: TokenCounter, messages: ReadonlyArray<Message>): number => {
   let count: TextCount = emptyTextCount;
@@ -114,11 +91,6 @@ export const promptTokens = (counter: TokenCounter, messages: ReadonlyArray<Mess
 /**
  * The completion's tokens so far: those of the settled text, and the text after the last place
  * where a token is known to end (kept until more text settles it).
- *
- * @example
- * ```ts
- * const start: TextCount = emptyTextCount;
- * ```
  */
 export interface TextCount {
   readonly tokens: number;
@@ -129,12 +101,6 @@ export interface TextCount {
 
 /**
  * Nothing counted yet.
- *
- * @example
- * ```ts
- * const counter = await loadTokenCounter();
- * textTokens(counter, emptyTextCount); // 0
- * ```
  */
 export const emptyTextCount: TextCount = { tokens: 0, pending: '', chars: 0 };
 
@@ -189,23 +155,12 @@ export const addText = (counter: TokenCounter, count: TextCount, text: string): 
 
 /**
  * All the tokens of the text added.
- *
- * @example
- * ```ts
- * const counter = await loadTokenCounter();
- * textTokens(counter, addText(counter, emptyTextCount, 'Hello')); // 1
- * ```
  */
 export const textTokens = (counter: TokenCounter, count: TextCount): number =>
   settle(counter, count, count.pending, maxExactReplyChars).tokens;
 
 /**
  * The `usage` object of a prompt and a completion.
- *
- * @example
- * ```ts
- * usageOf(8, 5); // { prompt_tokens: 8, completion_tokens: 5, total_tokens: 13 }
- * ```
  */
 export const usageOf = (prompt: number, completion: number): CompletionUsage => ({
   prompt_tokens: prompt,
@@ -216,11 +171,6 @@ export const usageOf = (prompt: number, completion: number): CompletionUsage => 
 /**
  * The last chunk of a stream asked with `stream_options: { include_usage: true }`: no choice,
  * the usage (before `data: [DONE]`).
- *
- * @example
- * ```ts
- * usageChunk({ id: 'chatcmpl-1', created: 1764614400, model: 'gpt-4' }, usageOf(8, 5)).choices; // []
- * ```
  */
 export const usageChunk = (
   meta: { readonly id: string; readonly created: number; readonly model: string },

@@ -33,11 +33,6 @@ import { isEnding, type ReplyEntry, type ReplyLog } from '../../store/replyLog.j
 /**
  * An entry as a client receives it: with its SSE event id (`<replyId>.<entryId>`), or without
  * one when the store could not keep it (the reply then cannot be resumed past it).
- *
- * @example
- * ```ts
- * const event: DurableEvent = { id: 'mJ3xQ0d6Z2dO9m1sXk3P_a7b.0-1', entry: { type: 'text', text: 'Hi' } };
- * ```
  */
 export interface DurableEvent {
   readonly id: string | undefined;
@@ -90,12 +85,6 @@ const tooManyEntries = (): ReplyEntry => ({
  * ends with `Network` `ERELAY`. A write the log refuses because the reply is full ends the
  * reply with `ResponseTooLarge`; a write it cannot make (store unreachable, lease lost) leaves
  * the rest of the reply to the producing client only, without event ids.
- *
- * @example
- * ```ts
- * const log = createMemoryReplyLog();
- * const production = await produceReply(log, 'alice', provider.create({ messages }));
- * ```
  */
 export const produceReply = async (
   log: ReplyLog,

@@ -16,12 +16,6 @@ import type { ChatRequest } from '../../../core/request.js';
 /**
  * What a relay client posts. `conversation` is `Conversation.toJson`'s form; with it, only the
  * last message is appended to its history (as with the provider).
- *
- * @example
- * ```ts
- * const body: RelayBody = { messages: [{ role: 'user', content: 'Hi' }], returnConversation: true };
- * await fetch('/relay', { method: 'POST', body: JSON.stringify(body) });
- * ```
  */
 export interface RelayBody {
   readonly messages: ReadonlyArray<Message>;
@@ -32,11 +26,6 @@ export interface RelayBody {
 
 /**
  * The io-ts codec of {@link RelayBody}'s shape (`conversation` is checked by `Conversation.fromJson`).
- *
- * @example
- * ```ts
- * RelayBodyCodec.is({ messages: [{ role: 'user', content: 'Hi' }] }); // true
- * ```
  */
 export const RelayBodyCodec = t.intersection(
   [
@@ -51,12 +40,6 @@ const bodyKeys: ReadonlyArray<string> = ['messages', 'model', 'conversation', 'r
 /**
  * Decodes a parsed body into the request for the provider, or the `InvalidRequest` error a 400
  * carries. Only own keys are read, each once; the value is not modified.
- *
- * @example
- * ```ts
- * decodeRelayBody({ messages: [{ role: 'user', content: 'Hi' }] }); // right({ messages: [...] })
- * decodeRelayBody({ messages: [], proxy: 'http://x' });            // left(InvalidRequest 'proxy: unknown key…')
- * ```
  */
 export const decodeRelayBody = (u: unknown): E.Either<YqcloudError, ChatRequest> => {
   if (typeof u !== 'object' || u === null || Array.isArray(u))

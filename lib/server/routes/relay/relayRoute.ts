@@ -32,21 +32,11 @@ import { startReply } from './startReply.js';
 /**
  * The methods the relay answers: `POST` a request, `GET` to resume a reply, `DELETE` to stop one
  * (its preflight lists them all).
- *
- * @example
- * ```ts
- * relayMethods; // ['POST', 'GET', 'DELETE']
- * ```
  */
 export const relayMethods: ReadonlyArray<string> = ['POST', 'GET', 'DELETE'];
 
 /**
  * A refusal as the relay answers it: the status, its headers, `{ "error": <YqcloudError> }`.
- *
- * @example
- * ```ts
- * relayRefusal(unauthorized(), { vary: 'Origin' }); // { type: 'head', status: 401, headers: {…}, body: '{"error":{…}}' }
- * ```
  */
 export const relayRefusal = (refusal: Refusal, headers: Readonly<Record<string, string>>): ReplyPart => ({
   type: 'head',
@@ -136,12 +126,6 @@ const reply = (
 /**
  * The relay route: `POST` of `{ messages, model?, conversation?, returnConversation? }`,
  * answered with the relay's events.
- *
- * @example
- * ```ts
- * const pipeline = createPipeline({ provider, authorize: bearerToken('s3cret') });
- * import('node:http').then(({ createServer }) => createServer((req, res) => void pipeline.node(relayRoute, req, res)));
- * ```
  */
 export const relayRoute: Route<ChatRequest> = {
   span: { name: 'relay' },

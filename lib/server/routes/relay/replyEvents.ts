@@ -14,12 +14,6 @@ import type { DurableEvent } from './produceReply.js';
  * One entry as its SSE event: text, conversation and finish as the relay's chunk events; an
  * error as the `error` event (stored already safe for clients); `stopped` as the `error` event
  * of `Network` `ESTOPPED`.
- *
- * @example
- * ```ts
- * encodeEntry({ id: 'mJ3xQ0d6Z2dO9m1sXk3P_a7b.0-1', entry: { type: 'text', text: 'Hi' } });
- * // 'id: mJ3xQ0d6Z2dO9m1sXk3P_a7b.0-1\nevent: text\ndata: {"text":"Hi"}\n\n'
- * ```
  */
 export const encodeEntry = ({ id, entry }: DurableEvent): string => {
   switch (entry.type) {
@@ -38,11 +32,6 @@ export const encodeEntry = ({ id, entry }: DurableEvent): string => {
 
 /**
  * The answer that streams a durable reply: `200` with `x-reply-id`, then each event with its id.
- *
- * @example
- * ```ts
- * durableAnswer('mJ3xQ0d6Z2dO9m1sXk3P_a7b', of({ id: 'mJ3xQ0d6Z2dO9m1sXk3P_a7b.0-1', entry: { type: 'finish' } }), {});
- * ```
  */
 export const durableAnswer = (
   replyId: string,

@@ -34,12 +34,6 @@ const noContent = (headers: Readonly<Record<string, string>>): Observable<ReplyP
  * reply is unknown or expired, 403 another client's, 503 while the store cannot be reached.
  * A resumed reply is a stream: it holds a lease of its own (readers count apart from replies
  * being produced, so a client at its limit can still come back for its replies).
- *
- * @example
- * ```ts
- * const pipeline = createPipeline({ provider, authorize: bearerToken('s3cret'), store: createMemoryReplyStore() });
- * import('node:http').then(({ createServer }) => createServer((req, res) => void pipeline.node(resumeRoute, req, res)));
- * ```
  */
 export const resumeRoute: Route<ResumeOutcome> = {
   span: { name: 'relay.resume' },
@@ -73,12 +67,6 @@ const replyParameter = (url: string): string => {
 /**
  * `DELETE ?reply=<id>`: 202 when the producer was told (wherever it runs), 204 when the reply is
  * unknown or already ended, 403 another client's, 503 while the store cannot be reached.
- *
- * @example
- * ```ts
- * const pipeline = createPipeline({ provider, authorize: bearerToken('s3cret'), store: createMemoryReplyStore() });
- * import('node:http').then(({ createServer }) => createServer((req, res) => void pipeline.node(stopRoute, req, res)));
- * ```
  */
 export const stopRoute: Route<StopOutcome> = {
   span: { name: 'relay.stop' },

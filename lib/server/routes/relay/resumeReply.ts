@@ -14,11 +14,6 @@ import type { DurableEvent } from './produceReply.js';
  * A resume's answer: the events after the given one, up to the ending (`200`, an event stream);
  * `gone` (`204`: unknown or expired); `not-yours` (`403`); `unavailable` (`503`: the store cannot
  * be reached); `bad-id` (`400`: not an event id of this relay).
- *
- * @example
- * ```ts
- * const outcome: ResumeOutcome = { type: 'gone' };
- * ```
  */
 export type ResumeOutcome =
   | { readonly type: 'follow'; readonly replyId: string; readonly events: Observable<DurableEvent> }
@@ -27,11 +22,6 @@ export type ResumeOutcome =
 /**
  * A stop's answer: `stopping` (`202`: the producer was told, wherever it runs), or the same
  * refusals as {@link ResumeOutcome} (`gone` also for a reply that has already ended).
- *
- * @example
- * ```ts
- * const outcome: StopOutcome = 'stopping';
- * ```
  */
 export type StopOutcome = 'stopping' | 'gone' | 'not-yours' | 'unavailable' | 'bad-id';
 
@@ -78,12 +68,6 @@ export const resumeReply = async (log: ReplyLog, owner: string, lastEventId: str
 
 /**
  * Asks for the reply `replyId` of `owner` to stop, wherever it is produced.
- *
- * @example
- * ```ts
- * const log = createMemoryReplyLog();
- * await stopReply(log, 'alice', 'mJ3xQ0d6Z2dO9m1sXk3P_a7b'); // 'gone': no such reply
- * ```
  */
 export const stopReply = async (log: ReplyLog, owner: string, replyId: string): Promise<StopOutcome> => {
   if (!isReplyId(replyId)) return 'bad-id';

@@ -19,12 +19,6 @@ type Held<A> =
  * stream, which holds what arrives until it is subscribed. It has one consumer: subscribe to it
  * once, right away (a second subscription fails with `InvalidRequest` and changes nothing for the
  * first); unsubscribing from it unsubscribes the source.
- *
- * @example
- * ```ts
- * const started = startReply(provider.create(request)); // left(InvalidRequest) for an unknown model
- * if (E.isRight(started)) started.right.subscribe(console.log);
- * ```
  */
 export const startReply = <A>(source: Observable<A>): E.Either<YqcloudError, Observable<A>> => {
   const held: Array<Held<A>> = [];

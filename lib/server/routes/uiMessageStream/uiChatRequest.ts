@@ -20,11 +20,6 @@ import { ownSnapshot } from '../../../core/snapshot.js';
 
 /**
  * What the route reads from a chat request.
- *
- * @example
- * ```ts
- * const asked: UIChatRequest = { chatId: 'c1', messages: [{ role: 'user', content: 'Hi' }], trigger: 'submit-message', model: '' };
- * ```
  */
 export interface UIChatRequest {
   /** The chat's id (`Chat`'s `id`): the key of a reply a reconnect resumes. */

@@ -12,11 +12,6 @@ import type { Chunk } from '../../../index.js';
 /**
  * The chunks of the protocol this server sends (the AI SDK's `UIMessageChunk` has more: tools,
  * reasoning, sources, data parts, which the service never produces).
- *
- * @example
- * ```ts
- * const delta: UIMessageChunk = { type: 'text-delta', id: 'text-0', delta: 'Hel' };
- * ```
  */
 export type UIMessageChunk =
   | { readonly type: 'start'; readonly messageId: string }
@@ -29,12 +24,6 @@ export type UIMessageChunk =
 
 /**
  * Where a reply's message stands: whether its text part is open.
- *
- * @example
- * ```ts
- * const [state, chunks] = uiChunksOf(uiMessageStart, { type: 'text', text: 'Hi' });
- * state.textOpen; // true
- * ```
  */
 export interface UIMessageState {
   readonly textOpen: boolean;
@@ -42,11 +31,6 @@ export interface UIMessageState {
 
 /**
  * Before the first chunk of a reply.
- *
- * @example
- * ```ts
- * uiMessageStart.textOpen; // false
- * ```
  */
 export const uiMessageStart: UIMessageState = { textOpen: false };
 
@@ -62,11 +46,6 @@ const textEnd = (state: UIMessageState): ReadonlyArray<UIMessageChunk> =>
 
 /**
  * The first chunk of every answer: `start`, with the id the client gives the assistant message.
- *
- * @example
- * ```ts
- * uiStartChunk('msg-1'); // { type: 'start', messageId: 'msg-1' }
- * ```
  */
 export const uiStartChunk = (messageId: string): UIMessageChunk => ({ type: 'start', messageId });
 
@@ -106,12 +85,6 @@ export const uiChunksOf = (
 /**
  * A failure: the text part (kept by the client, with what was received) is closed, then an
  * `error` chunk carries the message, which must be one fit for the client (no internals).
- *
- * @example
- * ```ts
- * uiErrorChunks({ textOpen: true }, 'Network: the service could not be reached');
- * // [{ type: 'text-end', id: 'text-0' }, { type: 'error', errorText: 'Network: the service could not be reached' }]
- * ```
  */
 export const uiErrorChunks = (state: UIMessageState, errorText: string): ReadonlyArray<UIMessageChunk> => [
   ...textEnd(state),
@@ -121,11 +94,6 @@ export const uiErrorChunks = (state: UIMessageState, errorText: string): Readonl
 /**
  * A reply stopped by the server (a stop asked for by the user on another connection): the text
  * part is closed and `abort` says the message ends here.
- *
- * @example
- * ```ts
- * uiAbortChunks(uiMessageStart); // [{ type: 'abort' }]
- * ```
  */
 export const uiAbortChunks = (state: UIMessageState): ReadonlyArray<UIMessageChunk> => [
   ...textEnd(state),
@@ -134,31 +102,16 @@ export const uiAbortChunks = (state: UIMessageState): ReadonlyArray<UIMessageChu
 
 /**
  * One chunk as a Server-Sent Event, as the AI SDK frames them: a `data:` line of JSON.
- *
- * @example
- * ```ts
- * uiMessageEvent({ type: 'finish', finishReason: 'stop' }); // 'data: {"type":"finish","finishReason":"stop"}\n\n'
- * ```
  */
 export const uiMessageEvent = (chunk: UIMessageChunk): string => `data: ${JSON.stringify(chunk)}\n\n`;
 
 /**
  * The event that ends every answer, after `finish`, `error` or `abort`.
- *
- * @example
- * ```ts
- * uiMessageStreamDone; // 'data: [DONE]\n\n'
- * ```
  */
 export const uiMessageStreamDone = 'data: [DONE]\n\n';
 
 /**
  * The header that names the protocol, sent with the event-stream headers.
- *
- * @example
- * ```ts
- * new Headers(uiMessageStreamHeaders).get('x-vercel-ai-ui-message-stream'); // 'v1'
- * ```
  */
 export const uiMessageStreamHeaders: Readonly<Record<string, string>> = Object.freeze({
   'x-vercel-ai-ui-message-stream': 'v1',

@@ -25,11 +25,6 @@ import {
 
 /**
  * How one reply is answered.
- *
- * @example
- * ```ts
- * const options: UIMessageReplyOptions = { messageId: 'msg-1', headers: {}, clientError };
- * ```
  */
 export interface UIMessageReplyOptions {
   /** The assistant message's id (`start`'s `messageId`). */
@@ -45,12 +40,6 @@ const events = (chunks: ReadonlyArray<UIMessageChunk>): string => chunks.map(uiM
 /**
  * The answer to one chat request, as reply parts; unsubscribing unsubscribes the chunks (and so
  * aborts the request to the service).
- *
- * @example
- * ```ts
- * uiMessageReply(of(text('Hi'), finish), { messageId: 'msg-1', headers: {}, clientError });
- * // head 200, then 'data: {"type":"start","messageId":"msg-1"}\n\n', text-start, text-delta, text-end, finish, [DONE]
- * ```
  */
 export const uiMessageReply = (chunks: Observable<Chunk>, options: UIMessageReplyOptions): Observable<ReplyPart> =>
   new Observable<ReplyPart>((subscriber) => {
