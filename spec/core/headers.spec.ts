@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
-import { mergeHeaders, validateHeaders } from '../../lib/core/headers.js';
+import { framingHeaders, isFramingHeader, mergeHeaders, validateHeaders } from '../../lib/core/headers.js';
 
-const tokenArb = fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/);
+// Framing and hop-by-hop names (`te`, `host`, `proxy-*`) are refused: their own spec below.
+const tokenArb = fc.stringMatching(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}$/).filter((name) => !isFramingHeader(name));
 const safeValueArb = fc.stringMatching(/^[\t\x20-\x7e\x80-\xff]{0,30}$/);
 
 describe('core/headers', () => {
@@ -14,6 +15,13 @@ describe('core/headers', () => {
           expect(validateHeaders(headers)).to.deep.equal(E.right(headers));
         }),
       );
+    });
+
+    it('refuses every framing or hop-by-hop name and any proxy-* name, in any case', () => {
+      for (const name of [...framingHeaders, 'proxy-authorization', 'Proxy-Foo', 'TE', 'Content-Length']) {
+        const result = validateHeaders({ [name]: 'v' });
+        expect(E.isLeft(result) && result.left, name).to.include({ kind: 'InvalidRequest', path: `headers.${name}` });
+      }
     });
 
     it('rejects any value holding CR or LF (header smuggling), naming the header', () => {
