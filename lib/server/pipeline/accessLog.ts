@@ -31,7 +31,7 @@ export interface AccessLogEntry {
 }
 
 /**
- * Where access-log entries go (`serve` writes {@link accessLogLine} to stderr).
+ * Where access-log entries go (`serve` writes {@link accessLogLine} to stdout).
  *
  * @example
  * ```ts
