@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { Observable, type OperatorFunction } from 'rxjs';
+import { concat, defer, filter, map, of, type OperatorFunction } from 'rxjs';
 
 /**
  * A stateful decoder: feed it pieces, then end it. Its methods are called on it (not detached):
@@ -205,18 +205,10 @@ export const createUtf8Decoder = (): Utf8Decoder => new StreamingUtf8Decoder();
  * ```
  */
 export const decodeUtf8 = (): OperatorFunction<Uint8Array | string, string> => (source) =>
-  new Observable<string>((subscriber) => {
+  defer(() => {
     const decoder = createUtf8Decoder();
-    return source.subscribe({
-      next: (piece) => {
-        const text = decoder.push(piece);
-        if (text !== '') subscriber.next(text);
-      },
-      error: (e: unknown) => subscriber.error(e),
-      complete: () => {
-        const rest = decoder.end();
-        if (rest !== '') subscriber.next(rest);
-        subscriber.complete();
-      },
-    });
+    return concat(
+      source.pipe(map((piece) => decoder.push(piece))),
+      defer(() => of(decoder.end())),
+    ).pipe(filter((text) => text !== ''));
   });

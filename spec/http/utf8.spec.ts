@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, take, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { createUtf8Decoder, decodeUtf8 } from '../../lib/http/utf8.js';
+import { synchronousSource } from '../support/synchronousSource.js';
 
 const encoder = new TextEncoder();
 
@@ -157,6 +158,14 @@ describe('http/utf8', () => {
   });
 
   describe('decodeUtf8', () => {
+    it('should stop listening to a synchronous observable when unsubscribed', () => {
+      const { source, emitted } = synchronousSource(() => encoder.encode('ab'));
+      const out: Array<string> = [];
+      source.pipe(decodeUtf8(), take(5)).subscribe((text) => out.push(text));
+      expect(out).to.deep.equal(['ab', 'ab', 'ab', 'ab', 'ab']);
+      expect(emitted()).to.equal(5);
+    });
+
     it('never emits empty text and loses nothing, for any split', async () => {
       await fc.assert(
         fc.asyncProperty(splitArb, async ({ s, pieces }) => {
