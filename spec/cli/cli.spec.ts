@@ -32,11 +32,16 @@ const tmuxMissing = ((): string | undefined => {
 /** A tmux server of its own, one window, for driving the binary on a terminal. */
 const terminal = (name: string) => {
   if (tmuxMissing !== undefined) throw new Error(tmuxMissing);
-  const socket = `yqcloud-rx-spec-${process.pid}-${name}`;
+  // Each start gets a server of its own: a new session on the socket of a server that kill-server
+  // has just told to exit can reach the dying server ("server exited unexpectedly").
+  let starts = 0;
+  let socket = '';
   const tmux = (...args: ReadonlyArray<string>): string =>
     execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     start: (command: string): void => {
+      starts += 1;
+      socket = `yqcloud-rx-spec-${process.pid}-${name}-${starts}`;
       tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '50', `${command}; echo EXITED=$?; sleep 30`);
     },
     keys: (...keys: ReadonlyArray<string>): void => {
@@ -46,6 +51,7 @@ const terminal = (name: string) => {
     screen: (escapes = false): string =>
       tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', name, '-S', '-100'),
     kill: (): void => {
+      if (socket === '') return;
       try {
         tmux('kill-server');
       } catch {
