@@ -68,15 +68,14 @@ export class RelayProvider {
    * `resume()` alike): the reply's id, its last event id and its text so far. Hot: it emits only
    * while replies stream, to whoever subscribes, and never completes. Saved while a reply
    * streams, the latest checkpoint is what `resume()` continues from after a reload; a reply's
-   * checkpoints end with it (its `finish` event has none: nothing is left to resume). Only a
-   * relay that keeps replies gives them.
+   * checkpoints end with it (its `finish` event has none: nothing is left to resume), so forget
+   * the saved one when the reply ends (a session's `finished$`); a save delayed past that (a
+   * throttled one) would bring an ended reply back. Only a relay that keeps replies gives them.
    *
    * @example
    * ```ts
    * const relay = new RelayProvider({ url: '/api/chat', headers: { authorization: 'Bearer demo-token' } });
-   * relay.checkpoints$.pipe(auditTime(200)).subscribe((checkpoint) =>
-   *   localStorage.setItem('reply', JSON.stringify(checkpoint)),
-   * );
+   * relay.checkpoints$.subscribe((checkpoint) => localStorage.setItem('reply', JSON.stringify(checkpoint)));
    * ```
    */
   readonly checkpoints$: Observable<ReplyCheckpoint>;

@@ -82,6 +82,7 @@ export interface ChatSessionOptions {
  *
  * @example
  * ```ts
+ * const relay = new RelayProvider({ url: '/api/chat', headers: { authorization: 'Bearer demo-token' } });
  * const saved: ReplyCheckpoint & { readonly content: string } = JSON.parse(localStorage.getItem('reply') ?? 'null');
  * const adopted: AdoptedReply = { content: saved.content, text: saved.text, reply: relay.resume(saved) };
  * ```
