@@ -151,14 +151,14 @@ export class RelayProvider {
 
   /**
    * Continues a reply that is already under way, from outside the `create()` that started it (a
-   * page reloaded in the middle of a reply): `GET` with `Last-Event-ID: from.lastEventId`, the
+   * page reloaded in the middle of a reply): `GET` with `Last-Event-ID: point.lastEventId`, the
    * chunks after that event, each exactly once, to the reply's end; dropped connections are
    * resumed as in `create()`, and unsubscribing before the end stops the reply (`DELETE
    * ?reply=`). Lazy and cold; its checkpoints go to {@link RelayProvider.checkpoints$} too.
-   * Errors: `InvalidRequest` for a `from` that is not a relay event id (nothing is sent);
+   * Errors: `InvalidRequest` for a `point` that is not a relay event id (nothing is sent);
    * `Network` code `EGONE` when the relay no longer has the reply (`204`: unknown, expired, or a
    * relay that does not keep replies); the relay's refusals revived (`Http` 403 for another
-   * client's reply); every `partialText` is `from.text` with the text received since.
+   * client's reply); every `partialText` is `point.text` with the text received since.
    *
    * @example
    * ```ts
@@ -170,12 +170,12 @@ export class RelayProvider {
    * });
    * ```
    */
-  resume(from: ResumePoint): Observable<Chunk> {
+  resume(point: ResumePoint): Observable<Chunk> {
     return defer(() => {
       const planned = pipe(
         this.#config,
         E.bindTo('config'),
-        E.bind('point', () => validateResumePoint(from)),
+        E.bind('point', () => validateResumePoint(point)),
       );
       if (E.isLeft(planned)) return throwError(() => planned.left);
       return this.#follow(planned.right.config, undefined, planned.right.point);

@@ -68,10 +68,10 @@ const readers = {
  */
 export const validateResumePoint = (u: unknown): Check<{ readonly lastEventId: string; readonly text: string }> =>
   pipe(
-    readOptions('from', u, readers),
+    readOptions('point', u, readers),
     E.filterOrElse(
       ({ lastEventId, replyId }) => replyId === undefined || eventIdReplyId(lastEventId) === replyId,
-      () => invalidRequest('from.replyId', 'not the reply that `lastEventId` names'),
+      () => invalidRequest('point.replyId', 'not the reply that `lastEventId` names'),
     ),
     E.map(({ lastEventId, text }) => ({ lastEventId, text: text ?? '' })),
   );

@@ -4,52 +4,20 @@
  * reloaded) and another that picks the reply up from the last checkpoint.
  */
 import { expect } from 'chai';
-import { concat, interval, lastValueFrom, map, Observable, of, take, toArray } from 'rxjs';
-import { finish, text, type Chunk } from '../../lib/core/chunk.js';
+import { lastValueFrom, type Observable, toArray } from 'rxjs';
+import { finish, type Chunk } from '../../lib/core/chunk.js';
 import { YqcloudError } from '../../lib/core/error.js';
 import { RelayProvider, type ReplyCheckpoint } from '../../lib/index.js';
-import { createMemoryReplyStore, createRelayHandler, type ChatProvider } from '../../lib/server/index.js';
+import { pacedProvider, pacedText } from '../support/pacedProvider.js';
+import { createMemoryReplyStore, createRelayHandler } from '../../lib/server/index.js';
 import { listen, stopAll } from '../server/relay.support.js';
 
 const words = 16;
-const whole = Array.from({ length: words }, (_, i) => `w${i} `).join('');
+const whole = pacedText(words);
 const messages = [{ role: 'user' as const, content: 'words' }];
 const alice = { authorization: 'Bearer alice-token' };
 const bob = { authorization: 'Bearer bob-token' };
 const unknownReply = `${'A'.repeat(24)}.1733580000000-3`;
-
-/** A provider pacing `words` words 20 ms apart, which counts the replies made and abandoned. */
-const pacedProvider = (): ChatProvider & { readonly created: () => number; readonly abandoned: () => number } => {
-  let created = 0;
-  let abandoned = 0;
-  return {
-    created: () => created,
-    abandoned: () => abandoned,
-    create: () =>
-      new Observable<Chunk>((subscriber) => {
-        created += 1;
-        let done = false;
-        const inner = concat(
-          interval(20).pipe(
-            take(words),
-            map((i) => text(`w${i} `)),
-          ),
-          of(finish),
-        ).subscribe({
-          next: (chunk) => subscriber.next(chunk),
-          error: (e: unknown) => subscriber.error(e),
-          complete: () => {
-            done = true;
-            subscriber.complete();
-          },
-        });
-        return () => {
-          if (!done) abandoned += 1;
-          inner.unsubscribe();
-        };
-      }),
-  };
-};
 
 const textOf = (chunks: ReadonlyArray<Chunk>): string =>
   chunks.map((chunk) => (chunk.type === 'text' ? chunk.text : '')).join('');
@@ -92,7 +60,7 @@ describe('provider/RelayProvider: checkpoints$ and resume() against the relay (l
   let provider: ReturnType<typeof pacedProvider>;
 
   const start = async (keepsReplies = true): Promise<void> => {
-    provider = pacedProvider();
+    provider = pacedProvider(words);
     url = await listen(
       createRelayHandler({
         provider,
@@ -210,13 +178,13 @@ describe('provider/RelayProvider: checkpoints$ and resume() against the relay (l
     const client = killableFetch();
     const relay = new RelayProvider({ url, headers: alice, fetch: client.fetch });
     const cases: ReadonlyArray<readonly [unknown, string]> = [
-      [undefined, 'from.lastEventId'],
-      ['abc.1-2', 'from'],
-      [{ lastEventId: 'nonsense' }, 'from.lastEventId'],
-      [{ lastEventId: `${unknownReply}\n` }, 'from.lastEventId'],
-      [{ lastEventId: unknownReply, text: 3 }, 'from.text'],
-      [{ lastEventId: unknownReply, replyId: 'B'.repeat(24) }, 'from.replyId'],
-      [{ lastEventId: unknownReply, at: 1 }, 'from.at'],
+      [undefined, 'point.lastEventId'],
+      ['abc.1-2', 'point'],
+      [{ lastEventId: 'nonsense' }, 'point.lastEventId'],
+      [{ lastEventId: `${unknownReply}\n` }, 'point.lastEventId'],
+      [{ lastEventId: unknownReply, text: 3 }, 'point.text'],
+      [{ lastEventId: unknownReply, replyId: 'B'.repeat(24) }, 'point.replyId'],
+      [{ lastEventId: unknownReply, at: 1 }, 'point.at'],
     ];
     for (const [from, path] of cases) {
       const error = await failure(relay.resume(from as ReplyCheckpoint));
