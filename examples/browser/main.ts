@@ -103,7 +103,11 @@ const open = (): ChatSession => {
     chat.adopt({
       content: inFlight.content,
       text: inFlight.text,
-      reply: provider.resume({ lastEventId: inFlight.lastEventId, text: inFlight.text }),
+      reply: provider.resume({
+        lastEventId: inFlight.lastEventId,
+        text: inFlight.text,
+        conversation: chat.conversation(),
+      }),
     });
   return chat;
 };

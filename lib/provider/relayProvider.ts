@@ -19,7 +19,7 @@ import type { HttpRequest, Transport } from '../http/transport.js';
 import { maxReplyChars, relayFrames } from './relayReply.js';
 import { type RelayFrame, resumeOnDrop } from './resumeOnDrop.js';
 import { validateRelayOptions, type RelayConfig, type RelayProviderOptions } from './relayOptions.js';
-import { relayTurn } from './relayWire.js';
+import { relayTurn, restoreResumed } from './relayWire.js';
 import { replyTelemetry, type ReplyTelemetry } from '../operators/replyTelemetry.js';
 import { observeReply } from './observeReply.js';
 import { eventIdReplyId, validateResumePoint, type ReplyCheckpoint, type ResumePoint } from './replyCheckpoint.js';
@@ -155,6 +155,8 @@ export class RelayProvider {
    * chunks after that event, each exactly once, to the reply's end; dropped connections are
    * resumed as in `create()`, and unsubscribing before the end stops the reply (`DELETE
    * ?reply=`). Lazy and cold; its checkpoints go to {@link RelayProvider.checkpoints$} too.
+   * With `point.conversation` (the conversation the reply continues), the returned conversation
+   * gets back the history a `historyBudget` kept from the relay, as with `create()`.
    * Errors: `InvalidRequest` for a `point` that is not a relay event id (nothing is sent);
    * `Network` code `EGONE` when the relay no longer has the reply (`204`: unknown, expired, or a
    * relay that does not keep replies); the relay's refusals revived (`Http` 403 for another
@@ -178,7 +180,16 @@ export class RelayProvider {
         E.bind('point', () => validateResumePoint(point)),
       );
       if (E.isLeft(planned)) return throwError(() => planned.left);
-      return this.#follow(planned.right.config, undefined, planned.right.point);
+      const { config, point: valid } = planned.right;
+      const reply$ = this.#follow(config, undefined, valid);
+      const whole = valid.conversation;
+      return whole === undefined
+        ? reply$
+        : reply$.pipe(
+            map((chunk) =>
+              chunk.type === 'conversation' ? conversation(restoreResumed(whole)(chunk.conversation)) : chunk,
+            ),
+          );
     });
   }
 

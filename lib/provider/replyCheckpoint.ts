@@ -7,8 +7,9 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
+import { ConversationCodec, type Conversation } from '../core/conversation.js';
 import { invalidRequest } from '../core/error.js';
-import { optional, readOptions, type Check, type OptionReader } from '../core/optionCheck.js';
+import { codecOption, optional, readOptions, type Check, type OptionReader } from '../core/optionCheck.js';
 
 /**
  * A relay reply's place: its id, the id of the last event received (`<replyId>.0-0` before any
@@ -32,6 +33,9 @@ export interface ReplyCheckpoint {
  * Where `RelayProvider.resume` picks a reply up: after the event `lastEventId`; `text` is the
  * reply's text up to it (default `''`), counted into the errors' `partialText`. A
  * {@link ReplyCheckpoint} is one (its `replyId` must then be the one `lastEventId` names).
+ * `conversation`, the conversation the reply continues (the one before its question), puts back
+ * into the returned conversation the history a `historyBudget` kept from the relay, as
+ * `create()` does.
  *
  * @example
  * ```ts
@@ -42,6 +46,7 @@ export interface ResumePoint {
   readonly lastEventId: string;
   readonly text?: string | undefined;
   readonly replyId?: string | undefined;
+  readonly conversation?: Conversation | undefined;
 }
 
 const eventIdPattern = /^([A-Za-z0-9_-]{16,64})\.\d{1,20}-\d{1,20}$/;
@@ -60,18 +65,26 @@ const readers = {
   lastEventId: checkEventId,
   text: optional('a string', (u): u is string => typeof u === 'string'),
   replyId: optional('a string', (u): u is string => typeof u === 'string'),
+  conversation: codecOption(ConversationCodec),
 };
+
+/** A point after validation. */
+export interface ValidResumePoint {
+  readonly lastEventId: string;
+  readonly text: string;
+  readonly conversation: Conversation | undefined;
+}
 
 /**
  * Checks where a reply is to be picked up (pure): the point with its text (`''` when not given),
  * or the `InvalidRequest` that names the problem. Nothing is read through a prototype.
  */
-export const validateResumePoint = (u: unknown): Check<{ readonly lastEventId: string; readonly text: string }> =>
+export const validateResumePoint = (u: unknown): Check<ValidResumePoint> =>
   pipe(
     readOptions('point', u, readers),
     E.filterOrElse(
       ({ lastEventId, replyId }) => replyId === undefined || eventIdReplyId(lastEventId) === replyId,
       () => invalidRequest('point.replyId', 'not the reply that `lastEventId` names'),
     ),
-    E.map(({ lastEventId, text }) => ({ lastEventId, text: text ?? '' })),
+    E.map(({ lastEventId, text, conversation }) => ({ lastEventId, text: text ?? '', conversation })),
   );

@@ -5,9 +5,11 @@
  */
 import { expect } from 'chai';
 import { lastValueFrom, type Observable, toArray } from 'rxjs';
-import { finish, type Chunk } from '../../lib/core/chunk.js';
 import { YqcloudError } from '../../lib/core/error.js';
-import { RelayProvider, type ReplyCheckpoint } from '../../lib/index.js';
+import { Conversation, RelayProvider, type ReplyCheckpoint } from '../../lib/index.js';
+import { conversation as conversationChunk, finish, text, type Chunk } from '../../lib/core/chunk.js';
+import { startLoopbackServer } from '../support/loopbackServer.js';
+import { sse, sseHeaders } from '../support/sseRelay.js';
 import { pacedProvider, pacedText } from '../support/pacedProvider.js';
 import { createMemoryReplyStore, createRelayHandler } from '../../lib/server/index.js';
 import { listen, stopAll } from '../server/relay.support.js';
@@ -185,6 +187,7 @@ describe('provider/RelayProvider: checkpoints$ and resume() against the relay (l
       [{ lastEventId: unknownReply, text: 3 }, 'point.text'],
       [{ lastEventId: unknownReply, replyId: 'B'.repeat(24) }, 'point.replyId'],
       [{ lastEventId: unknownReply, at: 1 }, 'point.at'],
+      [{ lastEventId: unknownReply, conversation: { model: 'gpt-4' } }, 'point.conversation.userId'],
     ];
     for (const [from, path] of cases) {
       const error = await failure(relay.resume(from as ReplyCheckpoint));
@@ -193,5 +196,49 @@ describe('provider/RelayProvider: checkpoints$ and resume() against the relay (l
     const badOptions = await failure(new RelayProvider({ url: 'ftp://relay' }).resume({ lastEventId: unknownReply }));
     expect((badOptions as YqcloudError).kind).to.equal('InvalidRequest');
     expect(client.calls).to.deep.equal([]);
+  });
+
+  it('with the conversation the reply continues, the returned one gets back the history a budget kept from the relay', async () => {
+    const replyId = 'mJ3xQ0d6Z2dO9m1sXk3P_a7b';
+    const whole = Conversation.make('gpt-4', () => 1);
+    const before = [
+      { role: 'user' as const, content: 'one' },
+      { role: 'assistant' as const, content: 'uno' },
+      { role: 'user' as const, content: 'two' },
+      { role: 'assistant' as const, content: 'dos' },
+    ];
+    const turn = [
+      { role: 'user' as const, content: 'three' },
+      { role: 'assistant' as const, content: 'tres' },
+    ];
+    // What the relay returns for a request trimmed to the last turn by a historyBudget.
+    const returned = { ...whole, userId: '#/chat/minted', messageHistory: [...before.slice(2), ...turn] };
+    const asked: Array<string | undefined> = [];
+    const server = await startLoopbackServer((req, res) => {
+      asked.push(req.headers['last-event-id'] as string | undefined);
+      res.writeHead(200, { ...sseHeaders, 'x-reply-id': replyId });
+      res.end(
+        `id: ${replyId}.1-3\n${sse('text', { text: 's' })}` +
+          `id: ${replyId}.1-4\n${sse('conversation', Conversation.toJson(returned))}` +
+          `id: ${replyId}.1-5\n${sse('finish', { reason: 'stop' })}`,
+      );
+    });
+    try {
+      const relay = new RelayProvider({ url: `${server.origin}/api/chat`, headers: alice });
+      const point = { lastEventId: `${replyId}.1-2`, text: 'tre' };
+      const restored = await lastValueFrom(
+        relay.resume({ ...point, conversation: { ...whole, messageHistory: before } }).pipe(toArray()),
+      );
+      expect(restored).to.deep.equal([
+        text('s'),
+        conversationChunk({ ...returned, messageHistory: [...before, ...turn] }),
+        finish,
+      ]);
+      const asSent = await lastValueFrom(relay.resume(point).pipe(toArray()));
+      expect(asSent[1]).to.deep.equal(conversationChunk(returned));
+      expect(asked).to.deep.equal([point.lastEventId, point.lastEventId]);
+    } finally {
+      await server.close();
+    }
   });
 });
