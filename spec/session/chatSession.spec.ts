@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { map, Observable, Subject, throwError } from 'rxjs';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../../lib/core/chunk.js';
-import { appendHistory, make, toJson } from '../../lib/core/conversation.js';
+import { appendHistory, make, toJson, type Conversation } from '../../lib/core/conversation.js';
 import { networkError, withPartialText, YqcloudError } from '../../lib/core/error.js';
 import type { ChatRequest } from '../../lib/core/request.js';
 import { bufferText } from '../../lib/operators/index.js';
@@ -39,6 +39,17 @@ const last = <A>(list: ReadonlyArray<A>): A => {
   return item;
 };
 
+/** `base` with a question and its answer appended, as a relay returns it. */
+const answered = (base: Conversation, question: string, answer: string): Conversation =>
+  appendHistory({ role: 'assistant', content: answer })(appendHistory({ role: 'user', content: question })(base));
+
+/** Ends a reply as the provider does: the conversation, `finish`, complete. */
+const endReply = (reply: Subject<Chunk>, returned: Conversation): void => {
+  reply.next(conversationChunk(returned));
+  reply.next(finish);
+  reply.complete();
+};
+
 /** What `finished$` says, collected. */
 const ends = (chat: ReturnType<typeof createChatSession>): Array<ReplyEnd> => {
   const list: Array<ReplyEnd> = [];
@@ -61,12 +72,8 @@ describe('session/createChatSession', () => {
     expect(exchange.request).to.have.property('returnConversation', true);
     exchange.reply.next(text('Hel'));
     exchange.reply.next(text('lo'));
-    const returned = appendHistory({ role: 'assistant', content: 'Hello' })(
-      appendHistory({ role: 'user', content: 'Hi' })(start),
-    );
-    exchange.reply.next(conversationChunk(returned));
-    exchange.reply.next(finish);
-    exchange.reply.complete();
+    const returned = answered(start, 'Hi', 'Hello');
+    endReply(exchange.reply, returned);
     expect(states.map((s) => [s.status, s.pending, s.messages.length])).to.deep.equal([
       ['idle', '', 0],
       ['streaming', '', 1],
@@ -447,22 +454,15 @@ describe('session/createChatSession', () => {
       chat.adopt({ content: 'Hi', text: 'Hel', reply: rest.source });
       expect(rest.subscribed()).to.equal(1);
       rest.reply.next(text('lo'));
-      const returned = appendHistory({ role: 'assistant', content: 'Hello' })(
-        appendHistory({ role: 'user', content: 'Hi' })({ ...start, userId: '#/chat/minted' }),
-      );
-      rest.reply.next(conversationChunk(returned));
-      rest.reply.next(finish);
-      rest.reply.complete();
+      const returned = answered({ ...start, userId: '#/chat/minted' }, 'Hi', 'Hello');
+      endReply(rest.reply, returned);
       expect(states.map((s) => [s.status, s.pending, s.messages.length])).to.deep.equal([
         ['idle', '', 0],
         ['streaming', 'Hel', 1],
         ['streaming', 'Hello', 1],
         ['idle', '', 2],
       ]);
-      expect(last(states).messages).to.deep.equal([
-        { role: 'user', content: 'Hi' },
-        { role: 'assistant', content: 'Hello' },
-      ]);
+      expect(last(states).messages).to.deep.equal(returned.messageHistory); // Hi, then Hello
       expect(chat.conversation()).to.equal(returned);
       expect(finished).to.deep.equal([{ reason: 'stop', text: 'Hello' }]);
       expect(provider.exchanges).to.deep.equal([]);
