@@ -5,7 +5,8 @@
  * @module
  */
 import * as readline from 'node:readline';
-import { identity, type OperatorFunction, type Subscription } from 'rxjs';
+import type { OperatorFunction, Subscription } from 'rxjs';
+import { identity } from '#rx';
 import {
   defaultFirstChunkTimeoutMs,
   retryTransient,

@@ -8,7 +8,8 @@
 import * as E from '#fp-ts/Either.js';
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import { defer, EMPTY, finalize, fromEvent, map, takeUntil, tap, throwError, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { defer, EMPTY, finalize, fromEvent, map, takeUntil, tap, throwError } from '#rx';
 import { eachValueFrom } from 'rxjs-for-await';
 import { conversation, type Chunk } from '../core/chunk.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';

@@ -4,6 +4,7 @@
  * @module
  */
 import { toError } from '#fp-ts/Either.js';
+import type { Observable, OperatorFunction } from 'rxjs';
 import {
   catchError,
   concat,
@@ -18,9 +19,7 @@ import {
   Subject,
   switchMap,
   takeUntil,
-  type Observable,
-  type OperatorFunction,
-} from 'rxjs';
+} from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { make, mintUserId, type Conversation } from '../core/conversation.js';
 import { YqcloudError } from '../core/error.js';
