@@ -170,6 +170,17 @@ describe('lib/ layout (docs/architecture.md)', () => {
     expect(rxValueImports(readFileSync(join(lib, 'rx.browser.ts'), 'utf8')).join('\n')).to.not.match(/rxjs\//);
   });
 
+  it('fp-ts and io-ts values come through #fp-ts/* and #io-ts/* (required in Node, ES builds in bundles)', () => {
+    const found = files.flatMap((file) =>
+      [
+        ...code(readFileSync(file, 'utf8')).matchAll(
+          /\b(?:import|export)\s+(?!type\b)[^;]*?from\s*'((?:fp|io)-ts[^']*)'/g,
+        ),
+      ].map(([, specifier]) => `${relative(lib, file)}: ${specifier}`),
+    );
+    expect(found).to.deep.equal([]);
+  });
+
   it('lib/core throws nothing and does no I/O', () => {
     const forbidden =
       /\b(throw|process|console|fetch|require|setTimeout|setInterval|setImmediate|queueMicrotask|XMLHttpRequest|WebSocket|localStorage|sessionStorage|document|window|globalThis)\b/;
