@@ -10,6 +10,7 @@ import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
 import type { Observable } from 'rxjs';
 import { defer, EMPTY, finalize, fromEvent, map, takeUntil, tap, throwError } from '#rx';
+import { eachValueFrom } from 'rxjs-for-await';
 import { conversation, type Chunk } from '../core/chunk.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { mergeHeaders } from '../core/headers.js';
@@ -166,8 +167,6 @@ export class RelayProvider {
    * ```
    */
   async *createAsyncGenerator(request: ChatRequest): AsyncGenerator<Chunk, void, undefined> {
-    // Imported on the first use: a program that only subscribes loads nothing of it.
-    const { eachValueFrom } = await import('rxjs-for-await');
     yield* eachValueFrom(this.create(request));
   }
 

@@ -8,6 +8,7 @@ import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
 import type { Observable } from 'rxjs';
 import { defer, EMPTY, fromEvent, takeUntil, throwError } from '#rx';
+import { eachValueFrom } from 'rxjs-for-await';
 import type { Chunk } from '../core/chunk.js';
 import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
@@ -202,8 +203,6 @@ export class YqcloudProvider {
    * ```
    */
   async *createAsyncGenerator(request: ChatRequest): AsyncGenerator<Chunk, void, undefined> {
-    // Imported on the first use: a program that only subscribes loads nothing of it.
-    const { eachValueFrom } = await import('rxjs-for-await');
     yield* eachValueFrom(this.create(request));
   }
 

@@ -53,10 +53,10 @@ describe('http: modules loaded only when used', () => {
       expect(loaded('import', agent) || loaded('request', agent), agent).to.be.false;
   });
 
-  it('a request through nodeTransport() loads neither axios, the proxy agents nor rxjs-for-await', async () => {
+  it('a request through nodeTransport() loads neither axios nor the proxy agents', async () => {
     const loaded = await resolvedBy('node');
     expect(loaded('import', 'eventsource-parser'), 'the hook sees the library’s imports').to.be.true;
-    for (const name of ['axios', 'http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent', 'rxjs-for-await'])
+    for (const name of ['axios', 'http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent'])
       expect(loaded('import', name) || loaded('request', name), name).to.be.false;
   });
 });
