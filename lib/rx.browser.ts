@@ -39,3 +39,4 @@ export {
   isObservable,
   pipe,
 } from 'rxjs';
+export { eachValueFrom } from 'rxjs-for-await';

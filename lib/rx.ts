@@ -8,12 +8,14 @@
  * both. They are required, not imported: Node imports thirty CommonJS modules into an ES module
  * far more slowly than it requires them. docs/architecture.md gives the choice and what it costs;
  * spec/rx.spec.ts proves the interop, and spec/layout.spec.ts keeps every other module importing
- * RxJS's values from `#rx` (and its types from `rxjs`).
+ * RxJS's values from `#rx` (and its types from `rxjs`). `rxjs-for-await`'s `eachValueFrom` is
+ * here for the same reason.
  *
  * @module
  */
 import { createRequire } from 'node:module';
 import type * as Rx from 'rxjs';
+import type * as ForAwait from 'rxjs-for-await';
 
 const require = createRequire(import.meta.url);
 
@@ -57,3 +59,6 @@ export const toArray = load('rxjs/internal/operators/toArray', 'toArray');
 export const identity = load('rxjs/internal/util/identity', 'identity');
 export const isObservable = load('rxjs/internal/util/isObservable', 'isObservable');
 export const pipe = load('rxjs/internal/util/pipe', 'pipe');
+
+/** `for await` over an Observable, from `rxjs-for-await` (CommonJS too, so required as well). */
+export const eachValueFrom = (require('rxjs-for-await') as Pick<typeof ForAwait, 'eachValueFrom'>).eachValueFrom;

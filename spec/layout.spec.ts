@@ -81,7 +81,7 @@ const rxValueImports = (text: string): ReadonlyArray<string> =>
 const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   core: ['area:core', 'pkg:fp-ts', 'pkg:io-ts'],
   // RxJS's values, for every area above core (types come from `rxjs` itself).
-  rx: ['pkg:rxjs', 'pkg:node:'],
+  rx: ['pkg:rxjs', 'pkg:rxjs-for-await', 'pkg:node:'],
   // http turns failures into core's Network errors and reads core's ProxyConfig: core is below everything.
   http: [
     'area:http',
@@ -105,7 +105,6 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
     'pkg:fp-ts',
     'pkg:io-ts',
     'pkg:rxjs',
-    'pkg:rxjs-for-await',
     'pkg:axios',
     'pkg:eventsource-parser',
   ],

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import * as Rx from 'rxjs';
+import { eachValueFrom } from 'rxjs-for-await';
 import * as bundlersRx from '../lib/rx.browser.js';
 import * as nodeRx from '../lib/rx.js';
 
@@ -32,11 +33,11 @@ process.stdout.write(JSON.stringify(found));
 `;
 
 describe('lib/rx: RxJS values from their own modules, one instance with the rxjs index', () => {
-  it('gives, for each name, the very value `rxjs` exports; the bundlers’ module has the same names', () => {
+  it('gives, for each name, the very value `rxjs` (or `rxjs-for-await`) exports; the bundlers’ module has the same names', () => {
     const names = Object.keys(nodeRx).sort();
     expect(names).to.deep.equal(Object.keys(bundlersRx).sort());
     expect(names).to.include.members(['Observable', 'Subscriber', 'asyncScheduler', 'EMPTY', 'map']);
-    const index = new Map<string, unknown>(Object.entries(Rx));
+    const index = new Map<string, unknown>([...Object.entries(Rx), ['eachValueFrom', eachValueFrom]]);
     for (const [name, value] of Object.entries(nodeRx)) expect(value, name).to.equal(index.get(name));
   });
 
