@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Observable, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { Observable, tap } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 
 /**

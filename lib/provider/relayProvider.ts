@@ -8,8 +8,8 @@
 import * as E from '#fp-ts/Either.js';
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import { defer, EMPTY, finalize, fromEvent, map, Subject, takeUntil, tap, throwError, type Observable } from 'rxjs';
-import { eachValueFrom } from 'rxjs-for-await';
+import type { Observable } from 'rxjs';
+import { defer, EMPTY, finalize, fromEvent, map, Subject, takeUntil, tap, throwError, eachValueFrom } from '#rx';
 import { conversation, type Chunk } from '../core/chunk.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { mergeHeaders } from '../core/headers.js';

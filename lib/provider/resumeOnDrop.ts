@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Observable, SchedulerLike } from 'rxjs';
 import {
   asyncScheduler,
   catchError,
@@ -13,14 +14,12 @@ import {
   concatMap,
   defer,
   EMPTY,
-  type Observable,
   of,
-  type SchedulerLike,
   takeWhile,
   tap,
   throwError,
   timer,
-} from 'rxjs';
+} from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { responseTooLarge, withPartialText, YqcloudError } from '../core/error.js';
 import { eventIdReplyId, type ReplyCheckpoint, type ResumePoint } from './replyCheckpoint.js';

@@ -4,6 +4,7 @@
  * @module
  */
 import { toError } from '#fp-ts/Either.js';
+import type { Observable, OperatorFunction } from 'rxjs';
 import {
   catchError,
   concat,
@@ -20,9 +21,7 @@ import {
   switchMap,
   takeUntil,
   throwError,
-  type Observable,
-  type OperatorFunction,
-} from 'rxjs';
+} from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { make, mintUserId, type Conversation } from '../core/conversation.js';
 import { invalidRequest, YqcloudError } from '../core/error.js';

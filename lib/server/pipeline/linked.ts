@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Observable, type Observer, Subscriber } from 'rxjs';
+import type { Observable, Observer } from 'rxjs';
+import { Subscriber } from '#rx';
 
 /**
  * Subscribes `observer` to `source`, its subscription owned by `downstream`: when `downstream`

@@ -11,20 +11,8 @@
  */
 import * as E from '#fp-ts/Either.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  asyncScheduler,
-  catchError,
-  defer,
-  finalize,
-  identity,
-  interval,
-  map,
-  Observable,
-  of,
-  type OperatorFunction,
-  type SchedulerLike,
-  tap,
-} from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, defer, finalize, identity, interval, map, Observable, of, tap } from '#rx';
 import type { ChatProvider, ChatRequest, Chunk, TelemetryTracer, YqcloudError } from '../../index.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import type { Lease, ServerStore } from '../store/store.js';

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { entryFields, entryOfFields } from './replyEntryFields.js';
 import { producerLost, ReplyWriteRefused, storeUnavailable, type WriteRefusal } from './replyErrors.js';
 import { newReplyId } from './replyId.js';

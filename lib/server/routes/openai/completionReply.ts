@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { networkError, responseTooLarge } from '../../../core/error.js';
 import type { Chunk } from '../../../core/chunk.js';
 import { subscribeLinked } from '../../pipeline/linked.js';

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as E from '#fp-ts/Either.js';
-import { of } from 'rxjs';
+import { of } from '#rx';
 import { mintUserId } from '../../../core/conversation.js';
 import { createPipeline, type Route, type ServerOptions } from '../../pipeline/pipeline.js';
 import { badRequest, notFound, type Refusal } from '../../pipeline/refusal.js';

@@ -23,7 +23,7 @@ import {
   takeUntil,
   takeWhile,
   tap,
-} from 'rxjs';
+} from '#rx';
 import type { Chunk } from '../../../core/chunk.js';
 import { networkError, YqcloudError } from '../../../core/error.js';
 import { ReplyWriteRefused } from '../../store/replyErrors.js';

@@ -14,7 +14,8 @@
  * @module
  */
 import * as E from '#fp-ts/Either.js';
-import { catchError, concat, concatMap, from, map, type Observable, of } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { catchError, concat, concatMap, from, map, of } from '#rx';
 import type { Chunk } from '../../../core/chunk.js';
 import type { ChatRequest } from '../../../core/request.js';
 import { mintUserId } from '../../../core/conversation.js';

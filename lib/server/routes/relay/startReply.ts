@@ -5,7 +5,8 @@
  * @module
  */
 import * as E from '#fp-ts/Either.js';
-import { Observable, type Subscriber } from 'rxjs';
+import type { Subscriber } from 'rxjs';
+import { Observable } from '#rx';
 import { invalidRequest, YqcloudError } from '../../../core/error.js';
 
 type Held<A> =

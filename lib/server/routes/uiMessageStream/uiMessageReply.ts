@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import type { Chunk, YqcloudError } from '../../../index.js';
 import { networkError } from '../../../core/error.js';
 import { subscribeLinked } from '../../pipeline/linked.js';
