@@ -129,7 +129,6 @@ describe('OpenAI chat.completions request → the provider request', () => {
       path: 'messages.0.content',
     });
     expect(refused({ messages: 'Hi' })).to.include({ path: 'messages' });
-    expect(refused({ messages: [{ role: 'user', content: 'Hi' }], n: 2 })).to.include({ path: 'n' });
     expect(refused({ messages: [{ role: 'user', content: 'Hi' }], stream: 'yes' })).to.include({ path: 'stream' });
     for (const u of [null, 'x', 42, []]) expect(refused(u)).to.include({ kind: 'InvalidRequest', path: '' });
   });

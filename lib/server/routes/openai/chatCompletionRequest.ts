@@ -2,9 +2,8 @@
  * OpenAI's `POST /v1/chat/completions` request, decoded with io-ts and mapped to the
  * provider's {@link ChatRequest}. Pure functions.
  *
- * Only what the service can honour is read: `model`, `messages`, `stream`,
- * `stream_options.include_usage` and `n` (which must be 1). The route first refuses what cannot
- * be honoured (`tools`, `response_format`, …: `unsupportedParameters.ts`); the sampling
+ * Only what the service can honour is read: `model`, `messages`, `stream` and
+ * `stream_options.include_usage`. The route first refuses what cannot be honoured (`tools`, `response_format`, …: `unsupportedParameters.ts`); the sampling
  * parameters left (`temperature`, `max_tokens`, `user`, …) are ignored.
  *
  * @module
@@ -48,7 +47,6 @@ const ChatCompletionBody = t.intersection(
       model: nullable(t.string),
       stream: nullable(t.boolean),
       stream_options: nullable(t.partial({ include_usage: nullable(t.boolean) })),
-      n: nullable(t.number),
     }),
   ],
   'a chat completion request (an object with `messages`)',
@@ -106,10 +104,6 @@ export const decodeChatCompletionRequest = (u: unknown): E.Either<YqcloudError, 
     ),
     E.flatten,
     E.mapLeft(decodeError),
-    E.filterOrElse(
-      (body) => body.n === undefined || body.n === null || body.n === 1,
-      () => invalid('n', 'only one choice (n: 1) can be generated'),
-    ),
     E.map(
       (body): ChatCompletionRequest => ({
         model: body.model ?? '',
