@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { Observable } from 'rxjs';
+import { finish, text, type Chunk } from '../../../../lib/core/chunk.js';
+import { invalidRequest } from '../../../../lib/core/error.js';
+import type { ChatProvider } from '../../../../lib/session/chatSession.js';
+import { produceReply } from '../../../../lib/server/routes/relay/produceReply.js';
+import { createMemoryReplyLog } from '../../../../lib/server/store/memoryReplyLog.js';
+import { bearerToken, createMemoryReplyStore, createRelayHandler } from '../../../../lib/server/index.js';
+import { listen, listenWeb, post, readEvents, stopAll, token } from '../../relay.support.js';
+import { lastValueFrom, toArray } from 'rxjs';
+
+/** A provider whose replies are `n` text chunks, all emitted synchronously; counts the chunks pulled. */
+const synchronousProvider = (n: number, piece = 'abcdefghij'): ChatProvider & { readonly pulled: () => number } => {
+  let pulled = 0;
+  return {
+    pulled: () => pulled,
+    create: () =>
+      new Observable<Chunk>((subscriber) => {
+        for (let i = 0; i < n && !subscriber.closed; i++) {
+          pulled++;
+          subscriber.next(text(piece));
+        }
+        subscriber.next(finish);
+        subscriber.complete();
+      }),
+  };
+};
+
+const ask = { messages: [{ role: 'user', content: 'Hi' }] };
+
+describe('server/relay: a fast provider is never held without a bound', () => {
+  afterEach(stopAll);
+
+  for (const web of [false, true]) {
+    it(`${web ? 'Web' : 'node:http'}: a synchronous provider of 200,000 chunks stops once the client's budget is spent`, async () => {
+      const provider = synchronousProvider(200_000);
+      const relay = createRelayHandler({ provider, authorize: bearerToken(token), maxBufferedBytes: 64 * 1024 });
+      const url = web ? await listenWeb(relay.fetch) : await listen(relay);
+      const response = await post(url, ask);
+      const { events, cut } = await readEvents(response);
+      expect(cut).to.equal(true);
+      expect(events.length).to.be.lessThan(200_000);
+      // Before: 200,000 (held in full by startReply, then drained by the writer after its cut).
+      expect(provider.pulled()).to.be.below(10_000);
+    });
+  }
+
+  it('a refused request is still a 400, with nothing produced (memory reply log)', async () => {
+    const provider: ChatProvider = {
+      create: () => new Observable<Chunk>((subscriber) => subscriber.error(invalidRequest('messages', 'too long'))),
+    };
+    const relay = createRelayHandler({ provider, authorize: bearerToken(token), store: createMemoryReplyStore() });
+    const response = await post(await listen(relay), ask);
+    expect(response.status).to.equal(400);
+    const body = (await response.json()) as { error: { kind: string } };
+    expect(body.error.kind).to.equal('InvalidRequest');
+  });
+
+  it('durable replies: a source faster than the log ends ResponseTooLarge past its bound, and is let go', async () => {
+    const log = createMemoryReplyLog();
+    const provider = synchronousProvider(200_000);
+    // 10 characters a chunk, at most 1,000 waiting: the 101st chunk during the first write is one too many.
+    const production = await produceReply(log, 'alice', provider.create({ messages: [] }), undefined, 1_000);
+    const events = await lastValueFrom(production.events.pipe(toArray()));
+    await production.done;
+    const last = events.at(-1)?.entry;
+    expect(last?.type === 'error' && last.error.kind).to.equal('ResponseTooLarge');
+    // Before (concatMap): all 200,000 chunks waited for the log.
+    expect(provider.pulled()).to.be.at.most(102);
+    await log.close();
+  });
+
+  it('durable replies: chunks that come during a write are joined, nothing lost', async () => {
+    const log = createMemoryReplyLog();
+    const provider = synchronousProvider(5_000, 'ab');
+    const production = await produceReply(log, 'alice', provider.create({ messages: [] }));
+    const events = await lastValueFrom(production.events.pipe(toArray()));
+    await production.done;
+    const written = events.map(({ entry }) => (entry.type === 'text' ? entry.text : `<${entry.type}>`)).join('');
+    expect(written).to.equal(`${'ab'.repeat(5_000)}<finish>`);
+    expect(events.length).to.be.below(10);
+    await log.close();
+  });
+});
