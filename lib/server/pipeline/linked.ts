@@ -22,6 +22,16 @@ export const stoppableSubscriber = <A>(observer: Observer<A>): Subscriber<A> =>
   new Subscriber<A>(observer);
 
 /**
+ * The subscriber {@link subscribeLinked} subscribes, for a caller that must hold it before the
+ * source runs (to let go of the source alone from inside a synchronous emission).
+ */
+export const linkedSubscriber = <A>(downstream: Subscriber<unknown>, observer: Observer<A>): Subscriber<A> => {
+  const inner = stoppableSubscriber(observer);
+  downstream.add(inner);
+  return inner;
+};
+
+/**
  * Subscribes `observer` to `source`, its subscription owned by `downstream`: when `downstream`
  * closes, the source sees its subscriber closed at once (a synchronous loop stops). Returns the
  * source's subscription, to let go of the source alone (it stops at once too).
@@ -40,8 +50,7 @@ export const subscribeLinked = <A>(
   downstream: Subscriber<unknown>,
   observer: Observer<A>,
 ): Subscription => {
-  const inner = stoppableSubscriber(observer);
-  downstream.add(inner);
+  const inner = linkedSubscriber(downstream, observer);
   source.subscribe(inner);
   return inner;
 };

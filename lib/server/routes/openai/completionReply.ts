@@ -13,7 +13,8 @@
 import { Observable } from 'rxjs';
 import { networkError, responseTooLarge } from '../../../core/error.js';
 import type { Chunk } from '../../../core/chunk.js';
-import { subscribeLinked } from '../../pipeline/linked.js';
+import { linkedSubscriber } from '../../pipeline/linked.js';
+import { unsubscribeFailed } from '../../../operators/failedUnsubscription.js';
 import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import type { YqcloudError } from '../../../index.js';
 import {
@@ -108,7 +109,7 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
       }
       subscriber.complete();
     };
-    subscribeLinked(chunks, subscriber, {
+    const upstream = linkedSubscriber<Chunk>(subscriber, {
       next: (chunk) => {
         if (chunk.type === 'finish') finished = true;
         if (chunk.type !== 'text') return;
@@ -117,7 +118,10 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
         keptBytes += Buffer.byteLength(chunk.text, 'utf8');
         if (keptBytes > options.maxReplyBytes) {
           kept.length = 0;
-          return fail(responseTooLarge(options.maxReplyBytes));
+          const error = responseTooLarge(options.maxReplyBytes);
+          // The reply failed: its watchers record ResponseTooLarge, not a cancellation.
+          unsubscribeFailed(upstream, error);
+          return fail(error);
         }
         kept.push(chunk.text);
       },
@@ -139,4 +143,5 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
         subscriber.complete();
       },
     });
+    chunks.subscribe(upstream);
   });
