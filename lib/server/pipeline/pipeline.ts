@@ -324,7 +324,7 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     try {
       decoded = await route.decode(body, context);
     } catch (e) {
-      log('the store failed while a request was decoded', e);
+      log('a request could not be decoded (the store or a route resource failed)', e);
       return refuse(storeUnavailable(retryAfterS));
     }
     if (E.isLeft(decoded)) return refuse(decoded.left);
