@@ -166,7 +166,9 @@ const writeInOrder = (
  * at a time; what comes during a write waits (consecutive texts joined into one entry), at most
  * `maxPendingChars` characters of it, past which the reply ends with `ResponseTooLarge` and
  * `chunks` is unsubscribed at once (a synchronous source too). An `InvalidRequest` that `chunks`
- * raises on subscription, before any chunk, is the production's `refused`.
+ * raises on subscription, before any chunk, is the production's `refused`. When `stillWanted()`
+ * is false once the reply is open (its client left meanwhile), `chunks` is never subscribed and
+ * the reply ends `stopped`.
  */
 export const produceReply = async (
   log: ReplyLog,
@@ -174,9 +176,16 @@ export const produceReply = async (
   chunks: Observable<Chunk>,
   safeError: (e: unknown) => YqcloudError = asYqcloudError,
   maxPendingChars: number = defaultMaxPendingChars,
+  stillWanted: () => boolean = () => true,
 ): Promise<Production> => {
   const producer = await log.open(owner);
   const { replyId, signal } = producer;
+  if (!stillWanted()) {
+    // Its client left while the reply was opened: nothing is asked of the service.
+    await producer.append({ type: 'stopped' }).catch(() => undefined);
+    await producer.close();
+    return { replyId, events: EMPTY, done: Promise.resolve(), refused: undefined };
+  }
   const live = new Subject<DurableEvent>();
   let early: DurableEvent[] | undefined = [];
   let taken = false;

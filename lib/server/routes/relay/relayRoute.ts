@@ -15,7 +15,7 @@
  */
 import * as E from '#fp-ts/Either.js';
 import type { YqcloudError } from '../../../core/error.js';
-import { catchError, concat, concatMap, from, map, type Observable, of } from 'rxjs';
+import { catchError, concat, concatMap, defer, finalize, from, map, type Observable, of } from 'rxjs';
 import type { Chunk } from '../../../core/chunk.js';
 import type { ChatRequest } from '../../../core/request.js';
 import { mintUserId } from '../../../core/conversation.js';
@@ -93,20 +93,27 @@ const durableReply = (
   context: RouteContext,
   headers: Readonly<Record<string, string>>,
 ): Observable<ReplyPart> =>
-  from(produceReply(log, context.identity, chunks, context.clientError)).pipe(
-    catchError((e: unknown) => {
-      // The store cannot open a reply: this one is served as it comes, not resumable.
-      context.clientError(e);
-      return of(undefined);
-    }),
-    concatMap((production) => {
-      if (production === undefined) return streamedReply(chunks, context, headers);
-      context.keepLeaseUntil(production.done);
-      return production.refused !== undefined
-        ? refusedAnswer(headers)(production.refused)
-        : durableAnswer(production.replyId, production.events, headers);
-    }),
-  );
+  defer(() => {
+    // A client that leaves while the reply is being opened starts no production (nor service request).
+    let wanted = true;
+    return from(produceReply(log, context.identity, chunks, context.clientError, undefined, () => wanted)).pipe(
+      catchError((e: unknown) => {
+        // The store cannot open a reply: this one is served as it comes, not resumable.
+        context.clientError(e);
+        return of(undefined);
+      }),
+      concatMap((production) => {
+        if (production === undefined) return streamedReply(chunks, context, headers);
+        context.keepLeaseUntil(production.done);
+        return production.refused !== undefined
+          ? refusedAnswer(headers)(production.refused)
+          : durableAnswer(production.replyId, production.events, headers);
+      }),
+      finalize(() => {
+        wanted = false;
+      }),
+    );
+  });
 
 /** The reply as it comes, each chunk an event without id (or the provider's refusal, a 400). */
 const streamedReply = (

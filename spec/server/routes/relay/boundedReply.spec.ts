@@ -81,4 +81,69 @@ describe('server/relay: a fast provider is never held without a bound', () => {
     expect(events.length).to.be.below(10);
     await log.close();
   });
+
+  it('a client that leaves while its reply is being opened starts no service request and holds no slot', async () => {
+    const store = createMemoryReplyStore();
+    let opening = 0;
+    const slowOpen = {
+      ...store,
+      replies: {
+        ...store.replies,
+        open: async (owner: string) => {
+          opening++;
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          return store.replies.open(owner);
+        },
+      },
+    };
+    let asked = 0;
+    const provider: ChatProvider = {
+      create: () =>
+        new Observable<Chunk>((subscriber) => {
+          asked++;
+          subscriber.next(text('Hi'));
+          subscriber.next(finish);
+          subscriber.complete();
+        }),
+    };
+    const relay = createRelayHandler({
+      provider,
+      authorize: bearerToken(token),
+      store: slowOpen,
+      maxConcurrentStreams: 1,
+    });
+    const url = await listen(relay);
+    for (let i = 0; i < 3; i++) {
+      const controller = new AbortController();
+      const leaving = post(url, ask, undefined, { signal: controller.signal }).catch(() => undefined);
+      while (opening <= i) await new Promise((resolve) => setTimeout(resolve, 5));
+      controller.abort();
+      await leaving;
+      // The server sees the connection close a moment later, and lets go of the slot.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Before: each left a production running (the provider asked 3 times), its slot released at once.
+    expect(asked).to.equal(0);
+    const served = await post(url, ask);
+    expect(served.status).to.equal(200);
+    const { events } = await readEvents(served);
+    expect(events.map((e) => e.event)).to.include('finish');
+    expect(asked).to.equal(1);
+    await store.close();
+  });
+
+  it('an unknown key as long as the body is named back in at most 200 characters', async () => {
+    const relay = createRelayHandler({ provider: synchronousProvider(1), authorize: bearerToken(token) });
+    const key = `k${'\u001b'.repeat(10)}${'x'.repeat(100_000)}`;
+    const response = await post(await listen(relay), { ...ask, [key]: 1 });
+    expect(response.status).to.equal(400);
+    const text = await response.text();
+    const body = JSON.parse(text) as { error: { kind: string; path: string; message: string } };
+    expect(body.error.kind).to.equal('InvalidRequest');
+    // Before: the whole 100,011-character key, twice (path and message) less the message's cut.
+    expect(body.error.path.length).to.be.at.most(200);
+    expect(text.length).to.be.below(2_000);
+    expect(text).to.not.include('\\u001b');
+  });
 });
