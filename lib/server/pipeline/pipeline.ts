@@ -26,6 +26,7 @@ import {
   tap,
 } from 'rxjs';
 import type { ChatProvider, ChatRequest, Chunk, TelemetryTracer, YqcloudError } from '../../index.js';
+import { withTimeouts } from '../../operators/withTimeouts.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import type { Lease, ServerStore } from '../store/store.js';
 import type { Authorize } from './authorize.js';
@@ -88,7 +89,14 @@ export interface ServerOptions {
   readonly keepAliveMs?: number | undefined;
   /** Bytes of one answer that may wait for a slow client (default 1 MiB); past it the answer is cut off. */
   readonly maxBufferedBytes?: number | undefined;
-  /** Operators applied to every reply's chunks (`withTimeouts(…)`, `bufferText(…)`). */
+  /**
+   * How long the provider may take to start a reply, and may stay silent within one (default
+   * 60 000; 0: no limit): then the reply fails with `Timeout` and the request to the service is
+   * aborted. A reply that goes on without its client (a relay reply kept in a reply log) holds
+   * its client's stream slot until it ends: this bounds that too.
+   */
+  readonly upstreamTimeoutMs?: number | undefined;
+  /** Operators applied to every reply's chunks, after `upstreamTimeoutMs` (`bufferText(…)`). */
   readonly pipe?: OperatorFunction<Chunk, Chunk> | undefined;
   /** The scheduler of the keep-alive, lease and body timers (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike | undefined;
@@ -106,6 +114,9 @@ export interface ServerOptions {
    */
   readonly telemetry?: { readonly tracer?: TelemetryTracer | undefined } | undefined;
 }
+
+/** The default `upstreamTimeoutMs`: a minute, as `yqcloud-rx serve` has always used. */
+export const defaultUpstreamTimeoutMs = 60_000;
 
 /**
  * What a route is given for one admitted request.
@@ -225,6 +236,11 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     startsEventStream,
   );
   const userPipe = options.pipe ?? identity;
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaultUpstreamTimeoutMs;
+  const upstreamDeadline: OperatorFunction<Chunk, Chunk> =
+    upstreamTimeoutMs > 0
+      ? withTimeouts({ firstChunkMs: upstreamTimeoutMs, idleMs: upstreamTimeoutMs, scheduler })
+      : identity;
   const guardOptions = { authorize: options.authorize, cors: options.cors, maxBodyBytes };
   const log = (message: string, e: unknown): void => {
     try {
@@ -270,7 +286,7 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     store,
     conversationTtlMs: options.conversationTtlMs ?? 24 * 60 * 60 * 1000,
     provider: options.provider,
-    chunks: (request) => defer(() => options.provider.create(request)).pipe(userPipe),
+    chunks: (request) => defer(() => options.provider.create(request)).pipe(upstreamDeadline, userPipe),
     clientError: (e) => {
       log('a reply failed', e);
       const shown = clientError(e);

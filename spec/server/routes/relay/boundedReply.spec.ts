@@ -146,4 +146,45 @@ describe('server/relay: a fast provider is never held without a bound', () => {
     expect(text.length).to.be.below(2_000);
     expect(text).to.not.include('\\u001b');
   });
+
+  it('a durable reply whose service stalls ends Timeout after upstreamTimeoutMs, and gives its slot back', async () => {
+    const store = createMemoryReplyStore();
+    let aborted = 0;
+    const stalling: ChatProvider = {
+      create: () =>
+        new Observable<Chunk>((subscriber) => {
+          subscriber.next(text('Hel'));
+          return () => {
+            aborted++;
+          };
+        }),
+    };
+    const relay = createRelayHandler({
+      provider: stalling,
+      authorize: bearerToken(token),
+      store,
+      maxConcurrentStreams: 1,
+      upstreamTimeoutMs: 200,
+    });
+    const url = await listen(relay);
+    const controller = new AbortController();
+    const first = await post(url, ask, undefined, { signal: controller.signal });
+    const replyId = first.headers.get('x-reply-id') ?? '';
+    await first.body?.getReader().read();
+    controller.abort(); // the reply goes on without its client, holding the slot
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Before: 429 for ever (the stalled production kept the slot, renewed).
+    const second = await post(url, ask);
+    expect(second.status).to.equal(200);
+    await second.body?.cancel();
+    expect(aborted).to.be.at.least(1);
+    const resumed = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, 'last-event-id': `${replyId}.0-0` },
+    });
+    const { events } = await readEvents(resumed);
+    const last = events.at(-1);
+    expect(last?.event).to.equal('error');
+    expect((last?.data as { kind: string }).kind).to.equal('Timeout');
+    await store.close();
+  });
 });
