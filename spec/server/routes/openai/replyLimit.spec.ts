@@ -5,7 +5,7 @@ import OpenAI, { type BadRequestError } from 'openai';
 import { eventually } from '../../../support/eventually.js';
 import { limitEnd, limitStart, limitText, type ReplyLimit } from '../../../../lib/server/routes/openai/replyLimit.js';
 import { loadTokenCounter, type TokenCounter } from '../../../../lib/server/routes/openai/usage.js';
-import { apiKey, startOpenAIEndpoint, type OpenAIEndpoint } from '../../openai/support.js';
+import { apiKey, useOpenAIEndpoint } from '../../openai/support.js';
 
 const plainText = { disallowedSpecial: new Set<string>() };
 const tokens = (text: string): number => countTokens(text, plainText);
@@ -91,20 +91,13 @@ describe('server/openai: stop and max_tokens', () => {
   describe('the endpoint, with the real clients', function () {
     this.timeout(20_000);
     const reply = 'Alpha beta gamma. Delta STOP epsilon. Zeta eta theta iota kappa lambda mu nu xi omicron pi.';
-    let endpoint: OpenAIEndpoint | undefined;
+    // Three characters a piece: "STOP" straddles two of them.
+    const endpoint = useOpenAIEndpoint({ reply: () => reply, pieceChars: 3, delayMs: 5 });
     let client: OpenAI;
-    before(async () => {
-      // Three characters a piece: "STOP" straddles two of them.
-      endpoint = await startOpenAIEndpoint({ reply: () => reply, pieceChars: 3, delayMs: 5 });
-      client = new OpenAI({ apiKey, baseURL: endpoint.baseURL, maxRetries: 0 });
+    before(() => {
+      client = new OpenAI({ apiKey, baseURL: endpoint().baseURL, maxRetries: 0 });
     });
-    after(async () => {
-      await endpoint?.close();
-    });
-    const emulator = () => {
-      if (endpoint === undefined) throw new Error('no endpoint');
-      return endpoint.emulator;
-    };
+    const emulator = () => endpoint().emulator;
     const messages = [{ role: 'user' as const, content: 'Go' }];
 
     it('openai, stream: false: cut before stop (finish_reason stop), at max_tokens (finish_reason length)', async () => {
@@ -190,7 +183,7 @@ describe('server/openai: stop and max_tokens', () => {
       const chat = new ChatOpenAI({
         model: 'gpt-4',
         apiKey,
-        configuration: { baseURL: endpoint?.baseURL ?? '' },
+        configuration: { baseURL: endpoint().baseURL },
         maxRetries: 0,
       });
       const stopped = await chat.invoke('Go', { stop: ['STOP'] });
@@ -198,7 +191,7 @@ describe('server/openai: stop and max_tokens', () => {
       const short = new ChatOpenAI({
         model: 'gpt-4',
         apiKey,
-        configuration: { baseURL: endpoint?.baseURL ?? '' },
+        configuration: { baseURL: endpoint().baseURL },
         maxRetries: 0,
         maxTokens: 3,
       });
