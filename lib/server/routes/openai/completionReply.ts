@@ -143,7 +143,8 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
       const total = usage === undefined ? undefined : usageOf(usage.promptTokens, textTokens(usage.counter, counted));
       if (!stream) {
         head(200, jsonHeaders, JSON.stringify(chatCompletion(meta, kept.join(''), total, reason)));
-        return subscriber.complete();
+        subscriber.complete();
+        return;
       }
       if (!started) startStream('');
       const last = total === undefined ? '' : sseData(usageChunk(meta, total));

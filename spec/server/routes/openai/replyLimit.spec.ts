@@ -197,7 +197,7 @@ describe('server/openai: stop and max_tokens', () => {
       });
       const cut = await short.invoke('Go');
       expect(cut.content).to.equal('Alpha beta gamma');
-      expect(cut.response_metadata['finish_reason']).to.equal('length');
+      expect(cut.response_metadata.finish_reason).to.equal('length');
     });
   });
 });
