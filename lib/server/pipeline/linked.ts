@@ -13,6 +13,8 @@ import { type Observable, type Observer, Subscriber, type Subscription } from 'r
  *
  * @example
  * ```ts
+ * import { range } from 'rxjs';
+ *
  * const subscriber = stoppableSubscriber<number>({ next: (n) => n > 2 && subscriber.unsubscribe(), error: () => {}, complete: () => {} });
  * range(0, 1e6).subscribe(subscriber); // reads 4 values
  * ```
