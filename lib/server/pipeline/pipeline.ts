@@ -32,7 +32,7 @@ import type { Lease, ServerStore } from '../store/store.js';
 import type { Authorize } from './authorize.js';
 import { readNodeBody, readWebBody, type BodyLimits, type BodyResult } from './body.js';
 import type { CorsOptions } from './cors.js';
-import { admit } from './guards.js';
+import { admit, type GuardOptions } from './guards.js';
 import { defaultKeepAliveMs, fillSilence, keepAliveComment } from './keepAlive.js';
 import { storeUnavailable, tooManyRequests, tooManyStreams, type Refusal } from './refusal.js';
 import { requestRateOfStore } from '../store/replyStore.js';
@@ -63,6 +63,11 @@ export interface ServerOptions {
    * verified (`true`: the remote address). Limits and conversations are keyed by it alone.
    */
   readonly authorize: Authorize;
+  /**
+   * How long `authorize` may take (default 10 000; 0: no limit); past it the request is answered
+   * 503 with `retry-after` (the hook's verdict, when it comes, is ignored).
+   */
+  readonly authorizeTimeoutMs?: number | undefined;
   /** The CORS allow-list; absent: no other origin may call (same-origin pages still can). */
   readonly cors?: CorsOptions | undefined;
   /** Stream leases and conversation owners (default: a new `createMemoryStore()` per handler). */
@@ -241,7 +246,13 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     upstreamTimeoutMs > 0
       ? withTimeouts({ firstChunkMs: upstreamTimeoutMs, idleMs: upstreamTimeoutMs, scheduler })
       : identity;
-  const guardOptions = { authorize: options.authorize, cors: options.cors, maxBodyBytes };
+  const authorizeTimeoutMs = options.authorizeTimeoutMs ?? 10_000;
+  const guardOptions: GuardOptions = {
+    authorize: options.authorize,
+    cors: options.cors,
+    maxBodyBytes,
+    authorizeTimeout: authorizeTimeoutMs > 0 ? { ms: authorizeTimeoutMs, scheduler, retryAfterS } : undefined,
+  };
   const log = (message: string, e: unknown): void => {
     try {
       options.logger?.(logEntryOf(message, e));

@@ -187,4 +187,19 @@ describe('server/relay: a fast provider is never held without a bound', () => {
     expect((last?.data as { kind?: string } | undefined)?.kind).to.equal('Timeout');
     await store.close();
   });
+
+  it('an authorize hook that never answers is a 503 after authorizeTimeoutMs, for a request with or without a body', async () => {
+    const relay = createRelayHandler({
+      provider: synchronousProvider(1),
+      authorize: () => new Promise<string>(() => undefined),
+      authorizeTimeoutMs: 200,
+    });
+    const url = await listen(relay);
+    // Before: no answer at all (each request waited for ever; cut here by the client after 3 s).
+    const posted = await post(url, ask, undefined, { signal: AbortSignal.timeout(3_000) });
+    expect(posted.status).to.equal(503);
+    expect(posted.headers.get('retry-after')).to.equal('2');
+    const resumed = await fetch(url, { headers: { 'last-event-id': 'x' }, signal: AbortSignal.timeout(3_000) });
+    expect(resumed.status).to.equal(503);
+  });
 });
