@@ -19,7 +19,7 @@
  */
 import * as http from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
-import { nodeTransport, withTimeouts, YqcloudProvider } from '../index.js';
+import { nodeTransport, YqcloudProvider } from '../index.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { redactUrl } from '../internal.js';
 import {
@@ -194,7 +194,7 @@ export const startServe = async (
     ...(options.maxStreams === undefined ? {} : { maxConcurrentStreams: options.maxStreams }),
     ...(options.maxRequestsPerMinute === undefined ? {} : { maxRequestsPerMinute: options.maxRequestsPerMinute }),
     bodyTimeoutMs: options.bodyTimeout ?? 20_000,
-    pipe: withTimeouts({ firstChunkMs: upstreamTimeout, idleMs: upstreamTimeout }),
+    upstreamTimeoutMs: upstreamTimeout,
     ...(options.cors.length === 0 ? {} : { cors: { origins: options.cors } }),
   };
   const relay = createRelayHandler(guarded);

@@ -1,54 +1,58 @@
 /**
- * Subscribing to a reply at once, to tell a request the provider refuses outright (an
- * `InvalidRequest` error on subscription, before anything is sent) from a stream.
+ * Answering a reply or a refusal, decided when the answer is subscribed: a request the provider
+ * refuses outright (an `InvalidRequest` error on subscription, before anything is sent) is a
+ * refusal, anything else a stream. Nothing is held: the provider is subscribed by the answer,
+ * linked to it, and each of its notifications goes on as it comes.
  *
  * @module
  */
-import * as E from '#fp-ts/Either.js';
-import type { Subscriber } from 'rxjs';
-import { Observable } from '#rx';
-import { invalidRequest, YqcloudError } from '../../../core/error.js';
-
-type Held<A> =
-  | { readonly type: 'next'; readonly value: A }
-  | { readonly type: 'error'; readonly error: unknown }
-  | { readonly type: 'complete' };
+import { Observable, Subject } from '#rx';
+import { YqcloudError } from '../../../core/error.js';
+import { subscribeLinked } from '../../pipeline/linked.js';
 
 /**
- * Subscribes to `source` now. An `InvalidRequest` error raised during that subscription, before
- * any value, is returned as `left` (the relay answers it with a 400); otherwise `right` is the
- * stream, which holds what arrives until it is subscribed. It has one consumer: subscribe to it
- * once, right away (a second subscription fails with `InvalidRequest` and changes nothing for the
- * first); unsubscribing from it unsubscribes the source.
+ * Subscribes to `source` when the answer is subscribed. An `InvalidRequest` error raised during
+ * that subscription, before any value, is answered by `refused(error)`; otherwise by
+ * `streamed(chunks)`, subscribed at the first notification of `source` (or once its
+ * subscription returns, whichever comes first), where `chunks` gives the source's notifications
+ * from then on. Unsubscribing from the answer unsubscribes the source at once, even from inside
+ * a synchronous emission; so does the end of `streamed`'s answer.
+ *
+ * ```
+ * source:   #                  (InvalidRequest on subscription)
+ * answer:   (r|)               r = refused(error)
+ *
+ * source:   --a--b--|
+ * answer:   h-a--b--|          streamed(chunks) = concat(of(h), chunks)
+ * ```
  */
-export const startReply = <A>(source: Observable<A>): E.Either<YqcloudError, Observable<A>> => {
-  const held: Array<Held<A>> = [];
-  let target: Subscriber<A> | undefined;
-  let subscribing = true;
-  let refused: YqcloudError | undefined;
-  const deliver = (notification: Held<A>): void => {
-    if (target === undefined) held.push(notification);
-    else if (notification.type === 'next') target.next(notification.value);
-    else if (notification.type === 'error') target.error(notification.error);
-    else target.complete();
-  };
-  const upstream = source.subscribe({
-    next: (value) => deliver({ type: 'next', value }),
-    error: (error: unknown) => {
-      if (subscribing && held.length === 0 && YqcloudError.is(error, 'InvalidRequest')) refused = error;
-      else deliver({ type: 'error', error });
-    },
-    complete: () => deliver({ type: 'complete' }),
+export const startReply = <A, B>(
+  source: Observable<A>,
+  refused: (error: YqcloudError) => Observable<B>,
+  streamed: (chunks: Observable<A>) => Observable<B>,
+): Observable<B> =>
+  new Observable<B>((subscriber) => {
+    let subscribing = true;
+    let live: Subject<A> | undefined;
+    let refusal = false;
+    const started = (): Subject<A> => {
+      if (live === undefined) {
+        const chunks = new Subject<A>();
+        live = chunks;
+        streamed(chunks).subscribe(subscriber);
+      }
+      return live;
+    };
+    subscribeLinked(source, subscriber, {
+      next: (value) => started().next(value),
+      error: (e: unknown) => {
+        if (subscribing && live === undefined && YqcloudError.is(e, 'InvalidRequest')) {
+          refusal = true;
+          refused(e).subscribe(subscriber);
+        } else started().error(e);
+      },
+      complete: () => started().complete(),
+    });
+    subscribing = false;
+    if (!refusal && !subscriber.closed && live === undefined) started();
   });
-  subscribing = false;
-  if (refused !== undefined) return E.left(refused);
-  return E.right(
-    new Observable<A>((subscriber) => {
-      if (target !== undefined)
-        return subscriber.error(invalidRequest('', 'a started reply has one consumer: it was already subscribed'));
-      target = subscriber;
-      for (const notification of held.splice(0)) deliver(notification);
-      return () => upstream.unsubscribe();
-    }),
-  );
-};
