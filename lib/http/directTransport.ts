@@ -18,6 +18,11 @@ export interface EventSink {
   readonly complete: () => void;
   /** True once the sink has errored or completed, or its consumer has left. */
   readonly closed: boolean;
+  /**
+   * A piece of the body, as `next({ type: 'body', data })` delivers it, without an event object
+   * per piece (a sink that has it is called with it; an RxJS `Subscriber` has not).
+   */
+  readonly body?: ((data: Uint8Array) => void) | undefined;
 }
 
 /**

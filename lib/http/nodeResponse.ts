@@ -144,6 +144,10 @@ export const relayBody = (body: IncomingMessage, contentEncoding: string | undef
   return new Relay(body, isDecodedEncoding(contentEncoding) ? contentEncoding : undefined, sink);
 };
 
+/** What hands `sink` each piece of a body: its `body` method when it has one, else `next`. */
+const bodyListener = (sink: EventSink): ((data: Uint8Array) => void) =>
+  sink.body === undefined ? (data) => sink.next({ type: 'body', data }) : (data) => sink.body?.(data);
+
 /**
  * One body being relayed: one object of state and the four listeners the body needs (thousands
  * of replies may be open at once; closures per reply would each hold a context of their own).
@@ -161,12 +165,7 @@ class Relay implements BodyRelay {
     this.#encoding = encoding;
     this.#decodedEnd = encoding === undefined;
     // An uncompressed body's pieces go straight from the socket's event to the sink.
-    body.on(
-      'data',
-      encoding === undefined
-        ? (data: Uint8Array) => sink.next({ type: 'body', data })
-        : (data: Uint8Array) => this.#decode(data),
-    );
+    body.on('data', encoding === undefined ? bodyListener(sink) : (data: Uint8Array) => this.#decode(data));
     body.once('end', () => this.#onEnd());
     body.on('error', (e: unknown) => sink.error(toNetworkError(e)));
     body.once('close', () => this.#onClose());
@@ -186,7 +185,7 @@ class Relay implements BodyRelay {
       const decoder = bodyDecoder(this.#encoding, data);
       if (decoder === undefined) return;
       const sink = this.#sink;
-      decoder.on('data', (decoded: Uint8Array) => sink.next({ type: 'body', data: decoded }));
+      decoder.on('data', bodyListener(sink));
       decoder.on('error', (e: unknown) => sink.error(cutShort(e)));
       decoder.once('end', () => {
         this.#decodedEnd = true;
