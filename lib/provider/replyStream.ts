@@ -66,8 +66,8 @@ export const maxKeptBytes = 256 * 1024 * 1024;
  */
 export const excerptChars = 1024;
 
-const utf8Length = (piece: Uint8Array | string): number => {
-  if (typeof piece !== 'string') return piece.byteLength;
+/** The UTF-8 length of a string piece (a test transport's). */
+const utf8Length = (piece: string): number => {
   let bytes = 0;
   for (let i = 0; i < piece.length; i++) {
     const unit = piece.charCodeAt(i);
@@ -120,9 +120,14 @@ class ReplyReader implements EventSink {
    */
   #held: string | undefined = '';
   #errorBody = '';
-  /** The deadline for the head, then for the first bytes of the body. */
+  /**
+   * The deadline for the head, then for the first bytes of the body: one timer, which the head
+   * does not move (the head's deadline, when it passes after the head came, arms the rest of the
+   * first chunk's), so a reply that answers in time sets one timer and clears it.
+   */
   #deadline: Subscription | undefined;
   #deadlineOf: 'headersTimeoutMs' | 'firstChunkTimeoutMs' | undefined;
+  #headSeen = false;
   #startedAt = 0;
 
   constructor(subscriber: Subscriber<Chunk>, plan: ReplyPlan) {
@@ -157,6 +162,10 @@ class ReplyReader implements EventSink {
     this.#deadline = asyncScheduler.schedule(
       () => {
         this.#deadline = undefined;
+        if (option === 'headersTimeoutMs' && this.#headSeen) {
+          this.#arm('firstChunkTimeoutMs', this.#plan.firstChunkTimeoutMs ?? 0);
+          return;
+        }
         const what = option === 'headersTimeoutMs' ? 'the service did not answer' : 'no first chunk';
         this.#fail(
           withMessage(`timeout: ${what} within ${ms} ms (first-chunk; provider option ${option})`)(
@@ -176,11 +185,8 @@ class ReplyReader implements EventSink {
   next(event: ResponseEvent): void {
     if (this.#subscriber.closed) return;
     if (event.type === 'head') {
-      if (this.#deadlineOf === 'headersTimeoutMs') {
-        this.#stopDeadline();
-        const first = this.#plan.firstChunkTimeoutMs ?? 0;
-        if (first > 0) this.#arm('firstChunkTimeoutMs', first);
-      }
+      this.#headSeen = true;
+      if (this.#deadlineOf === 'headersTimeoutMs' && (this.#plan.firstChunkTimeoutMs ?? 0) === 0) this.#stopDeadline();
       this.#status = event.status;
       this.#head = event.headers;
       this.#ok = event.status >= 200 && event.status < 300;
@@ -188,13 +194,21 @@ class ReplyReader implements EventSink {
       if (event.status < 200 || (event.status >= 300 && event.status < 400)) this.#fail(this.#httpFailure());
       return;
     }
+    this.#onBody(event.data);
+  }
+
+  body(data: Uint8Array): void {
+    if (!this.#subscriber.closed) this.#onBody(data);
+  }
+
+  #onBody(data: Uint8Array | string): void {
     if (this.#deadline !== undefined) this.#stopDeadline();
-    this.#bytes += utf8Length(event.data);
+    this.#bytes += typeof data === 'string' ? utf8Length(data) : data.byteLength;
     if (this.#bytes > this.#maxBytes) {
       this.#fail(responseTooLarge(this.#maxBytes));
       return;
     }
-    const piece = this.#reply.decode(event.data);
+    const piece = this.#reply.decode(data);
     if (this.#ok) this.#onText(piece);
     else {
       this.#errorBody += piece;
