@@ -96,6 +96,9 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
   }
 };
 
+/** The head of a reply that has none yet, or whose head is not kept (a success's). */
+const noHead: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+
 /**
  * One reply being read: the sink the transport delivers the response's events to, turning them
  * into the subscriber's chunks. A class, not closures: with thousands of replies open at once,
@@ -105,13 +108,18 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
  */
 class ReplyReader implements EventSink {
   readonly #subscriber: Subscriber<Chunk>;
-  readonly #plan: ReplyPlan;
+  readonly #headersTimeoutMs: number;
+  readonly #firstChunkTimeoutMs: number;
+  /** The conversation of this turn when the reply returns it (else nothing is kept of it). */
+  readonly #conversation: Conversation | undefined;
+  readonly #offlineHint: boolean;
+  readonly #now: () => number;
   readonly #reply: ReplyText;
   readonly #secrets: ReadonlyArray<string>;
   readonly #maxBytes: number;
   #status = 0;
   #ok = false;
-  #head: Readonly<Record<string, string>> = {};
+  #head: Readonly<Record<string, string>> = noHead;
   #bytes = 0;
   /**
    * The text held back while the reply's start could still turn out to be an in-band refusal
@@ -128,11 +136,18 @@ class ReplyReader implements EventSink {
   #deadline: Subscription | undefined;
   #deadlineOf: 'headersTimeoutMs' | 'firstChunkTimeoutMs' | undefined;
   #headSeen = false;
+  #abort: (() => void) | undefined;
   #startedAt = 0;
 
   constructor(subscriber: Subscriber<Chunk>, plan: ReplyPlan) {
     this.#subscriber = subscriber;
-    this.#plan = plan;
+    // What the reply needs later, read out of the plan: an open reply keeps neither the plan nor
+    // the request (its body, the validated messages), only these.
+    this.#headersTimeoutMs = plan.headersTimeoutMs ?? 0;
+    this.#firstChunkTimeoutMs = plan.firstChunkTimeoutMs ?? 0;
+    this.#conversation = plan.returnConversation ? plan.conversation : undefined;
+    this.#offlineHint = plan.offlineHint === true;
+    this.#now = plan.now;
     this.#reply = plan.keepText === false ? createUnkeptReplyText() : createReplyText(plan.pool);
     this.#secrets = plan.secrets ?? [];
     // What is kept must fit in one string (V8's limit is about 512 Mi characters): the limit of
@@ -150,8 +165,8 @@ class ReplyReader implements EventSink {
    */
   startDeadlines(): void {
     this.#startedAt = asyncScheduler.now();
-    const headers = this.#plan.headersTimeoutMs ?? 0;
-    const first = this.#plan.firstChunkTimeoutMs ?? 0;
+    const headers = this.#headersTimeoutMs;
+    const first = this.#firstChunkTimeoutMs;
     if (headers > 0 && (first === 0 || headers < first)) this.#arm('headersTimeoutMs', headers);
     else if (first > 0) this.#arm('firstChunkTimeoutMs', first);
   }
@@ -163,7 +178,7 @@ class ReplyReader implements EventSink {
       () => {
         this.#deadline = undefined;
         if (option === 'headersTimeoutMs' && this.#headSeen) {
-          this.#arm('firstChunkTimeoutMs', this.#plan.firstChunkTimeoutMs ?? 0);
+          this.#arm('firstChunkTimeoutMs', this.#firstChunkTimeoutMs);
           return;
         }
         const what = option === 'headersTimeoutMs' ? 'the service did not answer' : 'no first chunk';
@@ -186,10 +201,11 @@ class ReplyReader implements EventSink {
     if (this.#subscriber.closed) return;
     if (event.type === 'head') {
       this.#headSeen = true;
-      if (this.#deadlineOf === 'headersTimeoutMs' && (this.#plan.firstChunkTimeoutMs ?? 0) === 0) this.#stopDeadline();
+      if (this.#deadlineOf === 'headersTimeoutMs' && this.#firstChunkTimeoutMs === 0) this.#stopDeadline();
       this.#status = event.status;
-      this.#head = event.headers;
       this.#ok = event.status >= 200 && event.status < 300;
+      // Only a failure reads the head (its location, its retry-after): a reply does not keep it.
+      if (!this.#ok) this.#head = event.headers;
       // A redirect is not followed, and a 1xx as the final answer (a 101) is no reply.
       if (event.status < 200 || (event.status >= 300 && event.status < 400)) this.#fail(this.#httpFailure());
       return;
@@ -243,18 +259,29 @@ class ReplyReader implements EventSink {
       this.#fail(emptyResponse(this.#status));
       return;
     }
-    if (this.#plan.returnConversation)
+    if (this.#conversation !== undefined)
       this.#subscriber.next(
         conversationChunk(
-          appendHistory({ role: 'assistant', content: this.#reply.deliveredText() })(this.#plan.conversation),
+          appendHistory({ role: 'assistant', content: this.#reply.deliveredText() })(this.#conversation),
         ),
       );
     this.#subscriber.next(finish);
     this.#subscriber.complete();
   }
 
-  /** The reply is over: its kept text goes back to the pool. */
-  release(): void {
+  /** What aborts the exchange, once it is open (the reply's teardown calls it). */
+  exchangeOpened(abort: (() => void) | undefined): void {
+    this.#abort = abort;
+  }
+
+  /**
+   * The reply's teardown (the reader is its own: no closure per reply): aborts what is left of
+   * the exchange, and its kept text goes back to the pool.
+   */
+  unsubscribe(): void {
+    const abort = this.#abort;
+    this.#abort = undefined;
+    abort?.();
     this.#stopDeadline();
     this.#reply.release();
   }
@@ -282,7 +309,7 @@ class ReplyReader implements EventSink {
 
   #fail(e: unknown): void {
     const failure = e instanceof YqcloudError ? e : toNetworkError(e);
-    const error = this.#plan.offlineHint === true ? withOfflineHint(failure) : failure;
+    const error = this.#offlineHint ? withOfflineHint(failure) : failure;
     const secrets = this.#secrets;
     this.#subscriber.error(
       pipe(
@@ -299,7 +326,7 @@ class ReplyReader implements EventSink {
     return httpError(
       status,
       this.#errorBody.slice(0, excerptChars),
-      parseRetryAfter(this.#head['retry-after'], this.#plan.now()),
+      parseRetryAfter(this.#head['retry-after'], this.#now()),
       status >= 300 && status < 400
         ? `redirect${location === undefined ? '' : ` to ${redactUrl(location)}`} not followed`
         : undefined,
@@ -319,21 +346,18 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     if (open !== undefined) {
       // The built-in transport calls the reader straight from the socket's events: nothing
       // reaches the reply once it has ended or its subscriber has left.
-      const abort = open(plan.request, reader);
-      return () => {
-        abort?.();
-        reader.release();
-      };
+      reader.exchangeOpened(open(plan.request, reader));
+      return reader;
     }
     const events = exchange(transport, plan.request);
     if (events instanceof YqcloudError) {
       reader.error(events);
-      return () => reader.release();
+      return reader;
     }
     // Linked to the reply's subscriber before subscribing, as RxJS's operators do: a consumer
     // that leaves during a synchronous body stops it at once.
     const events$ = new Subscriber<ResponseEvent>(reader);
     subscriber.add(events$);
     events.subscribe(events$);
-    return () => reader.release();
+    return reader;
   });
