@@ -26,10 +26,15 @@ export interface EventSink {
 }
 
 /**
- * Sends `request`, delivering its events to `sink`; returns what aborts it (when anything is
- * left to abort).
+ * What aborts an open exchange: a function, or an object whose `unsubscribe` does (as RxJS takes
+ * a teardown); `undefined` when nothing is left to abort.
  */
-export type OpenExchange = (request: HttpRequest, sink: EventSink) => (() => void) | undefined;
+export type ExchangeAbort = (() => void) | { readonly unsubscribe: () => void } | undefined;
+
+/**
+ * Sends `request`, delivering its events to `sink`; returns what aborts it.
+ */
+export type OpenExchange = (request: HttpRequest, sink: EventSink) => ExchangeAbort;
 
 const openKey = Symbol('yqcloud-rx.openExchange');
 

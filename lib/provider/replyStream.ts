@@ -21,7 +21,7 @@ import { withMessage, withOfflineHint, withRedactedText } from '../core/errorCop
 import { redactText, redactUrl, redactUrlsIn } from '../core/redact.js';
 import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
-import { directOpen, type EventSink } from '../http/directTransport.js';
+import { directOpen, type EventSink, type ExchangeAbort } from '../http/directTransport.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
 import { classifyStart } from './inBand.js';
@@ -136,7 +136,7 @@ class ReplyReader implements EventSink {
   #deadline: Subscription | undefined;
   #deadlineOf: 'headersTimeoutMs' | 'firstChunkTimeoutMs' | undefined;
   #headSeen = false;
-  #abort: (() => void) | undefined;
+  #abort: ExchangeAbort;
   #startedAt = 0;
 
   constructor(subscriber: Subscriber<Chunk>, plan: ReplyPlan) {
@@ -270,7 +270,7 @@ class ReplyReader implements EventSink {
   }
 
   /** What aborts the exchange, once it is open (the reply's teardown calls it). */
-  exchangeOpened(abort: (() => void) | undefined): void {
+  exchangeOpened(abort: ExchangeAbort): void {
     this.#abort = abort;
   }
 
@@ -281,7 +281,8 @@ class ReplyReader implements EventSink {
   unsubscribe(): void {
     const abort = this.#abort;
     this.#abort = undefined;
-    abort?.();
+    if (typeof abort === 'function') abort();
+    else abort?.unsubscribe();
     this.#stopDeadline();
     this.#reply.release();
   }
