@@ -150,6 +150,23 @@ const fixedHead = (target: Target, headers: HeaderRecord, keepAlive: boolean): R
   return head;
 };
 
+/** The exchange a request's listeners report to: the listeners are shared, `this` is the request. */
+const exchangeOf: unique symbol = Symbol('yqcloud-rx.exchange');
+
+type ExchangedRequest = http.ClientRequest & { [exchangeOf]?: Exchange };
+
+function onExchangeResponse(this: ExchangedRequest, response: http.IncomingMessage): void {
+  this[exchangeOf]?.responded(response);
+}
+
+function onExchangeUpgrade(this: ExchangedRequest, response: http.IncomingMessage, socket: Duplex): void {
+  this[exchangeOf]?.upgraded(response, socket);
+}
+
+function onExchangeError(this: ExchangedRequest, e: unknown): void {
+  this[exchangeOf]?.fail(e);
+}
+
 /** One request and its response, aborted by {@link Exchange.abort}. */
 class Exchange {
   readonly #sink: EventSink;
@@ -172,17 +189,10 @@ class Exchange {
       return;
     }
     this.#request = request;
-    request.on('response', (response: http.IncomingMessage) => this.#onResponse(response));
-    request.on('upgrade', (response: http.IncomingMessage, socket: Duplex) => {
-      // A 101 is no reply: its head goes on (the provider maps the status to an error).
-      socket.destroy();
-      if (this.#sink.closed) return;
-      this.#sink.next(headOf(response));
-      if (!this.#sink.closed) this.#sink.complete();
-    });
-    request.on('error', (e: unknown) => {
-      if (!this.#sink.closed) this.#sink.error(toNetworkError(e));
-    });
+    (request as ExchangedRequest)[exchangeOf] = this;
+    request.on('response', onExchangeResponse);
+    request.on('upgrade', onExchangeUpgrade);
+    request.on('error', onExchangeError);
     request.end(body);
     // Node keeps the head it wrote, for the request's life, as the tree of strings it was joined
     // from (about 40 pieces); reading a character of it makes V8 flatten it into one string.
@@ -190,8 +200,16 @@ class Exchange {
     if (typeof written === 'string') written.charCodeAt(0);
   }
 
-  fail(error: YqcloudError): void {
-    if (!this.#sink.closed) this.#sink.error(error);
+  fail(error: unknown): void {
+    if (!this.#sink.closed) this.#sink.error(error instanceof YqcloudError ? error : toNetworkError(error));
+  }
+
+  /** A 101 is no reply: its head goes on (the provider maps the status to an error). */
+  upgraded(response: http.IncomingMessage, socket: Duplex): void {
+    socket.destroy();
+    if (this.#sink.closed) return;
+    this.#sink.next(headOf(response));
+    if (!this.#sink.closed) this.#sink.complete();
   }
 
   /** The exchange's teardown: {@link abort}. */
@@ -212,7 +230,7 @@ class Exchange {
     this.#request?.destroy();
   }
 
-  #onResponse(response: http.IncomingMessage): void {
+  responded(response: http.IncomingMessage): void {
     this.#response = response;
     if (this.#sink.closed) {
       response.destroy();
