@@ -137,15 +137,21 @@ const targetOf = (url: string): Target | YqcloudError => {
 
 /**
  * The head of a direct POST to `target` but its `Content-Length`, as name, value, name, value: the
- * headers, then `Host`, `Authorization` (the URL's credentials) and `Connection` as Node would add
- * them, in its order. Given as a list, Node writes the head at once, validating each header,
+ * headers, then `Host`, `Authorization` (the URL's credentials, unless the headers have one) and
+ * `Connection` as Node would add them, in its order. Given as a list, Node writes the head at once, validating each header,
  * instead of keeping a record of them on every request until it is sent.
  */
 const fixedHead = (target: Target, headers: HeaderRecord, keepAlive: boolean): ReadonlyArray<string> => {
   const head: Array<string> = [];
-  for (const name of Object.keys(headers)) head.push(name, headers[name] as string);
+  let authorized = false;
+  for (const name of Object.keys(headers)) {
+    head.push(name, headers[name] as string);
+    if (name.toLowerCase() === 'authorization') authorized = true;
+  }
   head.push('Host', target.host);
-  if (target.auth !== undefined) head.push('Authorization', `Basic ${Buffer.from(target.auth).toString('base64')}`);
+  // As Node does: the URL's credentials only when no Authorization header was given.
+  if (target.auth !== undefined && !authorized)
+    head.push('Authorization', `Basic ${Buffer.from(target.auth).toString('base64')}`);
   head.push('Connection', keepAlive ? 'keep-alive' : 'close');
   return head;
 };
