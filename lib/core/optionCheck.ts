@@ -99,18 +99,6 @@ const ownEntries = (owner: string, u: object): Check<ReadonlyArray<readonly [str
   }
 };
 
-/** The option names of a set of readers, listed once per set (the sets are module constants). */
-const namesOf = new WeakMap<object, ReadonlyArray<string>>();
-
-const optionNames = (readers: Readonly<Record<string, unknown>>): ReadonlyArray<string> => {
-  let names = namesOf.get(readers);
-  if (names === undefined) {
-    names = Object.keys(readers);
-    namesOf.set(readers, names);
-  }
-  return names;
-};
-
 /**
  * Reads an options object: absent, or an object whose own enumerable keys are all known to
  * `readers` (nothing is read through its prototype); each is read once, then checked by its
@@ -128,7 +116,7 @@ export const readOptions = <R extends Readonly<Record<string, OptionReader<unkno
     return E.left(invalidRequest(owner, 'expected an options object'));
   const entries = ownEntries(owner, u);
   if (E.isLeft(entries)) return entries;
-  const known = optionNames(readers);
+  const known = Object.keys(readers);
   for (const [key, value] of entries.right) {
     if (!known.includes(key))
       return E.left(invalidRequest(optionPath(owner, key), `unknown option; the options are ${known.join(', ')}`));
@@ -143,7 +131,7 @@ const readAll = <R extends Readonly<Record<string, OptionReader<unknown>>>>(
   readers: R,
 ): Check<OptionsRead<R>> => {
   const read: Record<string, unknown> = {};
-  for (const key of optionNames(readers)) {
+  for (const key of Object.keys(readers)) {
     const value = (readers[key] as OptionReader<unknown>)(optionPath(owner, key), given[key]);
     if (E.isLeft(value)) return value;
     read[key] = value.right;

@@ -39,19 +39,13 @@ const converter = new TextDecoder('utf-8', { ignoreBOM: true });
 const streaming: TextDecodeOptions = { stream: true };
 
 /**
- * Node's `Buffer` (the pieces a Node socket gives), whose own UTF-8 slice decodes a range with V8's
- * decoder as `fastPath` does, without a view; `undefined` outside Node. Taken once, so no piece is
- * decoded by anything read through its prototype.
+ * Node's `Buffer.prototype` (of the pieces a Node socket gives) and its own UTF-8 slice, which
+ * decodes a range with V8's decoder as `fastPath` does, without a view; `undefined` outside Node.
+ * Taken once, so no piece is decoded by anything read through its prototype.
  */
-const nodeBuffer = (():
-  | { readonly prototype: object; readonly utf8Slice: (this: Uint8Array, from: number, to: number) => string }
-  | undefined => {
-  const buffer = (globalThis as { readonly Buffer?: { readonly prototype: { readonly utf8Slice?: unknown } } }).Buffer;
-  const slice = buffer?.prototype.utf8Slice;
-  return buffer !== undefined && typeof slice === 'function'
-    ? { prototype: buffer.prototype, utf8Slice: slice as (this: Uint8Array, from: number, to: number) => string }
-    : undefined;
-})();
+const bufferPrototype = (globalThis as { readonly Buffer?: { readonly prototype: { readonly utf8Slice?: unknown } } })
+  .Buffer?.prototype;
+const utf8Slice = bufferPrototype?.utf8Slice as ((this: Uint8Array, from: number, to: number) => string) | undefined;
 
 /** Pieces up to this many bytes go to `fastPath` whatever their text. */
 const shortPiece = 128;
@@ -105,10 +99,6 @@ const cutSequenceStart = (bytes: Uint8Array): number => {
 const view = (bytes: Uint8Array, from: number, to: number): Uint8Array =>
   new Uint8Array(bytes.buffer, bytes.byteOffset + from, to - from);
 
-/** The character of code point `codePoint` (one UTF-16 unit, or a surrogate pair past U+FFFF). */
-const character = (codePoint: number): string =>
-  codePoint < 0x10000 ? String.fromCharCode(codePoint) : String.fromCodePoint(codePoint);
-
 /** The bits a lead byte of a `length`-byte sequence gives its code point. */
 const leadBits = (lead: number, length: number): number => lead & (length === 2 ? 0x1f : length === 3 ? 0x0f : 0x07);
 
@@ -157,7 +147,7 @@ class StreamingUtf8Decoder implements Utf8Decoder {
       this.#heldLength = 0;
       // A sequence broken off by a byte that may not follow is one U+FFFD, as the Encoding
       // Standard says; that byte starts afresh.
-      first = have === needed ? character(bits) : '\uFFFD';
+      first = have === needed ? String.fromCodePoint(bits) : '\uFFFD';
     }
     const cut = cutSequenceStart(piece);
     if (cut < length) this.#hold(piece, cut);
@@ -190,8 +180,8 @@ class StreamingUtf8Decoder implements Utf8Decoder {
    */
   #decodeRange(piece: Uint8Array, from: number, cut: number): string {
     const length = piece.length;
-    if (length <= shortPiece && nodeBuffer !== undefined && Object.getPrototypeOf(piece) === nodeBuffer.prototype)
-      return nodeBuffer.utf8Slice.call(piece, from, cut);
+    if (typeof utf8Slice === 'function' && length <= shortPiece && Object.getPrototypeOf(piece) === bufferPrototype)
+      return utf8Slice.call(piece, from, cut);
     if (from === 0 && cut === length) return this.#decodeWhole(piece);
     if (length > shortPiece) return this.#decodeWhole(view(piece, from, cut));
     const text = fastPath.decode(piece);

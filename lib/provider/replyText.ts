@@ -86,9 +86,6 @@ export const createUnkeptReplyText = (): ReplyText => new UnkeptReplyText();
 
 const noBlock = new Uint8Array(0);
 
-/** Pieces up to this many bytes are copied into a block byte by byte. */
-const shortCopy = 64;
-
 class KeptReplyText implements ReplyText {
   readonly #pool: BlockPool;
   readonly #decoder = createUtf8Decoder();
@@ -110,13 +107,8 @@ class KeptReplyText implements ReplyText {
       this.#closeRun();
       this.#kept.push(piece);
     } else if (piece.byteLength <= this.#block.byteLength - this.#used) {
-      const block = this.#block;
-      const used = this.#used;
-      const n = piece.byteLength;
-      // A short piece is copied byte by byte: cheaper than the call `set` makes.
-      if (n <= shortCopy) for (let i = 0; i < n; i++) block[used + i] = piece[i] as number;
-      else block.set(piece, used);
-      this.#used = used + n;
+      this.#block.set(piece, this.#used);
+      this.#used += piece.byteLength;
     } else this.#keepAcrossBlocks(piece);
     return this.#decoder.push(piece);
   }
