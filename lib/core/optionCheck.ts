@@ -110,27 +110,29 @@ export const readOptions = <R extends Readonly<Record<string, OptionReader<unkno
   u: unknown,
   readers: R,
 ): Check<OptionsRead<R>> => {
-  if (u === undefined) return readAll(owner, new Map(), readers);
+  const given: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (u === undefined) return readAll(owner, given, readers);
   if (typeof u !== 'object' || u === null || Array.isArray(u))
     return E.left(invalidRequest(owner, 'expected an options object'));
   const entries = ownEntries(owner, u);
   if (E.isLeft(entries)) return entries;
   const known = Object.keys(readers);
-  for (const [key] of entries.right) {
+  for (const [key, value] of entries.right) {
     if (!known.includes(key))
       return E.left(invalidRequest(optionPath(owner, key), `unknown option; the options are ${known.join(', ')}`));
+    given[key] = value;
   }
-  return readAll(owner, new Map(entries.right), readers);
+  return readAll(owner, given, readers);
 };
 
 const readAll = <R extends Readonly<Record<string, OptionReader<unknown>>>>(
   owner: string,
-  given: ReadonlyMap<string, unknown>,
+  given: Readonly<Record<string, unknown>>,
   readers: R,
 ): Check<OptionsRead<R>> => {
   const read: Record<string, unknown> = {};
-  for (const [key, reader] of Object.entries(readers)) {
-    const value = reader(optionPath(owner, key), given.get(key));
+  for (const key of Object.keys(readers)) {
+    const value = (readers[key] as OptionReader<unknown>)(optionPath(owner, key), given[key]);
     if (E.isLeft(value)) return value;
     read[key] = value.right;
   }

@@ -111,10 +111,7 @@ const requestReaders = {
 const checkShape = (u: unknown): Check<ChatRequest> =>
   typeof u !== 'object' || u === null || Array.isArray(u)
     ? E.left(invalidRequest('', 'the request must be an object with `messages`'))
-    : pipe(
-        readOptions('', u, requestReaders),
-        E.map((read) => read as ChatRequest),
-      );
+    : (readOptions('', u, requestReaders) as Check<ChatRequest>);
 
 const checkModel =
   (set: ModelSet) =>
@@ -153,41 +150,39 @@ const plainConversation = (conversation: Conversation): Conversation => ({
  * checks that copy and the result is built from it, so a polluted `Object.prototype` or a getter
  * that changes its answer has no effect.
  */
-export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): Check<ValidRequest> =>
-  pipe(
-    ownSnapshot(u),
-    E.mapLeft((e) => (e.path === '' ? invalidRequest('', `the request ${e.message}`) : e)),
-    E.chain(checkShape),
-    E.filterOrElse(
-      (request) => request.messages.length > 0,
-      () => invalidRequest('messages', 'at least one message is required'),
-    ),
-    E.filterOrElse(
-      (request) => request.keepText !== false || request.returnConversation !== true,
-      () => invalidRequest('keepText', 'returnConversation needs the reply kept; leave keepText out or true'),
-    ),
-    E.bindTo('request'),
-    E.bind('model', ({ request }) => checkModel(models)(request)),
-    E.bind('proxy', ({ request }) =>
-      request.proxy === undefined || request.proxy === ''
-        ? E.right(O.none)
-        : pipe(parseProxy(request.proxy), E.map(O.some)),
-    ),
-    E.bind('headers', ({ request }) =>
-      request.headers === undefined ? E.right({}) : validateHeaders(request.headers, 'headers'),
-    ),
-    E.map(
-      ({ request, model, proxy, headers }): ValidRequest => ({
-        messages: request.messages.map(plainMessage),
-        model,
-        stream: request.stream ?? true,
-        historyBudget: request.historyBudget ?? {},
-        proxy,
-        conversation: pipe(O.fromNullable(request.conversation), O.map(plainConversation)),
-        returnConversation: request.returnConversation ?? false,
-        keepText: request.keepText ?? true,
-        signal: O.fromNullable(request.signal),
-        headers,
-      }),
-    ),
-  );
+export const validateRequest = (u: unknown, models: ModelSet = yqcloudModels): Check<ValidRequest> => {
+  // Early returns rather than a pipe of binds: this runs on every request, and each step of
+  // fp-ts's pipe allocates (the first problem is the error, in the same order).
+  const snapshot = ownSnapshot(u);
+  if (E.isLeft(snapshot))
+    return E.left(
+      snapshot.left.path === '' ? invalidRequest('', `the request ${snapshot.left.message}`) : snapshot.left,
+    );
+  const shape = checkShape(snapshot.right);
+  if (E.isLeft(shape)) return shape;
+  const request = shape.right;
+  if (request.messages.length === 0) return E.left(invalidRequest('messages', 'at least one message is required'));
+  if (request.keepText === false && request.returnConversation === true)
+    return E.left(invalidRequest('keepText', 'returnConversation needs the reply kept; leave keepText out or true'));
+  const model = checkModel(models)(request);
+  if (E.isLeft(model)) return model;
+  const proxy: Check<O.Option<ProxyConfig>> =
+    request.proxy === undefined || request.proxy === ''
+      ? E.right(O.none)
+      : pipe(parseProxy(request.proxy), E.map(O.some));
+  if (E.isLeft(proxy)) return proxy;
+  const headers = request.headers === undefined ? E.right({}) : validateHeaders(request.headers, 'headers');
+  if (E.isLeft(headers)) return headers;
+  return E.right({
+    messages: request.messages.map(plainMessage),
+    model: model.right,
+    stream: request.stream ?? true,
+    historyBudget: request.historyBudget ?? {},
+    proxy: proxy.right,
+    conversation: request.conversation === undefined ? O.none : O.some(plainConversation(request.conversation)),
+    returnConversation: request.returnConversation ?? false,
+    keepText: request.keepText ?? true,
+    signal: O.fromNullable(request.signal),
+    headers: headers.right,
+  });
+};

@@ -18,13 +18,23 @@ export interface EventSink {
   readonly complete: () => void;
   /** True once the sink has errored or completed, or its consumer has left. */
   readonly closed: boolean;
+  /**
+   * A piece of the body, as `next({ type: 'body', data })` delivers it, without an event object
+   * per piece (a sink that has it is called with it; an RxJS `Subscriber` has not).
+   */
+  readonly body?: ((data: Uint8Array) => void) | undefined;
 }
 
 /**
- * Sends `request`, delivering its events to `sink`; returns what aborts it (when anything is
- * left to abort).
+ * What aborts an open exchange: a function, or an object whose `unsubscribe` does (as RxJS takes
+ * a teardown); `undefined` when nothing is left to abort.
  */
-export type OpenExchange = (request: HttpRequest, sink: EventSink) => (() => void) | undefined;
+export type ExchangeAbort = (() => void) | { readonly unsubscribe: () => void } | undefined;
+
+/**
+ * Sends `request`, delivering its events to `sink`; returns what aborts it.
+ */
+export type OpenExchange = (request: HttpRequest, sink: EventSink) => ExchangeAbort;
 
 const openKey = Symbol('yqcloud-rx.openExchange');
 

@@ -3,10 +3,10 @@
  * Node copies options into plain objects before reading them (`ClientRequest`, `net.Socket`,
  * `tls.connect`), so a key left out would be read through the prototype there: a polluted
  * `Object.prototype.setHost`, `auth`, `socketPath`, `signal`, `localAddress` or `ca` would change
- * the request, its socket or whom it trusts. Each request's options carry every key
- * `ClientRequest` reads as an own property (see {@link nodeRequest}); a connection's, copied once
- * per connection rather than per request, get every key `net` and `tls` read (see
- * {@link ownSocketOptions}).
+ * the request, its socket or whom it trusts. While `Object.prototype` holds any key
+ * `ClientRequest` reads, each request's options carry every such key as an own property (see
+ * {@link nodeRequest}); a connection's, copied once per connection rather than per request, get
+ * every key `net` and `tls` read (see {@link ownSocketOptions}).
  *
  * @module
  */
@@ -112,16 +112,30 @@ const templateOf = (keys: ReadonlyArray<string>): Readonly<Record<string, unknow
 };
 
 const requestTemplate = templateOf(requestKeys);
+/** Every key the request template sets. */
+const requestTemplateKeys: ReadonlyArray<string> = Object.keys(requestTemplate);
+
+/**
+ * Whether `Object.prototype` holds any of `keys` (own or not, enumerable or not, a getter too):
+ * only then would Node read a key left out of a request's options through the prototype.
+ */
+const prototypeHolds = (keys: ReadonlyArray<string>): boolean => {
+  for (const key of keys) if (key in Object.prototype) return true;
+  return false;
+};
 const socketTemplate = templateOf([...socketKeys, ...tlsKeys]);
 /** An https request through a proxy agent: its connection's options come from the request's. */
 const proxiedSecureTemplate = templateOf([...requestKeys, ...socketKeys, ...tlsKeys]);
 
 /**
  * `http.request(options, callback)` (`https.request` when `options.protocol` is `https:`) with
- * only `options`' own keys in effect: every other key `ClientRequest` reads is an own property
- * (`undefined`, and `setHost: true`). An https request through an agent that is not a
- * `node:https` one (a proxy agent, whose connections take the request's options) also gets every
- * key `net` and `tls` read, with `rejectUnauthorized: true`.
+ * only `options`' own keys in effect: when `Object.prototype` holds any key `ClientRequest`
+ * reads, every such key is made an own property (`undefined`, and `setHost: true`); when it
+ * holds none, `options` go as they are (Node reads them in this call, so nothing can be read
+ * through the prototype, and the agent keeps a small copy of them per connection). An https
+ * request through an agent that is not a `node:https` one (a proxy agent, whose connections take
+ * the request's options) always gets every key `net` and `tls` read, with
+ * `rejectUnauthorized: true`.
  *
  * @example
  * ```ts
@@ -138,9 +152,11 @@ export const nodeRequest = (
   callback?: (response: http.IncomingMessage) => void,
 ): http.ClientRequest => {
   const own = Object.create(null) as Record<string, unknown>;
-  if (options.protocol !== 'https:') return http.request(Object.assign(own, requestTemplate, options), callback);
-  const template = options.agent instanceof https().Agent ? requestTemplate : proxiedSecureTemplate;
-  return https().request(Object.assign(own, template, options), callback);
+  const secure = options.protocol === 'https:';
+  if (secure && !(options.agent instanceof https().Agent))
+    return https().request(Object.assign(own, proxiedSecureTemplate, options), callback);
+  const safe = prototypeHolds(requestTemplateKeys) ? Object.assign(own, requestTemplate, options) : options;
+  return secure ? https().request(safe, callback) : http.request(safe, callback);
 };
 
 /**

@@ -144,9 +144,31 @@ export const relayBody = (body: IncomingMessage, contentEncoding: string | undef
   return new Relay(body, isDecodedEncoding(contentEncoding) ? contentEncoding : undefined, sink);
 };
 
+/** The relay a body's listeners report to: the listeners are shared, `this` is the body. */
+const relayOf: unique symbol = Symbol('yqcloud-rx.relay');
+
+type RelayedBody = IncomingMessage & { [relayOf]?: Relay };
+
+function onRelayedData(this: RelayedBody, data: Uint8Array): void {
+  this[relayOf]?.data(data);
+}
+
+function onRelayedEnd(this: RelayedBody): void {
+  this[relayOf]?.end();
+}
+
+function onRelayedError(this: RelayedBody, e: unknown): void {
+  this[relayOf]?.fail(e);
+}
+
+function onRelayedClose(this: RelayedBody): void {
+  this[relayOf]?.close();
+}
+
 /**
- * One body being relayed: one object of state and the four listeners the body needs (thousands
- * of replies may be open at once; closures per reply would each hold a context of their own).
+ * One body being relayed: one object of state, linked from the body, and four listeners every
+ * body shares (thousands of replies may be open at once; closures per reply would each hold a
+ * context of their own, and `once` a wrapper).
  */
 class Relay implements BodyRelay {
   readonly #sink: EventSink;
@@ -160,16 +182,37 @@ class Relay implements BodyRelay {
     this.#sink = sink;
     this.#encoding = encoding;
     this.#decodedEnd = encoding === undefined;
-    // An uncompressed body's pieces go straight from the socket's event to the sink.
-    body.on(
-      'data',
-      encoding === undefined
-        ? (data: Uint8Array) => sink.next({ type: 'body', data })
-        : (data: Uint8Array) => this.#decode(data),
-    );
-    body.once('end', () => this.#onEnd());
-    body.on('error', (e: unknown) => sink.error(toNetworkError(e)));
-    body.once('close', () => this.#onClose());
+    (body as RelayedBody)[relayOf] = this;
+    body.on('data', onRelayedData);
+    // 'end' and 'close' come once; `on` needs no wrapper.
+    body.on('end', onRelayedEnd);
+    body.on('error', onRelayedError);
+    body.on('close', onRelayedClose);
+  }
+
+  /** A piece of the body: an uncompressed one goes straight to the sink. */
+  data(data: Uint8Array): void {
+    if (this.#encoding !== undefined) this.#decode(data);
+    else if (this.#sink.body !== undefined) this.#sink.body(data);
+    else this.#sink.next({ type: 'body', data });
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#decoder === undefined) this.#decodedEnd = true;
+    else this.#decoder.end();
+  }
+
+  fail(e: unknown): void {
+    this.#sink.error(toNetworkError(e));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#ended) this.#sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
+    else this.#completeWhenDone();
   }
 
   ended(): boolean {
@@ -186,7 +229,9 @@ class Relay implements BodyRelay {
       const decoder = bodyDecoder(this.#encoding, data);
       if (decoder === undefined) return;
       const sink = this.#sink;
-      decoder.on('data', (decoded: Uint8Array) => sink.next({ type: 'body', data: decoded }));
+      decoder.on('data', (decoded: Uint8Array) =>
+        sink.body === undefined ? sink.next({ type: 'body', data: decoded }) : sink.body(decoded),
+      );
       decoder.on('error', (e: unknown) => sink.error(cutShort(e)));
       decoder.once('end', () => {
         this.#decodedEnd = true;
@@ -195,18 +240,6 @@ class Relay implements BodyRelay {
       this.#decoder = decoder;
     }
     this.#decoder.write(data);
-  }
-
-  #onEnd(): void {
-    this.#ended = true;
-    if (this.#decoder === undefined) this.#decodedEnd = true;
-    else this.#decoder.end();
-  }
-
-  #onClose(): void {
-    this.#closed = true;
-    if (!this.#ended) this.#sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
-    else this.#completeWhenDone();
   }
 
   #completeWhenDone(): void {

@@ -39,6 +39,15 @@ const fastPath = new TextDecoder('utf-8', { ignoreBOM: true });
 const converter = new TextDecoder('utf-8', { ignoreBOM: true });
 const streaming: TextDecodeOptions = { stream: true };
 
+/**
+ * Node's `Buffer.prototype` (of the pieces a Node socket gives) and its own UTF-8 slice, which
+ * decodes a range with V8's decoder as `fastPath` does, without a view; `undefined` outside Node.
+ * Taken once, so no piece is decoded by anything read through its prototype.
+ */
+const bufferPrototype = (globalThis as { readonly Buffer?: { readonly prototype: { readonly utf8Slice?: unknown } } })
+  .Buffer?.prototype;
+const utf8Slice = bufferPrototype?.utf8Slice as ((this: Uint8Array, from: number, to: number) => string) | undefined;
+
 /** Pieces up to this many bytes go to `fastPath` whatever their text. */
 const shortPiece = 128;
 
@@ -91,75 +100,93 @@ const cutSequenceStart = (bytes: Uint8Array): number => {
 const view = (bytes: Uint8Array, from: number, to: number): Uint8Array =>
   new Uint8Array(bytes.buffer, bytes.byteOffset + from, to - from);
 
-/** `a` then `b`, in a new array (a held sequence and a piece too short to finish it). */
-const joined = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  const bytes = new Uint8Array(a.length + b.length);
-  bytes.set(a);
-  bytes.set(b, a.length);
-  return bytes;
-};
-
-/**
- * The character of a whole, well-formed sequence: `held` (its start) and then `rest`'s first
- * bytes, `length` bytes in all.
- */
-const sequenceCharacter = (held: Uint8Array, rest: Uint8Array, length: number): string => {
-  const byte = (i: number): number => (i < held.length ? (held[i] as number) : (rest[i - held.length] as number));
-  const lead = byte(0);
-  let codePoint = lead & (length === 2 ? 0x1f : length === 3 ? 0x0f : 0x07);
-  for (let i = 1; i < length; i++) codePoint = (codePoint << 6) | (byte(i) & 0x3f);
-  return String.fromCodePoint(codePoint);
-};
+/** The bits a lead byte of a `length`-byte sequence gives its code point. */
+const leadBits = (lead: number, length: number): number => lead & (length === 2 ? 0x1f : length === 3 ? 0x0f : 0x07);
 
 class StreamingUtf8Decoder implements Utf8Decoder {
-  /** The start of a sequence a piece cut, waiting for the rest: 1 to 3 bytes. */
-  #held: Uint8Array | undefined;
+  /**
+   * The start of a sequence a piece cut, waiting for the rest: its lead byte, the code point bits
+   * of it and its continuation bytes so far, and how many bytes (1 to 3; 0: none held). Numbers,
+   * not bytes: a held sequence costs no allocation.
+   */
+  #lead = 0;
+  #bits = 0;
+  #heldLength = 0;
   #atStart = true;
   /** Whether the reply's last long piece was ASCII (replies are mostly one script or another). */
   #ascii = true;
 
   push(piece: Uint8Array | string): string {
     if (typeof piece === 'string') {
-      const text = this.#held === undefined ? piece : this.#decodeWhole(this.#held) + piece;
-      this.#held = undefined;
+      // What is held is a sequence cut short: one U+FFFD.
+      const text = this.#heldLength === 0 ? piece : `\uFFFD${piece}`;
+      this.#heldLength = 0;
       if (text !== '') this.#atStart = false;
       return text;
     }
+    const length = piece.length;
     let from = 0;
     let first = '';
-    const held = this.#held;
-    if (held !== undefined) {
+    if (this.#heldLength > 0) {
       // The continuation bytes that finish the held sequence (fewer when one may not follow).
-      const lead = held[0] as number;
+      const lead = this.#lead;
       const needed = sequenceLength(lead);
-      let have = held.length;
-      while (have < needed && from < piece.length) {
+      let have = this.#heldLength;
+      let bits = this.#bits;
+      while (have < needed && from < length) {
         const byte = piece[from] as number;
         if (byte < 0x80 || byte > 0xbf || (have === 1 && !mayFollow(lead, byte))) break;
+        bits = (bits << 6) | (byte & 0x3f);
         have++;
         from++;
       }
-      if (have < needed && from === piece.length) {
-        this.#held = joined(held, piece);
+      if (have < needed && from === length) {
+        this.#bits = bits;
+        this.#heldLength = have;
         return '';
       }
-      this.#held = undefined;
+      this.#heldLength = 0;
       // A sequence broken off by a byte that may not follow is one U+FFFD, as the Encoding
       // Standard says; that byte starts afresh.
-      first = have === needed ? sequenceCharacter(held, piece, needed) : '\uFFFD';
+      first = have === needed ? String.fromCodePoint(bits) : '\uFFFD';
     }
     const cut = cutSequenceStart(piece);
-    if (cut < piece.length) this.#held = Uint8Array.prototype.slice.call(piece, cut);
-    const rest =
-      cut > from ? this.#decodeWhole(from === 0 && cut === piece.length ? piece : view(piece, from, cut)) : '';
+    if (cut < length) this.#hold(piece, cut);
+    const rest = cut > from ? this.#decodeRange(piece, from, cut) : '';
     return this.#fromStart(first === '' ? rest : first + rest);
   }
 
   end(): string {
-    if (this.#held === undefined) return '';
-    const text = this.#decodeWhole(this.#held);
-    this.#held = undefined;
-    return this.#fromStart(text);
+    if (this.#heldLength === 0) return '';
+    this.#heldLength = 0;
+    // A sequence cut short at the very end: one U+FFFD.
+    return this.#fromStart('\uFFFD');
+  }
+
+  /** Keeps the sequence that starts at `cut`, which the piece ends in the middle of. */
+  #hold(piece: Uint8Array, cut: number): void {
+    const lead = piece[cut] as number;
+    let bits = leadBits(lead, sequenceLength(lead));
+    for (let i = cut + 1; i < piece.length; i++) bits = (bits << 6) | ((piece[i] as number) & 0x3f);
+    this.#lead = lead;
+    this.#bits = bits;
+    this.#heldLength = piece.length - cut;
+  }
+
+  /**
+   * The text of `piece[from, cut)`, whole sequences only: before `from`, continuation bytes
+   * that finished a held sequence; from `cut` on, a sequence cut short. A short piece is
+   * decoded whole, without a view: its leading continuation bytes decode to one U+FFFD each and
+   * its cut sequence to one, and those are sliced off.
+   */
+  #decodeRange(piece: Uint8Array, from: number, cut: number): string {
+    const length = piece.length;
+    if (typeof utf8Slice === 'function' && length <= shortPiece && Object.getPrototypeOf(piece) === bufferPrototype)
+      return utf8Slice.call(piece, from, cut);
+    if (from === 0 && cut === length) return this.#decodeWhole(piece);
+    if (length > shortPiece) return this.#decodeWhole(view(piece, from, cut));
+    const text = fastPath.decode(piece);
+    return text.slice(from, cut === length ? text.length : text.length - 1);
   }
 
   #decodeWhole(bytes: Uint8Array): string {

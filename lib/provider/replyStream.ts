@@ -22,7 +22,7 @@ import { withMessage, withOfflineHint, withRedactedText } from '../core/errorCop
 import { redactText, redactUrl, redactUrlsIn } from '../core/redact.js';
 import { pipe } from '#fp-ts/function.js';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../core/chunk.js';
-import { directOpen, type EventSink } from '../http/directTransport.js';
+import { directOpen, type EventSink, type ExchangeAbort } from '../http/directTransport.js';
 import { toNetworkError } from '../http/toNetworkError.js';
 import type { HttpRequest, ResponseEvent, Transport } from '../http/transport.js';
 import { classifyStart } from './inBand.js';
@@ -67,8 +67,8 @@ export const maxKeptBytes = 256 * 1024 * 1024;
  */
 export const excerptChars = 1024;
 
-const utf8Length = (piece: Uint8Array | string): number => {
-  if (typeof piece !== 'string') return piece.byteLength;
+/** The UTF-8 length of a string piece (a test transport's). */
+const utf8Length = (piece: string): number => {
   let bytes = 0;
   for (let i = 0; i < piece.length; i++) {
     const unit = piece.charCodeAt(i);
@@ -97,6 +97,9 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
   }
 };
 
+/** The head of a reply that has none yet, or whose head is not kept (a success's). */
+const noHead: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+
 /**
  * One reply being read: the sink the transport delivers the response's events to, turning them
  * into the subscriber's chunks. A class, not closures: with thousands of replies open at once,
@@ -106,13 +109,18 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
  */
 class ReplyReader implements EventSink {
   readonly #subscriber: Subscriber<Chunk>;
-  readonly #plan: ReplyPlan;
+  readonly #headersTimeoutMs: number;
+  readonly #firstChunkTimeoutMs: number;
+  /** The conversation of this turn when the reply returns it (else nothing is kept of it). */
+  readonly #conversation: Conversation | undefined;
+  readonly #offlineHint: boolean;
+  readonly #now: () => number;
   readonly #reply: ReplyText;
   readonly #secrets: ReadonlyArray<string>;
   readonly #maxBytes: number;
   #status = 0;
   #ok = false;
-  #head: Readonly<Record<string, string>> = {};
+  #head: Readonly<Record<string, string>> = noHead;
   #bytes = 0;
   /**
    * The text held back while the reply's start could still turn out to be an in-band refusal
@@ -121,14 +129,26 @@ class ReplyReader implements EventSink {
    */
   #held: string | undefined = '';
   #errorBody = '';
-  /** The deadline for the head, then for the first bytes of the body. */
+  /**
+   * The deadline for the head, then for the first bytes of the body: one timer, which the head
+   * does not move (the head's deadline, when it passes after the head came, arms the rest of the
+   * first chunk's), so a reply that answers in time sets one timer and clears it.
+   */
   #deadline: Subscription | undefined;
   #deadlineOf: 'headersTimeoutMs' | 'firstChunkTimeoutMs' | undefined;
+  #headSeen = false;
+  #abort: ExchangeAbort;
   #startedAt = 0;
 
   constructor(subscriber: Subscriber<Chunk>, plan: ReplyPlan) {
     this.#subscriber = subscriber;
-    this.#plan = plan;
+    // What the reply needs later, read out of the plan: an open reply keeps neither the plan nor
+    // the request (its body, the validated messages), only these.
+    this.#headersTimeoutMs = plan.headersTimeoutMs ?? 0;
+    this.#firstChunkTimeoutMs = plan.firstChunkTimeoutMs ?? 0;
+    this.#conversation = plan.returnConversation ? plan.conversation : undefined;
+    this.#offlineHint = plan.offlineHint === true;
+    this.#now = plan.now;
     this.#reply = plan.keepText === false ? createUnkeptReplyText() : createReplyText(plan.pool);
     this.#secrets = plan.secrets ?? [];
     // What is kept must fit in one string (V8's limit is about 512 Mi characters): the limit of
@@ -146,8 +166,8 @@ class ReplyReader implements EventSink {
    */
   startDeadlines(): void {
     this.#startedAt = asyncScheduler.now();
-    const headers = this.#plan.headersTimeoutMs ?? 0;
-    const first = this.#plan.firstChunkTimeoutMs ?? 0;
+    const headers = this.#headersTimeoutMs;
+    const first = this.#firstChunkTimeoutMs;
     if (headers > 0 && (first === 0 || headers < first)) this.#arm('headersTimeoutMs', headers);
     else if (first > 0) this.#arm('firstChunkTimeoutMs', first);
   }
@@ -158,6 +178,10 @@ class ReplyReader implements EventSink {
     this.#deadline = asyncScheduler.schedule(
       () => {
         this.#deadline = undefined;
+        if (option === 'headersTimeoutMs' && this.#headSeen) {
+          this.#arm('firstChunkTimeoutMs', this.#firstChunkTimeoutMs);
+          return;
+        }
         const what = option === 'headersTimeoutMs' ? 'the service did not answer' : 'no first chunk';
         this.#fail(
           withMessage(`timeout: ${what} within ${ms} ms (first-chunk; provider option ${option})`)(
@@ -177,25 +201,31 @@ class ReplyReader implements EventSink {
   next(event: ResponseEvent): void {
     if (this.#subscriber.closed) return;
     if (event.type === 'head') {
-      if (this.#deadlineOf === 'headersTimeoutMs') {
-        this.#stopDeadline();
-        const first = this.#plan.firstChunkTimeoutMs ?? 0;
-        if (first > 0) this.#arm('firstChunkTimeoutMs', first);
-      }
+      this.#headSeen = true;
+      if (this.#deadlineOf === 'headersTimeoutMs' && this.#firstChunkTimeoutMs === 0) this.#stopDeadline();
       this.#status = event.status;
-      this.#head = event.headers;
       this.#ok = event.status >= 200 && event.status < 300;
+      // Only a failure reads the head (its location, its retry-after): a reply does not keep it.
+      if (!this.#ok) this.#head = event.headers;
       // A redirect is not followed, and a 1xx as the final answer (a 101) is no reply.
       if (event.status < 200 || (event.status >= 300 && event.status < 400)) this.#fail(this.#httpFailure());
       return;
     }
+    this.#onBody(event.data);
+  }
+
+  body(data: Uint8Array): void {
+    if (!this.#subscriber.closed) this.#onBody(data);
+  }
+
+  #onBody(data: Uint8Array | string): void {
     if (this.#deadline !== undefined) this.#stopDeadline();
-    this.#bytes += utf8Length(event.data);
+    this.#bytes += typeof data === 'string' ? utf8Length(data) : data.byteLength;
     if (this.#bytes > this.#maxBytes) {
       this.#fail(responseTooLarge(this.#maxBytes));
       return;
     }
-    const piece = this.#reply.decode(event.data);
+    const piece = this.#reply.decode(data);
     if (this.#ok) this.#onText(piece);
     else {
       this.#errorBody += piece;
@@ -230,18 +260,30 @@ class ReplyReader implements EventSink {
       this.#fail(emptyResponse(this.#status));
       return;
     }
-    if (this.#plan.returnConversation)
+    if (this.#conversation !== undefined)
       this.#subscriber.next(
         conversationChunk(
-          appendHistory({ role: 'assistant', content: this.#reply.deliveredText() })(this.#plan.conversation),
+          appendHistory({ role: 'assistant', content: this.#reply.deliveredText() })(this.#conversation),
         ),
       );
     this.#subscriber.next(finish);
     this.#subscriber.complete();
   }
 
-  /** The reply is over: its kept text goes back to the pool. */
-  release(): void {
+  /** What aborts the exchange, once it is open (the reply's teardown calls it). */
+  exchangeOpened(abort: ExchangeAbort): void {
+    this.#abort = abort;
+  }
+
+  /**
+   * The reply's teardown (the reader is its own: no closure per reply): aborts what is left of
+   * the exchange, and its kept text goes back to the pool.
+   */
+  unsubscribe(): void {
+    const abort = this.#abort;
+    this.#abort = undefined;
+    if (typeof abort === 'function') abort();
+    else abort?.unsubscribe();
     this.#stopDeadline();
     this.#reply.release();
   }
@@ -269,7 +311,7 @@ class ReplyReader implements EventSink {
 
   #fail(e: unknown): void {
     const failure = e instanceof YqcloudError ? e : toNetworkError(e);
-    const error = this.#plan.offlineHint === true ? withOfflineHint(failure) : failure;
+    const error = this.#offlineHint ? withOfflineHint(failure) : failure;
     const secrets = this.#secrets;
     this.#subscriber.error(
       pipe(
@@ -286,7 +328,7 @@ class ReplyReader implements EventSink {
     return httpError(
       status,
       this.#errorBody.slice(0, excerptChars),
-      parseRetryAfter(this.#head['retry-after'], this.#plan.now()),
+      parseRetryAfter(this.#head['retry-after'], this.#now()),
       status >= 300 && status < 400
         ? `redirect${location === undefined ? '' : ` to ${redactUrl(location)}`} not followed`
         : undefined,
@@ -306,21 +348,18 @@ export const replyStream = (transport: Transport, plan: ReplyPlan): Observable<C
     if (open !== undefined) {
       // The built-in transport calls the reader straight from the socket's events: nothing
       // reaches the reply once it has ended or its subscriber has left.
-      const abort = open(plan.request, reader);
-      return () => {
-        abort?.();
-        reader.release();
-      };
+      reader.exchangeOpened(open(plan.request, reader));
+      return reader;
     }
     const events = exchange(transport, plan.request);
     if (events instanceof YqcloudError) {
       reader.error(events);
-      return () => reader.release();
+      return reader;
     }
     // Linked to the reply's subscriber before subscribing, as RxJS's operators do: a consumer
     // that leaves during a synchronous body stops it at once.
     const events$ = new Subscriber<ResponseEvent>(reader);
     subscriber.add(events$);
     events.subscribe(events$);
-    return () => reader.release();
+    return reader;
   });

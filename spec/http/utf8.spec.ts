@@ -155,6 +155,20 @@ describe('http/utf8', () => {
         { numRuns: 1000 },
       );
     });
+
+    it('gives the same text for Node Buffers (a socket’s pieces), offset into a larger buffer, malformed too', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.array(edgyByte, { maxLength: 140 }), { maxLength: 10 }),
+          fc.nat({ max: 8 }),
+          (pieces, offset) =>
+            sameAsReference(
+              pieces.map((piece) => Buffer.concat([Buffer.alloc(offset, 0xbf), Buffer.from(piece)]).subarray(offset)),
+            ),
+        ),
+        { numRuns: 3000 },
+      );
+    });
   });
 
   describe('decodeUtf8', () => {
