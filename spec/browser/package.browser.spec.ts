@@ -27,15 +27,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * What an app that streams a chat into a page may ship, minified (esbuild) and gzipped (level 9).
- * Measured 147.1 kB minified, 51.1 kB gzipped for the app below (provider, chat session,
- * bufferText) when the budget was last set: about 2 % headroom on each. axios is 61 kB of it,
+ * Measured 149.5 kB minified, 52.1 kB gzipped for the app below (provider, chat session,
+ * bufferText) when the budget was last set: about 2 % headroom on each (the last 0.3 kB gzipped:
+ * the session's `adopt` and the UTF-8 decoder that allocates nothing per piece). axios is 61 kB of it,
  * rxjs 22, io-ts 16; the library's own modules (validation read once, redaction, the history
  * budget, Segmenter boundaries, logging) about 30, of which the provider's telemetry option
  * (the OpenTelemetry watcher and the reply watcher with its `tap`) about 6; the diagnostics
  * channels are swapped for a twin that publishes nothing. With fp-ts's CommonJS build instead of
  * its ES one the same app is over 200 kB.
  */
-const budget = { minifiedBytes: 150_000, gzippedBytes: 52_000 };
+const budget = { minifiedBytes: 153_000, gzippedBytes: 53_000 };
 
 describe('the packed yqcloud-rx in a browser bundle (esbuild, platform browser)', function () {
   this.timeout(60_000);
