@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
 import { bundleForBrowser } from './support.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -111,6 +112,24 @@ describe('the packed yqcloud-rx in a browser bundle (esbuild, platform browser)'
     const { inputs } = await bundleForBrowser(join(app, 'main.js'));
     expect(inputs.filter((input) => input.includes('fp-ts/es6/'))).to.not.be.empty;
     expect(inputs.filter((input) => input.includes('fp-ts/lib/'))).to.deep.equal([]);
+  });
+
+  it('an app bundled for Node (esbuild, platform node) gets the unbundled tree as well, with RxJS as the app imports it', async () => {
+    // Node itself takes the bundled Node build (the `node` condition); a bundler sets `module`,
+    // which comes first: the Node build requires RxJS's CommonJS modules at run time, beside the
+    // app's bundled RxJS (two instances).
+    const result = await esbuild.build({
+      entryPoints: [join(app, 'main.js')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((input) => input.endsWith('yqcloud-rx/dist/index.js'))).to.have.length(1);
+    expect(inputs.filter((input) => /yqcloud-rx\/dist\/(node\/|rx\.js$)/.test(input))).to.deep.equal([]);
   });
 
   it(`stays within its size budget: ${budget.minifiedBytes} B minified, ${budget.gzippedBytes} B gzipped`, async () => {

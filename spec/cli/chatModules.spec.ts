@@ -7,22 +7,22 @@
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { resolveLogHook } from '../support/moduleLog.js';
+import { resolveLogHook, sourcesLoaded } from '../support/moduleLog.js';
+import { cliBin } from '../support/runCli.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'dist/cli/main.js');
+const bin = cliBin;
 
 const registerHook = `data:text/javascript,${encodeURIComponent(
   `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(resolveLogHook())}`)});`,
 )}`;
 
-/** Module URLs, under the repository, that a `chat` with the service must not load. */
-const unwanted = [
+/** Packages, under the repository, that a `chat` with the service must not load. */
+const unwantedPackages = [
   'node_modules/axios/',
   'node_modules/http-proxy-agent/',
   'node_modules/https-proxy-agent/',
@@ -30,11 +30,13 @@ const unwanted = [
   'node_modules/write-file-atomic/',
   'node_modules/prom-client/',
   'node_modules/gpt-tokenizer/',
-  'dist/server/index.js',
-  'dist/server/pipeline/',
-  'dist/cli/serve.js',
-  'dist/emulator/',
 ];
+
+/**
+ * The library's modules it must not load, as sources: the built bin is a bundle, whose loaded
+ * files (chunks) stand for the modules bundled into them (`sourcesLoaded`, by their source maps).
+ */
+const unwantedSources = ['lib/server/index.ts', 'lib/server/pipeline/', 'lib/cli/serve.ts', 'lib/emulator/'];
 
 describe('yqcloud-rx chat: the modules a reply loads', function () {
   this.timeout(30_000);
@@ -51,8 +53,11 @@ describe('yqcloud-rx chat: the modules a reply loads', function () {
       );
       expect(stdout).to.include('Hi there');
       expect(stderr, 'the hook logs the resolutions').to.include(`resolved file://${root}node_modules/commander/`);
-      const loaded = unwanted.filter((path) => stderr.includes(`resolved file://${root}${path}`));
+      const loaded = unwantedPackages.filter((path) => stderr.includes(`resolved file://${root}${path}`));
       expect(loaded).to.deep.equal([]);
+      const sources = sourcesLoaded(stderr.split('\n'));
+      expect(sources, 'the source maps name the modules of the chat').to.include('lib/cli/chat.ts');
+      expect(sources.filter((source) => unwantedSources.some((path) => source.startsWith(path)))).to.deep.equal([]);
     } finally {
       server.close();
     }

@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { eventually } from '../support/eventually.js';
+import { cliBin } from '../support/runCli.js';
 
 // `yqcloud-rx serve --emulator` as users run it: the built binary in a child process.
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'dist/cli/main.js');
+const bin = cliBin;
 const token = 'sk-serve-spec';
 const page = 'https://app.example.com';
 

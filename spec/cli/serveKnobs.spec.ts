@@ -1,16 +1,14 @@
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import OpenAI from 'openai';
 import { eventually } from '../support/eventually.js';
 import { startLoopbackServer, type LoopbackServer } from '../support/loopbackServer.js';
+import { cliBin } from '../support/runCli.js';
 
 // `serve`'s knobs as users run them: the built binary in a child process.
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'dist/cli/main.js');
+const bin = cliBin;
 const token = 'sk-serve-knobs-spec';
 
 interface Child {

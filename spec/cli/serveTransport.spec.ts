@@ -4,13 +4,13 @@
  * neither axios nor the proxy agents.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { eventually } from '../support/eventually.js';
+import { cliBin } from '../support/runCli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'dist/cli/main.js');
+const bin = cliBin;
 const token = 'sk-serve-transport-spec';
 
 /** Logs every module URL the child resolves, on stderr, from the loader's thread. */

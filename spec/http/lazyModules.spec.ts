@@ -2,20 +2,20 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { childLines, resolveLogHook } from '../support/moduleLog.js';
+import { childLines, nodeEntry, resolveLogHook } from '../support/moduleLog.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Imports the library, then sends one request without a proxy (through `nodeTransport()` when
- * `transport` is `node`), marking each step on stderr.
+ * Imports the library from `entry`, then sends one request without a proxy (through
+ * `nodeTransport()` when `transport` is `node`), marking each step on stderr.
  */
-const child = (transport: 'default' | 'node') => `
+const child = (entry: string, transport: 'default' | 'node') => `
 import { register } from 'node:module';
 import * as http from 'node:http';
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(resolveLogHook())}));
-const { YqcloudProvider, nodeTransport } = await import(${JSON.stringify(`${root}lib/index.ts`)});
+const { YqcloudProvider, nodeTransport } = await import(${JSON.stringify(entry)});
 const { lastValueFrom } = await import('rxjs');
 process._rawDebug('mark imported');
 const server = http.createServer((_req, res) => res.end('Hi'));
@@ -30,8 +30,8 @@ process._rawDebug('mark requested');
 `;
 
 /** The package directories a child resolved before and after its first request. */
-const resolvedBy = async (transport: 'default' | 'node') => {
-  const lines = await childLines(child(transport));
+const resolvedBy = async (entry: string, transport: 'default' | 'node') => {
+  const lines = await childLines(child(entry, transport));
   const imported = lines.indexOf('mark imported');
   const requested = lines.indexOf('mark requested');
   expect(imported).to.be.above(0);
@@ -43,31 +43,37 @@ const resolvedBy = async (transport: 'default' | 'node') => {
       .some((line) => line.startsWith(`resolved file://${root}node_modules/${name}/`));
 };
 
-describe('http: modules loaded only when used', () => {
-  it('importing the library loads neither axios nor the proxy agents; a request without a proxy loads axios only', async () => {
-    const loaded = await resolvedBy('default');
-    expect(loaded('import', 'eventsource-parser'), 'the hook sees the library’s imports').to.be.true;
-    expect(loaded('import', 'axios'), 'axios on import').to.be.false;
-    expect(loaded('request', 'axios'), 'axios on the first request').to.be.true;
-    for (const agent of ['http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent'])
-      expect(loaded('import', agent) || loaded('request', agent), agent).to.be.false;
+// The sources (through tsx), and the package's Node build as apps load it (a bundle: its
+// dependencies stay imports of their own, which the hook sees).
+for (const [label, entry] of [
+  ['lib/', `${root}lib/index.ts`],
+  ['the Node build', nodeEntry()],
+] as const)
+  describe(`http: modules loaded only when used (${label})`, () => {
+    it('importing the library loads neither axios nor the proxy agents; a request without a proxy loads axios only', async () => {
+      const loaded = await resolvedBy(entry, 'default');
+      expect(loaded('import', 'eventsource-parser'), 'the hook sees the library’s imports').to.be.true;
+      expect(loaded('import', 'axios'), 'axios on import').to.be.false;
+      expect(loaded('request', 'axios'), 'axios on the first request').to.be.true;
+      for (const agent of ['http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent'])
+        expect(loaded('import', agent) || loaded('request', agent), agent).to.be.false;
+    });
+
+    it('a request through nodeTransport() loads neither axios nor the proxy agents', async () => {
+      const loaded = await resolvedBy(entry, 'node');
+      expect(loaded('import', 'eventsource-parser'), 'the hook sees the library’s imports').to.be.true;
+      for (const name of ['axios', 'http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent'])
+        expect(loaded('import', name) || loaded('request', name), name).to.be.false;
+    });
   });
 
-  it('a request through nodeTransport() loads neither axios nor the proxy agents', async () => {
-    const loaded = await resolvedBy('node');
-    expect(loaded('import', 'eventsource-parser'), 'the hook sees the library’s imports').to.be.true;
-    for (const name of ['axios', 'http-proxy-agent', 'https-proxy-agent', 'socks-proxy-agent'])
-      expect(loaded('import', name) || loaded('request', name), name).to.be.false;
-  });
-});
-
-/** Imports the built library in a plain `node` (no loader of its own), then lists what it loaded. */
+/** Imports the package's Node build in a plain `node` (no loader of its own), then lists what it loaded. */
 const builtChild = `
 let segmenters = 0;
 const Segmenter = Intl.Segmenter;
 Intl.Segmenter = class extends Segmenter { constructor(...args) { super(...args); segmenters++; } };
 const before = new Set(process.moduleLoadList);
-await import(${JSON.stringify(`${root}dist/index.js`)});
+await import(${JSON.stringify(nodeEntry())});
 const loaded = process.moduleLoadList.filter((m) => !before.has(m)).map((m) => m.replace('NativeModule ', ''));
 process.stdout.write(JSON.stringify({ loaded, segmenters }));
 `;

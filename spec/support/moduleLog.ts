@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -33,4 +35,35 @@ export const childLines = async (code: string): Promise<ReadonlyArray<string>> =
     timeout: 60_000,
   });
   return stderr.split('\n');
+};
+
+/**
+ * The file Node loads for the package's export `subpath` (package.json `exports`, the `node`
+ * condition: the bundled Node build of tools/bundle.mjs), as an absolute path.
+ */
+export const nodeEntry = (subpath = '.'): string => {
+  const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    exports: Record<string, { node?: string }>;
+  };
+  const target = exports[subpath]?.node;
+  if (target === undefined) throw new Error(`no node target for ${subpath}`);
+  return join(root, target);
+};
+
+/**
+ * The library's source files (`lib/…`, from the root) whose code a process loaded, from its
+ * `resolved <url>` lines: each built file under dist/ stands for the sources its source map
+ * names, so a bundle's chunk counts as every module bundled into it.
+ */
+export const sourcesLoaded = (lines: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const sources = new Set<string>();
+  for (const line of lines) {
+    const url = /^resolved (file:\S+\.js)$/.exec(line)?.[1];
+    if (url === undefined) continue;
+    const file = fileURLToPath(url);
+    if (!file.startsWith(join(root, 'dist/')) || !existsSync(`${file}.map`)) continue;
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: ReadonlyArray<string> };
+    for (const source of map.sources) sources.add(relative(root, join(dirname(file), source)));
+  }
+  return [...sources].sort();
 };

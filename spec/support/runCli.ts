@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The built command line, as users run it. */
-export const cliBin = join(fileURLToPath(new URL('../../', import.meta.url)), 'dist/cli/main.js');
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The built command line, as users run it (package.json `bin`: the Node build, tools/bundle.mjs). */
+export const cliBin = join(
+  root,
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin['yqcloud-rx'] ??
+    '',
+);
 
 /** What one run of the command line gave. */
 export interface CliRun {

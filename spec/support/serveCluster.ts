@@ -1,6 +1,6 @@
 /**
  * Several `yqcloud-rx serve` processes sharing one Redis, as a cluster behind a load balancer
- * would be: each one the built command line (`dist/cli/main.js serve --redis <url>`) in a child
+ * would be: each one the built command line (`yqcloud-rx serve --redis <url>`) in a child
  * process on a free loopback port, all in front of the same service endpoint. A test talks to
  * each instance by its URL (the test is the load balancer) and can kill one (SIGKILL) mid-reply.
  */
