@@ -7,11 +7,13 @@
  * reader that finds the producer's lease gone writes the `error` ending itself (once: a script
  * checks that the reply has not ended and the lease is still gone). A stop is recorded in the
  * hash and published; the producer hears it at once through its subscription, or at its next
- * heartbeat if the message was lost.
+ * heartbeat if the message was lost. A reply opened for a chat is that chat's active reply
+ * through a key of its own (`chat:<sha256 of owner and chat id>` → reply id), set with the
+ * producer's TTL, renewed with its heartbeat, deleted with its ending (if it still names it).
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { entryFields, entryOfFields } from './replyEntryFields.js';
@@ -21,6 +23,7 @@ import {
   isEnding,
   replyLogSettings,
   type LoggedEntry,
+  type OpenReplyOptions,
   type ReplyLog,
   type ReplyLogOptions,
   type ReplyProducer,
@@ -28,7 +31,8 @@ import {
 import { scriptCaller } from './redisScriptCaller.js';
 import { redisScripts } from './redisScripts.js';
 
-const { appendEntry, endLostReply, openReply, renewProducer, requestStop } = redisScripts;
+const { appendEntry, clearActiveReply, endLostReply, openReply, renewActiveReply, renewProducer, requestStop } =
+  redisScripts;
 
 /**
  * Options of the Redis reply log.
@@ -75,6 +79,13 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     const base = `${prefix}reply:{${replyId}}`;
     return { log: `${base}:log`, meta: `${base}:meta`, producer: `${base}:producer` };
   };
+  /** Hashed, so that neither an owner nor a chat id can reach into another's key. */
+  const activeKeyOf = (owner: string, chatId: string): string =>
+    `${prefix}chat:${createHash('sha256')
+      .update(JSON.stringify([owner, chatId]))
+      .digest('base64url')}`;
+  const renewActive$ = scriptCaller(client, renewActiveReply);
+  const clearActive$ = scriptCaller(client, clearActiveReply);
   const open$ = scriptCaller(client, openReply);
   const append$ = scriptCaller(client, appendEntry);
   const renew$ = scriptCaller(client, renewProducer);
@@ -104,12 +115,14 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     });
   };
 
-  const open = async (owner: string): Promise<ReplyProducer> => {
+  const open = async (owner: string, openOptions: OpenReplyOptions = {}): Promise<ReplyProducer> => {
     const replyId = newReplyId();
     const keys = keysOf(replyId);
+    const active = openOptions.chatId === undefined ? undefined : activeKeyOf(owner, openOptions.chatId);
     const token = randomBytes(12).toString('base64url');
     try {
       await open$([keys.meta, keys.producer], [owner, token, settings.producerTtlMs, settings.endedTtlMs]);
+      if (active !== undefined) await client.set(active, replyId, 'PX', settings.producerTtlMs);
     } catch (e) {
       health.failed(e);
       throw new ReplyWriteRefused('unavailable');
@@ -120,6 +133,8 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     let ended = false;
     const heartbeat = setInterval(
       () => {
+        if (active !== undefined)
+          renewActive$([active], [replyId, settings.producerTtlMs]).catch((e: unknown) => health.failed(e));
         renew$([keys.producer, keys.meta, keys.log], [token, settings.producerTtlMs, settings.endedTtlMs]).then(
           (answer) => {
             lastRenewal = Date.now();
@@ -135,11 +150,15 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
       Math.floor(settings.producerTtlMs / 3),
     );
     heartbeat.unref();
+    const clearActive = async (): Promise<void> => {
+      if (active !== undefined) await clearActive$([active], [replyId]).catch((e: unknown) => health.failed(e));
+    };
     const close = async (): Promise<void> => {
       clearInterval(heartbeat);
       if (!producers.delete(replyId) || ended) return;
       // Closed without an ending: the lease is dropped so that readers end the reply at once.
       await client.del(keys.producer).catch((e: unknown) => health.failed(e));
+      await clearActive();
     };
     producers.set(replyId, { controller, close });
     return {
@@ -159,6 +178,7 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
           if (ending) {
             ended = true;
             await close();
+            await clearActive();
           }
           return id;
         } catch (e) {
@@ -259,6 +279,14 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
   return {
     open,
     follow,
+    activeReply: async (owner, chatId) => {
+      try {
+        return (await client.get(activeKeyOf(owner, chatId))) ?? undefined;
+      } catch (e) {
+        health.failed(e);
+        throw e;
+      }
+    },
     ownerOf: async (replyId) => {
       try {
         return (await client.hget(keysOf(replyId).meta, 'owner')) ?? undefined;

@@ -90,6 +90,24 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
     await b.log.close();
   });
 
+  it('a chat’s active reply lives while its producer renews it, and expires with a dead instance’s lease', async () => {
+    const a = await instance(redisServer(), { producerTtlMs: 1000 });
+    const b = await instance(redisServer(), { producerTtlMs: 1000 });
+    const producer = await a.log.open('alice', { chatId: 'chat-9' });
+    await new Promise((resolve) => setTimeout(resolve, 1600)); // past the TTL: the heartbeat kept it
+    expect(await b.log.activeReply('alice', 'chat-9')).to.equal(producer.replyId);
+    const keys = await b.client.keys('yqrx:chat:*');
+    expect(keys).to.have.length(1);
+    expect(keys[0], 'neither owner nor chat id in the key').to.not.match(/alice|chat-9/);
+    expect(await b.client.pttl(keys[0] ?? '')).to.be.within(1, 1000);
+    a.client.disconnect(); // the instance is gone: no heartbeat, no ending
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await b.log.activeReply('alice', 'chat-9')).to.equal(undefined);
+    await producer.close();
+    await a.log.close();
+    await b.log.close();
+  });
+
   it('a producer whose lease expired cannot write any more (fenced)', async () => {
     const a = await instance(redisServer(), { producerTtlMs: 1500 });
     const producer = await a.log.open('alice');
