@@ -25,7 +25,7 @@ import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/
 import { decodeRelayBody } from './relayBody.js';
 import { repliesOf } from '../../store/replyStore.js';
 import type { ReplyLog } from '../../store/replyLog.js';
-import { produceReply } from './produceReply.js';
+import { produceReply } from '../../pipeline/produceReply.js';
 import { durableAnswer } from './replyEvents.js';
 import { startReply } from './startReply.js';
 
@@ -83,7 +83,7 @@ const durableReply = (
   context: RouteContext,
   headers: Readonly<Record<string, string>>,
 ): Observable<ReplyPart> =>
-  from(produceReply(log, context.identity, chunks, context.clientError)).pipe(
+  from(produceReply(log, context.identity, chunks, { safeError: context.clientError })).pipe(
     catchError((e: unknown) => {
       // The store cannot open a reply: this one is served as it comes, not resumable.
       context.clientError(e);
