@@ -74,7 +74,9 @@ describe('the UI message stream route with the AI SDK’s Chat and DefaultChatTr
       }),
     });
     expect(head.headers.get('x-vercel-ai-ui-message-stream')).to.equal('v1');
-    expect(await head.text()).to.match(/data: \{"type":"finish","finishReason":"stop"\}\n\ndata: \[DONE\]\n\n$/);
+    expect(await head.text()).to.match(
+      /data: \{"type":"finish","finishReason":"stop","messageMetadata":\{"totalUsage":\{"inputTokens":\d+,"outputTokens":\d+,"totalTokens":\d+\}\}\}\n\ndata: \[DONE\]\n\n$/,
+    );
   });
 
   it('Chat.stop() aborts the reply: the request to the service is closed, the partial text kept', async () => {
@@ -127,7 +129,7 @@ describe('the UI message stream route with the AI SDK’s Chat and DefaultChatTr
     expect(emulator.requests.length).to.equal(before);
   });
 
-  it('resume: the transport’s reconnect gets 204 (no reply to resume), and Chat stays ready', async () => {
+  it('on a store that keeps no replies, resume gets 204 (nothing to resume), and Chat stays ready', async () => {
     const chat = new SpecChat({ id: 'chat-r', transport: transport() });
     await chat.resumeStream();
     expect(chat.status).to.equal('ready');
