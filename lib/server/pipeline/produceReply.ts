@@ -67,7 +67,7 @@ export interface Production {
  *
  * @example
  * ```ts
- * const options: ReplyEntriesOptions = { safeError: context.clientError, usage: () => ({ inputTokens: 9, outputTokens: 2 }) };
+ * const options: ReplyEntriesOptions = { safeError: clientError, usage: () => ({ inputTokens: 9, outputTokens: 2 }) };
  * ```
  */
 export interface ReplyEntriesOptions {
@@ -147,7 +147,7 @@ export const replyEntries = (
  *
  * @example
  * ```ts
- * const options: ProduceReplyOptions = { safeError: context.clientError, chatId: 'hFq3kZ2pT0aB9xYw' };
+ * const options: ProduceReplyOptions = { safeError: clientError, chatId: 'hFq3kZ2pT0aB9xYw' };
  * ```
  */
 export interface ProduceReplyOptions extends ReplyEntriesOptions {

@@ -57,6 +57,8 @@ export const resumeReply = async (log: ReplyLog, owner: string, lastEventId: str
  *
  * @example
  * ```ts
+ * const log = createMemoryReplyLog();
+ * const { replyId } = await log.open('alice', { chatId: 'c1' });
  * const outcome = await followReply(log, 'alice', replyId, startOfReply);
  * if (outcome.type === 'follow') outcome.events.subscribe(({ entry }) => console.log(entry.type));
  * ```
