@@ -1,14 +1,11 @@
 import { DefaultChatTransport, type UIMessage } from 'ai';
 import { expect } from 'chai';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { YqcloudProvider } from '../../../../lib/index.js';
-import { startEmulator, type Emulator } from '../../../../lib/emulator/index.js';
+import type { Emulator } from '../../../../lib/emulator/index.js';
 import { bearerToken, createMemoryReplyStore, createRedisStore } from '../../../../lib/server/index.js';
-import { createUIMessageStreamHandler } from '../../../../lib/server/routes/uiMessageStream/uiMessageStreamHandler.js';
 import { SpecChat } from '../../../support/aiChat.js';
 import { closedPort } from '../../../support/closedPort.js';
 import { eventually } from '../../../support/eventually.js';
+import { startUIChatServer, type UIChatServer } from '../../../support/uiChatServer.js';
 
 const token = 'sk-spec-owner';
 const otherToken = 'sk-spec-other';
@@ -32,27 +29,18 @@ const usageOf = (message: UIMessage | undefined): Usage | undefined =>
 // reconnect `GET {api}/{chatId}/stream`) against the route on a store that keeps replies.
 describe('the UI message stream route resumes a chat’s reply in flight (AI SDK Chat.resumeStream)', function () {
   this.timeout(30_000);
-  let emulator: Emulator;
-  let provider: YqcloudProvider;
-  let server: http.Server;
-  let api = '';
   const store = createMemoryReplyStore();
+  let served: UIChatServer;
+  let emulator: Emulator;
+  let api = '';
 
   before(async () => {
-    emulator = await startEmulator({ delayMs: 2 });
-    provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false });
-    server = http.createServer(
-      createUIMessageStreamHandler({ provider, authorize: bearerToken(token, otherToken), store }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/chat`;
+    served = await startUIChatServer({ authorize: bearerToken(token, otherToken), store });
+    ({ emulator, api } = served);
   });
 
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    provider.destroy();
-    await emulator.close();
+    await served.close();
     await store.close();
   });
 
@@ -158,16 +146,12 @@ describe('the UI message stream route when the store cannot be reached', functio
   this.timeout(30_000);
 
   it('resume and stop answer 503 with retry-after; a new reply is still served, not resumable', async () => {
-    const emulator = await startEmulator({ delayMs: 2 });
-    const provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false });
     const store = await createRedisStore({
       url: `redis://127.0.0.1:${await closedPort()}`,
       connectTimeoutMs: 500,
       log: () => {},
     });
-    const server = http.createServer(createUIMessageStreamHandler({ provider, authorize: bearerToken(token), store }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/chat`;
+    const { api, close } = await startUIChatServer({ authorize: bearerToken(token), store });
     try {
       const resume = await fetch(`${api}/chat-1/stream`, { headers: auth() });
       expect(resume.status).to.equal(503);
@@ -178,10 +162,7 @@ describe('the UI message stream route when the store cannot be reached', functio
       expect(chat.status).to.equal('ready');
       expect(textOf(chat.messages[1])).to.include('You said: "Hello".');
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      provider.destroy();
-      await emulator.close();
+      await close();
       await store.close();
     }
   });

@@ -1,13 +1,10 @@
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import { expect } from 'chai';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { YqcloudProvider } from '../../../../lib/index.js';
-import { startEmulator, type Emulator } from '../../../../lib/emulator/index.js';
+import type { Emulator } from '../../../../lib/emulator/index.js';
 import { bearerToken } from '../../../../lib/server/index.js';
-import { createUIMessageStreamHandler } from '../../../../lib/server/routes/uiMessageStream/uiMessageStreamHandler.js';
 import { SpecChat } from '../../../support/aiChat.js';
 import { eventually } from '../../../support/eventually.js';
+import { startUIChatServer, type UIChatServer } from '../../../support/uiChatServer.js';
 
 const token = 'sk-spec-token';
 
@@ -19,25 +16,16 @@ const textOf = (message: UIMessage | undefined): string =>
 // readUIMessageStream) against the route, with the emulator behind it.
 describe('the UI message stream route with the AI SDK’s Chat and DefaultChatTransport', function () {
   this.timeout(20_000);
+  let served: UIChatServer;
   let emulator: Emulator;
-  let provider: YqcloudProvider;
-  let server: http.Server;
   let api = '';
 
   before(async () => {
-    emulator = await startEmulator({ delayMs: 2 });
-    provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false });
-    server = http.createServer(createUIMessageStreamHandler({ provider, authorize: bearerToken(token) }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/chat`;
+    served = await startUIChatServer({ authorize: bearerToken(token) });
+    ({ emulator, api } = served);
   });
 
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    provider.destroy();
-    await emulator.close();
-  });
+  after(() => served.close());
 
   const transport = (key = token) => new DefaultChatTransport({ api, headers: { authorization: `Bearer ${key}` } });
 
