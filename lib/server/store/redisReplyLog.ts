@@ -3,8 +3,9 @@
  * `MAXLEN` bound, an expiry refreshed while it lives and set once it ended), a hash with its
  * owner and state, and its producer's lease (a key with a TTL renewed by the producer). Readers
  * replay and follow with `XREAD BLOCK` from the id they were given, so a reader cannot miss an
- * entry written while it attaches, and there is no handshake with the producer to time out. A
- * reader that finds the producer's lease gone writes the `error` ending itself (once: a script
+ * entry written while it attaches, and there is no handshake with the producer to time out; the
+ * readers of one process share one blocking connection (`redisFollowers.ts`). A reader that
+ * finds the producer's lease gone writes the `error` ending itself (once: a script
  * checks that the reply has not ended and the lease is still gone). A stop is recorded in the
  * hash and published; the producer hears it at once through its subscription, or at its next
  * heartbeat if the message was lost. A reply opened for a chat is that chat's active reply
@@ -17,7 +18,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
 import { entryFields, entryOfFields } from './replyEntryFields.js';
-import { producerLost, ReplyWriteRefused, storeUnavailable, type WriteRefusal } from './replyErrors.js';
+import { createRedisFollowers } from './redisFollowers.js';
+import { producerLost, ReplyWriteRefused, type WriteRefusal } from './replyErrors.js';
 import { newReplyId } from './replyId.js';
 import {
   isEnding,
@@ -63,11 +65,9 @@ const refusalOf = (error: unknown): WriteRefusal | undefined => {
   return (match?.[1] as WriteRefusal | undefined) ?? undefined;
 };
 
-type StreamReply = ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, ReadonlyArray<string>]>]>;
-
 /**
  * A reply log on `client` (connected, or reconnecting: commands fail fast while it is down).
- * Readers use connections of their own (`client.duplicate()`), as `XREAD BLOCK` holds one.
+ * Readers share one connection of their own (`client.duplicate()`), as `XREAD BLOCK` holds one.
  */
 export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions, health: RedisHealth): ReplyLog => {
   const settings = replyLogSettings(options);
@@ -93,7 +93,6 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
   const endLost$ = scriptCaller(client, endLostReply);
 
   const producers = new Map<string, { readonly controller: AbortController; readonly close: () => Promise<void> }>();
-  const readers = new Set<Redis>();
   let subscriber: Promise<Redis> | undefined;
 
   /** One subscription per process to the stop channel, made on the first reply produced here. */
@@ -212,6 +211,13 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     return (await client.exists(keys.meta)) === 1 ? 'ended' : 'gone';
   };
 
+  const followers = createRedisFollowers(client, {
+    blockMs,
+    commandTimeoutMs,
+    checkProducer,
+    failed: (e) => health.failed(e),
+  });
+
   const follow = async (replyId: string, afterId: string): Promise<Observable<LoggedEntry> | undefined> => {
     const keys = keysOf(replyId);
     let owner: string | null;
@@ -222,58 +228,13 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
       throw e;
     }
     if (owner === null) return undefined;
-    return new Observable<LoggedEntry>((subscriber) => {
-      const connection = client.duplicate({ commandTimeout: blockMs + commandTimeoutMs });
-      connection.on('error', () => {});
-      readers.add(connection);
-      let last = afterId;
-      let cancelled = false;
-      const read = async (): Promise<void> => {
-        await connection.connect();
-        while (!cancelled) {
-          const answer = (await connection.xread(
-            'COUNT',
-            512,
-            'BLOCK',
-            blockMs,
-            'STREAMS',
-            keys.log,
-            last,
-          )) as StreamReply | null;
-          if (cancelled) return;
-          if (answer === null) {
-            if ((await checkProducer(replyId)) === 'gone') throw new Error('the reply expired');
-            continue;
-          }
-          for (const [, entries] of answer)
-            for (const [id, fields] of entries) {
-              last = id;
-              const entry = entryOfFields(fields);
-              subscriber.next({ id, entry });
-              if (isEnding(entry)) {
-                subscriber.complete();
-                return;
-              }
-            }
-        }
-      };
-      read()
-        .catch((e: unknown) => {
-          if (cancelled) return;
-          health.failed(e);
-          subscriber.next({ id: last, entry: { type: 'error', error: storeUnavailable() } });
-          subscriber.complete();
-        })
-        .finally(() => {
-          readers.delete(connection);
-          connection.disconnect();
-        });
-      return () => {
-        cancelled = true;
-        readers.delete(connection);
-        connection.disconnect();
-      };
-    });
+    return new Observable<LoggedEntry>((subscriber) =>
+      followers.add(keys.log, replyId, {
+        last: afterId,
+        next: (logged) => subscriber.next(logged),
+        complete: () => subscriber.complete(),
+      }),
+    );
   };
 
   return {
@@ -308,8 +269,7 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
         producer.controller.abort('lease-lost');
         await producer.close();
       }
-      for (const connection of readers) connection.disconnect();
-      readers.clear();
+      followers.close();
       const pending = subscriber;
       subscriber = undefined;
       if (pending !== undefined) (await pending.catch(() => undefined))?.disconnect();
