@@ -242,7 +242,11 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     follow,
     activeReply: async (owner, chatId) => {
       try {
-        return (await client.get(activeKeyOf(owner, chatId))) ?? undefined;
+        const replyId = await client.get(activeKeyOf(owner, chatId));
+        if (replyId === null) return undefined;
+        // The key is deleted just after the ending is written: a reply that has ended is none.
+        const [holder, ended] = await client.hmget(keysOf(replyId).meta, 'owner', 'ended');
+        return holder === owner && ended === null ? replyId : undefined;
       } catch (e) {
         health.failed(e);
         throw e;

@@ -103,6 +103,13 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
     a.client.disconnect(); // the instance is gone: no heartbeat, no ending
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await b.log.activeReply('alice', 'chat-9')).to.equal(undefined);
+    // Between an ending and the key's deletion (another command), the ended reply is not active.
+    const ended = await b.log.open('alice', { chatId: 'chat-10' });
+    const [key] = await b.client.keys('yqrx:chat:*');
+    await ended.append({ type: 'finish' });
+    await b.client.set(key ?? '', ended.replyId, 'PX', 1000);
+    expect(await b.log.activeReply('alice', 'chat-10')).to.equal(undefined);
+    await ended.close();
     await producer.close();
     await a.log.close();
     await b.log.close();
