@@ -38,6 +38,8 @@ export type ProducerCheck = (replyId: string) => Promise<'alive' | 'ended' | 'go
  *
  * @example
  * ```ts
+ * declare const client: import('ioredis').Redis; // the store's connected client
+ * const checkProducer: ProducerCheck = async () => 'alive';
  * const followers = createRedisFollowers(client, { blockMs: 1000, commandTimeoutMs: 2000, checkProducer, failed: () => {} });
  * const stop = followers.add('yqrx:reply:{id}:log', 'id', { last: '0-0', next: console.log, complete: () => {} });
  * stop(); // this reader leaves
