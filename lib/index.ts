@@ -24,6 +24,7 @@ export type { Logger, LogDetails } from './http/loggingTransport.js';
 export { RelayProvider } from './provider/relayProvider.js';
 export type { RelayProviderOptions } from './provider/relayOptions.js';
 export type { ResumeOptions } from './provider/resumeOnDrop.js';
+export type { ReplyCheckpoint, ResumePoint } from './provider/replyCheckpoint.js';
 export type { FetchFunction } from './http/webFetchTransport.js';
 export type { Payload } from './provider/payload.js';
 
@@ -94,4 +95,11 @@ export type {
 } from './operators/index.js';
 
 export { createChatSession } from './session/index.js';
-export type { ChatSession, ChatSessionOptions, ChatProvider, ChatState, ReplyEnd } from './session/index.js';
+export type {
+  AdoptedReply,
+  ChatSession,
+  ChatSessionOptions,
+  ChatProvider,
+  ChatState,
+  ReplyEnd,
+} from './session/index.js';

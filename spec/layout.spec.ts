@@ -21,7 +21,7 @@ const statements = (text: string): string =>
     .replace(/\/\/.*$/gm, '');
 
 const importsOf = (text: string): ReadonlyArray<string> =>
-  [...code(text).matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
+  [...code(text).matchAll(/(?<![/'.])(?:\bfrom\s*|\bimport\s*\(?\s*)'([^']+)'/g)].map((m) => m[1] ?? '');
 
 /** package.json's own `#…` imports (not `#fp-ts/*`) → their Node build in dist/. */
 const ownImports: Readonly<Record<string, string>> = Object.fromEntries(
@@ -34,16 +34,20 @@ const ownImports: Readonly<Record<string, string>> = Object.fromEntries(
   ).flatMap(([name, target]) => (target.default === undefined || name.includes('*') ? [] : [[name, target.default]])),
 );
 
-/** `lib/<area>/…` → area; `lib/index.ts` → 'index'. */
+/** The module that gives every other module RxJS's values (`#rx`): Node's build and the bundlers'. */
+const rxModules = ['rx.ts', 'rx.browser.ts'];
+
+/** `lib/<area>/…` → area; `lib/index.ts` → 'index'; `lib/rx.ts` → 'rx'. */
 const areaOf = (file: string): string => {
   const [first = '', ...rest] = relative(lib, file).split(/[\\/]/);
-  return rest.length === 0 ? 'index' : first;
+  return rest.length > 0 ? first : rxModules.includes(first) ? 'rx' : 'index';
 };
 
 /** What an import points at: another area of lib (`area:core`), or a package (`pkg:rxjs`). */
 const targetOf = (file: string, specifier: string): string => {
   // The package's own `imports` (`#defaultTransport`, …): the area of the module they name.
   const own = ownImports[specifier];
+  if (specifier === '#rx') return 'area:rx';
   if (own !== undefined) return `area:${own.replace(/^\.\/dist\//, '').split('/')[0] ?? ''}`;
   if (!specifier.startsWith('.')) {
     const parts = specifier.replace(/^#/, '').split('/');
@@ -57,11 +61,31 @@ const targetOf = (file: string, specifier: string): string => {
   return `area:${inLib.split(/[\\/]/)[0] ?? ''}`;
 };
 
+/** The imports of RxJS that bring values: any but `import type { … }` or `import { type …, … }` from `rxjs`. */
+const rxValueImports = (text: string): ReadonlyArray<string> =>
+  [
+    ...code(text).matchAll(
+      /\b(?:import|export)\s*(type\s+)?([^;]*?)\s*from\s*'(rxjs(?:\/[^']*)?)'|\bimport\s*\(\s*'(rxjs[^']*)'/g,
+    ),
+  ]
+    .filter(([, typeOnly, names = '', specifier]) => {
+      if (specifier === undefined || specifier !== 'rxjs') return true;
+      if (typeOnly !== undefined) return false;
+      const list = /^\{([\s\S]*)\}$/.exec(names.trim())?.[1];
+      return (
+        list === undefined || list.split(',').some((name) => name.trim() !== '' && !name.trim().startsWith('type '))
+      );
+    })
+    .map(([statement]) => statement.replace(/\s+/g, ' '));
+
 const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   core: ['area:core', 'pkg:fp-ts', 'pkg:io-ts'],
+  // RxJS's values, for every area above core (types come from `rxjs` itself).
+  rx: ['pkg:rxjs', 'pkg:rxjs-for-await', 'pkg:node:'],
   // http turns failures into core's Network errors and reads core's ProxyConfig: core is below everything.
   http: [
     'area:http',
+    'area:rx',
     'area:core',
     'pkg:axios',
     'pkg:rxjs',
@@ -74,26 +98,35 @@ const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   // The provider applies the telemetry operators' watchers to each reply.
   provider: [
     'area:provider',
+    'area:rx',
     'area:operators',
     'area:core',
     'area:http',
     'pkg:fp-ts',
     'pkg:io-ts',
     'pkg:rxjs',
-    'pkg:rxjs-for-await',
     'pkg:axios',
     'pkg:eventsource-parser',
   ],
-  operators: ['area:operators', 'area:core', 'pkg:fp-ts', 'pkg:rxjs'],
-  session: ['area:session', 'area:core', 'area:operators', 'pkg:fp-ts', 'pkg:rxjs'],
+  operators: ['area:operators', 'area:rx', 'area:core', 'pkg:fp-ts', 'pkg:rxjs'],
+  session: ['area:session', 'area:rx', 'area:core', 'area:operators', 'pkg:fp-ts', 'pkg:rxjs'],
   index: ['area:core', 'area:http', 'area:provider', 'area:operators', 'area:session'],
   // On the entry points only: `../index.js` is `yqcloud-rx`, `../internal.js` is `yqcloud-rx/internal`,
   // `../emulator/index.js` is `yqcloud-rx/emulator`.
-  testing: ['area:testing', 'area:index', 'area:internal', 'pkg:*'],
-  emulator: ['area:emulator', 'area:index', 'area:internal', 'pkg:*'],
+  testing: ['area:testing', 'area:rx', 'area:index', 'area:internal', 'pkg:*'],
+  emulator: ['area:emulator', 'area:rx', 'area:index', 'area:internal', 'pkg:*'],
   // The relay and the OpenAI-compatible endpoint: above the provider; only cli imports them.
-  server: ['area:server', 'area:index', 'area:internal', 'area:core', 'area:provider', 'area:operators', 'pkg:*'],
-  cli: ['area:cli', 'area:index', 'area:internal', 'area:emulator/index', 'area:server', 'pkg:*'],
+  server: [
+    'area:server',
+    'area:rx',
+    'area:index',
+    'area:internal',
+    'area:core',
+    'area:provider',
+    'area:operators',
+    'pkg:*',
+  ],
+  cli: ['area:cli', 'area:rx', 'area:index', 'area:internal', 'area:emulator/index', 'area:server', 'pkg:*'],
 };
 
 const permits = (area: string, target: string): boolean => {
@@ -126,6 +159,27 @@ describe('lib/ layout (docs/architecture.md)', () => {
     expect(violations).to.deep.equal([]);
   });
 
+  it('RxJS values come from #rx only: elsewhere `rxjs` gives types, and no module but lib/rx.ts names an `rxjs/…` path', () => {
+    const found = files
+      .filter((file) => areaOf(file) !== 'rx')
+      .flatMap((file) =>
+        rxValueImports(readFileSync(file, 'utf8')).map((statement) => `${relative(lib, file)}: ${statement}`),
+      );
+    expect(found).to.deep.equal([]);
+    expect(rxValueImports(readFileSync(join(lib, 'rx.browser.ts'), 'utf8')).join('\n')).to.not.match(/rxjs\//);
+  });
+
+  it('fp-ts and io-ts values come through #fp-ts/* and #io-ts/* (required in Node, ES builds in bundles)', () => {
+    const found = files.flatMap((file) =>
+      [
+        ...code(readFileSync(file, 'utf8')).matchAll(
+          /\b(?:import|export)\s+(?!type\b)[^;]*?from\s*'((?:fp|io)-ts[^']*)'/g,
+        ),
+      ].map(([, specifier]) => `${relative(lib, file)}: ${specifier}`),
+    );
+    expect(found).to.deep.equal([]);
+  });
+
   it('lib/core throws nothing and does no I/O', () => {
     const forbidden =
       /\b(throw|process|console|fetch|require|setTimeout|setInterval|setImmediate|queueMicrotask|XMLHttpRequest|WebSocket|localStorage|sessionStorage|document|window|globalThis)\b/;
@@ -145,6 +199,17 @@ describe('lib/ layout (docs/architecture.md)', () => {
       ['fp-ts/lib/Either.js'],
     );
     expect(targetOf(join(lib, 'core', 'x.ts'), '../http/utf8.js')).to.equal('area:http');
+    expect(targetOf(join(lib, 'http', 'x.ts'), '#rx')).to.equal('area:rx');
+    expect(areaOf(join(lib, 'rx.ts'))).to.equal('rx');
+    expect(
+      rxValueImports(
+        "import type { Observable } from 'rxjs';\nimport { type OperatorFunction } from 'rxjs';\nimport { map, type Observable } from 'rxjs';\nexport { of } from 'rxjs/internal/observable/of';\nconst r = await import('rxjs');",
+      ),
+    ).to.deep.equal([
+      "import { map, type Observable } from 'rxjs'",
+      "export { of } from 'rxjs/internal/observable/of'",
+      "import('rxjs'",
+    ]);
     expect(targetOf(join(lib, 'cli', 'x.ts'), '../emulator/index.js')).to.equal('area:emulator/index');
     expect(targetOf(join(lib, 'cli', 'x.ts'), '../emulator/fault.js')).to.equal('area:emulator');
     expect('area:http').to.not.satisfy((target: string) => permits('core', target));

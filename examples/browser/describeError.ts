@@ -36,6 +36,8 @@ export const describeError = (e: YqcloudError): string => {
     const transient = e.status === 408 || e.status === 425 || e.status === 429 || e.status >= 500;
     return `The service answered with HTTP status ${e.status}.${wait} ${transient ? 'This is usually temporary: ask again in a moment.' : 'Check the endpoint the page talks to.'}${kept}`;
   }
+  if (YqcloudError.is(e, 'Network') && e.code === 'EGONE')
+    return `The reply could not be continued: the relay no longer has it (it ended a while ago, or the relay restarted).${kept}`;
   if (YqcloudError.is(e, 'Network'))
     return `The relay or the service behind it could not be reached (${e.message}). Check your connection, then ask again.${kept}`;
   if (YqcloudError.is(e, 'Timeout')) {

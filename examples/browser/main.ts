@@ -1,6 +1,7 @@
 /**
  * The demo page: a prompt box, the reply streaming in on word boundaries, Stop, and a
- * conversation that survives a reload. Everything the page shows is rendered from the chat
+ * conversation that survives a reload; a reload in the middle of a reply continues that reply
+ * (its checkpoint is kept while it streams, and `RelayProvider.resume` picks it up). Everything the page shows is rendered from the chat
  * session's `state$`. The page talks only to the relay (`RelayProvider`), never to the service:
  * a browser cannot send the headers the service expects.
  */
@@ -16,7 +17,15 @@ import {
   type ChatState,
 } from '../../lib/index.js';
 import { describeError } from './describeError.js';
-import { loadConversation, saveConversation, storageKey } from './storage.js';
+import {
+  clearReplyInFlight,
+  loadConversation,
+  loadReplyInFlight,
+  replyKey,
+  saveConversation,
+  saveReplyInFlight,
+  storageKey,
+} from './storage.js';
 
 const element = <T extends HTMLElement>(selector: string): T => {
   const found = document.querySelector<T>(selector);
@@ -38,6 +47,12 @@ const meta = (name: string): string => document.querySelector<HTMLMetaElement>(`
 const provider = new RelayProvider({
   url: meta('yq-relay') || '/api/chat',
   headers: { authorization: `Bearer ${meta('yq-token')}` },
+});
+
+// The question of the reply in flight, kept with each of its checkpoints.
+let question: string | undefined;
+provider.checkpoints$.subscribe((checkpoint) => {
+  if (question !== undefined) saveReplyInFlight(localStorage, { content: question, ...checkpoint });
 });
 
 const nearBottom = (): boolean => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 48;
@@ -76,9 +91,24 @@ const open = (): ChatSession => {
     pipe: pipe(withTimeouts({ firstChunkMs: 20_000, idleMs: 20_000 }), bufferText({ boundary: 'word' })),
   });
   chat.state$.subscribe((state) => {
+    const asked = state.messages.at(-1);
+    question = state.status === 'streaming' && asked !== undefined ? messageText(asked) : undefined;
     render(state);
     if (state.status !== 'streaming') saveConversation(localStorage, chat.conversation());
   });
+  chat.finished$.subscribe(() => clearReplyInFlight(localStorage));
+  // A reply was streaming when the page went away: it goes on where the page left it.
+  const inFlight = loadReplyInFlight(localStorage);
+  if (inFlight !== undefined)
+    chat.adopt({
+      content: inFlight.content,
+      text: inFlight.text,
+      reply: provider.resume({
+        lastEventId: inFlight.lastEventId,
+        text: inFlight.text,
+        conversation: chat.conversation(),
+      }),
+    });
   return chat;
 };
 
@@ -104,6 +134,7 @@ stopButton.addEventListener('click', () => chat.stop());
 clearButton.addEventListener('click', () => {
   chat.close();
   localStorage.removeItem(storageKey);
+  localStorage.removeItem(replyKey);
   shown = undefined;
   chat = open();
   promptBox.focus();

@@ -12,7 +12,7 @@ import * as esbuild from 'esbuild';
 import { browserSources } from '../../tools/browserSources.js';
 import { startEmulator, type Emulator, type EmulatorOptions, type ReplyFunction } from '../../lib/emulator/index.js';
 import { YqcloudProvider } from '../../lib/index.js';
-import { bearerToken, createRelayHandler } from '../../lib/server/index.js';
+import { bearerToken, createMemoryReplyStore, createRelayHandler } from '../../lib/server/index.js';
 import { demoReply } from './demoReply.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
@@ -116,13 +116,21 @@ export const startDemo = async (options: DemoOptions = {}): Promise<Demo> => {
   );
   let upstream: YqcloudProvider | undefined;
   let relay: http.Server | undefined;
+  // Replies are kept (in this process) while they stream and a while after: a page reloaded
+  // mid-reply continues it.
+  const store = createMemoryReplyStore();
   try {
     const origin = await listen(page, options.port ?? 0, host);
     const endpoint =
       options.upstreamEndpoint === undefined ? emulator.apiEndpoint : await options.upstreamEndpoint(emulator);
     upstream = new YqcloudProvider({ apiEndpoint: endpoint });
     relay = http.createServer(
-      createRelayHandler({ provider: upstream, authorize: bearerToken(demoToken), cors: { origins: [origin] } }),
+      createRelayHandler({
+        provider: upstream,
+        authorize: bearerToken(demoToken),
+        cors: { origins: [origin] },
+        store,
+      }),
     );
     relayUrl = `${await listen(relay, 0, host)}/api/chat`;
     return {
@@ -133,11 +141,13 @@ export const startDemo = async (options: DemoOptions = {}): Promise<Demo> => {
       close: async () => {
         upstream?.destroy();
         await Promise.all([closeServer(page), relay === undefined ? undefined : closeServer(relay), emulator.close()]);
+        await store.close();
       },
     };
   } catch (e) {
     upstream?.destroy();
     await Promise.all([closeServer(page), relay === undefined ? undefined : closeServer(relay), emulator.close()]);
+    await store.close();
     throw e;
   }
 };

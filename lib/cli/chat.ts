@@ -5,9 +5,11 @@
  * @module
  */
 import * as readline from 'node:readline';
-import { identity, type OperatorFunction, type Subscription } from 'rxjs';
+import type { OperatorFunction, Subscription } from 'rxjs';
+import { identity } from '#rx';
 import {
   defaultFirstChunkTimeoutMs,
+  nodeTransport,
   retryTransient,
   withTimeouts,
   YqcloudError,
@@ -15,8 +17,9 @@ import {
   Conversation,
   type Chunk,
   type Message,
+  type NodeTransport,
 } from '../index.js';
-import { startEmulator, type Emulator } from '../emulator/index.js';
+import type { Emulator } from '../emulator/index.js';
 import { checkSavable, loadConversation, saveConversation } from './conversationFile.js';
 import { describeError } from './describeError.js';
 import { exitCodes } from './exitCodes.js';
@@ -58,6 +61,7 @@ export interface ChatIo {
 
 interface Session {
   readonly provider: YqcloudProvider;
+  readonly transport: NodeTransport;
   readonly emulator: Emulator | undefined;
   readonly pipeline: OperatorFunction<Chunk, Chunk>;
   conversation: Conversation | undefined;
@@ -102,18 +106,27 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
       : withTimeouts({ idleMs: seconds(options.idleTimeout), totalMs: seconds(options.timeout) });
   const retries =
     options.retries === undefined || options.retries === 0 ? identity : retryTransient({ maxRetries: options.retries });
-  const emulator = options.emulator === true ? await startEmulator({ pieceChars: 3, delayMs: 35 }) : undefined;
+  // The emulator is imported only when asked for: a chat with the service loads nothing of it.
+  const emulator =
+    options.emulator === true
+      ? await (await import('../emulator/index.js')).startEmulator({ pieceChars: 3, delayMs: 35 })
+      : undefined;
   const endpoint = emulator?.apiEndpoint ?? options.endpoint;
   // One limit for the wait before the reply, the one the waiting line shows: the provider's
   // deadlines for its answer and for its first chunk (default 60 s), so the flag can also lengthen them.
   const firstChunkTimeoutMs = seconds(options.firstChunkTimeout) ?? defaultFirstChunkTimeoutMs;
+  // Node's own HTTP client (the proxies and the transport contract included) rather than the
+  // library's default, axios: a one-shot chat does not pay axios's import.
+  const transport = nodeTransport();
   const provider = new YqcloudProvider({
     ...(endpoint === undefined ? {} : { apiEndpoint: endpoint }),
     firstChunkTimeoutMs,
     headersTimeoutMs: firstChunkTimeoutMs,
+    transport,
   });
   return {
     provider,
+    transport,
     emulator,
     pipeline: (source) => source.pipe(timeouts, retries),
     conversation,
@@ -122,6 +135,7 @@ const openSession = async (options: ChatOptions): Promise<Session> => {
 
 const closeSession = async (session: Session): Promise<void> => {
   session.provider.destroy();
+  session.transport.destroy();
   await session.emulator?.close();
 };
 

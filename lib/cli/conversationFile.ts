@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { Conversation, YqcloudError } from '../index.js';
 
 /** A system error without the paths Node appends (`…, open '/dir/x.json.1234'`). */
@@ -65,6 +64,8 @@ export const checkSavable = async (file: string): Promise<void> => {
  */
 export const saveConversation = async (file: string, conversation: Conversation): Promise<void> => {
   try {
+    // Imported on the first save: a chat without --conversation loads nothing of it.
+    const { default: writeFileAtomic } = await import('write-file-atomic');
     await writeFileAtomic(file, `${JSON.stringify(Conversation.toJson(conversation), null, 2)}\n`, { fsync: true });
   } catch (e: unknown) {
     throw cannot(file, 'cannot be saved', e);

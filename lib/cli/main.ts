@@ -14,12 +14,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { faultFromHeader, startEmulator, type Emulator, type Fault } from '../emulator/index.js';
+import type { Emulator } from '../emulator/index.js';
 import { apiEndpointVariable, logVariable } from '../index.js';
 import { runChat, type ChatOptions } from './chat.js';
 import { terminalLine } from './terminalText.js';
 import { exitCodes, exitCodeTable } from './exitCodes.js';
-import { serveCommand } from './serve.js';
+import { serveCommand } from './serveCommand.js';
 
 const positive =
   (name: string) =>
@@ -39,12 +39,6 @@ const port = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
   return n;
-};
-
-const fault = (value: string): Fault => {
-  const parsed = faultFromHeader(value);
-  if (parsed._tag === 'Left') throw new InvalidArgumentError(parsed.left);
-  return parsed.right;
 };
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -129,30 +123,40 @@ program
     '--fault <fault>',
     'answer every request with this fault, unless it carries an x-emulator-fault header: ' +
       'a name (ban, abnormal-traffic, html, status, reset, hang, split-utf8, slow) or the fault as JSON',
-    fault,
   )
-  .action(async (options: { readonly port: number; readonly host: string; readonly fault?: Fault }) => {
-    let emulator: Emulator;
-    try {
-      emulator = await startEmulator({
-        port: options.port,
-        host: options.host,
-        ...(options.fault === undefined ? {} : { fault: options.fault }),
-      });
-    } catch (e: unknown) {
-      process.stderr.write(
-        `${terminalLine(`yqcloud-rx: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`)}\n`,
-      );
-      process.exitCode = exitCodes.unexpected;
-      return;
-    }
-    process.stdout.write(`yqcloud-rx emulator listening on ${emulator.apiEndpoint}\n`);
-    const stop = (): void => {
-      void emulator.close().then(() => process.exit(exitCodes.ok));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  .action(
+    async (options: { readonly port: number; readonly host: string; readonly fault?: string }, command: Command) => {
+      // The emulator is imported when this command runs (`chat` loads it only with --emulator), so
+      // --fault is parsed here, refused as commander refuses an option's argument.
+      const { faultFromHeader, startEmulator } = await import('../emulator/index.js');
+      const fault = options.fault === undefined ? undefined : faultFromHeader(options.fault);
+      if (fault?._tag === 'Left')
+        command.error(`error: option '--fault <fault>' argument '${options.fault}' is invalid. ${fault.left}`, {
+          exitCode: exitCodes.InvalidRequest,
+          code: 'commander.invalidArgument',
+        });
+      let emulator: Emulator;
+      try {
+        emulator = await startEmulator({
+          port: options.port,
+          host: options.host,
+          ...(fault?._tag === 'Right' ? { fault: fault.right } : {}),
+        });
+      } catch (e: unknown) {
+        process.stderr.write(
+          `${terminalLine(`yqcloud-rx: cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`)}\n`,
+        );
+        process.exitCode = exitCodes.unexpected;
+        return;
+      }
+      process.stdout.write(`yqcloud-rx emulator listening on ${emulator.apiEndpoint}\n`);
+      const stop = (): void => {
+        void emulator.close().then(() => process.exit(exitCodes.ok));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+  );
 
 program.addCommand(serveCommand().copyInheritedSettings(program));
 

@@ -6,7 +6,7 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import { MessageCodec, normalise, type Message } from './message.js';
 import { describeErrors } from './decodeErrors.js';
 

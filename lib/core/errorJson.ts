@@ -6,7 +6,7 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import { describeErrors } from './decodeErrors.js';
 import { YqcloudError, type ErrorKind } from './error.js';
 

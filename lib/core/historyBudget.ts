@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import type { Message } from './message.js';
 import { formatPrompt } from './prompt.js';
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 
 /**
  * Who wrote a message.

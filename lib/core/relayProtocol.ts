@@ -11,7 +11,7 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import { conversation, finish, text, type Chunk } from './chunk.js';
 import { Conversation, toJson } from './conversation.js';
 import { networkError, type YqcloudError } from './error.js';

@@ -6,7 +6,7 @@
 import * as E from '#fp-ts/Either.js';
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import { ConversationCodec, type Conversation } from './conversation.js';
 import { codecOption, optional, readOptions, type Check } from './optionCheck.js';
 import { HistoryBudgetCodec, type HistoryBudget } from './historyBudget.js';

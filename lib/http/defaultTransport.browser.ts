@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { invalidRequest } from '../core/error.js';
 import type { DefaultTransportOptions, OwnedTransport } from './defaultTransport.js';
 import { fetchTransport } from './fetchTransport.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import type { AxiosInstance } from 'axios';
-import { throwError } from 'rxjs';
+import { throwError } from '#rx';
 import * as E from '#fp-ts/Either.js';
 import { checkCaCertificates } from './caCertificates.js';
 import { createAgentPool } from './agents.js';

@@ -6,7 +6,7 @@
  * @module
  */
 import type { AxiosInstance } from 'axios';
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { httpError, invalidRequest, YqcloudError } from '../core/error.js';
 import { checkRequestHeaders } from './requestHeaders.js';
 import { bodyReader } from './bodyReader.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import type { Transport } from './transport.js';
 
 /**

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { concat, defer, filter, map, of, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { concat, defer, filter, map, of } from '#rx';
 
 /**
  * A stateful decoder: feed it pieces, then end it. Its methods are called on it (not detached):

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { invalidRequest, YqcloudError } from '../core/error.js';
 import { redactUrl } from '../core/redact.js';
 import { checkRequestHeaders } from './requestHeaders.js';

@@ -1,4 +1,5 @@
-import { filter, map, pipe, scan, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { filter, map, pipe, scan } from '#rx';
 import { isText, type Chunk } from '../core/chunk.js';
 
 /**

@@ -1,4 +1,5 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, Observable } from '#rx';
 import { text, type Chunk } from '../core/chunk.js';
 import { createOperatorSubscriber } from './operatorSubscriber.js';
 import { durationMs, nonNegative, oneOf, readOptions } from '../core/optionCheck.js';

@@ -1,5 +1,6 @@
 import * as E from '#fp-ts/Either.js';
-import { catchError, defer, isObservable, tap, throwError, type Observable, type OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
+import { catchError, defer, isObservable, tap, throwError } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { invalidRequest, YqcloudError } from '../core/error.js';
 import { withMessage } from '../core/errorCopy.js';

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import type { Message } from '../core/message.js';
 import { createOperatorSubscriber } from './operatorSubscriber.js';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Subscriber } from 'rxjs';
+import { Subscriber } from '#rx';
 
 /**
  * What an operator does with each notification of its source; a missing `error` or `complete`

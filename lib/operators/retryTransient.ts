@@ -1,4 +1,5 @@
-import { asyncScheduler, defer, retry, tap, throwError, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, retry, tap, throwError, timer } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { YqcloudError } from '../core/error.js';
 import { withAttempts } from '../core/errorCopy.js';

@@ -5,7 +5,8 @@
  * @module
  */
 import * as E from '#fp-ts/Either.js';
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { asyncScheduler } from '#rx';
 import { optional, readOptions, type Check } from '../core/optionCheck.js';
 import type { TelemetryMeter, TelemetryTracer } from './openTelemetryShapes.js';
 import { schedulerOption } from './options.js';

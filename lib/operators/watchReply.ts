@@ -4,13 +4,16 @@
  *
  * @module
  */
-import { Observable, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { Observable, tap } from '#rx';
 import type { Chunk } from '../core/chunk.js';
+import { failureOfUnsubscription } from './failedUnsubscription.js';
 
 /**
- * How a reply ended: `finished` (its `finish` chunk came, then completion), `error`, or
- * `cancelled` (unsubscribed before its end, or completed without `finish`, as an aborted
- * `signal` ends it).
+ * How a reply ended: `finished` (its `finish` chunk came, then completion), `error` (its own, or
+ * one of an operator downstream that let go of it because the reply failed, as `withTimeouts`
+ * does), or `cancelled` (unsubscribed before its end, or completed without `finish`, as an
+ * aborted `signal` ends it).
  *
  * @example
  * ```ts
@@ -127,7 +130,11 @@ export const watchReply =
           },
           error: (e: unknown) => end('error', e),
           complete: () => end(finished ? 'finished' : 'cancelled'),
-          unsubscribe: () => end('cancelled'),
+          unsubscribe: () => {
+            const failure = failureOfUnsubscription();
+            if (failure === undefined) end('cancelled');
+            else end('error', failure.error);
+          },
         }),
       );
       const subscribe = watches.reduceRight<() => void>(

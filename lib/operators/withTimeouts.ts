@@ -1,7 +1,9 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, Observable } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { timeoutError, withPartialText, type TimeoutPhase } from '../core/error.js';
 import { createOperatorSubscriber } from './operatorSubscriber.js';
+import { unsubscribeFailed } from './failedUnsubscription.js';
 import { durationMs, readOptions } from '../core/optionCheck.js';
 import { schedulerOption, withOptions } from './options.js';
 
@@ -26,7 +28,9 @@ export interface TimeoutOptions {
 
 /**
  * Fails the reply with a `Timeout` error (with its `phase` and the `partialText` that passed
- * through) when a deadline is missed, and unsubscribes the source, which aborts the request.
+ * through) when a deadline is missed, and unsubscribes the source, which aborts the request; the
+ * source's watchers (a provider's telemetry and diagnostics channels) record that `Timeout`, not
+ * a cancellation.
  *
  * ```
  * withTimeouts({ firstChunkMs: 3, idleMs: 2 })
@@ -57,27 +61,30 @@ export const withTimeouts = (options?: TimeoutOptions): OperatorFunction<Chunk, 
           let total: Subscription | undefined;
 
           const expire = (phase: TimeoutPhase, ms: number) => (): void => {
-            subscriber.error(withPartialText(delivered)(timeoutError(phase, ms)));
+            const error = withPartialText(delivered)(timeoutError(phase, ms));
+            // Let go of the source first, as a failure: its watchers record the Timeout, not a cancellation.
+            unsubscribeFailed(upstream, error);
+            subscriber.error(error);
           };
           const armGap = (phase: TimeoutPhase, ms: number | undefined): void => {
             gap?.unsubscribe();
             gap = ms === undefined ? undefined : scheduler.schedule(expire(phase, ms), ms);
           };
 
+          // The source's own errors already carry the partialText of what it delivered.
+          const upstream = createOperatorSubscriber<Chunk>(subscriber, {
+            next: (chunk) => {
+              if (chunk.type === 'text') delivered += chunk.text;
+              armGap('idle', idleMs);
+              subscriber.next(chunk);
+            },
+          });
+
           if (totalMs !== undefined) total = scheduler.schedule(expire('total', totalMs), totalMs);
           if (firstChunkMs !== undefined) armGap('first-chunk', firstChunkMs);
           else armGap('idle', idleMs);
 
-          // The source's own errors already carry the partialText of what it delivered.
-          source.subscribe(
-            createOperatorSubscriber<Chunk>(subscriber, {
-              next: (chunk) => {
-                if (chunk.type === 'text') delivered += chunk.text;
-                armGap('idle', idleMs);
-                subscriber.next(chunk);
-              },
-            }),
-          );
+          source.subscribe(upstream);
 
           return () => {
             gap?.unsubscribe();

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { asyncScheduler, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { asyncScheduler } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { replyChannelsWatch } from '#replyChannels';
 import type { ReplyFacts, ReplyTelemetry } from '../operators/replyTelemetry.js';

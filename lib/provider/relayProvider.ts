@@ -8,20 +8,21 @@
 import * as E from '#fp-ts/Either.js';
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import { defer, EMPTY, finalize, fromEvent, map, takeUntil, tap, throwError, type Observable } from 'rxjs';
-import { eachValueFrom } from 'rxjs-for-await';
+import type { Observable } from 'rxjs';
+import { defer, EMPTY, finalize, fromEvent, map, Subject, takeUntil, tap, throwError, eachValueFrom } from '#rx';
 import { conversation, type Chunk } from '../core/chunk.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';
 import { mergeHeaders } from '../core/headers.js';
 import { validateRequest, yqcloudModels, type ChatRequest, type ModelSet } from '../core/request.js';
 import { webFetchTransport } from '../http/webFetchTransport.js';
-import type { Transport } from '../http/transport.js';
+import type { HttpRequest, Transport } from '../http/transport.js';
 import { maxReplyChars, relayFrames } from './relayReply.js';
 import { type RelayFrame, resumeOnDrop } from './resumeOnDrop.js';
 import { validateRelayOptions, type RelayConfig, type RelayProviderOptions } from './relayOptions.js';
-import { relayTurn } from './relayWire.js';
+import { relayTurn, restoreResumed } from './relayWire.js';
 import { replyTelemetry, type ReplyTelemetry } from '../operators/replyTelemetry.js';
 import { observeReply } from './observeReply.js';
+import { eventIdReplyId, validateResumePoint, type ReplyCheckpoint, type ResumePoint } from './replyCheckpoint.js';
 
 const protocolHeaders = { 'content-type': 'application/json', accept: 'text/event-stream' } as const;
 
@@ -62,6 +63,24 @@ export class RelayProvider {
   /** The models a request may name. */
   readonly models: ReadonlyArray<string> = yqcloudModels.models;
 
+  /**
+   * Where each reply of this provider has got to, as its events arrive (from `create()` and
+   * `resume()` alike): the reply's id, its last event id and its text so far. Hot: it emits only
+   * while replies stream, to whoever subscribes, and never completes. Saved while a reply
+   * streams, the latest checkpoint is what `resume()` continues from after a reload; a reply's
+   * checkpoints end with it (its `finish` event has none: nothing is left to resume), so forget
+   * the saved one when the reply ends (a session's `finished$`); a save delayed past that (a
+   * throttled one) would bring an ended reply back. Only a relay that keeps replies gives them.
+   *
+   * @example
+   * ```ts
+   * const relay = new RelayProvider({ url: '/api/chat', headers: { authorization: 'Bearer demo-token' } });
+   * relay.checkpoints$.subscribe((checkpoint) => localStorage.setItem('reply', JSON.stringify(checkpoint)));
+   * ```
+   */
+  readonly checkpoints$: Observable<ReplyCheckpoint>;
+
+  readonly #checkpoints = new Subject<ReplyCheckpoint>();
   readonly #config: E.Either<YqcloudError, RelayConfig>;
   #telemetry: ReplyTelemetry | undefined;
 
@@ -72,6 +91,7 @@ export class RelayProvider {
   constructor(options: RelayProviderOptions) {
     this.#config = validateRelayOptions(options);
     this.url = E.isRight(this.#config) ? this.#config.right.url : '';
+    this.checkpoints$ = this.#checkpoints.asObservable();
   }
 
   /**
@@ -105,39 +125,14 @@ export class RelayProvider {
       const signal = O.toUndefined(valid.signal);
       if (signal?.aborted === true) return EMPTY;
       const turn = relayTurn(valid);
-      const transport = webFetchTransport(config.fetch);
-      let replyId: string | undefined;
-      let ended = false;
-      const open = (lastEventId: string | undefined): Observable<RelayFrame> =>
-        relayFrames(
-          transport,
-          lastEventId === undefined
-            ? {
-                url: config.url,
-                method: 'POST',
-                headers: mergeHeaders(config.headers, protocolHeaders),
-                body: JSON.stringify(turn.body),
-              }
-            : {
-                url: config.url,
-                method: 'GET',
-                headers: mergeHeaders(config.headers, { accept: 'text/event-stream', 'last-event-id': lastEventId }),
-                body: '',
-              },
-          Date.now,
-        ).pipe(
-          tap((frame) => {
-            if (frame.type === 'reply') replyId = frame.replyId;
-          }),
-        );
-      const reply$ = resumeOnDrop(open, { ...config.resume, maxTextChars: maxReplyChars }).pipe(
+      const post: HttpRequest = {
+        url: config.url,
+        method: 'POST',
+        headers: mergeHeaders(config.headers, protocolHeaders),
+        body: JSON.stringify(turn.body),
+      };
+      const reply$ = this.#follow(config, post, undefined).pipe(
         map((chunk) => (chunk.type === 'conversation' ? conversation(turn.restore(chunk.conversation)) : chunk)),
-        tap({ complete: () => (ended = true), error: () => (ended = true) }),
-        finalize(() => {
-          // Let go before the end: the relay is asked to stop the reply (a dropped connection is
-          // resumed instead, and a page that goes away sends nothing: its reply can be resumed).
-          if (!ended && replyId !== undefined) stopReply(transport, config, replyId);
-        }),
       );
       if (config.telemetry !== undefined) this.#telemetry ??= replyTelemetry(config.telemetry);
       const facts = {
@@ -152,6 +147,96 @@ export class RelayProvider {
         observeReply(this.#telemetry, facts),
       );
     });
+  }
+
+  /**
+   * Continues a reply that is already under way, from outside the `create()` that started it (a
+   * page reloaded in the middle of a reply): `GET` with `Last-Event-ID: point.lastEventId`, the
+   * chunks after that event, each exactly once, to the reply's end; dropped connections are
+   * resumed as in `create()`, and unsubscribing before the end stops the reply (`DELETE
+   * ?reply=`). Lazy and cold; its checkpoints go to {@link RelayProvider.checkpoints$} too.
+   * With `point.conversation` (the conversation the reply continues), the returned conversation
+   * gets back the history a `historyBudget` kept from the relay, as with `create()`.
+   * Errors: `InvalidRequest` for a `point` that is not a relay event id (nothing is sent);
+   * `Network` code `EGONE` when the relay no longer has the reply (`204`: unknown, expired, or a
+   * relay that does not keep replies); the relay's refusals revived (`Http` 403 for another
+   * client's reply); every `partialText` is `point.text` with the text received since.
+   *
+   * @example
+   * ```ts
+   * const relay = new RelayProvider({ url: '/api/chat', headers: { authorization: 'Bearer demo-token' } });
+   * const saved: ReplyCheckpoint = JSON.parse(sessionStorage.getItem('reply') ?? 'null');
+   * relay.resume(saved).subscribe({
+   *   next: (chunk) => chunk.type === 'text' && console.log(chunk.text), // only what came after `saved`
+   *   error: (e: YqcloudError) => console.error(e.kind, e.partialText), // `saved.text` and what came since
+   * });
+   * ```
+   */
+  resume(point: ResumePoint): Observable<Chunk> {
+    return defer(() => {
+      const planned = pipe(
+        this.#config,
+        E.bindTo('config'),
+        E.bind('point', () => validateResumePoint(point)),
+      );
+      if (E.isLeft(planned)) return throwError(() => planned.left);
+      const { config, point: valid } = planned.right;
+      const reply$ = this.#follow(config, undefined, valid);
+      const whole = valid.conversation;
+      return whole === undefined
+        ? reply$
+        : reply$.pipe(
+            map((chunk) =>
+              chunk.type === 'conversation' ? conversation(restoreResumed(whole)(chunk.conversation)) : chunk,
+            ),
+          );
+    });
+  }
+
+  /**
+   * The chunks of one reply: started with `post`, or picked up after `from`, resumed when a
+   * connection drops, stopped on the relay when unsubscribed before its end.
+   */
+  #follow(
+    config: RelayConfig,
+    post: HttpRequest | undefined,
+    from: { readonly lastEventId: string; readonly text: string } | undefined,
+  ): Observable<Chunk> {
+    const transport = webFetchTransport(config.fetch);
+    let replyId = from === undefined ? undefined : eventIdReplyId(from.lastEventId);
+    let ended = false;
+    const open = (lastEventId: string | undefined): Observable<RelayFrame> =>
+      relayFrames(
+        transport,
+        lastEventId === undefined && post !== undefined
+          ? post
+          : {
+              url: config.url,
+              method: 'GET',
+              headers: mergeHeaders(config.headers, {
+                accept: 'text/event-stream',
+                'last-event-id': lastEventId ?? from?.lastEventId ?? '',
+              }),
+              body: '',
+            },
+        Date.now,
+      ).pipe(
+        tap((frame) => {
+          if (frame.type === 'reply') replyId = frame.replyId;
+        }),
+      );
+    return resumeOnDrop(
+      open,
+      { ...config.resume, maxTextChars: maxReplyChars },
+      { from, checkpoint: (checkpoint) => this.#checkpoints.next(checkpoint) },
+    ).pipe(
+      tap({ complete: () => (ended = true), error: () => (ended = true) }),
+      finalize(() => {
+        // Let go before the end: the relay is asked to stop the reply (a dropped connection is
+        // resumed instead, and a page that goes away sends nothing: its reply can be resumed).
+        if (!ended && replyId !== undefined) stopReply(transport, config, replyId);
+      }),
+    );
   }
 
   /**

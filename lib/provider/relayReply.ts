@@ -8,7 +8,8 @@
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
 import { createParser } from 'eventsource-parser';
-import { asyncScheduler, Observable, type SchedulerLike, Subscriber, type Subscription } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, Observable, Subscriber } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { httpError, networkError, responseTooLarge, YqcloudError } from '../core/error.js';
 import { errorFromJson } from '../core/errorJson.js';

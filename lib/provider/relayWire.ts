@@ -65,6 +65,18 @@ export const relayTurn = (request: ValidRequest): RelayTurn => {
   return { body: { messages: sent, ...base }, restore: restoreAfter(request.messages, sent.length) };
 };
 
+/**
+ * A resumed reply's conversation made whole again: the history of the conversation the reply
+ * continues (`whole`), then the question and the reply the relay appended (its last two
+ * messages) — the history a `historyBudget` kept from the relay put back.
+ */
+export const restoreResumed =
+  (whole: Conversation) =>
+  (returned: Conversation): Conversation =>
+    returned.messageHistory.length < 2
+      ? returned
+      : restoreAfter(whole.messageHistory, returned.messageHistory.length - 2)(returned);
+
 const restoreAfter =
   (whole: ReadonlyArray<Message>, sentLength: number) =>
   (returned: Conversation): Conversation =>

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { asyncScheduler, isObservable, Observable, Subscriber, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
+import { asyncScheduler, isObservable, Observable, Subscriber } from '#rx';
 import { appendHistory, type Conversation } from '../core/conversation.js';
 import {
   blocked,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Observable, SchedulerLike } from 'rxjs';
 import {
   asyncScheduler,
   catchError,
@@ -13,16 +14,15 @@ import {
   concatMap,
   defer,
   EMPTY,
-  type Observable,
   of,
-  type SchedulerLike,
   takeWhile,
   tap,
   throwError,
   timer,
-} from 'rxjs';
+} from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { responseTooLarge, withPartialText, YqcloudError } from '../core/error.js';
+import { eventIdReplyId, type ReplyCheckpoint, type ResumePoint } from './replyCheckpoint.js';
 
 /**
  * What one connection to the relay yields: the reply's id (the `x-reply-id` header), a chunk
@@ -60,6 +60,16 @@ export interface ResumeOptions {
   readonly maxTextChars?: number | undefined;
 }
 
+/**
+ * Where a reply is picked up, and who hears how far it got.
+ */
+export interface ReplyTracking {
+  /** A reply already under way: the first connection asks for what came after this point. */
+  readonly from?: ResumePoint | undefined;
+  /** Told the reply's place as each event arrives (not the `finish` event: nothing is left then). */
+  readonly checkpoint?: ((checkpoint: ReplyCheckpoint) => void) | undefined;
+}
+
 /** An error that ends the reply whatever the connection: never resumed. */
 class Final {
   constructor(readonly error: YqcloudError) {}
@@ -83,7 +93,9 @@ const isDrop = (e: unknown): e is YqcloudError =>
  * The chunks of a reply over as many connections as it takes. `open(undefined)` starts it;
  * after a drop, `open(lastEventId)` asks for what came after the last event received (or after
  * the start, `<replyId>.0-0`, when the reply was named but no event had come). Each chunk is
- * emitted once, in order. A drop before the reply was named, a protocol error, the reply's own
+ * emitted once, in order. With `tracking.from`, the first connection is `open(from.lastEventId)`
+ * and the text counts from `from.text`; `tracking.checkpoint` hears the reply's id and text so
+ * far as each event arrives. A drop before the reply was named, a protocol error, the reply's own
  * `error` ending, `gone`, or a drop after `maxAttempts` reconnections without an event fail the
  * stream; every error's `partialText` is the text emitted over all connections. Unsubscribing
  * unsubscribes the current connection and any wait.
@@ -97,6 +109,7 @@ const isDrop = (e: unknown): e is YqcloudError =>
 export const resumeOnDrop = (
   open: (lastEventId: string | undefined) => Observable<RelayFrame>,
   options: ResumeOptions = {},
+  tracking: ReplyTracking = {},
 ): Observable<Chunk> =>
   defer(() => {
     const maxAttempts = Math.max(0, options.maxAttempts ?? 5);
@@ -104,9 +117,13 @@ export const resumeOnDrop = (
     const maxDelayMs = Math.max(baseDelayMs, options.maxDelayMs ?? 4000);
     const scheduler = options.scheduler ?? asyncScheduler;
     const maxTextChars = options.maxTextChars ?? Number.POSITIVE_INFINITY;
-    let replyId: string | undefined;
-    let lastEventId: string | undefined;
-    let text = '';
+    let lastEventId: string | undefined = tracking.from?.lastEventId;
+    let replyId: string | undefined = lastEventId === undefined ? undefined : eventIdReplyId(lastEventId);
+    let text = tracking.from?.text ?? '';
+    const told = (at: string): void => {
+      const id = replyId ?? eventIdReplyId(at);
+      if (id !== undefined) tracking.checkpoint?.({ replyId: id, lastEventId: at, text });
+    };
     let attempts = 0;
     let drop: YqcloudError | undefined;
 
@@ -114,6 +131,7 @@ export const resumeOnDrop = (
       switch (frame.type) {
         case 'reply':
           replyId = frame.replyId;
+          if (lastEventId === undefined) told(`${replyId}.0-0`);
           return EMPTY;
         case 'gone':
           return throwError(() => new Final(drop ?? gone()));
@@ -127,6 +145,7 @@ export const resumeOnDrop = (
               return throwError(() => new Final(responseTooLarge(maxTextChars)));
             text += frame.chunk.text;
           }
+          if (frame.id !== undefined && frame.chunk.type !== 'finish') told(frame.id);
           return of(frame.chunk);
       }
     };

@@ -6,8 +6,8 @@
 import * as E from '#fp-ts/Either.js';
 import * as O from '#fp-ts/Option.js';
 import { pipe } from '#fp-ts/function.js';
-import { defer, EMPTY, fromEvent, takeUntil, throwError, type Observable } from 'rxjs';
-import { eachValueFrom } from 'rxjs-for-await';
+import type { Observable } from 'rxjs';
+import { defer, EMPTY, fromEvent, takeUntil, throwError, eachValueFrom } from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { mergeHeaders, type HeaderRecord } from '../core/headers.js';
 import { invalidRequest, type YqcloudError } from '../core/error.js';

@@ -4,12 +4,14 @@
  * @module
  */
 import { toError } from '#fp-ts/Either.js';
+import type { Observable, OperatorFunction } from 'rxjs';
 import {
   catchError,
   concat,
   defer,
   EMPTY,
   identity,
+  isObservable,
   map,
   merge,
   of,
@@ -18,12 +20,11 @@ import {
   Subject,
   switchMap,
   takeUntil,
-  type Observable,
-  type OperatorFunction,
-} from 'rxjs';
+  throwError,
+} from '#rx';
 import type { Chunk } from '../core/chunk.js';
 import { make, mintUserId, type Conversation } from '../core/conversation.js';
-import { YqcloudError } from '../core/error.js';
+import { invalidRequest, YqcloudError } from '../core/error.js';
 import type { HistoryBudget } from '../core/historyBudget.js';
 import { yqcloudModels, type ChatRequest } from '../core/request.js';
 import {
@@ -74,6 +75,27 @@ export interface ChatSessionOptions {
 }
 
 /**
+ * A reply already under way that a session takes on ({@link ChatSession.adopt}): the user's
+ * question, the reply's text received before, and the rest of the reply as chunks (for a page
+ * reloaded mid-reply, `RelayProvider.resume` of the checkpoint the page kept).
+ *
+ * @example
+ * ```ts
+ * const relay = new RelayProvider({ url: '/api/chat', headers: { authorization: 'Bearer demo-token' } });
+ * const saved: ReplyCheckpoint & { readonly content: string } = JSON.parse(localStorage.getItem('reply') ?? 'null');
+ * const adopted: AdoptedReply = { content: saved.content, text: saved.text, reply: relay.resume(saved) };
+ * ```
+ */
+export interface AdoptedReply {
+  /** The user's message the reply answers. */
+  readonly content: string;
+  /** The reply's text received before (default `''`), shown at once as the pending text. */
+  readonly text?: string | undefined;
+  /** The rest of the reply: the chunks after `text`. */
+  readonly reply: Observable<Chunk>;
+}
+
+/**
  * A running chat session.
  *
  * @example
@@ -102,6 +124,14 @@ export interface ChatSession {
    * the service forgets the replaced and dropped messages.
    */
   readonly edit: (index: number, content: string) => void;
+  /**
+   * Takes on a reply already under way as the reply in flight: the user's `content` joins the
+   * conversation, `text` is pending at once, and the chunks of `reply` (through the session's
+   * `pipe`) follow, exactly as for `send`: `stop`, `finished$` (its `text` counts `text` in) and
+   * the states are the same. `reply` is subscribed once, and unsubscribed by `stop`, a new prompt
+   * or `close`. A reply in flight is cancelled first.
+   */
+  readonly adopt: (adopted: AdoptedReply) => void;
   /** Cancels the reply in flight, keeping its partial text as the assistant's turn. */
   readonly stop: () => void;
   /** The current conversation (JSON-serialisable with `Conversation.toJson`). */
@@ -130,20 +160,26 @@ const asFailure = (e: unknown): YqcloudError | Error => (e instanceof YqcloudErr
  */
 export const createChatSession = (provider: ChatProvider, options: ChatSessionOptions = {}): ChatSession => {
   const start = options.conversation ?? make(provider.defaultModel ?? yqcloudModels.defaultModel);
-  const prompts$ = new Subject<SessionEvent>();
+  const prompts$ = new Subject<{ readonly event: SessionEvent; readonly reply?: Observable<Chunk> }>();
   const stops$ = new Subject<void>();
   const closing$ = new Subject<void>();
   let latest: SessionState = initialState(start);
 
-  const reply = (turn: NonNullable<SessionState['turn']>): Observable<SessionEvent> =>
+  const reply = (
+    turn: NonNullable<SessionState['turn']>,
+    adopted: Observable<Chunk> | undefined,
+  ): Observable<SessionEvent> =>
     concat(
-      defer(() =>
-        provider.create({
-          messages: [turn.user],
-          conversation: turn.base,
-          returnConversation: true,
-          ...(options.historyBudget === undefined ? {} : { historyBudget: options.historyBudget }),
-        }),
+      (
+        adopted ??
+        defer(() =>
+          provider.create({
+            messages: [turn.user],
+            conversation: turn.base,
+            returnConversation: true,
+            ...(options.historyBudget === undefined ? {} : { historyBudget: options.historyBudget }),
+          }),
+        )
       ).pipe(
         options.pipe ?? identity,
         map((chunk): SessionEvent => ({ type: 'chunk', chunk })),
@@ -154,9 +190,9 @@ export const createChatSession = (provider: ChatProvider, options: ChatSessionOp
 
   // `prompts$` reaches the reducer before `switchMap`, so `latest.turn` is the new prompt's turn.
   const events$: Observable<SessionEvent> = merge(
-    prompts$,
+    prompts$.pipe(map(({ event }) => event)),
     stops$.pipe(map((): SessionEvent => ({ type: 'stop' }))),
-    prompts$.pipe(switchMap(() => (latest.turn === undefined ? EMPTY : reply(latest.turn)))),
+    prompts$.pipe(switchMap(({ reply: adopted }) => (latest.turn === undefined ? EMPTY : reply(latest.turn, adopted)))),
   );
 
   const states$ = new ReplaySubject<ChatState>(1);
@@ -200,9 +236,16 @@ export const createChatSession = (provider: ChatProvider, options: ChatSessionOp
   return {
     state$: states$.asObservable(),
     finished$: finished$.asObservable(),
-    send: (content) => prompts$.next({ type: 'send', content }),
-    regenerate: () => prompts$.next({ type: 'regenerate', userId: mintUserId() }),
-    edit: (index, content) => prompts$.next({ type: 'edit', index, content, userId: mintUserId() }),
+    send: (content) => prompts$.next({ event: { type: 'send', content } }),
+    regenerate: () => prompts$.next({ event: { type: 'regenerate', userId: mintUserId() } }),
+    edit: (index, content) => prompts$.next({ event: { type: 'edit', index, content, userId: mintUserId() } }),
+    adopt: ({ content, text = '', reply: adopted }) =>
+      prompts$.next({
+        event: { type: 'adopt', content, text },
+        reply: isObservable(adopted)
+          ? adopted
+          : throwError(() => invalidRequest('adopt.reply', 'expected an Observable of chunks')),
+      }),
     stop: () => stops$.next(),
     conversation: () => latest.conversation,
     close: () => {

@@ -60,12 +60,14 @@ export interface SessionState extends ChatState {
 /**
  * What happens in a session. `regenerate` and `edit` rewrite history the service has already
  * seen, so they carry the `userId` of the fresh service conversation the new reply runs in
- * (`Conversation.mintUserId()`).
+ * (`Conversation.mintUserId()`). `adopt` takes on a reply already under way (to the user's
+ * `content`, with `text` received before), as `send` starts one.
  */
 export type SessionEvent =
   | { readonly type: 'send'; readonly content: string }
   | { readonly type: 'regenerate'; readonly userId: string }
   | { readonly type: 'edit'; readonly index: number; readonly content: string; readonly userId: string }
+  | { readonly type: 'adopt'; readonly content: string; readonly text: string }
   | { readonly type: 'stop' }
   | { readonly type: 'chunk'; readonly chunk: Chunk }
   | { readonly type: 'error'; readonly error: YqcloudError | Error }
@@ -99,10 +101,10 @@ const settle = (state: SessionState, status: 'idle' | 'error', error?: YqcloudEr
   };
 };
 
-/** A reply to `user` on `base` starts streaming. */
-const streaming = (base: Conversation, user: Message): SessionState => ({
+/** A reply to `user` on `base` starts streaming (`text` of it already received). */
+const streaming = (base: Conversation, user: Message, text = ''): SessionState => ({
   messages: [...base.messageHistory, user],
-  pending: '',
+  pending: text,
   status: 'streaming',
   conversation: base,
   turn: { base, user },
@@ -130,6 +132,10 @@ export const reduce = (state: SessionState, event: SessionEvent): SessionState =
     case 'send': {
       const settled = settle(state, 'idle');
       return streaming(settled.conversation, { role: 'user', content: event.content });
+    }
+    case 'adopt': {
+      const settled = settle(state, 'idle');
+      return streaming(settled.conversation, { role: 'user', content: event.content }, event.text);
     }
     case 'regenerate': {
       if (state.turn !== undefined) return streaming({ ...state.turn.base, userId: event.userId }, state.turn.user);
@@ -195,7 +201,7 @@ export const replyEnd = (state: SessionState, event: SessionEvent): ReplyEnd | u
     case 'error':
       return { reason: 'error', text, error: event.error };
     default:
-      // a new prompt, Stop, or the source completing without `finish` (an aborted signal)
+      // a new prompt or adopted reply, Stop, or the source completing without `finish` (an aborted signal)
       return { reason: 'cancelled', text };
   }
 };

@@ -10,6 +10,6 @@
  * @module
  */
 export { createChatSession } from './chatSession.js';
-export type { ChatSession, ChatSessionOptions, ChatProvider } from './chatSession.js';
+export type { AdoptedReply, ChatSession, ChatSessionOptions, ChatProvider } from './chatSession.js';
 export { initialState, reduce, replyEnd, toChatState } from './chatState.js';
 export type { ChatState, ReplyEnd, SessionState, SessionEvent } from './chatState.js';

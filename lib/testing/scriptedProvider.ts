@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { concat, map, of, throwError, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { concat, map, of, throwError } from '#rx';
 import { abnormalTrafficPrefix, banPrefix } from '../internal.js';
 import { YqcloudProvider, type HttpRequest, type Payload, type ResponseEvent, type Transport } from '../index.js';
 import type { RecordedRequest, TestBody, TestProvider } from './testProvider.js';

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { isObservable, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { isObservable } from '#rx';
 import { YqcloudProvider, type Payload } from '../index.js';
 import { answeringTransport, type ScriptStep } from './scriptedProvider.js';
 

@@ -13,11 +13,11 @@ import { expect } from 'chai';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { blocked, httpError } from '../../lib/core/error.js';
-import { apiPath } from '../../lib/emulator/index.js';
+import { blocked, httpError, networkError, withPartialText } from '../../lib/core/error.js';
+import { apiPath, defaultReply } from '../../lib/emulator/index.js';
 import { describeError } from '../../examples/browser/describeError.js';
 import { demoToken, startDemo, type Demo } from '../../examples/browser/server.js';
-import { storageKey } from '../../examples/browser/storage.js';
+import { replyKey, storageKey } from '../../examples/browser/storage.js';
 import { within } from '../support/loopbackServer.js';
 import { teardown } from '../support/teardown.js';
 import { launchChromium } from './support.js';
@@ -332,6 +332,103 @@ describe('the browser demo (examples/browser, headless Chromium → relay → em
       await page.reload();
       await page.waitForSelector('#status[data-status="idle"]');
       expect((await screen(page)).messages).to.deep.equal([]);
+    });
+
+    /** The `GET`s (resumes) the page sends to the relay from now on. */
+    const resumesSent = (on: Page): (() => number) => {
+      let count = 0;
+      on.on('request', (request) => {
+        if (request.method() === 'GET' && request.url() === demo.relayUrl) count += 1;
+      });
+      return () => count;
+    };
+
+    const savedReply = (on: Page): Promise<{ content: string; lastEventId: string; text: string } | null> =>
+      on.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null'), replyKey);
+
+    it('a reload in the middle of a reply continues it: exactly the unbroken reply, one request to the service', async () => {
+      const question = 'Reload me in the middle';
+      const unbroken = defaultReply(question, { system: '', userId: '#/chat/1', history: [] });
+      const posts = tap?.posts.length ?? 0;
+      const resumes = resumesSent(page);
+      await ask(page, question);
+      await replyShowing(page, 24);
+      const saved = await savedReply(page);
+      expect(saved?.content).to.equal(question);
+      // Cut well inside the reply: what was kept is a strict beginning of it.
+      expect(unbroken.startsWith(saved?.text ?? '-'), saved?.text).to.equal(true);
+      expect(saved?.text.length).to.be.within(1, unbroken.length - 40);
+
+      await page.reload();
+      await repliesDone(page, 1);
+      const shown = await screen(page);
+      expect(shown.messages).to.deep.equal([
+        { role: 'user', text: question },
+        { role: 'assistant', text: unbroken },
+      ]);
+      expect(shown.errorShown).to.equal(false);
+      expect((tap?.posts.length ?? 0) - posts, 'POSTs that reached the service').to.equal(1);
+      expect(resumes(), 'resumes sent by the reloaded page').to.equal(1);
+      expect(await savedReply(page)).to.equal(null);
+
+      // The conversation the resumed reply returned goes on.
+      await ask(page, 'And after the reload?');
+      await repliesDone(page, 2);
+      expect((await screen(page)).messages[3]?.text).to.match(
+        /^You said: "And after the reload\?"\. This is turn 2 of our conversation\. Earlier you said: "Reload me in the middle"\./,
+      );
+    });
+
+    it('a reload after the reply ended shows the conversation and resumes nothing', async () => {
+      const resumes = resumesSent(page);
+      await ask(page, 'Finish first');
+      await repliesDone(page, 1);
+      const before = await screen(page);
+      expect(await savedReply(page)).to.equal(null);
+
+      await page.reload();
+      await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 2, undefined, {
+        timeout: 5000,
+      });
+      const after = await screen(page);
+      expect(after.messages).to.deep.equal(before.messages);
+      expect(after.status).to.equal('idle');
+      expect(after.errorShown).to.equal(false);
+      expect(resumes()).to.equal(0);
+    });
+
+    it('a reply the relay no longer has: what was kept is shown with one explanation, and the next load is quiet', async () => {
+      // What a page that went away mid-reply kept, for a reply the relay has forgotten (expired).
+      await page.evaluate(([key, value]) => localStorage.setItem(key, value), [
+        replyKey,
+        JSON.stringify({
+          content: 'Where did it go?',
+          replyId: 'AAAAAAAAAAAAAAAAAAAAAAAA',
+          lastEventId: 'AAAAAAAAAAAAAAAAAAAAAAAA.1733580000000-3',
+          text: 'You said: "Where',
+        }),
+      ] as const);
+      const resumes = resumesSent(page);
+      await page.reload();
+      await page.waitForSelector('#error:not([hidden])', { timeout: 10_000 });
+      const shown = await screen(page);
+      expect(shown.messages).to.deep.equal([
+        { role: 'user', text: 'Where did it go?' },
+        { role: 'assistant', text: 'You said: "Where' },
+      ]);
+      expect(shown.error).to.equal(describeError(withPartialText('You said: "Where')(networkError('EGONE', 'gone'))));
+      expect(shown.error).to.match(/^The reply could not be continued: the relay no longer has it/);
+      expect(resumes()).to.equal(1);
+      expect(await savedReply(page)).to.equal(null);
+
+      await page.reload();
+      await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 2, undefined, {
+        timeout: 5000,
+      });
+      const again = await screen(page);
+      expect(again.messages.map((m) => m.text)).to.deep.equal(['Where did it go?', 'You said: "Where']);
+      expect(again.errorShown).to.equal(false);
+      expect(resumes()).to.equal(1);
     });
 
     it('a ban injected behind the relay arrives as Blocked and is explained in words; no reply is shown', async () => {

@@ -62,6 +62,52 @@ describe('cli/serveMetrics: the Prometheus endpoint, fed by the diagnostics chan
     expect(after).to.match(/^yqcloud_rx_process_cpu_seconds_total /m);
   });
 
+  it('serve --upstream-timeout: a reply the server cuts off counts as an error of kind Timeout, on the channels too', async () => {
+    await metrics.close(); // serve's own endpoint is the one read here
+    const published: Array<unknown> = [];
+    const onError = (message: unknown): void => {
+      published.push((message as { error: unknown }).error);
+    };
+    diagnostics.subscribe(replyChannelNames.error, onError);
+    const served = await startServe(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        cors: [],
+        auth: false,
+        endpoint: emulator.apiEndpoint,
+        metricsPort: 0,
+        upstreamTimeout: 300,
+      },
+      () => true,
+      () => undefined,
+    );
+    try {
+      emulator.injectFault({ kind: 'hang', phase: 'mid-body' });
+      const response = await fetch(`${served.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4', messages, stream: true }),
+      });
+      await response.text();
+      let after = '';
+      for (let i = 0; i < 50 && sample(after, 'yqcloud_rx_streams_open') !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        after = await (await fetch(`${served.metricsUrl ?? ''}/metrics`)).text();
+      }
+      expect(sample(after, 'yqcloud_rx_streams_open')).to.equal(0);
+      // Before: {outcome="cancelled",error_type=""} 1, and nothing on the error channel.
+      expect(sample(after, 'yqcloud_rx_replies_total{outcome="error",error_type="Timeout"}')).to.equal(1);
+      expect(sample(after, 'yqcloud_rx_replies_total{outcome="cancelled",error_type=""}')).to.equal(undefined);
+      expect(sample(after, 'yqcloud_rx_reply_duration_seconds_count{outcome="error"}')).to.equal(1);
+      expect(published.map((e) => (e as { kind?: string }).kind)).to.deep.equal(['Timeout']);
+    } finally {
+      diagnostics.unsubscribe(replyChannelNames.error, onError);
+      await served.close();
+      metrics = await startServeMetrics({ port: 0, host: '127.0.0.1' });
+    }
+  });
+
   it('answers /metrics only, to GET and HEAD, and reads no body', async () => {
     expect((await fetch(`${metrics.url}/`)).status).to.equal(404);
     expect((await fetch(`${metrics.url}/metrics`, { method: 'POST', body: 'x'.repeat(10_000) })).status).to.equal(405);

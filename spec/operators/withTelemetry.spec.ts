@@ -4,6 +4,7 @@ import { Observable, of, take } from 'rxjs';
 import { conversation, finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { httpError, timeoutError, withPartialText, YqcloudError } from '../../lib/core/error.js';
 import { withTelemetry } from '../../lib/operators/withTelemetry.js';
+import { withTimeouts } from '../../lib/operators/withTimeouts.js';
 import { testScheduler } from '../support/marbles.js';
 import { asyncContext, openTelemetry } from '../support/openTelemetry.js';
 
@@ -134,6 +135,30 @@ describe('operators/withTelemetry (the real OpenTelemetry SDK, in-memory exporte
     const [duration] = await otel.histogram('gen_ai.client.operation.duration');
     expect(duration).to.deep.include({ count: 1, sum: 0.003 });
     expect(duration?.attributes).to.include({ 'yqcloud.reply.outcome': 'cancelled' });
+  });
+
+  it('a reply cut off by withTimeouts downstream: outcome error, error.type Timeout with its phase, not cancelled', async () => {
+    const scheduler = testScheduler();
+    const expected = withPartialText('Hel')(timeoutError('idle', 3));
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-------F|', values);
+      expectObservable(
+        source.pipe(
+          withTelemetry({ tracer: otel.tracer, meter: otel.meter, scheduler }),
+          withTimeouts({ idleMs: 3, scheduler }),
+        ),
+      ).toBe('-a--#', values, expected);
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+    const [span] = otel.finishedSpans();
+    expect(span?.status).to.deep.equal({ code: SpanStatusCode.ERROR, message: expected.message });
+    expect(span?.attributes).to.include({
+      'error.type': 'Timeout',
+      'yqcloud.error.timeout_phase': 'idle',
+      'yqcloud.reply.outcome': 'error',
+    });
+    const [duration] = await otel.histogram('gen_ai.client.operation.duration');
+    expect(duration?.attributes).to.include({ 'error.type': 'Timeout', 'yqcloud.reply.outcome': 'error' });
   });
 
   it('a reply that completes without finish (an aborted signal) is cancelled, not finished', () => {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Observable, take } from 'rxjs';
 import { finish, text } from '../../lib/core/chunk.js';
-import { networkError, YqcloudError } from '../../lib/core/error.js';
+import { httpError, networkError, withPartialText, YqcloudError } from '../../lib/core/error.js';
+import type { ReplyCheckpoint } from '../../lib/provider/replyCheckpoint.js';
 import { type RelayFrame, resumeOnDrop } from '../../lib/provider/resumeOnDrop.js';
 import { testScheduler } from '../support/marbles.js';
 
@@ -118,5 +119,84 @@ describe('provider: resumeOnDrop', () => {
       expectObservable(resumeOnDrop(open, { baseDelayMs: 100 }), '^-------!').toBe('---a----', { a: text('Hi') });
     });
     expect(opened).to.equal(1);
+  });
+
+  describe('tracking: picking a reply up, and where it has got to', () => {
+    const id = 'mJ3xQ0d6Z2dO9m1sXk3P_a7b';
+    const named = { type: 'reply', replyId: id } as const;
+
+    it('checkpoint hears the reply named (`.0-0`), then each event with the text so far; not finish', () => {
+      const heard: Array<ReplyCheckpoint> = [];
+      testScheduler().run(({ cold, expectObservable }) => {
+        const open = (): Observable<RelayFrame> =>
+          cold<RelayFrame>('-r-a-b-F|', {
+            r: named,
+            a: chunk(`${id}.1-0`, 'Hel'),
+            b: chunk(`${id}.1-1`, 'lo'),
+            F: done(`${id}.1-2`),
+          });
+        expectObservable(resumeOnDrop(open, {}, { checkpoint: (c) => heard.push(c) })).toBe('---a-b-(F|)', {
+          a: text('Hel'),
+          b: text('lo'),
+          F: finish,
+        });
+      });
+      expect(heard).to.deep.equal([
+        { replyId: id, lastEventId: `${id}.0-0`, text: '' },
+        { replyId: id, lastEventId: `${id}.1-0`, text: 'Hel' },
+        { replyId: id, lastEventId: `${id}.1-1`, text: 'Hello' },
+      ]);
+    });
+
+    it('from: the first connection asks after from.lastEventId; the text and checkpoints count from from.text', () => {
+      const asked: Array<string | undefined> = [];
+      const heard: Array<string> = [];
+      testScheduler().run(({ cold, expectObservable }) => {
+        const open = (lastEventId: string | undefined): Observable<RelayFrame> => {
+          asked.push(lastEventId);
+          return asked.length === 1
+            ? cold<RelayFrame>('-r-a-#', { r: named, a: chunk(`${id}.1-3`, ' wor') }, reset)
+            : cold<RelayFrame>('-b-F|', { b: chunk(`${id}.1-4`, 'ld'), F: done(`${id}.1-5`) });
+        };
+        expectObservable(
+          resumeOnDrop(
+            open,
+            { baseDelayMs: 1 },
+            { from: { lastEventId: `${id}.1-2`, text: 'Hello' }, checkpoint: (c) => heard.push(c.text) },
+          ),
+        ).toBe('---a ---b-(F|)', { a: text(' wor'), b: text('ld'), F: finish });
+      });
+      expect(asked).to.deep.equal([`${id}.1-2`, `${id}.1-3`]);
+      expect(heard).to.deep.equal(['Hello wor', 'Hello world']);
+    });
+
+    it('from: a failure’s partialText is from.text with what came since; a reply the relay no longer has is EGONE', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const gone = cold<RelayFrame>('-g', { g: { type: 'gone' } });
+        expectObservable(resumeOnDrop(() => gone, {}, { from: { lastEventId: `${id}.1-2`, text: 'Hello' } })).toBe(
+          '-#',
+          {},
+          new YqcloudError('Network', 'the relay no longer has this reply', { code: 'EGONE', partialText: 'Hello' }),
+        );
+        const refused = httpError(403, '');
+        const partly = cold<RelayFrame>('-a-#', { a: chunk(`${id}.1-3`, '!') }, refused);
+        expectObservable(resumeOnDrop(() => partly, {}, { from: { lastEventId: `${id}.1-2`, text: 'Hello' } })).toBe(
+          '-a-#',
+          { a: text('!') },
+          withPartialText('Hello!')(refused),
+        );
+      });
+    });
+
+    it('from: stops listening to a synchronous connection when unsubscribed', () => {
+      let emitted = 0;
+      const endless = new Observable<RelayFrame>((subscriber) => {
+        while (!subscriber.closed && emitted < 1000) subscriber.next(chunk(`${id}.2-${++emitted}`, 'x'));
+      });
+      resumeOnDrop(() => endless, {}, { from: { lastEventId: `${id}.1-0`, text: '' } })
+        .pipe(take(3))
+        .subscribe();
+      expect(emitted).to.equal(3);
+    });
   });
 });

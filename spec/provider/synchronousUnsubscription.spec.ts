@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Subject, take, takeUntil, tap } from 'rxjs';
+import { EMPTY, Subject, take, takeUntil, tap } from 'rxjs';
+import { text, type Chunk } from '../../lib/core/chunk.js';
 import { createChatSession } from '../../lib/session/index.js';
 import { createTestProvider } from '../../lib/testing/index.js';
 import { synchronousSource } from '../support/synchronousSource.js';
@@ -41,6 +42,22 @@ describe('provider and session: unsubscribing stops a synchronous body', () => {
     chat.send('Hi');
     expect(emitted()).to.be.below(10);
     expect(chat.conversation().messageHistory.at(-1)?.role).to.equal('assistant');
+    chat.close();
+  });
+
+  it('an adopted reply (chat.adopt) stops a synchronous source when stopped while it streams', () => {
+    const { source, emitted } = synchronousSource((i): Chunk => text(`piece ${i} `));
+    const chat = createChatSession(createTestProvider({ body: EMPTY }));
+    let stopped = false;
+    chat.state$.subscribe((state) => {
+      if (!stopped && state.pending.length > 20) {
+        stopped = true;
+        chat.stop();
+      }
+    });
+    chat.adopt({ content: 'Hi', text: 'kept ', reply: source });
+    expect(emitted()).to.be.below(10);
+    expect(chat.conversation().messageHistory.at(-1)?.content).to.match(/^kept piece 0 /);
     chat.close();
   });
 });

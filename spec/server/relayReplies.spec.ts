@@ -1,45 +1,14 @@
 import { expect } from 'chai';
-import { concat, interval, map, Observable, of, take } from 'rxjs';
-import { finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { RelayProvider } from '../../lib/provider/relayProvider.js';
-import { createMemoryReplyStore, createRelayHandler, type ChatProvider } from '../../lib/server/index.js';
+import { pacedProvider, pacedText } from '../support/pacedProvider.js';
+import { createMemoryReplyStore, createRelayHandler } from '../../lib/server/index.js';
 import { exchange } from '../support/sseExchange.js';
 import { listen, listenWeb, stopAll, token } from './relay.support.js';
 
 // The relay's durable replies in one process (the memory reply store), through node:http and
 // through the Web handler: ids, resume after a drop, stop, and who may do either.
 const words = 12;
-const whole = Array.from({ length: words }, (_, i) => `w${i} `).join('');
-
-/** A provider pacing `words` words 20 ms apart, which counts the replies it was made to abandon. */
-const pacedProvider = (): ChatProvider & { readonly abandoned: () => number } => {
-  let abandoned = 0;
-  return {
-    abandoned: () => abandoned,
-    create: () =>
-      new Observable<Chunk>((subscriber) => {
-        let done = false;
-        const inner = concat(
-          interval(20).pipe(
-            take(words),
-            map((i) => text(`w${i} `)),
-          ),
-          of(finish),
-        ).subscribe({
-          next: (chunk) => subscriber.next(chunk),
-          error: (e: unknown) => subscriber.error(e),
-          complete: () => {
-            done = true;
-            subscriber.complete();
-          },
-        });
-        return () => {
-          if (!done) abandoned += 1;
-          inner.unsubscribe();
-        };
-      }),
-  };
-};
+const whole = pacedText(words);
 
 const auth = (value = token): Record<string, string> => ({ authorization: `Bearer ${value}` });
 const body = JSON.stringify({ messages: [{ role: 'user', content: 'words' }] });
@@ -55,7 +24,7 @@ for (const web of [false, true])
     let url = '';
     let provider: ReturnType<typeof pacedProvider>;
     beforeEach(async () => {
-      provider = pacedProvider();
+      provider = pacedProvider(words);
       const relay = createRelayHandler({
         provider,
         // Two clients: the spec's token, and bob's.

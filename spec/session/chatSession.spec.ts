@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { map, Observable, Subject } from 'rxjs';
+import { map, Observable, Subject, throwError } from 'rxjs';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../../lib/core/chunk.js';
-import { appendHistory, make, toJson } from '../../lib/core/conversation.js';
+import { appendHistory, make, toJson, type Conversation } from '../../lib/core/conversation.js';
 import { networkError, withPartialText, YqcloudError } from '../../lib/core/error.js';
 import type { ChatRequest } from '../../lib/core/request.js';
 import { bufferText } from '../../lib/operators/index.js';
@@ -39,6 +39,17 @@ const last = <A>(list: ReadonlyArray<A>): A => {
   return item;
 };
 
+/** `base` with a question and its answer appended, as a relay returns it. */
+const answered = (base: Conversation, question: string, answer: string): Conversation =>
+  appendHistory({ role: 'assistant', content: answer })(appendHistory({ role: 'user', content: question })(base));
+
+/** Ends a reply as the provider does: the conversation, `finish`, complete. */
+const endReply = (reply: Subject<Chunk>, returned: Conversation): void => {
+  reply.next(conversationChunk(returned));
+  reply.next(finish);
+  reply.complete();
+};
+
 /** What `finished$` says, collected. */
 const ends = (chat: ReturnType<typeof createChatSession>): Array<ReplyEnd> => {
   const list: Array<ReplyEnd> = [];
@@ -61,12 +72,8 @@ describe('session/createChatSession', () => {
     expect(exchange.request).to.have.property('returnConversation', true);
     exchange.reply.next(text('Hel'));
     exchange.reply.next(text('lo'));
-    const returned = appendHistory({ role: 'assistant', content: 'Hello' })(
-      appendHistory({ role: 'user', content: 'Hi' })(start),
-    );
-    exchange.reply.next(conversationChunk(returned));
-    exchange.reply.next(finish);
-    exchange.reply.complete();
+    const returned = answered(start, 'Hi', 'Hello');
+    endReply(exchange.reply, returned);
     expect(states.map((s) => [s.status, s.pending, s.messages.length])).to.deep.equal([
       ['idle', '', 0],
       ['streaming', '', 1],
@@ -415,5 +422,132 @@ describe('session/createChatSession', () => {
       }),
       { numRuns: runs },
     );
+  });
+
+  describe('adopt: a reply already under way (a page reloaded mid-reply)', () => {
+    const adopted = () => {
+      let unsubscribed = 0;
+      let subscribed = 0;
+      const reply = new Subject<Chunk>();
+      return {
+        reply,
+        unsubscribed: () => unsubscribed,
+        subscribed: () => subscribed,
+        source: new Observable<Chunk>((subscriber) => {
+          subscribed += 1;
+          const inner = reply.subscribe(subscriber);
+          return () => {
+            unsubscribed += 1;
+            inner.unsubscribe();
+          };
+        }),
+      };
+    };
+
+    it('shows the kept text at once, streams the rest, and ends as a sent reply does (no request to the provider)', () => {
+      const provider = manualProvider();
+      const chat = createChatSession(provider, { conversation: start });
+      const states: Array<ChatState> = [];
+      chat.state$.subscribe((s) => states.push(s));
+      const finished = ends(chat);
+      const rest = adopted();
+      chat.adopt({ content: 'Hi', text: 'Hel', reply: rest.source });
+      expect(rest.subscribed()).to.equal(1);
+      rest.reply.next(text('lo'));
+      const returned = answered({ ...start, userId: '#/chat/minted' }, 'Hi', 'Hello');
+      endReply(rest.reply, returned);
+      expect(states.map((s) => [s.status, s.pending, s.messages.length])).to.deep.equal([
+        ['idle', '', 0],
+        ['streaming', 'Hel', 1],
+        ['streaming', 'Hello', 1],
+        ['idle', '', 2],
+      ]);
+      expect(last(states).messages).to.deep.equal(returned.messageHistory); // Hi, then Hello
+      expect(chat.conversation()).to.equal(returned);
+      expect(finished).to.deep.equal([{ reason: 'stop', text: 'Hello' }]);
+      expect(provider.exchanges).to.deep.equal([]);
+
+      // The next question continues the adopted reply's conversation.
+      chat.send('More');
+      expect(last(provider.exchanges).request.conversation).to.equal(returned);
+      chat.close();
+    });
+
+    it('goes through the session’s pipe', () => {
+      const chat = createChatSession(manualProvider(), {
+        conversation: start,
+        pipe: map((chunk: Chunk) => (chunk.type === 'text' ? text(chunk.text.toUpperCase()) : chunk)),
+      });
+      const states: Array<ChatState> = [];
+      chat.state$.subscribe((s) => states.push(s));
+      const rest = adopted();
+      chat.adopt({ content: 'Hi', text: 'Hel', reply: rest.source });
+      rest.reply.next(text('lo'));
+      expect(last(states).pending).to.equal('HelLO');
+      chat.close();
+    });
+
+    it('stop unsubscribes the adopted reply and keeps all its text; a new prompt or close cancel it', () => {
+      const provider = manualProvider();
+      const chat = createChatSession(provider, { conversation: start });
+      const finished = ends(chat);
+      const first = adopted();
+      chat.adopt({ content: 'Hi', text: 'Hel', reply: first.source });
+      first.reply.next(text('l'));
+      chat.stop();
+      expect(first.unsubscribed()).to.equal(1);
+      expect(chat.conversation().messageHistory).to.deep.equal([
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hell' },
+      ]);
+
+      const second = adopted();
+      chat.adopt({ content: 'Again', reply: second.source });
+      chat.send('Instead');
+      expect(second.unsubscribed()).to.equal(1);
+      const third = adopted();
+      chat.adopt({ content: 'Once more', text: 'x', reply: third.source });
+      expect(last(provider.exchanges).unsubscribed).to.equal(true);
+      chat.close();
+      expect(third.unsubscribed()).to.equal(1);
+      expect(finished).to.deep.equal([
+        { reason: 'cancelled', text: 'Hell' },
+        { reason: 'cancelled', text: '' },
+        { reason: 'cancelled', text: '' },
+        { reason: 'cancelled', text: 'x' },
+      ]);
+    });
+
+    it('a failure keeps the text with the error (a reply the relay no longer has)', () => {
+      const chat = createChatSession(manualProvider(), { conversation: start });
+      const states: Array<ChatState> = [];
+      chat.state$.subscribe((s) => states.push(s));
+      const finished = ends(chat);
+      const gone = withPartialText('Hel')(new YqcloudError('Network', 'gone', { code: 'EGONE' }));
+      chat.adopt({ content: 'Hi', text: 'Hel', reply: throwError(() => gone) });
+      expect(last(states)).to.deep.include({ status: 'error', pending: '', error: gone });
+      expect(last(states).messages).to.deep.equal([
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hel' },
+      ]);
+      expect(finished).to.deep.equal([{ reason: 'error', text: 'Hel', error: gone }]);
+      chat.close();
+    });
+
+    it('a reply that is not an Observable is an InvalidRequest in the state, and the session goes on', () => {
+      const provider = manualProvider();
+      const chat = createChatSession(provider, { conversation: start });
+      const states: Array<ChatState> = [];
+      chat.state$.subscribe((s) => states.push(s));
+      chat.adopt({ content: 'Hi', reply: 'not an observable' as never });
+      expect(last(states).status).to.equal('error');
+      expect((last(states).error as YqcloudError).toJSON()).to.deep.include({
+        kind: 'InvalidRequest',
+        path: 'adopt.reply',
+      });
+      chat.send('Then this');
+      expect(last(states).status).to.equal('streaming');
+      chat.close();
+    });
   });
 });

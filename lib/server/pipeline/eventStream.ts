@@ -5,7 +5,8 @@
  * @module
  */
 import type { ServerResponse } from 'node:http';
-import { concat, map, type Observable, of, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import { concat, map, of } from '#rx';
 import { defaultMaxBufferedBytes, eventStreamHeaders, type ReplyPart, webReply, writeNodeReply } from './reply.js';
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The checks in front of every route, in order, the first that fails answering: CORS origin
- * (403; a preflight answered), method (405), `authorize` (401; its verified identity kept),
+ * (403; a preflight answered), method (405), `authorize` (401; its verified identity kept; 503
+ * when it takes longer than its timeout),
  * content type (415) and declared body size (413). None of them reads the body.
  *
  * @module
@@ -11,10 +12,12 @@ import {
   forbiddenOrigin,
   methodNotAllowed,
   payloadTooLarge,
+  storeUnavailable,
   unauthorized,
   unsupportedMediaType,
   type Refusal,
 } from './refusal.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import type { GuardRequest } from './request.js';
 
 /**
@@ -33,6 +36,10 @@ export interface GuardOptions {
   readonly authorize: Authorize;
   readonly cors?: CorsOptions | undefined;
   readonly maxBodyBytes: number;
+  /** How long `authorize` may take (default: no limit); then 503 with `retry-after`. */
+  readonly authorizeTimeout?:
+    | { readonly ms: number; readonly scheduler: SchedulerLike; readonly retryAfterS: number }
+    | undefined;
 }
 
 const isJson = (contentType: string | null): boolean =>
@@ -40,11 +47,31 @@ const isJson = (contentType: string | null): boolean =>
 
 const hasBody = (method: string): boolean => method !== 'GET' && method !== 'HEAD';
 
-const verdictOf = async (authorize: Authorize, request: GuardRequest): Promise<string | undefined> => {
+/** Said of a hook still deciding when its time is up. */
+const undecided = Symbol('undecided');
+
+const verdictOf = async (
+  options: GuardOptions,
+  request: GuardRequest,
+): Promise<string | undefined | typeof undecided> => {
+  const timeout = options.authorizeTimeout;
+  let timer: Subscription | undefined;
   try {
-    return identityOf(await authorize(request), request);
+    const verdict = Promise.resolve(options.authorize(request));
+    const decided =
+      timeout === undefined
+        ? await verdict
+        : await Promise.race([
+            verdict,
+            new Promise<typeof undecided>((resolve) => {
+              timer = timeout.scheduler.schedule(() => resolve(undecided), timeout.ms);
+            }),
+          ]);
+    return decided === undecided ? undecided : identityOf(decided, request);
   } catch {
     return undefined;
+  } finally {
+    timer?.unsubscribe();
   }
 };
 
@@ -66,7 +93,8 @@ export const admit = async (
       ? { type: 'preflight', headers: { ...cors.headers, ...preflightHeaders(options.cors, methods) } }
       : refuse(methodNotAllowed([...methods, 'OPTIONS']));
   if (!methods.includes(request.method)) return refuse(methodNotAllowed([...methods, 'OPTIONS']));
-  const identity = await verdictOf(options.authorize, request);
+  const identity = await verdictOf(options, request);
+  if (identity === undecided) return refuse(storeUnavailable(options.authorizeTimeout?.retryAfterS ?? 2));
   if (identity === undefined) return refuse(unauthorized());
   if (readsBody && hasBody(request.method)) {
     if (!isJson(request.headers.get('content-type'))) return refuse(unsupportedMediaType());

@@ -4,14 +4,8 @@
  *
  * @module
  */
-import {
-  asyncScheduler,
-  type MonoTypeOperatorFunction,
-  Observable,
-  type SchedulerLike,
-  type Subscription,
-  tap,
-} from 'rxjs';
+import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, Observable, tap } from '#rx';
 
 /**
  * The comment sent while the source is silent, so proxies and browsers keep the connection.

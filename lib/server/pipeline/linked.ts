@@ -4,11 +4,40 @@
  *
  * @module
  */
-import { type Observable, type Observer, Subscriber } from 'rxjs';
+import type { Observable, Observer, Subscription } from 'rxjs';
+import { Subscriber } from '#rx';
+
+/**
+ * A subscriber for `observer` to pass to `source.subscribe`, held before the subscription
+ * starts: unsubscribing it stops the source at once, even from inside a synchronous emission
+ * (the subscription `subscribe` returns would only exist once that emission is over).
+ *
+ * @example
+ * ```ts
+ * import { range } from 'rxjs';
+ *
+ * const subscriber = stoppableSubscriber<number>({ next: (n) => n > 2 && subscriber.unsubscribe(), error: () => {}, complete: () => {} });
+ * range(0, 1e6).subscribe(subscriber); // reads 4 values
+ * ```
+ */
+export const stoppableSubscriber = <A>(observer: Observer<A>): Subscriber<A> =>
+  // The constructor is the one RxJS's operators build on; given a full observer it calls it as is.
+  new Subscriber<A>(observer);
+
+/**
+ * The subscriber {@link subscribeLinked} subscribes, for a caller that must hold it before the
+ * source runs (to let go of the source alone from inside a synchronous emission).
+ */
+export const linkedSubscriber = <A>(downstream: Subscriber<unknown>, observer: Observer<A>): Subscriber<A> => {
+  const inner = stoppableSubscriber(observer);
+  downstream.add(inner);
+  return inner;
+};
 
 /**
  * Subscribes `observer` to `source`, its subscription owned by `downstream`: when `downstream`
- * closes, the source sees its subscriber closed at once (a synchronous loop stops).
+ * closes, the source sees its subscriber closed at once (a synchronous loop stops). Returns the
+ * source's subscription, to let go of the source alone (it stops at once too).
  *
  * @example
  * ```ts
@@ -23,9 +52,8 @@ export const subscribeLinked = <A>(
   source: Observable<A>,
   downstream: Subscriber<unknown>,
   observer: Observer<A>,
-): void => {
-  // The constructor is the one RxJS's operators build on; given a full observer it calls it as is.
-  const inner = new Subscriber<A>(observer);
-  downstream.add(inner);
+): Subscription => {
+  const inner = linkedSubscriber(downstream, observer);
   source.subscribe(inner);
+  return inner;
 };

@@ -11,27 +11,16 @@
  */
 import * as E from '#fp-ts/Either.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  asyncScheduler,
-  catchError,
-  defer,
-  finalize,
-  identity,
-  interval,
-  map,
-  Observable,
-  of,
-  type OperatorFunction,
-  type SchedulerLike,
-  tap,
-} from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { asyncScheduler, catchError, defer, finalize, identity, interval, map, Observable, of, tap } from '#rx';
 import type { ChatProvider, ChatRequest, Chunk, TelemetryTracer, YqcloudError } from '../../index.js';
+import { withTimeouts } from '../../operators/withTimeouts.js';
 import { createMemoryStore } from '../store/memoryStore.js';
 import type { Lease, ServerStore } from '../store/store.js';
 import type { Authorize } from './authorize.js';
 import { readNodeBody, readWebBody, type BodyLimits, type BodyResult } from './body.js';
 import type { CorsOptions } from './cors.js';
-import { admit } from './guards.js';
+import { admit, type GuardOptions } from './guards.js';
 import { defaultKeepAliveMs, fillSilence, keepAliveComment } from './keepAlive.js';
 import { storeUnavailable, tooManyRequests, tooManyStreams, type Refusal } from './refusal.js';
 import { requestRateOfStore } from '../store/replyStore.js';
@@ -62,6 +51,11 @@ export interface ServerOptions {
    * verified (`true`: the remote address). Limits and conversations are keyed by it alone.
    */
   readonly authorize: Authorize;
+  /**
+   * How long `authorize` may take (default 10 000; 0: no limit); past it the request is answered
+   * 503 with `retry-after` (the hook's verdict, when it comes, is ignored).
+   */
+  readonly authorizeTimeoutMs?: number | undefined;
   /** The CORS allow-list; absent: no other origin may call (same-origin pages still can). */
   readonly cors?: CorsOptions | undefined;
   /** Stream leases and conversation owners (default: a new `createMemoryStore()` per handler). */
@@ -88,7 +82,14 @@ export interface ServerOptions {
   readonly keepAliveMs?: number | undefined;
   /** Bytes of one answer that may wait for a slow client (default 1 MiB); past it the answer is cut off. */
   readonly maxBufferedBytes?: number | undefined;
-  /** Operators applied to every reply's chunks (`withTimeouts(…)`, `bufferText(…)`). */
+  /**
+   * How long the provider may take to start a reply, and may stay silent within one (default
+   * 60 000; 0: no limit): then the reply fails with `Timeout` and the request to the service is
+   * aborted. A reply that goes on without its client (a relay reply kept in a reply log) holds
+   * its client's stream slot until it ends: this bounds that too.
+   */
+  readonly upstreamTimeoutMs?: number | undefined;
+  /** Operators applied to every reply's chunks, after `upstreamTimeoutMs` (`bufferText(…)`). */
   readonly pipe?: OperatorFunction<Chunk, Chunk> | undefined;
   /** The scheduler of the keep-alive, lease and body timers (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike | undefined;
@@ -106,6 +107,9 @@ export interface ServerOptions {
    */
   readonly telemetry?: { readonly tracer?: TelemetryTracer | undefined } | undefined;
 }
+
+/** The default `upstreamTimeoutMs`: a minute, as `yqcloud-rx serve` has always used. */
+export const defaultUpstreamTimeoutMs = 60_000;
 
 /**
  * What a route is given for one admitted request.
@@ -225,7 +229,18 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     startsEventStream,
   );
   const userPipe = options.pipe ?? identity;
-  const guardOptions = { authorize: options.authorize, cors: options.cors, maxBodyBytes };
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? defaultUpstreamTimeoutMs;
+  const upstreamDeadline: OperatorFunction<Chunk, Chunk> =
+    upstreamTimeoutMs > 0
+      ? withTimeouts({ firstChunkMs: upstreamTimeoutMs, idleMs: upstreamTimeoutMs, scheduler })
+      : identity;
+  const authorizeTimeoutMs = options.authorizeTimeoutMs ?? 10_000;
+  const guardOptions: GuardOptions = {
+    authorize: options.authorize,
+    cors: options.cors,
+    maxBodyBytes,
+    authorizeTimeout: authorizeTimeoutMs > 0 ? { ms: authorizeTimeoutMs, scheduler, retryAfterS } : undefined,
+  };
   const log = (message: string, e: unknown): void => {
     try {
       options.logger?.(logEntryOf(message, e));
@@ -270,7 +285,7 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     store,
     conversationTtlMs: options.conversationTtlMs ?? 24 * 60 * 60 * 1000,
     provider: options.provider,
-    chunks: (request) => defer(() => options.provider.create(request)).pipe(userPipe),
+    chunks: (request) => defer(() => options.provider.create(request)).pipe(upstreamDeadline, userPipe),
     clientError: (e) => {
       log('a reply failed', e);
       const shown = clientError(e);
@@ -324,7 +339,7 @@ export const createPipeline = (options: ServerOptions): Pipeline => {
     try {
       decoded = await route.decode(body, context);
     } catch (e) {
-      log('the store failed while a request was decoded', e);
+      log('a request could not be decoded (the store or a route resource failed)', e);
       return refuse(storeUnavailable(retryAfterS));
     }
     if (E.isLeft(decoded)) return refuse(decoded.left);

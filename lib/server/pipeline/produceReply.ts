@@ -11,7 +11,6 @@
 import {
   catchError,
   concat,
-  concatMap,
   defer,
   EMPTY,
   filter,
@@ -22,14 +21,14 @@ import {
   Subject,
   take,
   takeUntil,
-  takeWhile,
   tap,
-} from 'rxjs';
+} from '#rx';
 import type { Chunk } from '../../core/chunk.js';
 import { networkError, YqcloudError } from '../../core/error.js';
 import { ReplyWriteRefused } from '../store/replyErrors.js';
 import { eventId } from '../store/replyId.js';
 import { isEnding, type ReplyEntry, type ReplyLog, type ReplyUsage } from '../store/replyLog.js';
+import { stoppableSubscriber } from './linked.js';
 
 /**
  * An entry as a client receives it: with its SSE event id (`<replyId>.<entryId>`), or without
@@ -60,7 +59,19 @@ export interface Production {
   readonly events: Observable<DurableEvent>;
   /** Resolves once the reply has ended and its producer let go. */
   readonly done: Promise<void>;
+  /**
+   * The source refused the request outright (an `InvalidRequest` error on subscription, before
+   * any chunk), as `safeError` made it: answer it as a refusal (the reply holds only that error).
+   */
+  readonly refused: YqcloudError | undefined;
 }
+
+/**
+ * The most characters of text that wait for the log while a write is under way (consecutive
+ * text entries waiting are joined into one), 1 Mi by default: past it the reply ends with
+ * `ResponseTooLarge` and the source is let go.
+ */
+export const defaultMaxPendingChars = 1024 * 1024;
 
 /**
  * How a reply's chunks become entries.
@@ -94,6 +105,74 @@ const tooManyEntries = (): ReplyEntry => ({
   type: 'error',
   error: new YqcloudError('ResponseTooLarge', 'the reply is larger than the relay keeps', { limitBytes: 0 }),
 });
+
+/** The ending written when the source outruns the log past `maxPendingChars`: `ResponseTooLarge`. */
+const outrunTheLog = (maxPendingChars: number): ReplyEntry => ({
+  type: 'error',
+  error: new YqcloudError('ResponseTooLarge', 'the reply came faster than the relay could keep it', {
+    limitBytes: 2 * maxPendingChars,
+  }),
+});
+
+/**
+ * `entries` written one at a time, in order, each emitted once written; what arrives during a
+ * write waits, consecutive texts joined, at most `maxPendingChars` characters of it (past it, the
+ * rest is dropped, the `outrunTheLog` ending written, `entries` let go at once, a synchronous
+ * source too). Completes after the first ending written.
+ */
+const writeInOrder = (
+  entries: Observable<ReplyEntry>,
+  write: (entry: ReplyEntry) => Promise<DurableEvent>,
+  maxPendingChars: number,
+): Observable<DurableEvent> =>
+  new Observable<DurableEvent>((subscriber) => {
+    const pending: Array<ReplyEntry> = [];
+    let pendingChars = 0;
+    let writing = false;
+    let sourceEnded = false;
+    const next = (): void => {
+      if (writing || subscriber.closed) return;
+      const entry = pending.shift();
+      if (entry === undefined) {
+        if (sourceEnded) subscriber.complete();
+        return;
+      }
+      if (entry.type === 'text') pendingChars -= entry.text.length;
+      writing = true;
+      void write(entry).then((event) => {
+        writing = false;
+        subscriber.next(event);
+        if (isEnding(event.entry)) subscriber.complete();
+        else next();
+      });
+    };
+    const source = stoppableSubscriber<ReplyEntry>({
+      next: (entry) => {
+        if (sourceEnded) return;
+        const last = pending.at(-1);
+        if (entry.type === 'text' && last?.type === 'text')
+          pending[pending.length - 1] = { type: 'text', text: last.text + entry.text };
+        else pending.push(entry);
+        if (entry.type === 'text') pendingChars += entry.text.length;
+        if (pendingChars > maxPendingChars) {
+          pending.length = 0;
+          pendingChars = 0;
+          pending.push(outrunTheLog(maxPendingChars));
+          sourceEnded = true;
+          source.unsubscribe();
+        }
+        next();
+      },
+      error: (e: unknown) => subscriber.error(e),
+      complete: () => {
+        sourceEnded = true;
+        next();
+      },
+    });
+    subscriber.add(source);
+    entries.subscribe(source);
+    return undefined;
+  });
 
 /**
  * A reply's chunks as its entries, always ending with exactly one ending: each chunk its entry
@@ -151,7 +230,18 @@ export const replyEntries = (
  * ```
  */
 export interface ProduceReplyOptions extends ReplyEntriesOptions {
+  /** The chat the reply is the active reply of, for `owner` (`ReplyLog.activeReply`). */
   readonly chatId?: string | undefined;
+  /**
+   * The most characters of text that may wait for the log while a write is under way (default
+   * {@link defaultMaxPendingChars}): past it the reply ends with `ResponseTooLarge`.
+   */
+  readonly maxPendingChars?: number | undefined;
+  /**
+   * Asked once the reply is open: false when its client left meanwhile (default: always true).
+   * The source is then never subscribed (no service request) and the reply ends `stopped`.
+   */
+  readonly stillWanted?: (() => boolean) | undefined;
 }
 
 /**
@@ -160,7 +250,12 @@ export interface ProduceReplyOptions extends ReplyEntriesOptions {
  * makes them, a stop request (from any instance) stopping it. A write the log refuses because
  * the reply is full ends the reply with `ResponseTooLarge`; a write it cannot make (store
  * unreachable, lease lost) leaves the rest of the reply to the producing client only, without
- * event ids.
+ * event ids. Entries are written one at a time; what comes during a write waits (consecutive
+ * texts joined into one entry), at most `maxPendingChars` characters of it, past which the reply
+ * ends with `ResponseTooLarge` and `chunks` is unsubscribed at once (a synchronous source too).
+ * An `InvalidRequest` that `chunks` raises on subscription, before any chunk, is the
+ * production's `refused`. When `stillWanted()` is false once the reply is open (its client left
+ * meanwhile), `chunks` is never subscribed and the reply ends `stopped`.
  */
 export const produceReply = async (
   log: ReplyLog,
@@ -170,6 +265,12 @@ export const produceReply = async (
 ): Promise<Production> => {
   const producer = await log.open(owner, { chatId: options.chatId });
   const { replyId, signal } = producer;
+  if (!(options.stillWanted?.() ?? true)) {
+    // Its client left while the reply was opened: nothing is asked of the service.
+    await producer.append({ type: 'stopped' }).catch(() => undefined);
+    await producer.close();
+    return { replyId, events: EMPTY, done: Promise.resolve(), refused: undefined };
+  }
   const live = new Subject<DurableEvent>();
   let early: DurableEvent[] | undefined = [];
   let taken = false;
@@ -202,25 +303,31 @@ export const produceReply = async (
 
   const stopRequested = (): boolean => signal.aborted && signal.reason === 'stop-requested';
   const stop$ = fromEvent(signal, 'abort').pipe(filter(stopRequested), take(1));
-  const entries$ = replyEntries(chunks, options, stop$, stopRequested);
+  let subscribing = true;
+  let first = true;
+  let refused: YqcloudError | undefined;
+  const entries$ = replyEntries(chunks, options, stop$, stopRequested).pipe(
+    tap((entry) => {
+      // An error that is the first entry, raised while subscribing: the source refused outright.
+      if (subscribing && first && entry.type === 'error' && entry.error.kind === 'InvalidRequest')
+        refused = entry.error;
+      first = false;
+    }),
+  );
 
   const done = new Promise<void>((resolve) => {
-    entries$
-      .pipe(
-        concatMap(write),
-        takeWhile((event) => !isEnding(event.entry), true),
-      )
-      .subscribe({
-        next: (event) => {
-          early?.push(event);
-          live.next(event);
-        },
-        complete: () => {
-          early = undefined;
-          live.complete();
-          producer.close().finally(resolve);
-        },
-      });
+    writeInOrder(entries$, write, options.maxPendingChars ?? defaultMaxPendingChars).subscribe({
+      next: (event) => {
+        early?.push(event);
+        live.next(event);
+      },
+      complete: () => {
+        early = undefined;
+        live.complete();
+        producer.close().finally(resolve);
+      },
+    });
   });
-  return { replyId, events, done };
+  subscribing = false;
+  return { replyId, events, done, refused };
 };

@@ -10,6 +10,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
+import { stoppableSubscriber } from './linked.js';
 import { turnWrites, type TurnWrites } from './turnWrites.js';
 
 /**
@@ -101,7 +102,7 @@ export const writeNodeReply = (
     writes?.drop();
     subscription?.unsubscribe();
   };
-  subscription = parts.subscribe({
+  const subscriber = stoppableSubscriber<ReplyPart>({
     next: (part) => {
       if (over || res.destroyed || res.writableEnded) return;
       if (part.type === 'head') {
@@ -131,8 +132,9 @@ export const writeNodeReply = (
       else writes.end();
     },
   });
-  if (over) subscription.unsubscribe();
-  else if (!subscription.closed) res.once('close', onClose);
+  subscription = subscriber;
+  parts.subscribe(subscriber);
+  if (!subscription.closed) res.once('close', onClose);
   return subscription;
 };
 
@@ -177,7 +179,7 @@ export const webReply = (
               else controller.error(error);
             } catch {}
           };
-          subscription = parts.subscribe({
+          const subscriber = stoppableSubscriber<ReplyPart>({
             next: (part) => {
               if (finished) return;
               if (part.type === 'head') {
@@ -196,6 +198,8 @@ export const webReply = (
             error: (e: unknown) => end(e instanceof Error ? e : new Error('the reply failed')),
             complete: () => end(),
           });
+          subscription = subscriber;
+          parts.subscribe(subscriber);
           if (finished) subscription.unsubscribe();
           else if (signal !== undefined) {
             const onAbort = (): void => end(new Error('the client left'), clientClosedRequest);

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { map, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { map } from '#rx';
 import { eventId, isReplyId, parseEventId } from '../store/replyId.js';
 import type { ReplyLog } from '../store/replyLog.js';
 import type { DurableEvent } from './produceReply.js';

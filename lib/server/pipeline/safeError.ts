@@ -38,6 +38,8 @@ export interface ServerLogEntry {
 export type ServerLogger = (entry: ServerLogEntry) => void;
 
 const excerptChars = 200;
+/** The longest `path` shown (a client's own unknown key may be as long as its body). */
+const maxPathChars = 200;
 const safeCode = (code: string | undefined): string =>
   code !== undefined && /^[A-Z][A-Z0-9_]{0,39}$/.test(code) ? code : 'ENETWORK';
 
@@ -53,7 +55,8 @@ const excerpt = (body: string | undefined): string => stripControl(body ?? '').s
 
 /**
  * The error a client is shown for any failure: for a `YqcloudError`, its kind and fields with a
- * message of the server's own and body excerpts stripped of control characters; for anything
+ * message of the server's own and body excerpts stripped of control characters (an
+ * `InvalidRequest`'s message cut at 500 characters, its `path` at 200); for anything
  * else, `Network` with code `ESERVER` ("the server failed while answering"). `cause` and
  * `attempts` are never passed on.
  */
@@ -66,7 +69,11 @@ export const clientError = (e: unknown): YqcloudError => {
   const args = ((): YqcloudErrorArgs => {
     switch (e.kind) {
       case 'InvalidRequest':
-        return ['InvalidRequest', stripControl(e.message).slice(0, 500), { path: stripControl(e.path ?? '') }];
+        return [
+          'InvalidRequest',
+          stripControl(e.message).slice(0, 500),
+          { path: stripControl(e.path ?? '').slice(0, maxPathChars) },
+        ];
       case 'Http':
         return [
           'Http',

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { producerLost } from './replyErrors.js';
 import { ReplyWriteRefused } from './replyErrors.js';
 import { newReplyId } from './replyId.js';

@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { entryFields, entryOfFields } from './replyEntryFields.js';
 import { createRedisFollowers } from './redisFollowers.js';
 import { producerLost, ReplyWriteRefused, type WriteRefusal } from './replyErrors.js';

@@ -5,6 +5,8 @@ import { httpError, networkError } from '../../../lib/core/error.js';
 import type { ReplyPart } from '../../../lib/server/pipeline/reply.js';
 import { clientError } from '../../../lib/server/pipeline/safeError.js';
 import { completionReply } from '../../../lib/server/routes/openai/completionReply.js';
+import { withTelemetry } from '../../../lib/operators/withTelemetry.js';
+import { openTelemetry } from '../../support/openTelemetry.js';
 
 const meta = { id: 'chatcmpl-1', created: 1, model: 'gpt-4' };
 
@@ -87,6 +89,19 @@ describe('server/openai/completionReply', () => {
     expect(head).to.include({ status: 502 });
     expect(head?.type === 'head' ? head.body : '').to.include('upstream_response_too_large');
     expect(chunks.observed).to.equal(false);
+  });
+
+  it('a reply cut off as ResponseTooLarge is an error of that kind for the source’s telemetry, not a cancellation', async () => {
+    const otel = openTelemetry();
+    try {
+      const chunks = new Subject<Chunk>();
+      run(chunks.pipe(withTelemetry({ tracer: otel.tracer })), false, 10);
+      chunks.next(text('12345678901'));
+      const [span] = otel.finishedSpans();
+      expect(span?.attributes).to.include({ 'yqcloud.reply.outcome': 'error', 'error.type': 'ResponseTooLarge' });
+    } finally {
+      await otel.shutdown();
+    }
   });
 
   it('unsubscribing (the client left) unsubscribes the source; a synchronous source stops at once', () => {

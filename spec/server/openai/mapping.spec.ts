@@ -40,7 +40,7 @@ const refused = (u: unknown): YqcloudError => {
 };
 
 describe('OpenAI chat.completions request → the provider request', () => {
-  it('reads model, messages, stream and stream_options, and ignores the fields it cannot honour', () => {
+  it('reads model, messages, stream, stream_options, max_tokens and stop, and ignores the sampling fields', () => {
     const body = {
       model: 'gpt-4',
       messages: [
@@ -59,6 +59,7 @@ describe('OpenAI chat.completions request → the provider request', () => {
       stream_options: { include_usage: true },
       temperature: 0.2,
       max_tokens: 10,
+      stop: 'END',
       user: 'u1',
       n: 1,
     };
@@ -72,6 +73,8 @@ describe('OpenAI chat.completions request → the provider request', () => {
       ],
       stream: true,
       includeUsage: true,
+      maxTokens: 10,
+      stop: ['END'],
     });
     expect(JSON.stringify(body)).to.equal(before);
   });
@@ -129,7 +132,6 @@ describe('OpenAI chat.completions request → the provider request', () => {
       path: 'messages.0.content',
     });
     expect(refused({ messages: 'Hi' })).to.include({ path: 'messages' });
-    expect(refused({ messages: [{ role: 'user', content: 'Hi' }], n: 2 })).to.include({ path: 'n' });
     expect(refused({ messages: [{ role: 'user', content: 'Hi' }], stream: 'yes' })).to.include({ path: 'stream' });
     for (const u of [null, 'x', 42, []]) expect(refused(u)).to.include({ kind: 'InvalidRequest', path: '' });
   });

@@ -49,3 +49,24 @@ export const startOpenAIEndpoint = async (
   const { port } = server.address() as AddressInfo;
   return { emulator, baseURL: `http://127.0.0.1:${port}/v1`, provider, close };
 };
+
+/**
+ * An endpoint for a `describe`: started in `before`, closed in `after`; the function gives it
+ * (and throws when called outside the tests).
+ */
+export const useOpenAIEndpoint = (
+  emulatorOptions: EmulatorOptions = {},
+  handlerOptions: Partial<OpenAIHandlerOptions> = {},
+): (() => OpenAIEndpoint) => {
+  let endpoint: OpenAIEndpoint | undefined;
+  before(async () => {
+    endpoint = await startOpenAIEndpoint(emulatorOptions, handlerOptions);
+  });
+  after(async () => {
+    await endpoint?.close();
+  });
+  return () => {
+    if (endpoint === undefined) throw new Error('no endpoint');
+    return endpoint;
+  };
+};

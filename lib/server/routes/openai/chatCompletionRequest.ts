@@ -2,16 +2,18 @@
  * OpenAI's `POST /v1/chat/completions` request, decoded with io-ts and mapped to the
  * provider's {@link ChatRequest}. Pure functions.
  *
- * Only what the service can honour is read: `model`, `messages`, `stream`,
- * `stream_options.include_usage` and `n` (which must be 1). The route first refuses what cannot
- * be honoured (`tools`, `response_format`, …: `unsupportedParameters.ts`); the sampling
- * parameters left (`temperature`, `max_tokens`, `user`, …) are ignored.
+ * Read: `model`, `messages`, `stream`, `stream_options.include_usage`, and what the route
+ * honours itself by cutting the reply: `max_tokens` and `max_completion_tokens` (positive
+ * integers; with both, the smaller), `stop` (a string or up to {@link maxStopSequences} of them,
+ * each of 1 to {@link maxStopChars} characters). The route first refuses what cannot be
+ * honoured (`tools`, `response_format`, …: `unsupportedParameters.ts`); the sampling parameters
+ * left (`temperature`, `top_p`, `user`, …) are ignored.
  *
  * @module
  */
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import { YqcloudError, type ChatRequest, type Message } from '../../../index.js';
 
 /**
@@ -24,11 +26,34 @@ export interface ChatCompletionRequest {
   readonly messages: ReadonlyArray<Message>;
   /** `stream: true`: chunks as Server-Sent Events; otherwise one `chat.completion`. */
   readonly stream: boolean;
-  /** `stream_options.include_usage` was set (accepted; the service reports no token counts). */
+  /** `stream_options.include_usage` was set (the route counts the tokens itself). */
   readonly includeUsage: boolean;
+  /** The smaller of `max_tokens` and `max_completion_tokens`; `undefined`: neither. */
+  readonly maxTokens: number | undefined;
+  /** The stop sequences (`stop` as a list; none: empty). */
+  readonly stop: ReadonlyArray<string>;
 }
 
+/** The most stop sequences a request may give (OpenAI's limit). */
+export const maxStopSequences = 4;
+
+/** The longest stop sequence, in UTF-16 code units. */
+export const maxStopChars = 1024;
+
 const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null, t.undefined]);
+
+const TokenCount = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 1, 'a positive integer (or null)');
+
+const StopSequence = t.refinement(
+  t.string,
+  (s) => s.length >= 1 && s.length <= maxStopChars,
+  `a string of 1 to ${maxStopChars} characters`,
+);
+
+const Stop = t.union(
+  [StopSequence, t.refinement(t.array(StopSequence), (list) => list.length <= maxStopSequences), t.null, t.undefined],
+  `a string or up to ${maxStopSequences} strings, each of 1 to ${maxStopChars} characters (or null)`,
+);
 
 const TextPart = t.type({ type: t.literal('text'), text: t.string }, 'a text part { type: "text", text }');
 
@@ -48,7 +73,9 @@ const ChatCompletionBody = t.intersection(
       model: nullable(t.string),
       stream: nullable(t.boolean),
       stream_options: nullable(t.partial({ include_usage: nullable(t.boolean) })),
-      n: nullable(t.number),
+      max_tokens: t.union([TokenCount, t.null, t.undefined], 'a positive integer (or null)'),
+      max_completion_tokens: t.union([TokenCount, t.null, t.undefined], 'a positive integer (or null)'),
+      stop: Stop,
     }),
   ],
   'a chat completion request (an object with `messages`)',
@@ -79,6 +106,9 @@ const decodeError = (errors: t.Errors): YqcloudError => {
   return invalid(path, `expected ${expected}`);
 };
 
+const smallest = (a: number | null | undefined, b: number | null | undefined): number | undefined =>
+  a === null || a === undefined ? (b ?? undefined) : b === null || b === undefined ? a : Math.min(a, b);
+
 const contentText = (content: t.TypeOf<typeof Content> | undefined): string =>
   content === null || content === undefined
     ? ''
@@ -93,7 +123,9 @@ const contentText = (content: t.TypeOf<typeof Content> | undefined): string =>
  * @example
  * ```ts
  * decodeChatCompletionRequest({ model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.2 });
- * // right({ model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], stream: false, includeUsage: false })
+ * // right({ model: 'gpt-4', messages: [{ role: 'user', content: 'Hi' }], stream: false, includeUsage: false, maxTokens: undefined, stop: [] })
+ * decodeChatCompletionRequest({ messages: [{ role: 'user', content: 'Hi' }], max_tokens: 0 });
+ * // left(InvalidRequest 'max_tokens: expected a positive integer (or null)')
  * decodeChatCompletionRequest({ messages: [{ role: 'tool', content: '42' }] });
  * // left(InvalidRequest 'messages.0.role: expected "system", "developer", "user" or "assistant" …')
  * ```
@@ -106,16 +138,15 @@ export const decodeChatCompletionRequest = (u: unknown): E.Either<YqcloudError, 
     ),
     E.flatten,
     E.mapLeft(decodeError),
-    E.filterOrElse(
-      (body) => body.n === undefined || body.n === null || body.n === 1,
-      () => invalid('n', 'only one choice (n: 1) can be generated'),
-    ),
     E.map(
       (body): ChatCompletionRequest => ({
         model: body.model ?? '',
         messages: body.messages.map((m) => ({ role: m.role, content: contentText(m.content) })),
         stream: body.stream === true,
         includeUsage: body.stream_options?.include_usage === true,
+        maxTokens: smallest(body.max_tokens, body.max_completion_tokens),
+        stop:
+          body.stop === null || body.stop === undefined ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop,
       }),
     ),
   );

@@ -28,6 +28,11 @@ export interface ChunkDelta {
 }
 
 /**
+ * Why a reply ended: `stop` (its end, or a stop sequence), `length` (`max_tokens`).
+ */
+export type FinishReason = 'stop' | 'length';
+
+/**
  * One `chat.completion.chunk` of a stream.
  *
  * @example
@@ -43,7 +48,7 @@ export interface ChatCompletionChunk extends CompletionMeta {
     readonly index: 0;
     readonly delta: ChunkDelta;
     readonly logprobs: null;
-    readonly finish_reason: 'stop' | null;
+    readonly finish_reason: FinishReason | null;
   }>;
 }
 
@@ -63,13 +68,13 @@ export interface ChatCompletion extends CompletionMeta {
     readonly index: 0;
     readonly message: { readonly role: 'assistant'; readonly content: string; readonly refusal: null };
     readonly logprobs: null;
-    readonly finish_reason: 'stop';
+    readonly finish_reason: FinishReason;
   }>;
   /** The route's estimate, counted with GPT-4's encoding. */
   readonly usage?: CompletionUsage;
 }
 
-const chunk = (meta: CompletionMeta, delta: ChunkDelta, finishReason: 'stop' | null): ChatCompletionChunk => ({
+const chunk = (meta: CompletionMeta, delta: ChunkDelta, finishReason: FinishReason | null): ChatCompletionChunk => ({
   id: meta.id,
   object: 'chat.completion.chunk',
   created: meta.created,
@@ -90,9 +95,10 @@ export const contentChunk = (meta: CompletionMeta, text: string): ChatCompletion
   chunk(meta, { content: text }, null);
 
 /**
- * The last chunk: an empty delta and `finish_reason: "stop"`.
+ * The last chunk: an empty delta and its `finish_reason` (default `stop`).
  */
-export const stopChunk = (meta: CompletionMeta): ChatCompletionChunk => chunk(meta, {}, 'stop');
+export const stopChunk = (meta: CompletionMeta, reason: FinishReason = 'stop'): ChatCompletionChunk =>
+  chunk(meta, {}, reason);
 
 /**
  * The reply as one `chat.completion`.
@@ -104,7 +110,12 @@ export const stopChunk = (meta: CompletionMeta): ChatCompletionChunk => chunk(me
  * chatCompletion(meta, 'Hello!', { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 }).usage?.total_tokens; // 10
  * ```
  */
-export const chatCompletion = (meta: CompletionMeta, text: string, usage?: CompletionUsage): ChatCompletion => ({
+export const chatCompletion = (
+  meta: CompletionMeta,
+  text: string,
+  usage?: CompletionUsage,
+  reason: FinishReason = 'stop',
+): ChatCompletion => ({
   id: meta.id,
   object: 'chat.completion',
   created: meta.created,
@@ -114,7 +125,7 @@ export const chatCompletion = (meta: CompletionMeta, text: string, usage?: Compl
       index: 0,
       message: { role: 'assistant', content: text, refusal: null },
       logprobs: null,
-      finish_reason: 'stop',
+      finish_reason: reason,
     },
   ],
   ...(usage === undefined ? {} : { usage }),

@@ -10,10 +10,11 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { networkError, responseTooLarge } from '../../../core/error.js';
 import type { Chunk } from '../../../core/chunk.js';
-import { subscribeLinked } from '../../pipeline/linked.js';
+import { linkedSubscriber } from '../../pipeline/linked.js';
+import { unsubscribeFailed } from '../../../operators/failedUnsubscription.js';
 import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import type { YqcloudError } from '../../../index.js';
 import {
@@ -24,7 +25,9 @@ import {
   sseData,
   stopChunk,
   type CompletionMeta,
+  type FinishReason,
 } from './completion.js';
+import { limitEnd, limitStart, limitText, type LimitState, type ReplyLimit } from './replyLimit.js';
 import { openaiErrorBody, openaiErrorOf } from './openaiError.js';
 import {
   addText,
@@ -64,7 +67,11 @@ export interface CompletionReplyOptions {
    * `stream_options.include_usage`, as a last chunk with no choice): the counter and the prompt's tokens.
    */
   readonly usage?: { readonly counter: TokenCounter; readonly promptTokens: number } | undefined;
+  /** Where the reply is cut (`stop`, `max_tokens`); default: nowhere. */
+  readonly limit?: ReplyLimit | undefined;
 }
+
+const noLimit: ReplyLimit = { stop: [], maxTokens: undefined, counter: undefined };
 
 /**
  * The answer to one completion, as reply parts; unsubscribing unsubscribes the chunks (and so
@@ -108,35 +115,56 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
       }
       subscriber.complete();
     };
-    subscribeLinked(chunks, subscriber, {
+    const limit = options.limit ?? noLimit;
+    let limited: LimitState = limitStart;
+    /** Sends (or keeps) the text; `false` when the reply failed instead. */
+    const send = (text: string): boolean => {
+      if (text === '') return true;
+      if (usage !== undefined) counted = addText(usage.counter, counted, text);
+      if (stream) {
+        if (started) data(sseData(contentChunk(meta, text)));
+        else startStream(text);
+        return true;
+      }
+      keptBytes += Buffer.byteLength(text, 'utf8');
+      if (keptBytes > options.maxReplyBytes) {
+        kept.length = 0;
+        const error = responseTooLarge(options.maxReplyBytes);
+        // The reply failed: its watchers record ResponseTooLarge, not a cancellation.
+        unsubscribeFailed(upstream, error);
+        fail(error);
+        return false;
+      }
+      kept.push(text);
+      return true;
+    };
+    /** The answer's end; completing unsubscribes the chunks (a reply cut short aborts its request). */
+    const end = (reason: FinishReason): void => {
+      const total = usage === undefined ? undefined : usageOf(usage.promptTokens, textTokens(usage.counter, counted));
+      if (!stream) {
+        head(200, jsonHeaders, JSON.stringify(chatCompletion(meta, kept.join(''), total, reason)));
+        subscriber.complete();
+        return;
+      }
+      if (!started) startStream('');
+      const last = total === undefined ? '' : sseData(usageChunk(meta, total));
+      data(`${sseData(stopChunk(meta, reason))}${last}${doneEvent}`);
+      subscriber.complete();
+    };
+    const upstream = linkedSubscriber<Chunk>(subscriber, {
       next: (chunk) => {
         if (chunk.type === 'finish') finished = true;
         if (chunk.type !== 'text') return;
-        if (usage !== undefined) counted = addText(usage.counter, counted, chunk.text);
-        if (stream) return started ? data(sseData(contentChunk(meta, chunk.text))) : startStream(chunk.text);
-        keptBytes += Buffer.byteLength(chunk.text, 'utf8');
-        if (keptBytes > options.maxReplyBytes) {
-          kept.length = 0;
-          return fail(responseTooLarge(options.maxReplyBytes));
-        }
-        kept.push(chunk.text);
+        const step = limitText(limit, limited, chunk.text);
+        limited = step.state;
+        if (send(step.text) && step.end !== undefined) end(step.end);
       },
       error: fail,
       complete: () => {
         if (!finished) return fail(networkError('EPROVIDER', 'the reply ended before it finished'));
-        if (!stream) {
-          const total =
-            usage === undefined ? undefined : usageOf(usage.promptTokens, textTokens(usage.counter, counted));
-          head(200, jsonHeaders, JSON.stringify(chatCompletion(meta, kept.join(''), total)));
-          return subscriber.complete();
-        }
-        if (!started) startStream('');
-        const last =
-          usage === undefined
-            ? ''
-            : sseData(usageChunk(meta, usageOf(usage.promptTokens, textTokens(usage.counter, counted))));
-        data(`${sseData(stopChunk(meta))}${last}${doneEvent}`);
-        subscriber.complete();
+        const last = limitEnd(limit, limited);
+        if (send(last.text)) end(last.end ?? 'stop');
       },
     });
+    chunks.subscribe(upstream);
   });

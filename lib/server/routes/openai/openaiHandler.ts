@@ -3,7 +3,9 @@
  * `GET /v1/models/{id}`, for `node:http` and as Web `Request` → `Response`, through the server's
  * pipeline (the relay's guards, body limits, stream leases and safe errors). A request is first
  * checked for what cannot be honoured (a 400 naming it), then its model resolved through the
- * aliases (an unknown one is a 404 `model_not_found`); answers carry the usage, estimated.
+ * aliases (an unknown one is a 404 `model_not_found`); answers carry the usage, estimated, and
+ * are cut at the first `stop` sequence and at `max_tokens` tokens (which aborts the request to
+ * the service).
  *
  * Every OpenAI client sends its API key as `authorization: Bearer <key>`, so `bearerToken(key)`
  * is the usual `authorize`. The whole thread travels in `messages`, as with OpenAI; each request
@@ -15,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as E from '#fp-ts/Either.js';
-import { of } from 'rxjs';
+import { of } from '#rx';
 import { mintUserId } from '../../../core/conversation.js';
 import { createPipeline, type Route, type ServerOptions } from '../../pipeline/pipeline.js';
 import { badRequest, notFound, type Refusal } from '../../pipeline/refusal.js';
@@ -31,6 +33,7 @@ import { completionReply } from './completionReply.js';
 import { modelCatalogue, modelIds, modelNotFound, resolveModel, type ModelCatalogue } from './modelAliases.js';
 import { openaiErrorOf, refusalOf, type OpenAIErrorResponse } from './openaiError.js';
 import { unsupportedParameter } from './unsupportedParameters.js';
+import type { ReplyLimit } from './replyLimit.js';
 import { loadTokenCounter, promptTokens, type TokenCounter } from './usage.js';
 
 /**
@@ -140,11 +143,12 @@ const render = (refusal: Refusal, headers: Readonly<Record<string, string>>): Re
       ? asAnswer(openaiErrorOf(refusal.error), headers)
       : asAnswer(refusalOf(refusal.status, refusal.message, refusal.headers), headers);
 
-/** What the completions route decoded: the request, its model resolved, and how usage is counted. */
+/** What the completions route decoded: the request, its model resolved, how usage is counted, where the reply is cut. */
 interface Completion {
   readonly asked: ChatCompletionRequest;
   readonly model: string;
   readonly usage: { readonly counter: TokenCounter; readonly promptTokens: number } | undefined;
+  readonly limit: ReplyLimit;
 }
 
 /** The counter, or none when the tokenizer cannot be loaded (the answer then has no usage). */
@@ -195,11 +199,22 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
         code: answer.body.error.code,
       });
     }
-    const counter = !asked.stream || asked.includeUsage ? await counterOrNone() : undefined;
+    // max_tokens cannot be honoured without the tokenizer: then the request fails (503).
+    const counter =
+      asked.maxTokens !== undefined
+        ? await loadTokenCounter()
+        : !asked.stream || asked.includeUsage
+          ? await counterOrNone()
+          : undefined;
+    const countsUsage = !asked.stream || asked.includeUsage;
     return E.right({
       asked,
       model: model.right,
-      usage: counter === undefined ? undefined : { counter, promptTokens: promptTokens(counter, asked.messages) },
+      usage:
+        counter === undefined || !countsUsage
+          ? undefined
+          : { counter, promptTokens: promptTokens(counter, asked.messages) },
+      limit: { stop: asked.stop, maxTokens: asked.maxTokens, counter },
     });
   };
 
@@ -209,7 +224,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     opensStream: true,
     render,
     decode: (body, context) => decodeCompletion(body, context.clientError),
-    reply: ({ asked, model, usage }, context, headers) =>
+    reply: ({ asked, model, usage, limit }, context, headers) =>
       completionReply(context.chunks(toChatRequest({ ...asked, model }, mintUserId(), model)), {
         stream: asked.stream,
         meta: { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000), model },
@@ -217,6 +232,7 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
         maxReplyBytes,
         clientError: context.clientError,
         usage,
+        limit,
       }),
   };
 

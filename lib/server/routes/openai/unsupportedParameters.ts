@@ -8,7 +8,8 @@
  * servers without tools do (Ollama, llama.cpp without `--jinja`, vLLM without auto tool choice),
  * so that an agent sees the refusal and falls back instead of reading a plain reply as "no tool
  * call". What only tunes the sampling is accepted and ignored ({@link ignoredParameters}): the
- * clients send it on every call (LlamaIndex `temperature` and `top_p`, the AI SDK `max_tokens`).
+ * clients send it on every call (LlamaIndex `temperature` and `top_p`). `max_tokens`,
+ * `max_completion_tokens` and `stop` are honoured by the route itself (`replyLimit.ts`).
  *
  * @module
  */
@@ -37,19 +38,15 @@ export interface UnsupportedParameter {
 
 /**
  * The parameters accepted and ignored: they tune how a model samples, and a reply that did not
- * follow them is still a reply of the same shape. `finish_reason` is always `stop`, whatever
- * `max_tokens` says.
+ * follow them is still a reply of the same shape.
  */
 export const ignoredParameters: ReadonlyArray<string> = [
   'temperature',
   'top_p',
-  'max_tokens',
-  'max_completion_tokens',
   'presence_penalty',
   'frequency_penalty',
   'logit_bias',
   'seed',
-  'stop',
   'user',
   'logprobs (false)',
   'top_logprobs (0)',

@@ -6,7 +6,7 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import { Conversation, type ConversationJson } from '../../../core/conversation.js';
 import { invalidRequestOf } from '../../../core/decodeErrors.js';
 import { invalidRequest, type YqcloudError } from '../../../core/error.js';

@@ -14,7 +14,9 @@
  * @module
  */
 import * as E from '#fp-ts/Either.js';
-import { catchError, concat, concatMap, from, map, type Observable, of } from 'rxjs';
+import type { Observable } from 'rxjs';
+import type { YqcloudError } from '../../../core/error.js';
+import { catchError, concat, concatMap, defer, finalize, from, map, of } from '#rx';
 import type { Chunk } from '../../../core/chunk.js';
 import type { ChatRequest } from '../../../core/request.js';
 import { mintUserId } from '../../../core/conversation.js';
@@ -27,7 +29,7 @@ import { repliesOf } from '../../store/replyStore.js';
 import type { ReplyLog } from '../../store/replyLog.js';
 import { produceReply } from '../../pipeline/produceReply.js';
 import { durableAnswer } from './replyEvents.js';
-import { startReply } from './startReply.js';
+import { startReply } from '../../pipeline/startReply.js';
 
 /**
  * The methods the relay answers: `POST` a request, `GET` to resume a reply, `DELETE` to stop one
@@ -76,51 +78,77 @@ const decode = async (body: unknown, context: RouteContext): Promise<E.Either<Re
   return E.right(request);
 };
 
-/** The reply produced into the store's reply log: `x-reply-id`, and each event with its id. */
+/** The provider's outright refusal of a request (`InvalidRequest`), as a 400. */
+const refusedAnswer =
+  (headers: Readonly<Record<string, string>>) =>
+  (error: YqcloudError): Observable<ReplyPart> =>
+    of(relayRefusal(badRequest(error), headers));
+
+/**
+ * The reply produced into the store's reply log: `x-reply-id`, and each event with its id. The
+ * log's reply is opened first, then the provider is subscribed by the production.
+ */
 const durableReply = (
   log: ReplyLog,
   chunks: Observable<Chunk>,
   context: RouteContext,
   headers: Readonly<Record<string, string>>,
 ): Observable<ReplyPart> =>
-  from(produceReply(log, context.identity, chunks, { safeError: context.clientError })).pipe(
-    catchError((e: unknown) => {
-      // The store cannot open a reply: this one is served as it comes, not resumable.
-      context.clientError(e);
-      return of(undefined);
-    }),
-    concatMap((production) => {
-      if (production === undefined) return streamedReply(chunks, context, headers);
-      context.keepLeaseUntil(production.done);
-      return durableAnswer(production.replyId, production.events, headers);
-    }),
-  );
+  defer(() => {
+    // A client that leaves while the reply is being opened starts no production (nor service request).
+    let wanted = true;
+    return from(
+      produceReply(log, context.identity, chunks, {
+        safeError: context.clientError,
+        stillWanted: () => wanted,
+      }),
+    ).pipe(
+      catchError((e: unknown) => {
+        // The store cannot open a reply: this one is served as it comes, not resumable.
+        context.clientError(e);
+        return of(undefined);
+      }),
+      concatMap((production) => {
+        if (production === undefined) return streamedReply(chunks, context, headers);
+        context.keepLeaseUntil(production.done);
+        return production.refused !== undefined
+          ? refusedAnswer(headers)(production.refused)
+          : durableAnswer(production.replyId, production.events, headers);
+      }),
+      finalize(() => {
+        wanted = false;
+      }),
+    );
+  });
 
-/** The reply as it comes, each chunk an event without id. */
+/** The reply as it comes, each chunk an event without id (or the provider's refusal, a 400). */
 const streamedReply = (
   chunks: Observable<Chunk>,
   context: RouteContext,
   headers: Readonly<Record<string, string>>,
-): Observable<ReplyPart> => {
-  const events = chunks.pipe(
-    map((chunk) => encodeChunk(chunk)),
-    catchError((e: unknown) => of(encodeErrorEvent(context.clientError(e)))),
-    map((text): ReplyPart => ({ type: 'data', text })),
+): Observable<ReplyPart> =>
+  startReply(
+    chunks,
+    (error) => refusedAnswer(headers)(context.clientError(error)),
+    (started) =>
+      concat(
+        of<ReplyPart>({ type: 'head', status: 200, headers: { ...headers, ...eventStreamHeaders } }),
+        started.pipe(
+          map((chunk) => encodeChunk(chunk)),
+          catchError((e: unknown) => of(encodeErrorEvent(context.clientError(e)))),
+          map((text): ReplyPart => ({ type: 'data', text })),
+        ),
+      ),
   );
-  return concat(of<ReplyPart>({ type: 'head', status: 200, headers: { ...headers, ...eventStreamHeaders } }), events);
-};
 
 const reply = (
   request: ChatRequest,
   context: RouteContext,
   headers: Readonly<Record<string, string>>,
 ): Observable<ReplyPart> => {
-  const started = startReply(context.chunks(request));
-  if (E.isLeft(started)) return of(relayRefusal(badRequest(context.clientError(started.left)), headers));
+  const chunks = context.chunks(request);
   const log = repliesOf(context.store);
-  return log === undefined
-    ? streamedReply(started.right, context, headers)
-    : durableReply(log, started.right, context, headers);
+  return log === undefined ? streamedReply(chunks, context, headers) : durableReply(log, chunks, context, headers);
 };
 
 /**

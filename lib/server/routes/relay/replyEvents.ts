@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { concat, map, type Observable, of } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { concat, map, of } from '#rx';
 import { conversation, finish, text } from '../../../core/chunk.js';
 import { encodeChunk, encodeErrorEvent } from '../../../core/relayProtocol.js';
 import { eventStreamHeaders, type ReplyPart } from '../../pipeline/reply.js';

@@ -7,7 +7,8 @@
  * @module
  */
 import * as E from '#fp-ts/Either.js';
-import { type Observable, of } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { of } from '#rx';
 import { invalidRequest } from '../../../core/error.js';
 import type { Route, RouteContext } from '../../pipeline/pipeline.js';
 import { badRequest, replyNotYours, storeUnavailable, type Refusal } from '../../pipeline/refusal.js';

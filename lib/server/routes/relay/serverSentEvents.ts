@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { catchError, map, of, pipe, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { catchError, map, of, pipe } from '#rx';
 import type { Chunk } from '../../../core/chunk.js';
 import { encodeChunk, encodeErrorEvent } from '../../../core/relayProtocol.js';
 import { keepAlive } from '../../pipeline/keepAlive.js';

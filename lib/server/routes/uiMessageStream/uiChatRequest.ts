@@ -13,7 +13,7 @@
  */
 import * as E from '#fp-ts/Either.js';
 import { pipe } from '#fp-ts/function.js';
-import * as t from 'io-ts';
+import * as t from '#io-ts/index.js';
 import { YqcloudError, type ChatRequest, type Message } from '../../../index.js';
 import { invalidRequestOf } from '../../../core/decodeErrors.js';
 import { ownSnapshot } from '../../../core/snapshot.js';

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Observable } from 'rxjs';
+import { Observable } from '#rx';
 import { networkError } from '../../../core/error.js';
 import { subscribeLinked } from '../../pipeline/linked.js';
 import { eventStreamHeaders, type ReplyPart } from '../../pipeline/reply.js';

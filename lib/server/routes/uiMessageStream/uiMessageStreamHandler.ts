@@ -20,23 +20,28 @@
  *
  * The whole thread travels in `messages`, as the transport sends it; each request runs in a
  * service conversation of its own, minted from a CSPRNG. Refusals (401, 403, 413, 429, a bad
- * body) are plain text, which the transport raises as the `Error`'s message.
+ * body, a request the provider refuses outright with `InvalidRequest`: 400) are plain text,
+ * which the transport raises as the `Error`'s message. With a reply log, the log's reply is
+ * opened before the service is asked (a client gone meanwhile starts no request) and at most
+ * 1 Mi characters wait for the store, as for the relay (`produceReply`).
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as E from '#fp-ts/Either.js';
-import { catchError, concatMap, from, map, type Observable, of, tap } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { catchError, concatMap, defer, finalize, from, map, of, tap } from '#rx';
 import type { Chunk } from '../../../core/chunk.js';
 import { mintUserId } from '../../../core/conversation.js';
-import { invalidRequest } from '../../../core/error.js';
+import { invalidRequest, type YqcloudError } from '../../../core/error.js';
 import { createPipeline, type Route, type RouteContext, type ServerOptions } from '../../pipeline/pipeline.js';
 import { produceReply, replyEntries, type ReplyEntriesOptions } from '../../pipeline/produceReply.js';
 import { badRequest, notFound, replyNotYours, storeUnavailable, type Refusal } from '../../pipeline/refusal.js';
 import type { ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
 import { followReply, stopReply, type ResumeOutcome } from '../../pipeline/resumeReply.js';
+import { startReply } from '../../pipeline/startReply.js';
 import { anyMethod, pathOf, routedHandler } from '../../pipeline/routePath.js';
 import { startOfReply, type ReplyUsage } from '../../store/replyLog.js';
 import { repliesOf } from '../../store/replyStore.js';
@@ -186,24 +191,39 @@ export const createUIMessageStreamHandler = (options: UIMessageStreamHandlerOpti
         context,
       );
       const log = repliesOf(context.store);
+      const refusedAnswer = (error: YqcloudError): Observable<ReplyPart> => of(render(badRequest(error), headers));
       const streamed = (): Observable<ReplyPart> =>
-        uiMessageReply(replyEntries(chunks, entries), { messageId: `msg-${randomUUID()}`, headers });
+        startReply(
+          chunks,
+          (error) => refusedAnswer(context.clientError(error)),
+          (started) => uiMessageReply(replyEntries(started, entries), { messageId: `msg-${randomUUID()}`, headers }),
+        );
       if (log === undefined) return streamed();
-      return from(produceReply(log, context.identity, chunks, { ...entries, chatId: asked.chatId })).pipe(
-        catchError((e: unknown) => {
-          // The store cannot open a reply: this one is served as it comes, not resumable.
-          context.clientError(e);
-          return of(undefined);
-        }),
-        concatMap((production) => {
-          if (production === undefined) return streamed();
-          context.keepLeaseUntil(production.done);
-          return uiMessageReply(production.events.pipe(map(({ entry }) => entry)), {
-            messageId: messageIdOf(production.replyId),
-            headers,
-          });
-        }),
-      );
+      return defer(() => {
+        // A client that leaves while the reply is being opened starts no production (nor service request).
+        let wanted = true;
+        return from(
+          produceReply(log, context.identity, chunks, { ...entries, chatId: asked.chatId, stillWanted: () => wanted }),
+        ).pipe(
+          catchError((e: unknown) => {
+            // The store cannot open a reply: this one is served as it comes, not resumable.
+            context.clientError(e);
+            return of(undefined);
+          }),
+          concatMap((production) => {
+            if (production === undefined) return streamed();
+            context.keepLeaseUntil(production.done);
+            if (production.refused !== undefined) return refusedAnswer(production.refused);
+            return uiMessageReply(production.events.pipe(map(({ entry }) => entry)), {
+              messageId: messageIdOf(production.replyId),
+              headers,
+            });
+          }),
+          finalize(() => {
+            wanted = false;
+          }),
+        );
+      });
     },
   };
 
