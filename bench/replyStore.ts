@@ -29,7 +29,7 @@ import {
 } from '../lib/server/index.js';
 import type { ServerStore } from '../lib/server/store/store.js';
 import { finish, text, type Chunk } from '../lib/core/chunk.js';
-import { produceReply } from '../lib/server/routes/relay/produceReply.js';
+import { produceReply } from '../lib/server/pipeline/produceReply.js';
 import { createMemoryReplyLog } from '../lib/server/store/memoryReplyLog.js';
 import { createRedisClient } from '../lib/server/store/redisConnection.js';
 import { createRedisReplyLog } from '../lib/server/store/redisReplyLog.js';

@@ -36,8 +36,9 @@ export interface RoutedHandler {
 }
 
 /**
- * The handler of `known` routes (a path → its route, or none) through `pipeline`; any other
- * path goes to `unknown(path)`, the route that answers 404.
+ * The handler of `known` routes (a path, and the request's method when there is a request → its
+ * route, or none) through `pipeline`; any other path goes to `unknown(path)`, the route that
+ * answers 404.
  *
  * @example
  * ```ts
@@ -49,18 +50,18 @@ export interface RoutedHandler {
  */
 export const routedHandler = (
   pipeline: Pipeline,
-  known: (path: string) => Route<unknown> | undefined,
+  known: (path: string, method?: string) => Route<unknown> | undefined,
   unknown: (path: string) => Route<unknown>,
 ): RoutedHandler => {
-  const routeOf = (url: string): Route<unknown> => {
+  const routeOf = (url: string, method: string): Route<unknown> => {
     const path = pathOf(url);
-    return known(path) ?? unknown(path);
+    return known(path, method.toUpperCase()) ?? unknown(path);
   };
   const node = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
-    pipeline.node(routeOf(req.url ?? ''), req, res);
+    pipeline.node(routeOf(req.url ?? '', req.method ?? ''), req, res);
   return Object.assign(node, {
     fetch: (request: Request, info?: FetchInfo): Promise<Response> =>
-      pipeline.fetch(routeOf(request.url), request, info),
+      pipeline.fetch(routeOf(request.url, request.method), request, info),
     handles: (path: string) => known(pathOf(path)) !== undefined,
   });
 };

@@ -14,6 +14,7 @@ import {
   isEnding,
   replyLogSettings,
   type LoggedEntry,
+  type OpenReplyOptions,
   type ReplyEntry,
   type ReplyLog,
   type ReplyLogOptions,
@@ -42,6 +43,8 @@ export interface MemoryReplyLogOptions extends ReplyLogOptions {
 
 interface Reply {
   readonly owner: string;
+  /** Its key in the chats' active replies, when it was opened for a chat. */
+  readonly chatKey: string | undefined;
   readonly entries: LoggedEntry[];
   readonly readers: Set<(logged: LoggedEntry) => void>;
   readonly controller: AbortController;
@@ -68,6 +71,9 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
   const maxReplies = Math.max(1, options.maxReplies ?? 10_000);
   const maxKeptChars = Math.max(1, options.maxKeptChars ?? 64 * 1024 * 1024);
   const replies = new Map<string, Reply>();
+  /** Each owner's chats' active replies: `[owner, chatId]` as JSON → reply id, until the ending. */
+  const activeReplies = new Map<string, string>();
+  const chatKeyOf = (owner: string, chatId: string): string => JSON.stringify([owner, chatId]);
   let keptChars = 0;
   const forget = (replyId: string, reply: Reply): void => {
     replies.delete(replyId);
@@ -91,7 +97,7 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
     }
   };
 
-  const write = (reply: Reply, entry: ReplyEntry): string => {
+  const write = (replyId: string, reply: Reply, entry: ReplyEntry): string => {
     const logged: LoggedEntry = { id: `0-${reply.entries.length + 1}`, entry };
     reply.entries.push(logged);
     if (entry.type === 'text') {
@@ -103,17 +109,21 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
       reply.ended = true;
       reply.expiresAt = now() + settings.endedTtlMs;
       reply.text = '';
+      if (reply.chatKey !== undefined && activeReplies.get(reply.chatKey) === replyId)
+        activeReplies.delete(reply.chatKey);
     }
     for (const reader of [...reply.readers]) reader(logged);
     return logged.id;
   };
 
-  const open = async (owner: string): Promise<ReplyProducer> => {
+  const open = async (owner: string, openOptions: OpenReplyOptions = {}): Promise<ReplyProducer> => {
     forgetEnded();
     const replyId = newReplyId();
     const controller = new AbortController();
+    const chatKey = openOptions.chatId === undefined ? undefined : chatKeyOf(owner, openOptions.chatId);
     const reply: Reply = {
       owner,
+      chatKey,
       entries: [],
       readers: new Set(),
       controller,
@@ -123,6 +133,7 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
       expiresAt: Number.POSITIVE_INFINITY,
     };
     replies.set(replyId, reply);
+    if (chatKey !== undefined) activeReplies.set(chatKey, replyId);
     let closed = false;
     return {
       replyId,
@@ -134,12 +145,12 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
           forgetEnded(entry.text.length);
           if (keptChars + entry.text.length > maxKeptChars) throw new ReplyWriteRefused('full');
         }
-        return write(reply, entry);
+        return write(replyId, reply, entry);
       },
       close: async () => {
         if (closed) return;
         closed = true;
-        if (!reply.ended) write(reply, { type: 'error', error: producerLost(reply.text) });
+        if (!reply.ended) write(replyId, reply, { type: 'error', error: producerLost(reply.text) });
       },
     };
   };
@@ -171,6 +182,7 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
     open,
     follow,
     ownerOf: async (replyId) => live(replyId)?.owner,
+    activeReply: async (owner, chatId) => activeReplies.get(chatKeyOf(owner, chatId)),
     requestStop: async (replyId) => {
       const reply = live(replyId);
       if (reply === undefined || reply.ended) return false;
@@ -179,6 +191,7 @@ export const createMemoryReplyLog = (options: MemoryReplyLogOptions = {}): Reply
     },
     close: async () => {
       replies.clear();
+      activeReplies.clear();
       keptChars = 0;
     },
   };

@@ -3,24 +3,29 @@
  * `MAXLEN` bound, an expiry refreshed while it lives and set once it ended), a hash with its
  * owner and state, and its producer's lease (a key with a TTL renewed by the producer). Readers
  * replay and follow with `XREAD BLOCK` from the id they were given, so a reader cannot miss an
- * entry written while it attaches, and there is no handshake with the producer to time out. A
- * reader that finds the producer's lease gone writes the `error` ending itself (once: a script
+ * entry written while it attaches, and there is no handshake with the producer to time out; the
+ * readers of one process share one blocking connection (`redisFollowers.ts`). A reader that
+ * finds the producer's lease gone writes the `error` ending itself (once: a script
  * checks that the reply has not ended and the lease is still gone). A stop is recorded in the
  * hash and published; the producer hears it at once through its subscription, or at its next
- * heartbeat if the message was lost.
+ * heartbeat if the message was lost. A reply opened for a chat is that chat's active reply
+ * through a key of its own (`chat:<sha256 of owner and chat id>` → reply id), set with the
+ * producer's TTL, renewed with its heartbeat, deleted with its ending (if it still names it).
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Observable } from '#rx';
 import { entryFields, entryOfFields } from './replyEntryFields.js';
-import { producerLost, ReplyWriteRefused, storeUnavailable, type WriteRefusal } from './replyErrors.js';
+import { createRedisFollowers } from './redisFollowers.js';
+import { producerLost, ReplyWriteRefused, type WriteRefusal } from './replyErrors.js';
 import { newReplyId } from './replyId.js';
 import {
   isEnding,
   replyLogSettings,
   type LoggedEntry,
+  type OpenReplyOptions,
   type ReplyLog,
   type ReplyLogOptions,
   type ReplyProducer,
@@ -28,7 +33,8 @@ import {
 import { scriptCaller } from './redisScriptCaller.js';
 import { redisScripts } from './redisScripts.js';
 
-const { appendEntry, endLostReply, openReply, renewProducer, requestStop } = redisScripts;
+const { appendEntry, clearActiveReply, endLostReply, openReply, renewActiveReply, renewProducer, requestStop } =
+  redisScripts;
 
 /**
  * Options of the Redis reply log.
@@ -59,11 +65,9 @@ const refusalOf = (error: unknown): WriteRefusal | undefined => {
   return (match?.[1] as WriteRefusal | undefined) ?? undefined;
 };
 
-type StreamReply = ReadonlyArray<readonly [string, ReadonlyArray<readonly [string, ReadonlyArray<string>]>]>;
-
 /**
  * A reply log on `client` (connected, or reconnecting: commands fail fast while it is down).
- * Readers use connections of their own (`client.duplicate()`), as `XREAD BLOCK` holds one.
+ * Readers share one connection of their own (`client.duplicate()`), as `XREAD BLOCK` holds one.
  */
 export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions, health: RedisHealth): ReplyLog => {
   const settings = replyLogSettings(options);
@@ -75,6 +79,13 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     const base = `${prefix}reply:{${replyId}}`;
     return { log: `${base}:log`, meta: `${base}:meta`, producer: `${base}:producer` };
   };
+  /** Hashed, so that neither an owner nor a chat id can reach into another's key. */
+  const activeKeyOf = (owner: string, chatId: string): string =>
+    `${prefix}chat:${createHash('sha256')
+      .update(JSON.stringify([owner, chatId]))
+      .digest('base64url')}`;
+  const renewActive$ = scriptCaller(client, renewActiveReply);
+  const clearActive$ = scriptCaller(client, clearActiveReply);
   const open$ = scriptCaller(client, openReply);
   const append$ = scriptCaller(client, appendEntry);
   const renew$ = scriptCaller(client, renewProducer);
@@ -82,7 +93,6 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
   const endLost$ = scriptCaller(client, endLostReply);
 
   const producers = new Map<string, { readonly controller: AbortController; readonly close: () => Promise<void> }>();
-  const readers = new Set<Redis>();
   let subscriber: Promise<Redis> | undefined;
 
   /** One subscription per process to the stop channel, made on the first reply produced here. */
@@ -104,12 +114,14 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     });
   };
 
-  const open = async (owner: string): Promise<ReplyProducer> => {
+  const open = async (owner: string, openOptions: OpenReplyOptions = {}): Promise<ReplyProducer> => {
     const replyId = newReplyId();
     const keys = keysOf(replyId);
+    const active = openOptions.chatId === undefined ? undefined : activeKeyOf(owner, openOptions.chatId);
     const token = randomBytes(12).toString('base64url');
     try {
       await open$([keys.meta, keys.producer], [owner, token, settings.producerTtlMs, settings.endedTtlMs]);
+      if (active !== undefined) await client.set(active, replyId, 'PX', settings.producerTtlMs);
     } catch (e) {
       health.failed(e);
       throw new ReplyWriteRefused('unavailable');
@@ -120,6 +132,8 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     let ended = false;
     const heartbeat = setInterval(
       () => {
+        if (active !== undefined)
+          renewActive$([active], [replyId, settings.producerTtlMs]).catch((e: unknown) => health.failed(e));
         renew$([keys.producer, keys.meta, keys.log], [token, settings.producerTtlMs, settings.endedTtlMs]).then(
           (answer) => {
             lastRenewal = Date.now();
@@ -135,11 +149,15 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
       Math.floor(settings.producerTtlMs / 3),
     );
     heartbeat.unref();
+    const clearActive = async (): Promise<void> => {
+      if (active !== undefined) await clearActive$([active], [replyId]).catch((e: unknown) => health.failed(e));
+    };
     const close = async (): Promise<void> => {
       clearInterval(heartbeat);
       if (!producers.delete(replyId) || ended) return;
       // Closed without an ending: the lease is dropped so that readers end the reply at once.
       await client.del(keys.producer).catch((e: unknown) => health.failed(e));
+      await clearActive();
     };
     producers.set(replyId, { controller, close });
     return {
@@ -159,6 +177,7 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
           if (ending) {
             ended = true;
             await close();
+            await clearActive();
           }
           return id;
         } catch (e) {
@@ -192,6 +211,13 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
     return (await client.exists(keys.meta)) === 1 ? 'ended' : 'gone';
   };
 
+  const followers = createRedisFollowers(client, {
+    blockMs,
+    commandTimeoutMs,
+    checkProducer,
+    failed: (e) => health.failed(e),
+  });
+
   const follow = async (replyId: string, afterId: string): Promise<Observable<LoggedEntry> | undefined> => {
     const keys = keysOf(replyId);
     let owner: string | null;
@@ -202,63 +228,30 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
       throw e;
     }
     if (owner === null) return undefined;
-    return new Observable<LoggedEntry>((subscriber) => {
-      const connection = client.duplicate({ commandTimeout: blockMs + commandTimeoutMs });
-      connection.on('error', () => {});
-      readers.add(connection);
-      let last = afterId;
-      let cancelled = false;
-      const read = async (): Promise<void> => {
-        await connection.connect();
-        while (!cancelled) {
-          const answer = (await connection.xread(
-            'COUNT',
-            512,
-            'BLOCK',
-            blockMs,
-            'STREAMS',
-            keys.log,
-            last,
-          )) as StreamReply | null;
-          if (cancelled) return;
-          if (answer === null) {
-            if ((await checkProducer(replyId)) === 'gone') throw new Error('the reply expired');
-            continue;
-          }
-          for (const [, entries] of answer)
-            for (const [id, fields] of entries) {
-              last = id;
-              const entry = entryOfFields(fields);
-              subscriber.next({ id, entry });
-              if (isEnding(entry)) {
-                subscriber.complete();
-                return;
-              }
-            }
-        }
-      };
-      read()
-        .catch((e: unknown) => {
-          if (cancelled) return;
-          health.failed(e);
-          subscriber.next({ id: last, entry: { type: 'error', error: storeUnavailable() } });
-          subscriber.complete();
-        })
-        .finally(() => {
-          readers.delete(connection);
-          connection.disconnect();
-        });
-      return () => {
-        cancelled = true;
-        readers.delete(connection);
-        connection.disconnect();
-      };
-    });
+    return new Observable<LoggedEntry>((subscriber) =>
+      followers.add(keys.log, replyId, {
+        last: afterId,
+        next: (logged) => subscriber.next(logged),
+        complete: () => subscriber.complete(),
+      }),
+    );
   };
 
   return {
     open,
     follow,
+    activeReply: async (owner, chatId) => {
+      try {
+        const replyId = await client.get(activeKeyOf(owner, chatId));
+        if (replyId === null) return undefined;
+        // The key is deleted just after the ending is written: a reply that has ended is none.
+        const [holder, ended] = await client.hmget(keysOf(replyId).meta, 'owner', 'ended');
+        return holder === owner && ended === null ? replyId : undefined;
+      } catch (e) {
+        health.failed(e);
+        throw e;
+      }
+    },
     ownerOf: async (replyId) => {
       try {
         return (await client.hget(keysOf(replyId).meta, 'owner')) ?? undefined;
@@ -280,8 +273,7 @@ export const createRedisReplyLog = (client: Redis, options: RedisReplyLogOptions
         producer.controller.abort('lease-lost');
         await producer.close();
       }
-      for (const connection of readers) connection.disconnect();
-      readers.clear();
+      followers.close();
       const pending = subscriber;
       subscriber = undefined;
       if (pending !== undefined) (await pending.catch(() => undefined))?.disconnect();

@@ -112,6 +112,24 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return id`;
 
 /**
+ * Keeps a chat's active reply while it is this reply. KEYS: active. ARGV: reply id, TTL (ms).
+ * Returns 1, or 0 when the chat's active reply is another one (or none).
+ */
+const renewActiveReply = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+/**
+ * Ends a chat's active reply if it is this reply (a newer one is left alone). KEYS: active.
+ * ARGV: reply id. Returns 1 (deleted) or 0.
+ */
+const clearActiveReply = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/**
  * The scripts, by name.
  */
 export const redisScripts = {
@@ -123,4 +141,6 @@ export const redisScripts = {
   renewProducer,
   requestStop,
   endLostReply,
+  renewActiveReply,
+  clearActiveReply,
 } as const;

@@ -168,7 +168,10 @@ export const createRedisStore = async (options: RedisStoreOptions): Promise<Redi
     },
     replies: {
       ...replies,
-      open: (owner) => (health.up() ? replies.open(owner) : Promise.reject(new StoreUnavailable())),
+      open: (owner, openOptions) =>
+        health.up() ? replies.open(owner, openOptions) : Promise.reject(new StoreUnavailable()),
+      activeReply: (owner, chatId) =>
+        health.up() ? replies.activeReply(owner, chatId) : Promise.reject(new StoreUnavailable()),
       follow: (replyId, afterId) =>
         health.up() ? replies.follow(replyId, afterId) : Promise.reject(new StoreUnavailable()),
       ownerOf: (replyId) => (health.up() ? replies.ownerOf(replyId) : Promise.reject(new StoreUnavailable())),

@@ -1,6 +1,7 @@
 /**
  * A {@link ReplyEntry} as the two fields of a Redis Stream entry (`t`: its type, `d`: its data)
- * and back. Text is stored as it is; the conversation and errors as their JSON.
+ * and back. Text is stored as it is; the conversation and errors as their JSON; a `finish`'s
+ * usage as `[inputTokens, outputTokens]` (empty without one).
  *
  * @module
  */
@@ -22,8 +23,12 @@ export const entryFields = (entry: ReplyEntry): readonly [type: string, data: st
     case 'error':
       return ['error', JSON.stringify(entry.error.toJSON())];
     case 'finish':
+      return [
+        'finish',
+        entry.usage === undefined ? '' : JSON.stringify([entry.usage.inputTokens, entry.usage.outputTokens]),
+      ];
     case 'stopped':
-      return [entry.type, ''];
+      return ['stopped', ''];
   }
 };
 
@@ -37,6 +42,20 @@ const parse = (data: string): E.Either<unknown, unknown> =>
     () => JSON.parse(data) as unknown,
     (e) => e,
   );
+
+const isCount = (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0;
+
+/** A `finish`, with its usage when `data` holds one (an unreadable usage is left out). */
+const finishOf = (data: string): ReplyEntry =>
+  data === ''
+    ? { type: 'finish' }
+    : E.match(
+        (): ReplyEntry => ({ type: 'finish' }),
+        (u: unknown): ReplyEntry =>
+          Array.isArray(u) && u.length === 2 && isCount(u[0]) && isCount(u[1])
+            ? { type: 'finish', usage: { inputTokens: u[0], outputTokens: u[1] } }
+            : { type: 'finish' },
+      )(parse(data));
 
 /**
  * The entry of a stream entry's fields (a flat `[name, value, …]` list, as XRANGE answers);
@@ -54,7 +73,7 @@ export const entryOfFields = (fields: ReadonlyArray<string>): ReplyEntry => {
     case 'text':
       return { type: 'text', text: data };
     case 'finish':
-      return { type: 'finish' };
+      return finishOf(data);
     case 'stopped':
       return { type: 'stopped' };
     case 'conversation':

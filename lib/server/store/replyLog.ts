@@ -13,7 +13,10 @@
  *   the live ones, and completes after the ending;
  * - a producer's writes are fenced: after its ending, after a stop was honoured, or once its
  *   lease expired, `append` rejects and nothing more is written;
- * - a stop request reaches the producer (its `signal` aborts) wherever it was made.
+ * - a stop request reaches the producer (its `signal` aborts) wherever it was made;
+ * - a reply opened for a chat (`open(owner, { chatId })`) is that chat's active reply for its
+ *   owner until its ending is written (or, its producer gone, until its lease expires): the AI
+ *   SDK's reconnect names a chat, not a reply. A newer reply of the same chat takes its place.
  *
  * @module
  */
@@ -32,9 +35,23 @@ import type { YqcloudError } from '../../core/error.js';
 export type ReplyEntry =
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'conversation'; readonly conversation: Conversation }
-  | { readonly type: 'finish' }
+  | { readonly type: 'finish'; readonly usage?: ReplyUsage | undefined }
   | { readonly type: 'error'; readonly error: YqcloudError }
   | { readonly type: 'stopped' };
+
+/**
+ * The tokens of a reply, as a route estimated them (the service reports none), kept with its
+ * `finish` so that a resumed reply ends with the same figures.
+ *
+ * @example
+ * ```ts
+ * const usage: ReplyUsage = { inputTokens: 12, outputTokens: 40 };
+ * ```
+ */
+export interface ReplyUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
 
 /**
  * An entry as the log holds it: its id within the reply and the entry.
@@ -97,6 +114,19 @@ export interface ReplyProducer {
 }
 
 /**
+ * What a reply is opened for.
+ *
+ * @example
+ * ```ts
+ * const options: OpenReplyOptions = { chatId: 'hFq3kZ2pT0aB9xYw' };
+ * ```
+ */
+export interface OpenReplyOptions {
+  /** The chat (the AI SDK's `Chat` id) whose active reply this one becomes for its owner. */
+  readonly chatId?: string | undefined;
+}
+
+/**
  * The replies of a server (one process, or a cluster sharing Redis).
  *
  * @example
@@ -107,8 +137,19 @@ export interface ReplyProducer {
  * ```
  */
 export interface ReplyLog {
-  /** Starts a new reply owned by `owner` (an identity `authorize` verified), this instance producing it. */
-  readonly open: (owner: string) => Promise<ReplyProducer>;
+  /**
+   * Starts a new reply owned by `owner` (an identity `authorize` verified), this instance
+   * producing it; with `chatId`, it becomes that chat's active reply for `owner` (see
+   * {@link ReplyLog.activeReply}).
+   */
+  readonly open: (owner: string, options?: OpenReplyOptions) => Promise<ReplyProducer>;
+  /**
+   * The reply being produced for `owner`'s chat `chatId`, or `undefined` when there is none (none
+   * was opened for it, it has ended, its producer's lease expired, or the chat is another
+   * owner's: the lookup is keyed by the owner, so one client never learns of another's chats).
+   * Rejects when the store cannot be reached.
+   */
+  readonly activeReply: (owner: string, chatId: string) => Promise<string | undefined>;
   /** The owner of a reply, or `undefined` when it is unknown or expired. */
   readonly ownerOf: (replyId: string) => Promise<string | undefined>;
   /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { ReplyWriteRefused } from '../../../lib/server/store/replyErrors.js';
-import { startOfReply } from '../../../lib/server/store/replyLog.js';
+import { type LoggedEntry, startOfReply } from '../../../lib/server/store/replyLog.js';
 import { useRedisServer } from '../../support/redisServer.js';
 import { redisReplyLogOn } from '../../support/redisReplyLogOn.js';
 import { replyLogContract } from './replyLog.contract.js';
@@ -86,6 +86,105 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
     const replay = await lastValueFrom((again ?? followed).pipe(toArray()));
     expect(replay.filter(({ entry }) => entry.type === 'error')).to.have.length(1);
     await producer.close();
+    await a.log.close();
+    await b.log.close();
+  });
+
+  it('a chat’s active reply lives while its producer renews it, and expires with a dead instance’s lease', async () => {
+    const a = await instance(redisServer(), { producerTtlMs: 1000 });
+    const b = await instance(redisServer(), { producerTtlMs: 1000 });
+    const producer = await a.log.open('alice', { chatId: 'chat-9' });
+    await new Promise((resolve) => setTimeout(resolve, 1600)); // past the TTL: the heartbeat kept it
+    expect(await b.log.activeReply('alice', 'chat-9')).to.equal(producer.replyId);
+    const keys = await b.client.keys('yqrx:chat:*');
+    expect(keys).to.have.length(1);
+    expect(keys[0], 'neither owner nor chat id in the key').to.not.match(/alice|chat-9/);
+    expect(await b.client.pttl(keys[0] ?? '')).to.be.within(1, 1000);
+    a.client.disconnect(); // the instance is gone: no heartbeat, no ending
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await b.log.activeReply('alice', 'chat-9')).to.equal(undefined);
+    // Between an ending and the key's deletion (another command), the ended reply is not active.
+    const ended = await b.log.open('alice', { chatId: 'chat-10' });
+    const [key] = await b.client.keys('yqrx:chat:*');
+    await ended.append({ type: 'finish' });
+    await b.client.set(key ?? '', ended.replyId, 'PX', 1000);
+    expect(await b.log.activeReply('alice', 'chat-10')).to.equal(undefined);
+    await ended.close();
+    await producer.close();
+    await a.log.close();
+    await b.log.close();
+  });
+
+  it('N concurrent readers share one blocking connection, and each still gets every entry once, in order', async () => {
+    const a = await instance(redisServer());
+    const b = await instance(redisServer(), { blockMs: 200 });
+    const connections = async (): Promise<number> =>
+      String(await a.client.client('LIST'))
+        .split('\n')
+        .filter((line) => line.trim() !== '').length;
+    const producers = await Promise.all([1, 2, 3, 4].map(() => a.log.open('alice')));
+    const before = await connections();
+    const readers: Array<
+      Promise<{ readonly reply: number; readonly after: string; readonly got: ReadonlyArray<LoggedEntry> }>
+    > = [];
+    const written: Array<Array<LoggedEntry>> = producers.map(() => []);
+    let most = 0;
+    for (let round = 0; round < 30; round++) {
+      for (const [reply, producer] of producers.entries()) {
+        if (round % 3 === reply % 3) {
+          const after = written[reply]?.at(-1)?.id ?? startOfReply;
+          const followed = await b.log.follow(producer.replyId, after);
+          if (followed === undefined) throw new Error('known reply');
+          readers.push(lastValueFrom(followed.pipe(toArray())).then((got) => ({ reply, after, got })));
+        }
+        const entry = { type: 'text', text: `${reply}:${round},` } as const;
+        written[reply]?.push({ id: await producer.append(entry), entry });
+      }
+      most = Math.max(most, await connections());
+    }
+    for (const [reply, producer] of producers.entries()) {
+      const ending = { type: 'finish' } as const;
+      written[reply]?.push({ id: await producer.append(ending), entry: ending });
+      await producer.close();
+    }
+    const results = await Promise.all(readers);
+    expect(results).to.have.length(40);
+    for (const { reply, after, got } of results) {
+      const all = written[reply] ?? [];
+      const from = after === startOfReply ? 0 : all.findIndex(({ id }) => id === after) + 1;
+      expect(got).to.deep.equal(all.slice(from));
+    }
+    expect(most - before, '40 readers, one connection').to.equal(1);
+    let after = await connections();
+    for (let i = 0; i < 100 && after !== before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = await connections();
+    }
+    expect(after, 'closed with the last reader').to.equal(before);
+    await a.log.close();
+    await b.log.close();
+  });
+
+  it('a reader that attaches while the shared connection blocks is read from at once (the block is woken)', async () => {
+    const a = await instance(redisServer());
+    const b = await instance(redisServer(), { blockMs: 20_000 });
+    const quiet = await a.log.open('alice');
+    const busy = await a.log.open('alice');
+    const first = await b.log.follow(quiet.replyId, startOfReply);
+    const firstEntries = first === undefined ? undefined : lastValueFrom(first.pipe(toArray()));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the loop blocks on the quiet reply alone
+    const second = await b.log.follow(busy.replyId, startOfReply);
+    if (second === undefined) throw new Error('known reply');
+    const got = lastValueFrom(second.pipe(toArray()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await busy.append({ type: 'text', text: 'now' });
+    await busy.append({ type: 'finish' });
+    const outcome = await Promise.race([got, new Promise((resolve) => setTimeout(resolve, 5000, 'deadline'))]);
+    expect(outcome, 'well before the 20 s block ends').to.not.equal('deadline');
+    await quiet.append({ type: 'finish' });
+    expect((await firstEntries)?.map(({ entry }) => entry.type)).to.deep.equal(['finish']);
+    await quiet.close();
+    await busy.close();
     await a.log.close();
     await b.log.close();
   });

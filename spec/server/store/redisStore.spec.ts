@@ -98,6 +98,8 @@ describe('server/store: the Redis store (a real redis-server)', function () {
     expect((await down.requestRate.consume('client:erin', 5)).allowed).to.equal(true);
     const resumed = await down.replies.follow('AAAAAAAAAAAAAAAAAAAAAAAA', '0-0').catch((e: unknown) => e);
     expect(resumed, 'resume cannot be served (503)').to.be.instanceOf(StoreUnavailable);
+    const active = await down.replies.activeReply('client:erin', 'chat-1').catch((e: unknown) => e);
+    expect(active, 'nor looked up by chat (503)').to.be.instanceOf(StoreUnavailable);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(
       lines.filter((l) => l.includes('unavailable')),

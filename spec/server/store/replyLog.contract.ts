@@ -138,4 +138,52 @@ export const replyLogContract = (make: (options: ReplyLogOptions) => Promise<Rep
     expect(results).to.deep.equal(['ok', 'ok', 'ok', 'full', 'full', 'full']);
     await producer.close();
   });
+
+  it('a chat’s active reply: set when opened for it, for its owner only, until its ending', async () => {
+    const first = await log.open('alice', { chatId: 'chat-1' });
+    expect(await log.activeReply('alice', 'chat-1')).to.equal(first.replyId);
+    expect(await log.activeReply('bob', 'chat-1'), 'another owner’s chat').to.equal(undefined);
+    expect(await log.activeReply('alice', 'chat-2')).to.equal(undefined);
+    const other = await log.open('bob', { chatId: 'chat-1' });
+    expect(await log.activeReply('bob', 'chat-1')).to.equal(other.replyId);
+    expect(await log.activeReply('alice', 'chat-1'), 'bob’s chat of the same id changes nothing for alice').to.equal(
+      first.replyId,
+    );
+    await first.append({ type: 'text', text: 'Hi' });
+    await first.append({ type: 'finish' });
+    await first.close();
+    expect(await log.activeReply('alice', 'chat-1'), 'ended').to.equal(undefined);
+    await other.append({ type: 'stopped' });
+    await other.close();
+    expect(await log.activeReply('bob', 'chat-1')).to.equal(undefined);
+  });
+
+  it('a newer reply of a chat takes its place; the older one’s ending leaves it; a lost producer clears it', async () => {
+    const older = await log.open('alice', { chatId: 'c' });
+    const newer = await log.open('alice', { chatId: 'c' });
+    expect(await log.activeReply('alice', 'c')).to.equal(newer.replyId);
+    await older.append({ type: 'finish' });
+    await older.close();
+    expect(await log.activeReply('alice', 'c')).to.equal(newer.replyId);
+    await newer.close();
+    expect(await log.activeReply('alice', 'c'), 'closed without an ending').to.equal(undefined);
+    const plain = await log.open('alice');
+    expect(await log.activeReply('alice', plain.replyId)).to.equal(undefined);
+    await plain.close();
+  });
+
+  it('the owner and chat id cannot be mixed up through a separator', async () => {
+    const producer = await log.open('a:b', { chatId: 'c' });
+    expect(await log.activeReply('a', 'b:c')).to.equal(undefined);
+    expect(await log.activeReply('a:b', 'c')).to.equal(producer.replyId);
+    await producer.close();
+  });
+
+  it('keeps a finish’s usage', async () => {
+    const producer = await log.open('alice');
+    await producer.append({ type: 'finish', usage: { inputTokens: 12, outputTokens: 40 } });
+    const [entry] = await lastValueFrom((await follow(producer.replyId, startOfReply)).pipe(toArray()));
+    expect(entry?.entry).to.deep.equal({ type: 'finish', usage: { inputTokens: 12, outputTokens: 40 } });
+    await producer.close();
+  });
 };

@@ -27,9 +27,9 @@ import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/
 import { decodeRelayBody } from './relayBody.js';
 import { repliesOf } from '../../store/replyStore.js';
 import type { ReplyLog } from '../../store/replyLog.js';
-import { produceReply } from './produceReply.js';
+import { produceReply } from '../../pipeline/produceReply.js';
 import { durableAnswer } from './replyEvents.js';
-import { startReply } from './startReply.js';
+import { startReply } from '../../pipeline/startReply.js';
 
 /**
  * The methods the relay answers: `POST` a request, `GET` to resume a reply, `DELETE` to stop one
@@ -97,7 +97,12 @@ const durableReply = (
   defer(() => {
     // A client that leaves while the reply is being opened starts no production (nor service request).
     let wanted = true;
-    return from(produceReply(log, context.identity, chunks, context.clientError, undefined, () => wanted)).pipe(
+    return from(
+      produceReply(log, context.identity, chunks, {
+        safeError: context.clientError,
+        stillWanted: () => wanted,
+      }),
+    ).pipe(
       catchError((e: unknown) => {
         // The store cannot open a reply: this one is served as it comes, not resumable.
         context.clientError(e);

@@ -9,7 +9,7 @@ import { conversation, finish, text } from '../../../core/chunk.js';
 import { encodeChunk, encodeErrorEvent } from '../../../core/relayProtocol.js';
 import { eventStreamHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import { replyStopped } from '../../store/replyErrors.js';
-import type { DurableEvent } from './produceReply.js';
+import type { DurableEvent } from '../../pipeline/produceReply.js';
 
 /**
  * One entry as its SSE event: text, conversation and finish as the relay's chunk events; an

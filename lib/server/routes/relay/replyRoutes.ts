@@ -16,7 +16,7 @@ import type { ReplyPart } from '../../pipeline/reply.js';
 import { repliesOf } from '../../store/replyStore.js';
 import { durableAnswer } from './replyEvents.js';
 import { relayMethods, relayRefusal } from './relayRoute.js';
-import { resumeReply, type ResumeOutcome, stopReply, type StopOutcome } from './resumeReply.js';
+import { resumeReply, type ResumeOutcome, stopReply, type StopOutcome } from '../../pipeline/resumeReply.js';
 
 const retryAfterS = 2;
 

@@ -36,14 +36,18 @@ export interface UIChatRequest {
 /** Longest chat id or message id accepted (the AI SDK's are 16 characters). */
 const maxIdLength = 256;
 
+/**
+ * Whether `u` is a chat or message id this route accepts: 1 to 256 characters, none a control
+ * character.
+ */
+export const isChatId = (u: unknown): u is string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+  typeof u === 'string' && u.length > 0 && u.length <= maxIdLength && !/[\u0000-\u001f\u007f-\u009f]/.test(u);
+
 const Id = new t.Type<string, string, unknown>(
   'an id (1 to 256 printable characters)',
   (u): u is string => typeof u === 'string',
-  (u, c) =>
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
-    typeof u === 'string' && u.length > 0 && u.length <= maxIdLength && !/[\u0000-\u001f\u007f-\u009f]/.test(u)
-      ? t.success(u)
-      : t.failure(u, c),
+  (u, c) => (isChatId(u) ? t.success(u) : t.failure(u, c)),
   t.identity,
 );
 

@@ -2,12 +2,22 @@
  * The AI SDK's UI message stream (version 1), the protocol of its `useChat` and `Chat` (React,
  * Vue, Svelte, Angular) through `DefaultChatTransport`: Server-Sent Events of JSON chunks,
  * `start`, `text-start`, `text-delta`…, `text-end`, `finish` (or `error`, or `abort`), then
- * `data: [DONE]`, under the header `x-vercel-ai-ui-message-stream: v1`. A reply's chunks become
- * these, one text part per reply. Pure functions.
+ * `data: [DONE]`, under the header `x-vercel-ai-ui-message-stream: v1`. A reply's entries (as
+ * the reply log keeps them) become these, one text part per reply. Pure functions.
  *
  * @module
  */
-import type { Chunk } from '../../../index.js';
+import type { ReplyEntry, ReplyUsage } from '../../store/replyLog.js';
+
+/**
+ * The usage in the AI SDK's shape (its `LanguageModelUsage`), as the `finish` chunk's
+ * `messageMetadata.totalUsage` carries it.
+ */
+export interface UIMessageUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly totalTokens: number;
+}
 
 /**
  * The chunks of the protocol this server sends (the AI SDK's `UIMessageChunk` has more: tools,
@@ -18,7 +28,11 @@ export type UIMessageChunk =
   | { readonly type: 'text-start'; readonly id: string }
   | { readonly type: 'text-delta'; readonly id: string; readonly delta: string }
   | { readonly type: 'text-end'; readonly id: string }
-  | { readonly type: 'finish'; readonly finishReason: 'stop' }
+  | {
+      readonly type: 'finish';
+      readonly finishReason: 'stop';
+      readonly messageMetadata?: { readonly totalUsage: UIMessageUsage } | undefined;
+    }
   | { readonly type: 'error'; readonly errorText: string }
   | { readonly type: 'abort' };
 
@@ -49,34 +63,56 @@ const textEnd = (state: UIMessageState): ReadonlyArray<UIMessageChunk> =>
  */
 export const uiStartChunk = (messageId: string): UIMessageChunk => ({ type: 'start', messageId });
 
+const finishChunk = (usage: ReplyUsage | undefined): UIMessageChunk =>
+  usage === undefined
+    ? { type: 'finish', finishReason: 'stop' }
+    : {
+        type: 'finish',
+        finishReason: 'stop',
+        messageMetadata: {
+          totalUsage: {
+            inputTokens: usage.inputTokens,
+            outputTokens: usage.outputTokens,
+            totalTokens: usage.inputTokens + usage.outputTokens,
+          },
+        },
+      };
+
 /**
- * The protocol's chunks for a reply's chunk, and the state after it: text opens the text part
- * (once) and is a delta; `finish` closes it and finishes; a conversation is the server's
- * business and is not sent.
+ * The protocol's chunks for a reply's entry, and the state after it: text opens the text part
+ * (once) and is a delta; `finish` closes it and finishes (with the usage as the message's
+ * metadata, when counted); an error closes it and is an `error` chunk (its kind and message:
+ * the entry holds what a client may see); `stopped` closes it and aborts; a conversation is the
+ * server's business and is not sent.
  *
  * @example
  * ```ts
  * uiChunksOf(uiMessageStart, { type: 'text', text: 'Hi' });
  * // [{ textOpen: true }, [{ type: 'text-start', id: 'text-0' }, { type: 'text-delta', id: 'text-0', delta: 'Hi' }]]
- * uiChunksOf({ textOpen: true }, { type: 'finish', reason: 'stop' });
- * // [{ textOpen: false }, [{ type: 'text-end', id: 'text-0' }, { type: 'finish', finishReason: 'stop' }]]
+ * uiChunksOf({ textOpen: true }, { type: 'finish', usage: { inputTokens: 9, outputTokens: 1 } });
+ * // [{ textOpen: false }, [{ type: 'text-end', id: 'text-0' },
+ * //   { type: 'finish', finishReason: 'stop', messageMetadata: { totalUsage: { inputTokens: 9, outputTokens: 1, totalTokens: 10 } } }]]
  * ```
  */
 export const uiChunksOf = (
   state: UIMessageState,
-  chunk: Chunk,
+  entry: ReplyEntry,
 ): readonly [UIMessageState, ReadonlyArray<UIMessageChunk>] => {
-  switch (chunk.type) {
+  switch (entry.type) {
     case 'text':
       return [
         open,
         [
           ...(state.textOpen ? [] : [{ type: 'text-start', id: textId } as const]),
-          { type: 'text-delta', id: textId, delta: chunk.text },
+          { type: 'text-delta', id: textId, delta: entry.text },
         ],
       ];
     case 'finish':
-      return [closed, [...textEnd(state), { type: 'finish', finishReason: 'stop' }]];
+      return [closed, [...textEnd(state), finishChunk(entry.usage)]];
+    case 'error':
+      return [closed, uiErrorChunks(state, `${entry.error.kind}: ${entry.error.message}`)];
+    case 'stopped':
+      return [closed, uiAbortChunks(state)];
     case 'conversation':
       return [state, []];
   }

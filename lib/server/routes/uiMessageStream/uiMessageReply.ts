@@ -1,19 +1,19 @@
 /**
- * The UI message stream route's encoder: a reply's chunks as the AI SDK's UI message stream. The
- * head (200, event stream) and `start` go out at once, so the client's `Chat` shows the
- * assistant message while the service thinks; a failure is an `error` chunk (the text before it
- * stays in the message), then `data: [DONE]`, as the AI SDK's own servers answer.
+ * The UI message stream route's encoder: a reply's entries (produced now, or replayed from the
+ * reply log on a resume) as the AI SDK's UI message stream. The head (200, event stream) and
+ * `start` go out at once, so the client's `Chat` shows the assistant message while the service
+ * thinks; the ending is `finish`, an `error` chunk (the text before it stays in the message) or
+ * `abort`, then `data: [DONE]`, as the AI SDK's own servers answer.
  *
  * @module
  */
 import { Observable } from '#rx';
-import type { Chunk, YqcloudError } from '../../../index.js';
 import { networkError } from '../../../core/error.js';
 import { subscribeLinked } from '../../pipeline/linked.js';
 import { eventStreamHeaders, type ReplyPart } from '../../pipeline/reply.js';
+import { isEnding, type ReplyEntry } from '../../store/replyLog.js';
 import {
   uiChunksOf,
-  uiErrorChunks,
   uiMessageEvent,
   uiMessageStart,
   uiMessageStreamDone,
@@ -27,28 +27,33 @@ import {
  * How one reply is answered.
  */
 export interface UIMessageReplyOptions {
-  /** The assistant message's id (`start`'s `messageId`). */
+  /** The assistant message's id (`start`'s `messageId`): the same on every resume of the reply. */
   readonly messageId: string;
   /** Headers for the answer (CORS's). */
   readonly headers: Readonly<Record<string, string>>;
-  /** The client's view of a failure. */
-  readonly clientError: (e: unknown) => YqcloudError;
 }
 
 const events = (chunks: ReadonlyArray<UIMessageChunk>): string => chunks.map(uiMessageEvent).join('');
 
 /**
- * The answer to one chat request, as reply parts; unsubscribing unsubscribes the chunks (and so
- * aborts the request to the service).
+ * The answer to one chat request or resume, as reply parts, up to the reply's ending (entries
+ * that complete without one end with a `Network` error chunk); unsubscribing unsubscribes the
+ * entries.
  */
-export const uiMessageReply = (chunks: Observable<Chunk>, options: UIMessageReplyOptions): Observable<ReplyPart> =>
+export const uiMessageReply = (
+  entries: Observable<ReplyEntry>,
+  options: UIMessageReplyOptions,
+): Observable<ReplyPart> =>
   new Observable<ReplyPart>((subscriber) => {
     let state: UIMessageState = uiMessageStart;
-    let finished = false;
-    const data = (text: string): void => subscriber.next({ type: 'data', text });
-    const fail = (e: unknown): void => {
-      const error = options.clientError(e);
-      data(events(uiErrorChunks(state, `${error.kind}: ${error.message}`)) + uiMessageStreamDone);
+    let ended = false;
+    const write = (entry: ReplyEntry): void => {
+      const [next, parts] = uiChunksOf(state, entry);
+      state = next;
+      const text = events(parts) + (isEnding(entry) ? uiMessageStreamDone : '');
+      if (text !== '') subscriber.next({ type: 'data', text });
+      if (!isEnding(entry)) return;
+      ended = true;
       subscriber.complete();
     };
     subscriber.next({
@@ -56,19 +61,14 @@ export const uiMessageReply = (chunks: Observable<Chunk>, options: UIMessageRepl
       status: 200,
       headers: { ...options.headers, ...eventStreamHeaders, ...uiMessageStreamHeaders },
     });
-    data(uiMessageEvent(uiStartChunk(options.messageId)));
-    subscribeLinked(chunks, subscriber, {
-      next: (chunk) => {
-        if (chunk.type === 'finish') finished = true;
-        const [next, parts] = uiChunksOf(state, chunk);
-        state = next;
-        if (parts.length > 0) data(events(parts));
+    subscriber.next({ type: 'data', text: uiMessageEvent(uiStartChunk(options.messageId)) });
+    subscribeLinked(entries, subscriber, {
+      next: (entry) => {
+        if (!ended) write(entry);
       },
-      error: fail,
+      error: () => write({ type: 'error', error: networkError('ESTOREUNAVAILABLE', 'the reply could not be read') }),
       complete: () => {
-        if (!finished) return fail(networkError('EPROVIDER', 'the reply ended before it finished'));
-        data(uiMessageStreamDone);
-        subscriber.complete();
+        if (!ended) write({ type: 'error', error: networkError('EPROVIDER', 'the reply ended before it finished') });
       },
     });
   });

@@ -6,7 +6,8 @@ import {
   type UIMessage,
 } from 'ai';
 import { expect } from 'chai';
-import type { Chunk } from '../../../../lib/index.js';
+import { networkError } from '../../../../lib/core/error.js';
+import type { ReplyEntry } from '../../../../lib/server/store/replyLog.js';
 import {
   uiAbortChunks,
   uiChunksOf,
@@ -22,7 +23,7 @@ import {
 import { startLoopbackServer, type LoopbackServer } from '../../../support/loopbackServer.js';
 
 /** The whole answer for a reply: `start`, its chunks, `error` if it failed, then `[DONE]`. */
-const answerOf = (chunks: ReadonlyArray<Chunk>, failure?: string): ReadonlyArray<string> => {
+const answerOf = (chunks: ReadonlyArray<ReplyEntry>, failure?: string): ReadonlyArray<string> => {
   let state: UIMessageState = uiMessageStart;
   const out: Array<UIMessageChunk> = [uiStartChunk('msg-1')];
   for (const chunk of chunks) {
@@ -40,8 +41,9 @@ const partsOf = (message: UIMessage | undefined): ReadonlyArray<unknown> =>
     p.type === 'text' ? { type: p.type, text: p.text, state: p.state } : { type: p.type },
   );
 
-const text = (value: string): Chunk => ({ type: 'text', text: value });
-const finish: Chunk = { type: 'finish', reason: 'stop' };
+const text = (value: string): ReplyEntry => ({ type: 'text', text: value });
+const finish: ReplyEntry = { type: 'finish' };
+const finishWithUsage: ReplyEntry = { type: 'finish', usage: { inputTokens: 9, outputTokens: 2 } };
 
 const streamOf = (events: ReadonlyArray<string>): ReadableStream<Uint8Array> =>
   new ReadableStream<string>({
@@ -65,12 +67,32 @@ describe('the UI message stream encoder', () => {
   });
 
   it('sends no conversation, and no text part for a reply without text', () => {
-    const conversation: Chunk = {
+    const conversation: ReplyEntry = {
       type: 'conversation',
       conversation: { model: 'gpt-4', userId: '#/chat/1', messageHistory: [] },
     };
     expect(uiChunksOf(uiMessageStart, conversation)).to.deep.equal([uiMessageStart, []]);
     expect(uiChunksOf(uiMessageStart, finish)[1]).to.deep.equal([{ type: 'finish', finishReason: 'stop' }]);
+  });
+
+  it('finishes with the usage as the message’s metadata (the AI SDK’s totalUsage); an error or a stop entry ends the message', () => {
+    expect(uiChunksOf({ textOpen: true }, finishWithUsage)[1]).to.deep.equal([
+      { type: 'text-end', id: 'text-0' },
+      {
+        type: 'finish',
+        finishReason: 'stop',
+        messageMetadata: { totalUsage: { inputTokens: 9, outputTokens: 2, totalTokens: 11 } },
+      },
+    ]);
+    const failed = uiChunksOf({ textOpen: true }, { type: 'error', error: networkError('ECONNRESET', 'reset') });
+    expect(failed).to.deep.equal([
+      uiMessageStart,
+      [
+        { type: 'text-end', id: 'text-0' },
+        { type: 'error', errorText: 'Network: network error (ECONNRESET): reset' },
+      ],
+    ]);
+    expect(uiChunksOf({ textOpen: true }, { type: 'stopped' })[1]).to.deep.equal(uiAbortChunks({ textOpen: true }));
   });
 
   it('closes an open text part before an error or an abort', () => {
@@ -94,6 +116,7 @@ describe('the UI message stream, read by the AI SDK (ai 5)', function () {
   it('every chunk passes the AI SDK’s own schema (uiMessageChunkSchema)', async () => {
     const events = [
       ...answerOf([text('Hi'), finish]),
+      ...answerOf([text('Hi'), finishWithUsage]),
       uiMessageEvent(uiAbortChunks(uiMessageStart)[0] as UIMessageChunk),
       ...answerOf([text('Hi')], 'Timeout: no answer'),
     ].filter((e) => e !== uiMessageStreamDone);

@@ -1,13 +1,10 @@
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import { expect } from 'chai';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { YqcloudProvider } from '../../../../lib/index.js';
-import { startEmulator, type Emulator } from '../../../../lib/emulator/index.js';
+import type { Emulator } from '../../../../lib/emulator/index.js';
 import { bearerToken } from '../../../../lib/server/index.js';
-import { createUIMessageStreamHandler } from '../../../../lib/server/routes/uiMessageStream/uiMessageStreamHandler.js';
 import { SpecChat } from '../../../support/aiChat.js';
 import { eventually } from '../../../support/eventually.js';
+import { startUIChatServer, type UIChatServer } from '../../../support/uiChatServer.js';
 
 const token = 'sk-spec-token';
 
@@ -19,25 +16,16 @@ const textOf = (message: UIMessage | undefined): string =>
 // readUIMessageStream) against the route, with the emulator behind it.
 describe('the UI message stream route with the AI SDK’s Chat and DefaultChatTransport', function () {
   this.timeout(20_000);
+  let served: UIChatServer;
   let emulator: Emulator;
-  let provider: YqcloudProvider;
-  let server: http.Server;
   let api = '';
 
   before(async () => {
-    emulator = await startEmulator({ delayMs: 2 });
-    provider = new YqcloudProvider({ apiEndpoint: emulator.apiEndpoint, keepAlive: false });
-    server = http.createServer(createUIMessageStreamHandler({ provider, authorize: bearerToken(token) }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/chat`;
+    served = await startUIChatServer({ authorize: bearerToken(token) });
+    ({ emulator, api } = served);
   });
 
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    provider.destroy();
-    await emulator.close();
-  });
+  after(() => served.close());
 
   const transport = (key = token) => new DefaultChatTransport({ api, headers: { authorization: `Bearer ${key}` } });
 
@@ -74,7 +62,9 @@ describe('the UI message stream route with the AI SDK’s Chat and DefaultChatTr
       }),
     });
     expect(head.headers.get('x-vercel-ai-ui-message-stream')).to.equal('v1');
-    expect(await head.text()).to.match(/data: \{"type":"finish","finishReason":"stop"\}\n\ndata: \[DONE\]\n\n$/);
+    expect(await head.text()).to.match(
+      /data: \{"type":"finish","finishReason":"stop","messageMetadata":\{"totalUsage":\{"inputTokens":\d+,"outputTokens":\d+,"totalTokens":\d+\}\}\}\n\ndata: \[DONE\]\n\n$/,
+    );
   });
 
   it('Chat.stop() aborts the reply: the request to the service is closed, the partial text kept', async () => {
@@ -127,7 +117,7 @@ describe('the UI message stream route with the AI SDK’s Chat and DefaultChatTr
     expect(emulator.requests.length).to.equal(before);
   });
 
-  it('resume: the transport’s reconnect gets 204 (no reply to resume), and Chat stays ready', async () => {
+  it('on a store that keeps no replies, resume gets 204 (nothing to resume), and Chat stays ready', async () => {
     const chat = new SpecChat({ id: 'chat-r', transport: transport() });
     await chat.resumeStream();
     expect(chat.status).to.equal('ready');

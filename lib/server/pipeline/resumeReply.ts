@@ -1,14 +1,15 @@
 /**
- * What the relay answers a client that resumes a reply (`GET` with `Last-Event-ID`) or stops one
- * (`DELETE ?reply=<id>`), on whichever instance it lands: decided from the reply log alone, and
- * only for the client the reply belongs to.
+ * What a client that resumes a reply (the relay's `GET` with `Last-Event-ID`, the UI message
+ * stream's `GET <api>/<chatId>/stream`) or stops one (the relay's `DELETE ?reply=<id>`, the UI
+ * route's `DELETE <api>/<chatId>/stream`) is answered, on whichever instance it lands: decided
+ * from the reply log alone, and only for the client the reply belongs to.
  *
  * @module
  */
 import type { Observable } from 'rxjs';
 import { map } from '#rx';
-import { eventId, isReplyId, parseEventId } from '../../store/replyId.js';
-import type { ReplyLog } from '../../store/replyLog.js';
+import { eventId, isReplyId, parseEventId } from '../store/replyId.js';
+import type { ReplyLog } from '../store/replyLog.js';
 import type { DurableEvent } from './produceReply.js';
 
 /**
@@ -49,13 +50,31 @@ const ownerCheck = async (log: ReplyLog, replyId: string, owner: string): Promis
  */
 export const resumeReply = async (log: ReplyLog, owner: string, lastEventId: string): Promise<ResumeOutcome> => {
   const parsed = parseEventId(lastEventId.trim());
-  if (parsed === undefined) return { type: 'bad-id' };
-  const { replyId, entryId } = parsed;
+  return parsed === undefined ? { type: 'bad-id' } : followReply(log, owner, parsed.replyId, parsed.entryId);
+};
+
+/**
+ * Follows the reply `replyId` of `owner` after entry `afterId` (`startOfReply`: all of it).
+ *
+ * @example
+ * ```ts
+ * const log = createMemoryReplyLog();
+ * const { replyId } = await log.open('alice', { chatId: 'c1' });
+ * const outcome = await followReply(log, 'alice', replyId, startOfReply);
+ * if (outcome.type === 'follow') outcome.events.subscribe(({ entry }) => console.log(entry.type));
+ * ```
+ */
+export const followReply = async (
+  log: ReplyLog,
+  owner: string,
+  replyId: string,
+  afterId: string,
+): Promise<ResumeOutcome> => {
   const checked = await ownerCheck(log, replyId, owner);
   if (checked !== 'ok') return { type: checked === 'stopping' ? 'gone' : checked };
   let followed: Observable<{ readonly id: string; readonly entry: DurableEvent['entry'] }> | undefined;
   try {
-    followed = await log.follow(replyId, entryId);
+    followed = await log.follow(replyId, afterId);
   } catch {
     return { type: 'unavailable' };
   }

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { lastValueFrom, Observable, Subject, take, toArray } from 'rxjs';
-import { finish, text, type Chunk } from '../../../../lib/core/chunk.js';
-import { httpError } from '../../../../lib/core/error.js';
-import { produceReply, type DurableEvent } from '../../../../lib/server/routes/relay/produceReply.js';
-import { resumeReply, stopReply } from '../../../../lib/server/routes/relay/resumeReply.js';
-import { createMemoryReplyLog } from '../../../../lib/server/store/memoryReplyLog.js';
-import type { ReplyLog, ReplyLogOptions } from '../../../../lib/server/store/replyLog.js';
-import { redisReplyLogOn } from '../../../support/redisReplyLogOn.js';
-import { useRedisServer } from '../../../support/redisServer.js';
+import { finish, text, type Chunk } from '../../../lib/core/chunk.js';
+import { httpError } from '../../../lib/core/error.js';
+import { produceReply, type DurableEvent } from '../../../lib/server/pipeline/produceReply.js';
+import { resumeReply, stopReply } from '../../../lib/server/pipeline/resumeReply.js';
+import { createMemoryReplyLog } from '../../../lib/server/store/memoryReplyLog.js';
+import type { ReplyLog, ReplyLogOptions } from '../../../lib/server/store/replyLog.js';
+import { redisReplyLogOn } from '../../support/redisReplyLogOn.js';
+import { useRedisServer } from '../../support/redisServer.js';
 
 /** A source the test drives, which records whether it was unsubscribed (the service request aborted). */
 const controlledSource = (): {

@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import { Observable } from 'rxjs';
-import { finish, text, type Chunk } from '../../../../lib/core/chunk.js';
-import { invalidRequest } from '../../../../lib/core/error.js';
-import type { ChatProvider } from '../../../../lib/session/chatSession.js';
-import { produceReply } from '../../../../lib/server/routes/relay/produceReply.js';
-import { createMemoryReplyLog } from '../../../../lib/server/store/memoryReplyLog.js';
-import { bearerToken, createMemoryReplyStore, createRelayHandler } from '../../../../lib/server/index.js';
-import { listen, listenWeb, post, readEvents, stopAll, token } from '../../relay.support.js';
+import { finish, text, type Chunk } from '../../../lib/core/chunk.js';
+import { invalidRequest } from '../../../lib/core/error.js';
+import type { ChatProvider } from '../../../lib/session/chatSession.js';
+import { produceReply } from '../../../lib/server/pipeline/produceReply.js';
+import { createMemoryReplyLog } from '../../../lib/server/store/memoryReplyLog.js';
+import { bearerToken, createMemoryReplyStore, createRelayHandler } from '../../../lib/server/index.js';
+import {
+  createUIMessageStreamHandler,
+  type UIMessageStreamHandlerOptions,
+} from '../../../lib/server/routes/uiMessageStream/uiMessageStreamHandler.js';
+import { listen, listenWeb, post, readEvents, stopAll, token } from '../relay.support.js';
 import { lastValueFrom, toArray } from 'rxjs';
 
 /** A provider whose replies are `n` text chunks, all emitted synchronously; counts the chunks pulled. */
@@ -24,6 +28,24 @@ const synchronousProvider = (n: number, piece = 'abcdefghij'): ChatProvider & { 
         subscriber.complete();
       }),
   };
+};
+
+/** A memory reply store whose log takes 150 ms to open a reply; counts the replies asked to open. */
+const slowToOpen = () => {
+  const store = createMemoryReplyStore();
+  let opening = 0;
+  const slowOpen: typeof store = {
+    ...store,
+    replies: {
+      ...store.replies,
+      open: async (owner, options) => {
+        opening++;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return store.replies.open(owner, options);
+      },
+    },
+  };
+  return { store, slowOpen, opening: () => opening };
 };
 
 const ask = { messages: [{ role: 'user', content: 'Hi' }] };
@@ -60,7 +82,9 @@ describe('server/relay: a fast provider is never held without a bound', () => {
     const log = createMemoryReplyLog();
     const provider = synchronousProvider(200_000);
     // 10 characters a chunk, at most 1,000 waiting: the 101st chunk during the first write is one too many.
-    const production = await produceReply(log, 'alice', provider.create({ messages: [] }), undefined, 1_000);
+    const production = await produceReply(log, 'alice', provider.create({ messages: [] }), {
+      maxPendingChars: 1_000,
+    });
     const events = await lastValueFrom(production.events.pipe(toArray()));
     await production.done;
     const last = events.at(-1)?.entry;
@@ -83,19 +107,7 @@ describe('server/relay: a fast provider is never held without a bound', () => {
   });
 
   it('a client that leaves while its reply is being opened starts no service request and holds no slot', async () => {
-    const store = createMemoryReplyStore();
-    let opening = 0;
-    const slowOpen = {
-      ...store,
-      replies: {
-        ...store.replies,
-        open: async (owner: string) => {
-          opening++;
-          await new Promise((resolve) => setTimeout(resolve, 150));
-          return store.replies.open(owner);
-        },
-      },
-    };
+    const { store, slowOpen, opening } = slowToOpen();
     let asked = 0;
     const provider: ChatProvider = {
       create: () =>
@@ -116,7 +128,7 @@ describe('server/relay: a fast provider is never held without a bound', () => {
     for (let i = 0; i < 3; i++) {
       const controller = new AbortController();
       const leaving = post(url, ask, undefined, { signal: controller.signal }).catch(() => undefined);
-      while (opening <= i) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (opening() <= i) await new Promise((resolve) => setTimeout(resolve, 5));
       controller.abort();
       await leaving;
       // The server sees the connection close a moment later, and lets go of the slot.
@@ -201,5 +213,86 @@ describe('server/relay: a fast provider is never held without a bound', () => {
     expect(posted.headers.get('retry-after')).to.equal('2');
     const resumed = await fetch(url, { headers: { 'last-event-id': 'x' }, signal: AbortSignal.timeout(3_000) });
     expect(resumed.status).to.equal(503);
+  });
+});
+
+describe('server/UI message stream route: the relay’s bounds', () => {
+  afterEach(stopAll);
+
+  const chatBody = (chatId: string) => ({
+    id: chatId,
+    trigger: 'submit-message',
+    messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'Hi' }] }],
+  });
+  const listenChat = async (options: Omit<UIMessageStreamHandlerOptions, 'authorize'>): Promise<string> =>
+    (await listen(createUIMessageStreamHandler({ authorize: bearerToken(token), ...options }))).replace(
+      /\/relay$/,
+      '/api/chat',
+    );
+  const refusing = (): ChatProvider & { readonly asked: () => number } => {
+    let asked = 0;
+    return {
+      asked: () => asked,
+      create: () =>
+        new Observable<Chunk>((subscriber) => {
+          asked++;
+          subscriber.error(invalidRequest('messages', 'too long for the service'));
+        }),
+    };
+  };
+
+  for (const durable of [false, true]) {
+    it(`an outright InvalidRequest is a 400 in plain text, not a stream (${durable ? 'reply log' : 'no store'})`, async () => {
+      const provider = refusing();
+      const store = createMemoryReplyStore();
+      const url = await listenChat({ provider, ...(durable ? { store } : {}) });
+      const response = await post(url, chatBody('chat-refused'));
+      // Before: 200, `start` then an `error` chunk.
+      expect(response.status).to.equal(400);
+      expect(response.headers.get('content-type')).to.match(/^text\/plain/);
+      expect(await response.text()).to.include('too long for the service');
+      expect(provider.asked()).to.equal(1);
+      await store.close();
+    });
+  }
+
+  it('a durable reply from a source faster than the log ends ResponseTooLarge, and the source is let go', async () => {
+    const provider = synchronousProvider(200_000);
+    const store = createMemoryReplyStore();
+    const url = await listenChat({ provider, store, maxBufferedBytes: 64 * 1024 * 1024 });
+    const response = await post(url, chatBody('chat-fast'));
+    expect(response.status).to.equal(200);
+    const body = await response.text();
+    expect(body).to.include('"type":"error"');
+    expect(body).to.include('ResponseTooLarge');
+    // Before (concatMap): all 200,000 chunks waited for the log, and the reply finished whole.
+    expect(provider.pulled()).to.be.below(200_000);
+    await store.close();
+  });
+
+  it('a client that leaves while its reply is being opened starts no service request, and the chat has none in flight', async () => {
+    const { store, slowOpen, opening } = slowToOpen();
+    const provider = synchronousProvider(1);
+    const url = await listenChat({ provider, store: slowOpen, maxConcurrentStreams: 1 });
+    for (let i = 0; i < 3; i++) {
+      const controller = new AbortController();
+      const leaving = post(url, chatBody(`chat-left-${i}`), undefined, { signal: controller.signal }).catch(
+        () => undefined,
+      );
+      while (opening() <= i) await new Promise((resolve) => setTimeout(resolve, 5));
+      controller.abort();
+      await leaving;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Before: each left a production running (the provider asked 3 times).
+    expect(provider.pulled()).to.equal(0);
+    const resumed = await fetch(`${url}/chat-left-2/stream`, { headers: { authorization: `Bearer ${token}` } });
+    expect(resumed.status).to.equal(204);
+    const served = await post(url, chatBody('chat-served'));
+    expect(served.status).to.equal(200);
+    expect(await served.text()).to.include('"type":"finish"');
+    expect(provider.pulled()).to.equal(1);
+    await store.close();
   });
 });

@@ -1,9 +1,10 @@
 /**
- * A relay reply produced into the reply log: the provider's chunks are written entry by entry
- * as they come, whoever is reading, and the producing client sees each one with its event id
- * once it is written. The production does not depend on its client: when the client's
- * connection drops the reply goes on (the client resumes with `Last-Event-ID`); only a stop
- * request (from any instance) or the reply's own end stops it.
+ * A reply produced into the reply log (the relay's, the UI message stream's): the provider's
+ * chunks are written entry by entry as they come, whoever is reading, and the producing client
+ * sees each one with its event id once it is written. The production does not depend on its
+ * client: when the client's connection drops the reply goes on (the client resumes: the relay's
+ * with `Last-Event-ID`, the AI SDK's by its chat); only a stop request (from any instance) or
+ * the reply's own end stops it.
  *
  * @module
  */
@@ -22,12 +23,12 @@ import {
   takeUntil,
   tap,
 } from '#rx';
-import type { Chunk } from '../../../core/chunk.js';
-import { networkError, YqcloudError } from '../../../core/error.js';
-import { stoppableSubscriber } from '../../pipeline/linked.js';
-import { ReplyWriteRefused } from '../../store/replyErrors.js';
-import { eventId } from '../../store/replyId.js';
-import { isEnding, type ReplyEntry, type ReplyLog } from '../../store/replyLog.js';
+import type { Chunk } from '../../core/chunk.js';
+import { networkError, YqcloudError } from '../../core/error.js';
+import { ReplyWriteRefused } from '../store/replyErrors.js';
+import { eventId } from '../store/replyId.js';
+import { isEnding, type ReplyEntry, type ReplyLog, type ReplyUsage } from '../store/replyLog.js';
+import { stoppableSubscriber } from './linked.js';
 
 /**
  * An entry as a client receives it: with its SSE event id (`<replyId>.<entryId>`), or without
@@ -72,12 +73,29 @@ export interface Production {
  */
 export const defaultMaxPendingChars = 1024 * 1024;
 
-const entryOf = (chunk: Chunk): ReplyEntry =>
-  chunk.type === 'text'
-    ? { type: 'text', text: chunk.text }
-    : chunk.type === 'conversation'
-      ? { type: 'conversation', conversation: chunk.conversation }
-      : { type: 'finish' };
+/**
+ * How a reply's chunks become entries.
+ *
+ * @example
+ * ```ts
+ * const options: ReplyEntriesOptions = { safeError: clientError, usage: () => ({ inputTokens: 9, outputTokens: 2 }) };
+ * ```
+ */
+export interface ReplyEntriesOptions {
+  /** An error as every reader will see it (default: a `YqcloudError` as it is, anything else `Network` `ERELAY`). */
+  readonly safeError?: ((e: unknown) => YqcloudError) | undefined;
+  /** The usage the `finish` entry carries, asked when the reply finishes. */
+  readonly usage?: (() => ReplyUsage | undefined) | undefined;
+}
+
+const entryOf =
+  (usage: ReplyEntriesOptions['usage']) =>
+  (chunk: Chunk): ReplyEntry => {
+    if (chunk.type === 'text') return { type: 'text', text: chunk.text };
+    if (chunk.type === 'conversation') return { type: 'conversation', conversation: chunk.conversation };
+    const counted = usage?.();
+    return counted === undefined ? { type: 'finish' } : { type: 'finish', usage: counted };
+  };
 
 const asYqcloudError = (e: unknown): YqcloudError =>
   e instanceof YqcloudError ? e : networkError('ERELAY', 'the relay failed while streaming');
@@ -99,8 +117,8 @@ const outrunTheLog = (maxPendingChars: number): ReplyEntry => ({
 /**
  * `entries` written one at a time, in order, each emitted once written; what arrives during a
  * write waits, consecutive texts joined, at most `maxPendingChars` characters of it (past it, the
- * rest is dropped, the `outrunTheLog` ending written, `entries` let go). Completes after the
- * first ending written.
+ * rest is dropped, the `outrunTheLog` ending written, `entries` let go at once, a synchronous
+ * source too). Completes after the first ending written.
  */
 const writeInOrder = (
   entries: Observable<ReplyEntry>,
@@ -155,32 +173,99 @@ const writeInOrder = (
     entries.subscribe(source);
     return undefined;
   });
+
+/**
+ * A reply's chunks as its entries, always ending with exactly one ending: each chunk its entry
+ * (`finish` with the usage, when counted); an error the `error` ending (as `safeError` makes it:
+ * what every reader will see); once `stop$` emits, `chunks` is unsubscribed (which aborts the
+ * service request) and the ending is `stopped`; a source that completes without `finish` ends
+ * with `Network` `ERELAY`.
+ *
+ * ```
+ * chunks: -a-b-F|        -a-#        -a-b-|        -a-b---
+ * stop$:  -------        ----        ------        ----s
+ * result: -a-b-F|        -a-(e|)     -a-b-(e|)     -a-b(S|)     F = finish, e = error, S = stopped
+ * ```
+ */
+export const replyEntries = (
+  chunks: Observable<Chunk>,
+  options: ReplyEntriesOptions = {},
+  stop$: Observable<unknown> = EMPTY,
+  stopped: () => boolean = () => false,
+): Observable<ReplyEntry> => {
+  const safeError = options.safeError ?? asYqcloudError;
+  return defer(() => {
+    let sawEnding = false;
+    return concat(
+      stopped()
+        ? EMPTY
+        : chunks.pipe(
+            map(entryOf(options.usage)),
+            catchError((e: unknown) => of<ReplyEntry>({ type: 'error', error: safeError(e) })),
+            takeUntil(stop$),
+            tap((entry) => {
+              if (isEnding(entry)) sawEnding = true;
+            }),
+          ),
+      defer(() =>
+        sawEnding
+          ? EMPTY
+          : of<ReplyEntry>(
+              stopped()
+                ? { type: 'stopped' }
+                : { type: 'error', error: networkError('ERELAY', 'the reply ended without its finish') },
+            ),
+      ),
+    );
+  });
+};
+
+/**
+ * What a reply is produced for: how its chunks become entries, and the chat it is the active
+ * reply of (the AI SDK's resume names a chat).
+ *
+ * @example
+ * ```ts
+ * const options: ProduceReplyOptions = { safeError: clientError, chatId: 'hFq3kZ2pT0aB9xYw' };
+ * ```
+ */
+export interface ProduceReplyOptions extends ReplyEntriesOptions {
+  /** The chat the reply is the active reply of, for `owner` (`ReplyLog.activeReply`). */
+  readonly chatId?: string | undefined;
+  /**
+   * The most characters of text that may wait for the log while a write is under way (default
+   * {@link defaultMaxPendingChars}): past it the reply ends with `ResponseTooLarge`.
+   */
+  readonly maxPendingChars?: number | undefined;
+  /**
+   * Asked once the reply is open: false when its client left meanwhile (default: always true).
+   * The source is then never subscribed (no service request) and the reply ends `stopped`.
+   */
+  readonly stillWanted?: (() => boolean) | undefined;
+}
+
 /**
  * Opens a reply for `owner` in `log` and starts producing `chunks` into it at once (rejects,
- * with nothing subscribed, when the log cannot open one). Each chunk becomes an entry; an
- * error becomes the `error` ending (as `safeError` makes it: what every reader will see); a stop request unsubscribes `chunks` (which aborts the
- * service request) and writes the `stopped` ending; a source that completes without `finish`
- * ends with `Network` `ERELAY`. A write the log refuses because the reply is full ends the
- * reply with `ResponseTooLarge`; a write it cannot make (store unreachable, lease lost) leaves
- * the rest of the reply to the producing client only, without event ids. Entries are written one
- * at a time; what comes during a write waits (consecutive texts joined into one entry), at most
- * `maxPendingChars` characters of it, past which the reply ends with `ResponseTooLarge` and
- * `chunks` is unsubscribed at once (a synchronous source too). An `InvalidRequest` that `chunks`
- * raises on subscription, before any chunk, is the production's `refused`. When `stillWanted()`
- * is false once the reply is open (its client left meanwhile), `chunks` is never subscribed and
- * the reply ends `stopped`.
+ * with nothing subscribed, when the log cannot open one), its entries as {@link replyEntries}
+ * makes them, a stop request (from any instance) stopping it. A write the log refuses because
+ * the reply is full ends the reply with `ResponseTooLarge`; a write it cannot make (store
+ * unreachable, lease lost) leaves the rest of the reply to the producing client only, without
+ * event ids. Entries are written one at a time; what comes during a write waits (consecutive
+ * texts joined into one entry), at most `maxPendingChars` characters of it, past which the reply
+ * ends with `ResponseTooLarge` and `chunks` is unsubscribed at once (a synchronous source too).
+ * An `InvalidRequest` that `chunks` raises on subscription, before any chunk, is the
+ * production's `refused`. When `stillWanted()` is false once the reply is open (its client left
+ * meanwhile), `chunks` is never subscribed and the reply ends `stopped`.
  */
 export const produceReply = async (
   log: ReplyLog,
   owner: string,
   chunks: Observable<Chunk>,
-  safeError: (e: unknown) => YqcloudError = asYqcloudError,
-  maxPendingChars: number = defaultMaxPendingChars,
-  stillWanted: () => boolean = () => true,
+  options: ProduceReplyOptions = {},
 ): Promise<Production> => {
-  const producer = await log.open(owner);
+  const producer = await log.open(owner, { chatId: options.chatId });
   const { replyId, signal } = producer;
-  if (!stillWanted()) {
+  if (!(options.stillWanted?.() ?? true)) {
     // Its client left while the reply was opened: nothing is asked of the service.
     await producer.append({ type: 'stopped' }).catch(() => undefined);
     await producer.close();
@@ -201,10 +286,6 @@ export const produceReply = async (
     return live.subscribe(subscriber);
   });
   let durable = true;
-  let sawEnding = false;
-  let subscribing = true;
-  let sawChunk = false;
-  let refused: YqcloudError | undefined;
 
   const write = async (entry: ReplyEntry): Promise<DurableEvent> => {
     if (!durable) return { id: undefined, entry };
@@ -222,37 +303,20 @@ export const produceReply = async (
 
   const stopRequested = (): boolean => signal.aborted && signal.reason === 'stop-requested';
   const stop$ = fromEvent(signal, 'abort').pipe(filter(stopRequested), take(1));
-  const entries$: Observable<ReplyEntry> = concat(
-    stopRequested()
-      ? EMPTY
-      : chunks.pipe(
-          tap(() => {
-            sawChunk = true;
-          }),
-          map(entryOf),
-          catchError((e: unknown) => {
-            const error = safeError(e);
-            if (subscribing && !sawChunk && YqcloudError.is(e, 'InvalidRequest')) refused = error;
-            return of<ReplyEntry>({ type: 'error', error });
-          }),
-          takeUntil(stop$),
-          tap((entry) => {
-            if (isEnding(entry)) sawEnding = true;
-          }),
-        ),
-    defer(() =>
-      sawEnding
-        ? EMPTY
-        : of<ReplyEntry>(
-            stopRequested()
-              ? { type: 'stopped' }
-              : { type: 'error', error: networkError('ERELAY', 'the reply ended without its finish') },
-          ),
-    ),
+  let subscribing = true;
+  let first = true;
+  let refused: YqcloudError | undefined;
+  const entries$ = replyEntries(chunks, options, stop$, stopRequested).pipe(
+    tap((entry) => {
+      // An error that is the first entry, raised while subscribing: the source refused outright.
+      if (subscribing && first && entry.type === 'error' && entry.error.kind === 'InvalidRequest')
+        refused = entry.error;
+      first = false;
+    }),
   );
 
   const done = new Promise<void>((resolve) => {
-    writeInOrder(entries$, write, maxPendingChars).subscribe({
+    writeInOrder(entries$, write, options.maxPendingChars ?? defaultMaxPendingChars).subscribe({
       next: (event) => {
         early?.push(event);
         live.next(event);

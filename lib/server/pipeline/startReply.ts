@@ -7,8 +7,8 @@
  * @module
  */
 import { Observable, Subject } from '#rx';
-import { YqcloudError } from '../../../core/error.js';
-import { subscribeLinked } from '../../pipeline/linked.js';
+import { YqcloudError } from '../../core/error.js';
+import { subscribeLinked } from './linked.js';
 
 /**
  * Subscribes to `source` when the answer is subscribed. An `InvalidRequest` error raised during

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { concat, map, Observable, of, Subject, take, throwError, toArray, lastValueFrom } from 'rxjs';
-import { invalidRequest, YqcloudError } from '../../lib/core/error.js';
-import { startReply } from '../../lib/server/routes/relay/startReply.js';
+import { invalidRequest, YqcloudError } from '../../../lib/core/error.js';
+import { startReply } from '../../../lib/server/pipeline/startReply.js';
 
 /** A synchronous source of `n` values that counts how many it emitted (stops when its subscriber closes). */
 const countingSource = (n: number): { readonly source: Observable<number>; readonly pulled: () => number } => {
