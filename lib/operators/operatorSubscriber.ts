@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Observer } from 'rxjs';
 import { Subscriber } from '#rx';
 
 /**
@@ -78,3 +79,13 @@ export const createOperatorSubscriber = <T>(
   downstream: Subscriber<unknown>,
   handlers: SourceHandlers<T>,
 ): Subscriber<T> => new OperatorSubscriber(downstream, handlers);
+
+/**
+ * A subscriber for `observer` to pass to `source.subscribe`, held before the subscription
+ * starts: unsubscribing it stops the source at once, even from inside a synchronous emission
+ * (the subscription `subscribe` returns would only exist once that emission is over). Unlike
+ * {@link createOperatorSubscriber} it belongs to no downstream: its holder lets go of it.
+ */
+export const stoppableSubscriber = <A>(observer: Observer<A>): Subscriber<A> =>
+  // The constructor is the one RxJS's operators build on; given a full observer it calls it as is.
+  new Subscriber<A>(observer);

@@ -28,7 +28,7 @@ import { networkError, YqcloudError } from '../../core/error.js';
 import { ReplyWriteRefused } from '../store/replyErrors.js';
 import { eventId } from '../store/replyId.js';
 import { isEnding, type ReplyEntry, type ReplyLog, type ReplyUsage } from '../store/replyLog.js';
-import { stoppableSubscriber } from './linked.js';
+import { stoppableSubscriber } from '../../operators/operatorSubscriber.js';
 
 /**
  * An entry as a client receives it: with its SSE event id (`<replyId>.<entryId>`), or without

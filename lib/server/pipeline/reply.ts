@@ -10,7 +10,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
-import { stoppableSubscriber } from './linked.js';
+import { stoppableSubscriber } from '../../operators/operatorSubscriber.js';
 import { turnWrites, type TurnWrites } from './turnWrites.js';
 
 /**

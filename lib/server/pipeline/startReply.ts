@@ -8,7 +8,7 @@
  */
 import { Observable, Subject } from '#rx';
 import { YqcloudError } from '../../core/error.js';
-import { subscribeLinked } from './linked.js';
+import { createOperatorSubscriber } from '../../operators/operatorSubscriber.js';
 
 /**
  * Subscribes to `source` when the answer is subscribed. An `InvalidRequest` error raised during
@@ -43,16 +43,18 @@ export const startReply = <A, B>(
       }
       return live;
     };
-    subscribeLinked(source, subscriber, {
-      next: (value) => started().next(value),
-      error: (e: unknown) => {
-        if (subscribing && live === undefined && YqcloudError.is(e, 'InvalidRequest')) {
-          refusal = true;
-          refused(e).subscribe(subscriber);
-        } else started().error(e);
-      },
-      complete: () => started().complete(),
-    });
+    source.subscribe(
+      createOperatorSubscriber<A>(subscriber, {
+        next: (value) => started().next(value),
+        error: (e: unknown) => {
+          if (subscribing && live === undefined && YqcloudError.is(e, 'InvalidRequest')) {
+            refusal = true;
+            refused(e).subscribe(subscriber);
+          } else started().error(e);
+        },
+        complete: () => started().complete(),
+      }),
+    );
     subscribing = false;
     if (!refusal && !subscriber.closed && live === undefined) started();
   });

@@ -13,7 +13,7 @@
 import { Observable } from '#rx';
 import { networkError, responseTooLarge } from '../../../core/error.js';
 import type { Chunk } from '../../../core/chunk.js';
-import { linkedSubscriber } from '../../pipeline/linked.js';
+import { createOperatorSubscriber } from '../../../operators/operatorSubscriber.js';
 import { unsubscribeFailed } from '../../../operators/failedUnsubscription.js';
 import { eventStreamHeaders, jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import type { YqcloudError } from '../../../index.js';
@@ -151,7 +151,7 @@ export const completionReply = (chunks: Observable<Chunk>, options: CompletionRe
       data(`${sseData(stopChunk(meta, reason))}${last}${doneEvent}`);
       subscriber.complete();
     };
-    const upstream = linkedSubscriber<Chunk>(subscriber, {
+    const upstream = createOperatorSubscriber<Chunk>(subscriber, {
       next: (chunk) => {
         if (chunk.type === 'finish') finished = true;
         if (chunk.type !== 'text') return;

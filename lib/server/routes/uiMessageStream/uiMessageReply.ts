@@ -9,7 +9,7 @@
  */
 import { Observable } from '#rx';
 import { networkError } from '../../../core/error.js';
-import { subscribeLinked } from '../../pipeline/linked.js';
+import { createOperatorSubscriber } from '../../../operators/operatorSubscriber.js';
 import { eventStreamHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import { isEnding, type ReplyEntry } from '../../store/replyLog.js';
 import {
@@ -62,13 +62,15 @@ export const uiMessageReply = (
       headers: { ...options.headers, ...eventStreamHeaders, ...uiMessageStreamHeaders },
     });
     subscriber.next({ type: 'data', text: uiMessageEvent(uiStartChunk(options.messageId)) });
-    subscribeLinked(entries, subscriber, {
-      next: (entry) => {
-        if (!ended) write(entry);
-      },
-      error: () => write({ type: 'error', error: networkError('ESTOREUNAVAILABLE', 'the reply could not be read') }),
-      complete: () => {
-        if (!ended) write({ type: 'error', error: networkError('EPROVIDER', 'the reply ended before it finished') });
-      },
-    });
+    entries.subscribe(
+      createOperatorSubscriber<ReplyEntry>(subscriber, {
+        next: (entry) => {
+          if (!ended) write(entry);
+        },
+        error: () => write({ type: 'error', error: networkError('ESTOREUNAVAILABLE', 'the reply could not be read') }),
+        complete: () => {
+          if (!ended) write({ type: 'error', error: networkError('EPROVIDER', 'the reply ended before it finished') });
+        },
+      }),
+    );
   });
