@@ -6,7 +6,8 @@
 import type { Conversation } from './conversation.js';
 
 /**
- * A piece of the reply's text, decoded as it arrived; never empty.
+ * A piece of the reply's text, decoded as it arrived (the bytes of one arrival, one socket read,
+ * make one chunk, however many HTTP chunks they came in); never empty.
  *
  * @example
  * ```ts

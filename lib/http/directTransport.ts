@@ -1,7 +1,7 @@
 /**
- * A transport that the provider can also drive without an Observable in between: the built-in
- * Node transport hands each piece of the body straight to the reply (one call per piece from the
- * socket's `data` event to the reply's subscriber), while every other caller sees an ordinary
+ * A transport that the provider can also drive without an Observable in between: the Node
+ * transports hand the body straight to the reply (one call per arrival of bytes, from the
+ * socket's events to the reply's subscriber), while every other caller sees an ordinary
  * {@link Transport}.
  *
  * @module
@@ -23,6 +23,11 @@ export interface EventSink {
    * per piece (a sink that has it is called with it; an RxJS `Subscriber` has not).
    */
   readonly body?: ((data: Uint8Array) => void) | undefined;
+  /**
+   * The pieces of the body that arrived together (one read of the socket; two or more, `bytes`
+   * in all), in order; a sink without it is handed them joined, as one piece.
+   */
+  readonly bodyRead?: ((pieces: ReadonlyArray<Uint8Array>, bytes: number) => void) | undefined;
 }
 
 /**

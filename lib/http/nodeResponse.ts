@@ -117,6 +117,12 @@ export interface BodyRelay {
  * `close` rather than `end`: Node hands a kept-alive socket back to its agent on the tick after
  * `end`, so a request started on completion finds the socket free).
  *
+ * The pieces that arrive together go on together: Node's parser hands over every HTTP chunk of
+ * one socket read synchronously, and they are passed on once that read is done (in a microtask
+ * queued by the first of them, or at once when the body ends, fails or closes first), as one
+ * piece or through `sink.bodyRead`. Nothing is passed on once the relay is released or the sink
+ * closed.
+ *
  * @example
  * ```ts
  * import { get } from 'node:http';
@@ -177,6 +183,12 @@ class Relay implements BodyRelay {
   #ended = false;
   #closed = false;
   #decodedEnd: boolean;
+  /** The first piece of the arrival being gathered (`undefined`: none pending). */
+  #first: Uint8Array | undefined;
+  /** Every piece of the arrival, once it has two or more. */
+  #pieces: Array<Uint8Array> | undefined;
+  #pendingBytes = 0;
+  #released = false;
 
   constructor(body: IncomingMessage, encoding: string | undefined, sink: EventSink) {
     this.#sink = sink;
@@ -190,14 +202,45 @@ class Relay implements BodyRelay {
     body.on('close', onRelayedClose);
   }
 
-  /** A piece of the body: an uncompressed one goes straight to the sink. */
+  /** A piece of the body: an uncompressed one is gathered for the sink at once. */
   data(data: Uint8Array): void {
     if (this.#encoding !== undefined) this.#decode(data);
-    else if (this.#sink.body !== undefined) this.#sink.body(data);
-    else this.#sink.next({ type: 'body', data });
+    else this.gather(data);
+  }
+
+  /** A piece for the sink, passed on with the others of its arrival. */
+  gather(data: Uint8Array): void {
+    if (this.#released || data.byteLength === 0) return;
+    if (this.#first === undefined) {
+      this.#first = data;
+      this.#pendingBytes = data.byteLength;
+      queueMicrotask(() => this.flush());
+      return;
+    }
+    if (this.#pieces === undefined) this.#pieces = [this.#first, data];
+    else this.#pieces.push(data);
+    this.#pendingBytes += data.byteLength;
+  }
+
+  /** Passes on what arrived together (before the body's end, error or close is handled). */
+  flush(): void {
+    const first = this.#first;
+    if (first === undefined) return;
+    const pieces = this.#pieces;
+    const bytes = this.#pendingBytes;
+    this.#first = this.#pieces = undefined;
+    this.#pendingBytes = 0;
+    const sink = this.#sink;
+    if (this.#released || sink.closed) return;
+    if (pieces === undefined) {
+      if (sink.body === undefined) sink.next({ type: 'body', data: first });
+      else sink.body(first);
+    } else if (sink.bodyRead === undefined) sink.next({ type: 'body', data: Buffer.concat(pieces, bytes) });
+    else sink.bodyRead(pieces, bytes);
   }
 
   end(): void {
+    this.flush();
     if (this.#ended) return;
     this.#ended = true;
     if (this.#decoder === undefined) this.#decodedEnd = true;
@@ -205,10 +248,12 @@ class Relay implements BodyRelay {
   }
 
   fail(e: unknown): void {
+    this.flush();
     this.#sink.error(toNetworkError(e));
   }
 
   close(): void {
+    this.flush();
     if (this.#closed) return;
     this.#closed = true;
     if (!this.#ended) this.#sink.error(networkError('ECONNRESET', 'the connection closed before the reply ended'));
@@ -220,6 +265,8 @@ class Relay implements BodyRelay {
   }
 
   release(): void {
+    this.#released = true;
+    this.#first = this.#pieces = undefined;
     this.#decoder?.removeAllListeners('data');
     this.#decoder?.destroy();
   }
@@ -229,11 +276,13 @@ class Relay implements BodyRelay {
       const decoder = bodyDecoder(this.#encoding, data);
       if (decoder === undefined) return;
       const sink = this.#sink;
-      decoder.on('data', (decoded: Uint8Array) =>
-        sink.body === undefined ? sink.next({ type: 'body', data: decoded }) : sink.body(decoded),
-      );
-      decoder.on('error', (e: unknown) => sink.error(cutShort(e)));
+      decoder.on('data', (decoded: Uint8Array) => this.gather(decoded));
+      decoder.on('error', (e: unknown) => {
+        this.flush();
+        sink.error(cutShort(e));
+      });
       decoder.once('end', () => {
+        this.flush();
         this.#decodedEnd = true;
         this.#completeWhenDone();
       });

@@ -97,6 +97,18 @@ const exchange = (transport: Transport, request: HttpRequest): Observable<Respon
   }
 };
 
+/** The first `count` of `pieces` (`bytes` in all) as one. */
+const joinPieces = (pieces: ReadonlyArray<Uint8Array>, count: number, bytes: number): Uint8Array => {
+  const joined = new Uint8Array(bytes);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const piece = pieces[i] as Uint8Array;
+    joined.set(piece, at);
+    at += piece.byteLength;
+  }
+  return joined;
+};
+
 /** The head of a reply that has none yet, or whose head is not kept (a success's). */
 const noHead: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
 
@@ -216,6 +228,28 @@ class ReplyReader implements EventSink {
 
   body(data: Uint8Array): void {
     if (!this.#subscriber.closed) this.#onBody(data);
+  }
+
+  /**
+   * The pieces of one arrival, decoded and emitted as one. In an arrival that passes the byte
+   * limit, the pieces within it go as one and the one that passes it fails the reply, as when
+   * the pieces come one at a time.
+   */
+  bodyRead(pieces: ReadonlyArray<Uint8Array>, bytes: number): void {
+    if (this.#subscriber.closed) return;
+    let fit = pieces.length;
+    let fitBytes = bytes;
+    const room = this.#maxBytes - this.#bytes;
+    if (bytes > room) {
+      fit = 0;
+      fitBytes = 0;
+      for (let next = (pieces[0] as Uint8Array).byteLength; fitBytes + next <= room; ) {
+        fitBytes += next;
+        next = (pieces[++fit] as Uint8Array).byteLength;
+      }
+    }
+    if (fit > 0) this.#onBody(fit === 1 ? (pieces[0] as Uint8Array) : joinPieces(pieces, fit, fitBytes));
+    if (fit < pieces.length && !this.#subscriber.closed) this.#onBody(pieces[fit] as Uint8Array);
   }
 
   #onBody(data: Uint8Array | string): void {

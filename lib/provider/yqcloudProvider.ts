@@ -129,7 +129,8 @@ export class YqcloudProvider {
   }
 
   /**
-   * The reply to a request, as chunks: text as it arrives, the conversation when
+   * The reply to a request, as chunks: text as it arrives (one chunk per arrival of bytes, however
+   * many pieces the service wrote them in), the conversation when
    * `returnConversation` is set, then `finish`. Every failure is a `YqcloudError`.
    *
    * @example

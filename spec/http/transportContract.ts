@@ -20,7 +20,14 @@ import { closedPort } from '../support/closedPort.js';
 import { collect } from '../support/collect.js';
 import { rawServer } from '../support/rawServer.js';
 import { password, startForwardProxy, type ForwardProxy } from '../support/forwardProxy.js';
-import { gate, startLoopbackServer, within, writePieces, type LoopbackServer } from '../support/loopbackServer.js';
+import {
+  gate,
+  startLoopbackServer,
+  within,
+  writePieces,
+  writeTogether,
+  type LoopbackServer,
+} from '../support/loopbackServer.js';
 import { certForName, selfSignedCert, type Pem } from '../support/selfSignedCert.js';
 import { startSocksServer } from '../support/socksServer.js';
 
@@ -184,6 +191,19 @@ export const describeTransportContract = (subject: TransportSubject): void => {
             { type: 'finish', reason: 'stop' },
           ]);
         });
+
+      it('hands over the pieces that arrive together as one text chunk (each its own HTTP chunk, one write)', async () => {
+        const server = await serve((_req, res) => {
+          writeTogether(res, ['Hel', 'lo, ', 'wor', 'ld']);
+          res.end();
+        });
+        const { values, error } = await collect(providerFor(server.endpoint).create(hello));
+        expect(error).to.equal(undefined);
+        expect(values).to.deep.equal([
+          { type: 'text', text: 'Hello, world' },
+          { type: 'finish', reason: 'stop' },
+        ]);
+      });
 
       it('a body delimited by the connection closing (no length, no chunks) completes', async () => {
         const server = track(

@@ -9,7 +9,14 @@ import { YqcloudProvider } from '../../lib/provider/yqcloudProvider.js';
 import { banPrefix, abnormalTrafficPrefix } from '../../lib/provider/inBand.js';
 import { deepFreeze } from '../support/arbitraries.js';
 import { collect } from '../support/collect.js';
-import { gate, startLoopbackServer, within, writePieces, type LoopbackServer } from '../support/loopbackServer.js';
+import {
+  gate,
+  startLoopbackServer,
+  within,
+  writePieces,
+  writeTogether,
+  type LoopbackServer,
+} from '../support/loopbackServer.js';
 
 const hello: ReadonlyArray<Message> = [{ role: 'user', content: 'Hello' }];
 const texts = (chunks: ReadonlyArray<Chunk>): ReadonlyArray<string> =>
@@ -145,7 +152,10 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         if (n === 3) {
           res.writeHead(500);
           res.end('no');
-        } else writePieces(res, ['Fi', 'ne']);
+        } else {
+          writeTogether(res, ['Fi', 'ne']);
+          res.end();
+        }
       });
       const options = deepFreeze({ headers: { 'x-trace': 't' }, keepAlive: true });
       const conversation: Conversation = deepFreeze({
@@ -177,7 +187,9 @@ describe('provider/YqcloudProvider on a loopback server', () => {
       for await (const chunk of provider.createAsyncGenerator(request)) fromGenerator.push(chunk);
       const { error } = await collect(provider.create(request));
 
-      expect(chunks.map((c) => c.type)).to.deep.equal(['text', 'text', 'conversation', 'finish']);
+      // The two pieces arrive together: one text chunk.
+      expect(chunks.map((c) => c.type)).to.deep.equal(['text', 'conversation', 'finish']);
+      expect(texts(chunks)).to.deep.equal(['Fine']);
       expect(fromGenerator).to.deep.equal(chunks);
       expect(error).to.include({ kind: 'Http', status: 500 });
       const returned = chunks.find((c) => c.type === 'conversation');
@@ -208,11 +220,24 @@ describe('provider/YqcloudProvider on a loopback server', () => {
     });
 
     it('with returnConversation, emits text…, the conversation, then finish', async () => {
-      const server = await serve((_req, res) => writePieces(res, ['Hi', ' there']));
+      // The second piece is written once the first reached the subscriber: two arrivals, two chunks.
+      const firstSeen = gate();
+      const server = await serve(async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        res.write('Hi');
+        await firstSeen.promise;
+        res.end(' there');
+      });
       const chunks = await lastValueFrom(
-        providerFor(server).create({ messages: hello, returnConversation: true }).pipe(toArray()),
+        providerFor(server)
+          .create({ messages: hello, returnConversation: true })
+          .pipe(
+            tap(() => firstSeen.open()),
+            toArray(),
+          ),
       );
       expect(chunks.map((c) => c.type)).to.deep.equal(['text', 'text', 'conversation', 'finish']);
+      expect(texts(chunks)).to.deep.equal(['Hi', ' there']);
       const last = chunks[2];
       expect(last?.type === 'conversation' && last.conversation).to.deep.equal({
         model: 'gpt-4',
@@ -372,7 +397,10 @@ describe('provider/YqcloudProvider on a loopback server', () => {
     });
 
     it('createAsyncGenerator yields the same chunks as create', async () => {
-      const server = await serve((_req, res) => writePieces(res, ['a', 'b', 'c']));
+      const server = await serve((_req, res) => {
+        writeTogether(res, ['a', 'b', 'c']);
+        res.end();
+      });
       const provider = providerFor(server);
       const fromGenerator: Array<Chunk> = [];
       for await (const chunk of provider.createAsyncGenerator({ messages: hello, returnConversation: true }))
@@ -381,7 +409,9 @@ describe('provider/YqcloudProvider on a loopback server', () => {
         provider.create({ messages: hello, returnConversation: true }).pipe(toArray()),
       );
       expect(fromGenerator).to.deep.equal(fromObservable);
-      expect(fromGenerator.map((c) => c.type)).to.deep.equal(['text', 'text', 'text', 'conversation', 'finish']);
+      // The three pieces arrive together: one text chunk, in both.
+      expect(fromGenerator.map((c) => c.type)).to.deep.equal(['text', 'conversation', 'finish']);
+      expect(texts(fromGenerator)).to.deep.equal(['abc']);
     });
 
     it('breaking out of createAsyncGenerator aborts the request', async () => {

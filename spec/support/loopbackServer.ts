@@ -201,6 +201,26 @@ export const within = async <A>(promise: Promise<A>, ms: number): Promise<A | 'd
 };
 
 /**
+ * Writes the pieces together: each its own chunk on the wire, all in one write of the socket
+ * (corked), so the client reads them at once; then ends the response.
+ *
+ * @example
+ * ```ts
+ * startLoopbackServer((_req, res) => writeTogether(res, ['Hel', 'lo']));
+ * ```
+ */
+export const writeTogether = (
+  res: http.ServerResponse,
+  pieces: ReadonlyArray<string | Uint8Array>,
+  headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8' },
+): void => {
+  res.writeHead(200, headers);
+  res.socket?.cork();
+  for (const piece of pieces) res.write(piece);
+  res.socket?.uncork();
+};
+
+/**
  * Writes the pieces one at a time, each in its own write (and so its own chunk on the wire),
  * then ends the response.
  *
