@@ -427,9 +427,10 @@ const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : undefined;
 
 const main = async (): Promise<void> => {
-  const tsc = join(root, 'node_modules/.bin/tsc');
-  await run(tsc, ['-p', join(root, 'tsconfig.build.json')], { cwd: root });
-  await run(tsc, ['-p', join(root, 'bench/tsconfig.json')], { cwd: root });
+  // The package's own build (tsc, the #fp-ts/#io-ts modules, the bundled Node build that
+  // `import('yqcloud-rx')` loads), then the bench's clients.
+  await run('npm', ['run', 'build', '--silent'], { cwd: root });
+  await run(join(root, 'node_modules/.bin/tsc'), ['-p', join(root, 'bench/tsconfig.json')], { cwd: root });
   const server = await startServer();
   const relay = await startRelay(server.port);
   const rows: Array<Row> = [];
@@ -631,8 +632,8 @@ const renderDoc = (
 ): string => `# Benchmarks
 
 Written by \`npm run bench\` (${runs} runs of every scenario, 3 of each relay one; each run of each
-client in its own process, against one loopback server process). The bench is compiled first
-and run with plain \`node\` (no TypeScript loader in any measured process).
+client in its own process, against one loopback server process). The package is built (`npm run build`) and the bench
+compiled first, and run with plain \`node\` (no TypeScript loader in any measured process).
 
 - Machine: ${machine()}
 - Command: \`npm run bench\` (\`tsx bench/run.ts --runs ${runs}\`; \`--only small,relay-3000,import\` runs some)
