@@ -2,6 +2,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
 import { expect } from 'chai';
+import { concat, interval, map, of, take } from 'rxjs';
+import { finish, text } from '../../../../lib/core/chunk.js';
 import { bearerToken } from '../../../../lib/server/index.js';
 import { createUIMessageStreamHandler } from '../../../../lib/server/routes/uiMessageStream/uiMessageStreamHandler.js';
 import { createMemoryReplyStore } from '../../../../lib/server/store/replyStore.js';
@@ -181,5 +183,65 @@ describe('the UI message stream route’s resume and stop with hostile clients',
       expect(got, method).to.match(method === 'GET' ? /^HTTP\/1\.1 200 / : /^HTTP\/1\.1 202 /);
       expect(got, method).to.match(/\r\nconnection: close\r\n/i);
     }
+  });
+});
+
+describe('the UI message stream route with a resume reader that never reads', function () {
+  this.timeout(20_000);
+
+  it('is cut at maxBufferedBytes, and its reader slot is free again for the client', async () => {
+    // 32 KiB a piece, 5 ms apart: far more than the socket buffers take.
+    const provider = {
+      create: () =>
+        concat(
+          interval(5).pipe(
+            take(1000),
+            map(() => text('y'.repeat(32_768))),
+          ),
+          of(finish),
+        ),
+    };
+    const server = http.createServer(
+      createUIMessageStreamHandler({
+        provider,
+        authorize: bearerToken('alice-token'),
+        store: createMemoryReplyStore(),
+        maxConcurrentStreams: 1,
+        maxBufferedBytes: 16_384,
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const api = `http://127.0.0.1:${port}/api/chat`;
+    const headers = { authorization: 'Bearer alice-token' };
+    const posted = await fetch(api, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 'c',
+        trigger: 'submit-message',
+        messages: [{ id: 'u', role: 'user', parts: [{ type: 'text', text: 'x' }] }],
+      }),
+    });
+    const drained = posted.text().catch(() => '');
+    const slow = net.connect(port, '127.0.0.1', () => {
+      slow.write('GET /api/chat/c/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer alice-token\r\n\r\n');
+      slow.pause(); // never reads
+    });
+    slow.on('error', () => {});
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      const again = await fetch(`${api}/c/stream`, { headers });
+      status = again.status;
+      await again.body?.cancel();
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status, 'the one reader slot was given back when the slow reader was cut').to.equal(200);
+    slow.destroy();
+    await fetch(`${api}/c/stream`, { method: 'DELETE', headers });
+    await drained;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
   });
 });
