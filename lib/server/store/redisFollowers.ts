@@ -99,7 +99,12 @@ export const createRedisFollowers = (
     endAll();
   };
 
-  const deliver = (key: string, entries: ReadonlyArray<readonly [string, ReadonlyArray<string>]>): void => {
+  /** `entries` of `key`, read after `from`: a reader still before `from` (it came after the read was sent) waits for the next read. */
+  const deliver = (
+    key: string,
+    from: string,
+    entries: ReadonlyArray<readonly [string, ReadonlyArray<string>]>,
+  ): void => {
     const group = groups.get(key);
     if (group === undefined) return;
     group.heard = Date.now();
@@ -107,7 +112,8 @@ export const createRedisFollowers = (
       const entry = entryOfFields(fields);
       for (const follower of [...group.followers]) {
         // A reader may leave while an entry is delivered to another (or to itself).
-        if (!group.followers.has(follower) || !entryIdAfter(id, follower.last)) continue;
+        if (!group.followers.has(follower) || entryIdAfter(from, follower.last) || !entryIdAfter(id, follower.last))
+          continue;
         follower.last = id;
         if (isEnding(entry)) end(group, follower, { id, entry });
         else follower.next({ id, entry });
@@ -164,7 +170,7 @@ export const createRedisFollowers = (
       )) as StreamReply | null;
       state.blocked = false;
       if (loop !== state) return;
-      for (const [key, entries] of answer ?? []) deliver(key, entries);
+      for (const [key, entries] of answer ?? []) deliver(key, ids[keys.indexOf(key)] ?? '0-0', entries);
       checkQuiet();
     }
   };
