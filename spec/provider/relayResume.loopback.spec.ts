@@ -188,6 +188,16 @@ describe('provider/RelayProvider: checkpoints$ and resume() against the relay (l
       [{ lastEventId: unknownReply, replyId: 'B'.repeat(24) }, 'point.replyId'],
       [{ lastEventId: unknownReply, at: 1 }, 'point.at'],
       [{ lastEventId: unknownReply, conversation: { model: 'gpt-4' } }, 'point.conversation.userId'],
+      // More variants: huge, CRLF and header injection, unicode digits, a number, an inherited id.
+      [{ lastEventId: `${'A'.repeat(24)}.${'1'.repeat(1_000_000)}-3` }, 'point.lastEventId'],
+      [{ lastEventId: 'A'.repeat(1_000_000) }, 'point.lastEventId'],
+      [{ lastEventId: `${unknownReply}\r\nx-injected: 1` }, 'point.lastEventId'],
+      [{ lastEventId: `${unknownReply}\r` }, 'point.lastEventId'],
+      [{ lastEventId: `\n${unknownReply}` }, 'point.lastEventId'],
+      [{ lastEventId: `${'A'.repeat(24)}.\u0661\u0662-3` }, 'point.lastEventId'],
+      [{ lastEventId: `${'Å'.repeat(24)}.1-3` }, 'point.lastEventId'],
+      [{ lastEventId: 17 }, 'point.lastEventId'],
+      [Object.create({ lastEventId: unknownReply }), 'point.lastEventId'],
     ];
     for (const [from, path] of cases) {
       const error = await failure(relay.resume(from as ReplyCheckpoint));

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { map, Observable, Subject, throwError } from 'rxjs';
+import { map, Observable, Subject, take, throwError } from 'rxjs';
 import { conversation as conversationChunk, finish, text, type Chunk } from '../../lib/core/chunk.js';
 import { appendHistory, make, toJson, type Conversation } from '../../lib/core/conversation.js';
 import { networkError, withPartialText, YqcloudError } from '../../lib/core/error.js';
 import type { ChatRequest } from '../../lib/core/request.js';
 import { bufferText } from '../../lib/operators/index.js';
 import { createChatSession, type ChatState, type ReplyEnd } from '../../lib/session/index.js';
+import { synchronousSource } from '../support/synchronousSource.js';
 
 interface Exchange {
   readonly request: ChatRequest;
@@ -547,6 +548,39 @@ describe('session/createChatSession', () => {
       });
       chat.send('Then this');
       expect(last(states).status).to.equal('streaming');
+      chat.close();
+    });
+
+    it('more non-Observables (null, a Promise, a bare { subscribe }, an inherited reply) are InvalidRequest, never subscribed', () => {
+      let touched = 0;
+      const bare = {
+        subscribe: () => {
+          touched += 1;
+          return { unsubscribe: () => {} };
+        },
+      };
+      for (const reply of [null, undefined, Promise.resolve([text('x')]), bare, 42]) {
+        const chat = createChatSession(manualProvider(), { conversation: start });
+        const states: Array<ChatState> = [];
+        chat.state$.subscribe((s) => states.push(s));
+        chat.adopt({ content: 'Hi', reply: reply as never });
+        expect((last(states).error as YqcloudError | undefined)?.toJSON(), String(reply)).to.deep.include({
+          kind: 'InvalidRequest',
+          path: 'adopt.reply',
+        });
+        chat.close();
+      }
+      expect(touched).to.equal(0);
+    });
+
+    it('stops listening to a synchronous adopted reply when the session’s pipe unsubscribes it', () => {
+      const source = synchronousSource((i) => text(`${i},`));
+      const chat = createChatSession(manualProvider(), { conversation: start, pipe: take(3) });
+      const finished = ends(chat);
+      chat.adopt({ content: 'Hi', reply: source.source });
+      expect(source.emitted()).to.equal(3);
+      // Completing without `finish` is `cancelled` (chatState.ts), before `close`.
+      expect(finished).to.deep.equal([{ reason: 'cancelled', text: '0,1,2,' }]);
       chat.close();
     });
   });

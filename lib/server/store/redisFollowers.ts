@@ -76,7 +76,9 @@ export const createRedisFollowers = (
   },
 ): RedisFollowers => {
   const groups = new Map<string, Group>();
-  let loop: { readonly connection: Redis; id: number | undefined; blocked: boolean; round: number } | undefined;
+  let loop:
+    | { readonly connection: Redis; id: number | undefined; blocked: boolean; round: number; woken: number }
+    | undefined;
 
   const end = (group: Group, follower: Follower, logged?: LoggedEntry): void => {
     group.followers.delete(follower);
@@ -97,7 +99,12 @@ export const createRedisFollowers = (
     endAll();
   };
 
-  const deliver = (key: string, entries: ReadonlyArray<readonly [string, ReadonlyArray<string>]>): void => {
+  /** `entries` of `key`, read after `from`: a reader still before `from` (it came after the read was sent) waits for the next read. */
+  const deliver = (
+    key: string,
+    from: string,
+    entries: ReadonlyArray<readonly [string, ReadonlyArray<string>]>,
+  ): void => {
     const group = groups.get(key);
     if (group === undefined) return;
     group.heard = Date.now();
@@ -105,7 +112,8 @@ export const createRedisFollowers = (
       const entry = entryOfFields(fields);
       for (const follower of [...group.followers]) {
         // A reader may leave while an entry is delivered to another (or to itself).
-        if (!group.followers.has(follower) || !entryIdAfter(id, follower.last)) continue;
+        if (!group.followers.has(follower) || entryIdAfter(from, follower.last) || !entryIdAfter(id, follower.last))
+          continue;
         follower.last = id;
         if (isEnding(entry)) end(group, follower, { id, entry });
         else follower.next({ id, entry });
@@ -162,7 +170,7 @@ export const createRedisFollowers = (
       )) as StreamReply | null;
       state.blocked = false;
       if (loop !== state) return;
-      for (const [key, entries] of answer ?? []) deliver(key, entries);
+      for (const [key, entries] of answer ?? []) deliver(key, ids[keys.indexOf(key)] ?? '0-0', entries);
       checkQuiet();
     }
   };
@@ -170,7 +178,7 @@ export const createRedisFollowers = (
   const start = (): void => {
     const connection = client.duplicate({ commandTimeout: options.blockMs + options.commandTimeoutMs });
     connection.on('error', () => {});
-    const state = { connection, id: undefined as number | undefined, blocked: false, round: 0 };
+    const state = { connection, id: undefined as number | undefined, blocked: false, round: 0, woken: 0 };
     loop = state;
     run(state)
       .catch((e: unknown) => {
@@ -188,11 +196,17 @@ export const createRedisFollowers = (
    * Wakes the loop blocked on the old set of streams, so that it reads the new one. An `XREAD`
    * sent but not yet blocking in Redis is not woken (`CLIENT UNBLOCK` answers 0): tried again a
    * few times, else the new reader waits for the block's end (the ids keep it exact anyway).
+   * One wake per blocked round: the readers that attach meanwhile are read from in the next
+   * round too, so a flood of them sends no flood of `CLIENT UNBLOCK`.
    */
   const wake = (attempt = 0): void => {
     const state = loop;
     if (state === undefined || !state.blocked || state.id === undefined) return;
     const round = state.round;
+    if (attempt === 0) {
+      if (state.woken === round) return;
+      state.woken = round;
+    }
     client.client('UNBLOCK', state.id).then(
       (unblocked) => {
         if (Number(unblocked) === 0 && attempt < 10 && loop === state && state.blocked && state.round === round)

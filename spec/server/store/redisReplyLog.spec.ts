@@ -8,6 +8,10 @@ import { replyLogContract } from './replyLog.contract.js';
 
 const instance = redisReplyLogOn;
 
+/** How many times Redis ran `CLIENT UNBLOCK` since the last `CONFIG RESETSTAT`. */
+const unblockCalls = async (client: import('ioredis').Redis): Promise<number> =>
+  Number(/cmdstat_client\|unblock:calls=(\d+)/.exec(String(await client.info('commandstats')))?.[1] ?? 0);
+
 describe('server/store: the Redis reply log (a real redis-server)', function () {
   this.timeout(30_000);
   const redisServer = useRedisServer();
@@ -165,22 +169,30 @@ describe('server/store: the Redis reply log (a real redis-server)', function () 
     await b.log.close();
   });
 
-  it('a reader that attaches while the shared connection blocks is read from at once (the block is woken)', async () => {
+  it('300 readers attaching while the shared connection blocks are read from at once: one wake per round, not one per reader', async () => {
     const a = await instance(redisServer());
     const b = await instance(redisServer(), { blockMs: 20_000 });
     const quiet = await a.log.open('alice');
     const busy = await a.log.open('alice');
     const first = await b.log.follow(quiet.replyId, startOfReply);
     const firstEntries = first === undefined ? undefined : lastValueFrom(first.pipe(toArray()));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the loop blocks on the quiet reply alone
-    const second = await b.log.follow(busy.replyId, startOfReply);
-    if (second === undefined) throw new Error('known reply');
-    const got = lastValueFrom(second.pipe(toArray()));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await busy.append({ type: 'text', text: 'now' });
-    await busy.append({ type: 'finish' });
-    const outcome = await Promise.race([got, new Promise((resolve) => setTimeout(resolve, 5000, 'deadline'))]);
-    expect(outcome, 'well before the 20 s block ends').to.not.equal('deadline');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the loop blocks on the quiet reply
+    await a.client.config('RESETSTAT');
+    const followed = await Promise.all(Array.from({ length: 300 }, () => b.log.follow(busy.replyId, startOfReply)));
+    const readers = followed.map((o) => {
+      if (o === undefined) throw new Error('known reply');
+      return lastValueFrom(o.pipe(toArray()));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const written: Array<LoggedEntry> = [];
+    for (const entry of [{ type: 'text', text: 'now' }, { type: 'finish' }] as const)
+      written.push({ id: await busy.append(entry), entry });
+    const deadline = new Promise((resolve) => setTimeout(resolve, 5000, 'deadline'));
+    const got = await Promise.race([Promise.all(readers), deadline]);
+    expect(got, 'well before the 20 s block ends').to.not.equal('deadline');
+    for (const entries of got as ReadonlyArray<ReadonlyArray<LoggedEntry>>) expect(entries).to.deep.equal(written);
+    const calls = await unblockCalls(a.client);
+    expect(calls, 'one wake per blocked round (and its few retries), not one per join').to.be.within(1, 30);
     await quiet.append({ type: 'finish' });
     expect((await firstEntries)?.map(({ entry }) => entry.type)).to.deep.equal(['finish']);
     await quiet.close();

@@ -161,6 +161,19 @@ describe('server/openai: stop and max_tokens', () => {
         [{ stop: '' }, 'stop'],
         [{ stop: 'x'.repeat(1025) }, 'stop'],
         [{ stop: [1] }, 'stop'],
+        // More variants than the first list.
+        [{ max_tokens: -1 }, 'max_tokens'],
+        [{ max_tokens: '10' }, 'max_tokens'],
+        [{ max_tokens: 2 ** 53 }, 'max_tokens'],
+        [{ max_tokens: true }, 'max_tokens'],
+        [{ max_tokens: [10] }, 'max_tokens'],
+        [{ max_completion_tokens: 0 }, 'max_completion_tokens'],
+        [{ stop: [''] }, 'stop'],
+        [{ stop: ['ok', ''] }, 'stop'],
+        [{ stop: ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(3)) }, 'stop'],
+        [{ stop: 'x'.repeat(10_000) }, 'stop'],
+        [{ stop: ['x'.repeat(10_000)] }, 'stop'],
+        [{ stop: { 0: 'a' } }, 'stop'],
       ];
       for (const [extra, param] of cases) {
         const refused = await client.chat.completions
@@ -177,6 +190,17 @@ describe('server/openai: stop and max_tokens', () => {
         expect(refused.param, JSON.stringify(extra)).to.equal(param);
       }
       expect(emulator().requests.length).to.equal(before);
+    });
+
+    it('accepts the largest values: max_tokens 1e12 and four stop sequences of 1024 characters that never come', async () => {
+      const whole = await client.chat.completions.create({
+        model: 'gpt-4',
+        messages,
+        max_tokens: 1e12,
+        stop: ['A', 'l', 'p', 'h'].map((c) => `${c}${'\u00e9'.repeat(1023)}`),
+      });
+      expect(whole.choices[0]?.message.content).to.equal(reply);
+      expect(whole.choices[0]?.finish_reason).to.equal('stop');
     });
 
     it('LangChain ChatOpenAI: stop and maxTokens are honoured', async () => {
