@@ -632,8 +632,8 @@ const renderDoc = (
 ): string => `# Benchmarks
 
 Written by \`npm run bench\` (${runs} runs of every scenario, 3 of each relay one; each run of each
-client in its own process, against one loopback server process). The package is built (`npm run build`) and the bench
-compiled first, and run with plain \`node\` (no TypeScript loader in any measured process).
+client in its own process, against one loopback server process). The package is built
+(\`npm run build\`) and the bench compiled first, and run with plain \`node\` (no TypeScript loader in any measured process).
 
 - Machine: ${machine()}
 - Command: \`npm run bench\` (\`tsx bench/run.ts --runs ${runs}\`; \`--only small,relay-3000,import\` runs some)
