@@ -49,6 +49,8 @@ export type {
   LoggedEntry,
   ReplyProducer,
   ProducerAbortReason,
+  ReplyUsage,
+  OpenReplyOptions,
 } from './store/replyLog.js';
 export type { MemoryReplyLogOptions } from './store/memoryReplyLog.js';
 export type { RateDecision, RequestRate } from './store/requestRate.js';
