@@ -5,7 +5,10 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as E from '#fp-ts/Either.js';
+import { of } from '#rx';
 import type { Pipeline, Route } from './pipeline.js';
+import { notFound } from './refusal.js';
 import type { FetchInfo } from './request.js';
 
 /**
@@ -20,7 +23,28 @@ export const pathOf = (url: string): string => {
 /**
  * Every method a route for unknown paths accepts, so that any request gets its 404.
  */
-export const anyMethod: ReadonlyArray<string> = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const anyMethod: ReadonlyArray<string> = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * How a handler answers a path outside its routes: a 404 in the protocol of `render`, naming
+ * what it `serves`, its span named `spanName`.
+ */
+export interface UnknownPaths {
+  readonly spanName: string;
+  readonly render: Route<unknown>['render'];
+  readonly serves: string;
+}
+
+const unknownPathRoute =
+  ({ spanName, render, serves }: UnknownPaths) =>
+  (path: string): Route<unknown> => ({
+    span: { name: spanName },
+    methods: anyMethod,
+    opensStream: false,
+    render,
+    decode: async () => E.left(notFound(`no route for ${path.slice(0, 200)}; ${serves}`)),
+    reply: () => of(),
+  });
 
 /**
  * A handler serving a set of routes through one pipeline: for `node:http`, for Web `Request`s,
@@ -37,22 +61,26 @@ export interface RoutedHandler {
 
 /**
  * The handler of `known` routes (a path, and the request's method when there is a request → its
- * route, or none) through `pipeline`; any other path goes to `unknown(path)`, the route that
- * answers 404.
+ * route, or none) through `pipeline`; any other path is answered 404 as `unknownPaths` says.
  *
  * @example
  * ```ts
  * const pipeline = createPipeline({ provider, authorize: bearerToken('s3cret') });
  * const route = relayRoute as Route<unknown>;
- * const handler = routedHandler(pipeline, (path) => (path === '/relay' ? route : undefined), () => route);
+ * const handler = routedHandler(pipeline, (path) => (path === '/relay' ? route : undefined), {
+ *   spanName: 'relay.unknown',
+ *   render: route.render,
+ *   serves: 'this route serves POST /relay',
+ * });
  * handler.handles('/relay?x=1'); // true
  * ```
  */
 export const routedHandler = (
   pipeline: Pipeline,
   known: (path: string, method?: string) => Route<unknown> | undefined,
-  unknown: (path: string) => Route<unknown>,
+  unknownPaths: UnknownPaths,
 ): RoutedHandler => {
+  const unknown = unknownPathRoute(unknownPaths);
   const routeOf = (url: string, method: string): Route<unknown> => {
     const path = pathOf(url);
     return known(path, method.toUpperCase()) ?? unknown(path);

@@ -26,7 +26,7 @@ import * as O from '#fp-ts/Option.js';
 import type { YqcloudError } from '../../../index.js';
 import { jsonHeaders, type ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
-import { anyMethod, routedHandler } from '../../pipeline/routePath.js';
+import { routedHandler } from '../../pipeline/routePath.js';
 import { decodeChatCompletionRequest, toChatRequest, type ChatCompletionRequest } from './chatCompletionRequest.js';
 import { modelList, modelObject } from './completion.js';
 import { completionReply } from './completionReply.js';
@@ -270,20 +270,6 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     reply: (found, _context, headers) => of(json(headers, modelObject(found))),
   });
 
-  const unknownPath = (path: string): Route<never> => ({
-    span: { name: 'openai.unknown' },
-    methods: anyMethod,
-    opensStream: false,
-    render,
-    decode: async () =>
-      E.left(
-        notFound(
-          `no route for ${path.slice(0, 200)}; this endpoint serves POST ${base}/chat/completions and GET ${base}/models`,
-        ),
-      ),
-    reply: () => of(),
-  });
-
   const modelPrefix = `${base}/models/`;
   const modelIdOf = (path: string): string | undefined => {
     if (!path.startsWith(modelPrefix) || path.length === modelPrefix.length) return undefined;
@@ -299,9 +285,9 @@ export const createOpenAIHandler = (options: OpenAIHandlerOptions): OpenAIHandle
     const id = modelIdOf(path);
     return id === undefined ? undefined : modelRoute(id);
   };
-  return routedHandler(
-    pipeline,
-    knownRoute as (path: string) => Route<unknown> | undefined,
-    (path) => unknownPath(path) as unknown as Route<unknown>,
-  );
+  return routedHandler(pipeline, knownRoute as (path: string) => Route<unknown> | undefined, {
+    spanName: 'openai.unknown',
+    render,
+    serves: `this endpoint serves POST ${base}/chat/completions and GET ${base}/models`,
+  });
 };

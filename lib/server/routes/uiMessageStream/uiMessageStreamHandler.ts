@@ -37,12 +37,12 @@ import { mintUserId } from '../../../core/conversation.js';
 import { invalidRequest, type YqcloudError } from '../../../core/error.js';
 import { createPipeline, type Route, type RouteContext, type ServerOptions } from '../../pipeline/pipeline.js';
 import { produceReply, replyEntries, type ReplyEntriesOptions } from '../../pipeline/produceReply.js';
-import { badRequest, notFound, replyNotYours, storeUnavailable, type Refusal } from '../../pipeline/refusal.js';
+import { badRequest, replyNotYours, storeUnavailable, type Refusal } from '../../pipeline/refusal.js';
 import type { ReplyPart } from '../../pipeline/reply.js';
 import type { FetchInfo } from '../../pipeline/request.js';
 import { followReply, stopReply, type ResumeOutcome } from '../../pipeline/resumeReply.js';
 import { startReply } from '../../pipeline/startReply.js';
-import { anyMethod, pathOf, routedHandler } from '../../pipeline/routePath.js';
+import { pathOf, routedHandler } from '../../pipeline/routePath.js';
 import { startOfReply, type ReplyUsage } from '../../store/replyLog.js';
 import { repliesOf } from '../../store/replyStore.js';
 import { modelCatalogue, resolveModel } from '../openai/modelAliases.js';
@@ -298,24 +298,14 @@ export const createUIMessageStreamHandler = (options: UIMessageStreamHandlerOpti
     }
   };
 
-  const unknownPath = (path: string): Route<never> => ({
-    span: { name: 'ui_message_stream.unknown' },
-    methods: anyMethod,
-    opensStream: false,
-    render,
-    decode: async () =>
-      E.left(
-        notFound(
-          `no route for ${path.slice(0, 200)}; this route serves POST ${base} and GET or DELETE ${base}/<chatId>/stream`,
-        ),
-      ),
-    reply: () => of(),
-  });
-
   const resumePath = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^/]{1,1024}/stream$`);
   const knownRoute = (path: string, method?: string): Route<unknown> | undefined =>
     (path === base ? chat : resumePath.test(path) ? (method === 'DELETE' ? stop : resume) : undefined) as
       | Route<unknown>
       | undefined;
-  return routedHandler(pipeline, knownRoute, (path) => unknownPath(path) as unknown as Route<unknown>);
+  return routedHandler(pipeline, knownRoute, {
+    spanName: 'ui_message_stream.unknown',
+    render,
+    serves: `this route serves POST ${base} and GET or DELETE ${base}/<chatId>/stream`,
+  });
 };
