@@ -189,6 +189,8 @@ class Relay implements BodyRelay {
   #pieces: Array<Uint8Array> | undefined;
   #pendingBytes = 0;
   #released = false;
+  /** The flush queued at the first piece of an arrival: one closure per body, not per arrival. */
+  readonly #flushQueued = (): void => this.flush();
 
   constructor(body: IncomingMessage, encoding: string | undefined, sink: EventSink) {
     this.#sink = sink;
@@ -214,7 +216,7 @@ class Relay implements BodyRelay {
     if (this.#first === undefined) {
       this.#first = data;
       this.#pendingBytes = data.byteLength;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(this.#flushQueued);
       return;
     }
     if (this.#pieces === undefined) this.#pieces = [this.#first, data];
